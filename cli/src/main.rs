@@ -1,0 +1,234 @@
+//! The `ordinance` command: check rule packs, run their tests, evaluate a
+//! rule, and run a scenario. It only parses arguments, calls the core and
+//! prints; every rule semantics lives in `ordinance-core`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use ordinance_core::report::{display_width, pad, render_text};
+use ordinance_core::{facade, scenario, Date, Decision, Engine, Error, EvalOptions, Value};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "ordinance", version, about = "Regulations as code: check, test and evaluate YAML rule packs")]
+struct Cli {
+    /// Rules directory (default: $ORDINANCE_RULES, else ./rules)
+    #[arg(long, global = true, value_name = "DIR")]
+    rules: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate every pack; print `file:line:col: error: …` for each problem
+    Check {
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Run every pack's tests; the last line is `N passed, M failed`
+    Test {
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Evaluate one rule on inputs given as JSON (or @file.json)
+    Eval {
+        /// The rule, `pack.rule`
+        rule: String,
+        /// Inputs: a JSON object, or @path to a file holding one
+        #[arg(long, default_value = "{}")]
+        input: String,
+        /// As-of date, YYYY-MM-DD (default: today, or the pack's last day in force)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Run a scenario: evaluate its rules on its data and reconcile the text's figures
+    Run {
+        /// The scenario file
+        scenario: PathBuf,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Exit with status 2 when any printed figure disagrees with the engine
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the JSON Schema of rule packs (or of scenarios)
+    Schema {
+        /// The scenario schema instead of the rule-pack schema
+        #[arg(long)]
+        scenario: bool,
+    },
+}
+
+fn rules_dir(cli: &Cli) -> PathBuf {
+    cli.rules
+        .clone()
+        .or_else(|| std::env::var_os("ORDINANCE_RULES").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("rules"))
+}
+
+fn print_error(e: &Error) {
+    match e {
+        Error::Load(l) => {
+            for d in &l.diagnostics {
+                eprintln!("{d}");
+            }
+        }
+        Error::Eval(ev) => eprintln!("error: {ev}"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let dir = rules_dir(&cli);
+    match run(&cli, &dir) {
+        Ok(code) => code,
+        Err(e) => {
+            print_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
+    match &cli.command {
+        Command::Check { format } => match Engine::load_dir(dir) {
+            Ok(engine) => {
+                let rules = engine.rules();
+                if *format == Format::Json {
+                    println!("{}", serde_json::json!({"ok": true, "rules": rules.len(), "ruleset": engine.ruleset_hash()}));
+                } else {
+                    println!("ok: {} rule(s) in {} checked, rule set {}", rules.len(), dir.display(), engine.ruleset_hash());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(l) => {
+                if *format == Format::Json {
+                    println!("{}", Error::Load(l.clone()).to_json());
+                } else {
+                    for d in &l.diagnostics {
+                        println!("{d}");
+                    }
+                    println!("{} error(s)", l.diagnostics.len());
+                }
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Test { format } => {
+            let engine = Engine::load_dir(dir)?;
+            if *format == Format::Json {
+                println!("{}", facade::run_tests_json(&engine));
+                let r = engine.run_tests();
+                return Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
+            }
+            let r = engine.run_tests();
+            for o in &r.outcomes {
+                if o.passed {
+                    println!("ok     {}  ({})", o.name, o.location);
+                } else {
+                    println!("FAILED {}  ({})", o.name, o.location);
+                    if let Some(m) = &o.message {
+                        println!("       {m}");
+                    }
+                }
+            }
+            println!("{} passed, {} failed", r.passed(), r.failed());
+            Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Eval { rule, input, as_of, format } => {
+            let engine = Engine::load_dir(dir)?;
+            let text = match input.strip_prefix('@') {
+                Some(path) => std::fs::read_to_string(path).map_err(|e| {
+                    Error::Eval(ordinance_core::EvalError::Input {
+                        rule: rule.clone(),
+                        field: String::new(),
+                        message: format!("cannot read `{path}`: {e}"),
+                        allowed: None,
+                    })
+                })?,
+                None => input.clone(),
+            };
+            let mut opts = facade::parse_options(None)?;
+            if let Some(a) = as_of {
+                opts.as_of = Some(Date::parse(a).map_err(|m| {
+                    Error::Eval(ordinance_core::EvalError::Input { rule: rule.clone(), field: "as_of".into(), message: m, allowed: None })
+                })?);
+            }
+            let inputs = facade::parse_input(rule, &text)?;
+            let d = engine.evaluate(rule, &inputs, &EvalOptions { trace: true, ..opts })?;
+            if *format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&d.to_json()).unwrap_or_default());
+            } else {
+                print!("{}", render_decision(&d));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run { scenario: path, format, strict } => {
+            let report = scenario::run_file(path, dir)?;
+            if *format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+            } else {
+                print!("{}", render_text(&report));
+            }
+            Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Schema { scenario } => {
+            if *scenario {
+                print!("{}", ordinance_core::schema::scenario_schema());
+            } else {
+                print!("{}", ordinance_core::schema::pack_schema());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn render_decision(d: &Decision) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  (as of {}: {})", d.rule, d.as_of, d.as_of_reason);
+    let _ = writeln!(out, "outputs:");
+    let width = d.outputs.keys().map(|k| display_width(k)).max().unwrap_or(0);
+    for (k, v) in &d.outputs {
+        let _ = writeln!(out, "  {}  {}", pad(k, width), v);
+    }
+    let _ = writeln!(out, "why:");
+    for t in &d.trace {
+        let indent = "  ".repeat(t.depth as usize + 1);
+        let times = if t.count > 1 { format!(" (×{})", t.count) } else { String::new() };
+        let what = match t.kind {
+            ordinance_core::TraceKind::Rule => format!("rule {} — {}", t.rule, t.detail),
+            ordinance_core::TraceKind::Row => format!("{} matched: {}", t.name.clone().unwrap_or_default(), t.detail),
+            ordinance_core::TraceKind::Param => format!(
+                "parameter {} = {} ({})",
+                t.rule,
+                t.value.as_ref().map(Value::to_string).unwrap_or_default(),
+                t.detail
+            ),
+            ordinance_core::TraceKind::Let => format!(
+                "{} = {}",
+                t.name.clone().unwrap_or_default(),
+                t.value.as_ref().map(Value::to_string).unwrap_or_default()
+            ),
+            ordinance_core::TraceKind::Output => continue,
+        };
+        let _ = writeln!(out, "{indent}{what}{times}");
+        if let Some(c) = &t.cite {
+            let line = c.line.map(|l| format!(" L{l}")).unwrap_or_default();
+            let _ = writeln!(out, "{indent}  {} {}{}: 「{}」", c.document, c.clause, line, c.quote);
+        }
+    }
+    let _ = writeln!(out, "rule set {}", d.ruleset);
+    out
+}

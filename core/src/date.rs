@@ -1,0 +1,208 @@
+//! Calendar dates (proleptic Gregorian), stored as a day number, with the
+//! operations the rule packs need: parsing, days between, adding days,
+//! months and years, weekday, and "today" in Asia/Shanghai.
+
+use std::fmt;
+
+/// A calendar date. Ordering is chronological.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    /// Days since 1970-01-01.
+    days: i64,
+}
+
+/// The earliest and latest years a date may have; outside them a date is an
+/// error, which keeps every computation far from overflow.
+const MIN_YEAR: i64 = 1;
+const MAX_YEAR: i64 = 9999;
+
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    // Howard Hinnant's algorithm, shifted so that March is the first month.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// True for leap years of the Gregorian calendar.
+pub fn is_leap_year(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+/// The number of days in a month.
+pub fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ => {
+            if is_leap_year(y) {
+                29
+            } else {
+                28
+            }
+        }
+    }
+}
+
+impl Date {
+    /// A date from year, month and day.
+    ///
+    /// # Errors
+    /// A message when the date does not exist.
+    pub fn from_ymd(y: i64, m: u32, d: u32) -> Result<Date, String> {
+        if !(MIN_YEAR..=MAX_YEAR).contains(&y) {
+            return Err(format!("year {y} is outside 1..9999"));
+        }
+        if !(1..=12).contains(&m) {
+            return Err(format!("month {m} does not exist"));
+        }
+        if d < 1 || d > days_in_month(y, m) {
+            return Err(format!("{y:04}-{m:02} has no day {d}"));
+        }
+        Ok(Date { days: days_from_civil(y, m, d) })
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(text: &str) -> Result<Date, String> {
+        let t = text.trim();
+        let parts: Vec<&str> = t.split('-').collect();
+        let bad = || format!("`{t}` is not a date; write YYYY-MM-DD, e.g. 2024-01-05");
+        let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(bad());
+        }
+        let y: i64 = y.parse().map_err(|_| bad())?;
+        let m: u32 = m.parse().map_err(|_| bad())?;
+        let d: u32 = d.parse().map_err(|_| bad())?;
+        Date::from_ymd(y, m, d)
+    }
+
+    /// Year, month, day.
+    pub fn ymd(self) -> (i64, u32, u32) {
+        civil_from_days(self.days)
+    }
+
+    /// The year.
+    pub fn year(self) -> i64 {
+        self.ymd().0
+    }
+
+    /// The month, 1–12.
+    pub fn month(self) -> u32 {
+        self.ymd().1
+    }
+
+    /// The day of the month, 1–31.
+    pub fn day(self) -> u32 {
+        self.ymd().2
+    }
+
+    /// ISO weekday: Monday = 1 … Sunday = 7.
+    pub fn weekday(self) -> u32 {
+        // 1970-01-01 was a Thursday (4).
+        ((self.days + 3).rem_euclid(7) + 1) as u32
+    }
+
+    /// Days from `self` to `other` (negative when `other` is earlier).
+    pub fn days_until(self, other: Date) -> i64 {
+        other.days - self.days
+    }
+
+    /// The date `n` days later (earlier for negative `n`).
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_days(self, n: i64) -> Result<Date, String> {
+        let days = self.days.checked_add(n).ok_or("date out of range")?;
+        let (y, _, _) = civil_from_days(days);
+        if !(MIN_YEAR..=MAX_YEAR).contains(&y) {
+            return Err(format!("the date {n} days from {self} is outside years 1..9999"));
+        }
+        Ok(Date { days })
+    }
+
+    /// The same day `n` months later; a day that does not exist in the target
+    /// month becomes that month's last day (2024-01-31 + 1 month = 2024-02-29).
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_months(self, n: i64) -> Result<Date, String> {
+        let (y, m, d) = self.ymd();
+        let total = y
+            .checked_mul(12)
+            .and_then(|v| v.checked_add(i64::from(m) - 1))
+            .and_then(|v| v.checked_add(n))
+            .ok_or("date out of range")?;
+        let ny = total.div_euclid(12);
+        let nm = (total.rem_euclid(12) + 1) as u32;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&ny) {
+            return Err(format!("the date {n} months from {self} is outside years 1..9999"));
+        }
+        Date::from_ymd(ny, nm, d.min(days_in_month(ny, nm)))
+    }
+
+    /// The same day `n` years later (29 February becomes 28 February in a
+    /// common year).
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_years(self, n: i64) -> Result<Date, String> {
+        self.add_months(n.checked_mul(12).ok_or("date out of range")?)
+    }
+
+    /// Today's date in Asia/Shanghai (UTC+8 all year: China keeps no daylight
+    /// saving time).
+    pub fn today_shanghai() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        Date { days: (secs + 8 * 3600).div_euclid(86_400) }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (y, m, d) = self.ymd();
+        write!(f, "{y:04}-{m:02}-{d:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calendar_facts_of_2024() {
+        let jan1 = Date::parse("2024-01-01").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(jan1.weekday(), 1, "2024-01-01 was a Monday");
+        let next = Date::parse("2025-01-01").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(jan1.days_until(next), 366);
+        assert_eq!(
+            Date::parse("2024-01-31").and_then(|d| d.add_months(1)).map(|d| d.to_string()),
+            Ok("2024-02-29".to_string())
+        );
+        assert!(Date::parse("2023-02-29").is_err());
+        assert!(Date::parse("2024-1-1").is_err());
+    }
+}

@@ -1,0 +1,479 @@
+//! The engine: loads rule packs, evaluates rules as of a date, runs the
+//! packs' tests, reloads atomically, and describes its rules. `Engine` is
+//! `Send + Sync`; evaluation reads an immutable snapshot of the ruleset, so a
+//! reload never disturbs an evaluation in flight.
+
+use crate::date::Date;
+use crate::error::{EvalError, LoadError};
+use crate::eval::{Evaluator, Fault, TraceEntry, DEFAULT_MAX_STEPS};
+use crate::expr::compile::suggest;
+use crate::loader::{self, SourceFile};
+use crate::ruleset::{Body, Pack, Rule, Ruleset};
+use crate::value::{from_json, Type, Value};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// Options of one evaluation.
+#[derive(Clone, Debug, Default)]
+pub struct EvalOptions {
+    /// The as-of date; `None` means today in Asia/Shanghai, or the last day
+    /// the pack was in force (see [`Engine::resolve_as_of`]).
+    pub as_of: Option<Date>,
+    /// Collect a trace.
+    pub trace: bool,
+    /// Step budget; `None` for the default.
+    pub max_steps: Option<u64>,
+}
+
+/// The result of evaluating a rule: outputs, the explanation, and what it
+/// was computed against.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decision {
+    /// The rule, `pack.rule`.
+    pub rule: String,
+    /// The outputs, in declaration order.
+    pub outputs: IndexMap<String, Value>,
+    /// What ran and why, with citations.
+    pub trace: Vec<TraceEntry>,
+    /// Trace entries left out because the trace was full.
+    pub trace_omitted: u64,
+    /// The rule-set version: a content hash of the loaded packs.
+    pub ruleset: String,
+    /// The date the evaluation was made as of.
+    pub as_of: Date,
+    /// Why that date: `given`, `today`, or `last day in force`.
+    pub as_of_reason: String,
+}
+
+impl Decision {
+    /// The JSON document every client sees:
+    /// `{"rule", "outputs", "trace", "ruleset", "as_of", "as_of_reason"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("rule".into(), self.rule.clone().into());
+        m.insert(
+            "outputs".into(),
+            serde_json::Value::Object(self.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        );
+        m.insert("trace".into(), self.trace.iter().map(TraceEntry::to_json).collect());
+        if self.trace_omitted > 0 {
+            m.insert("trace_omitted".into(), self.trace_omitted.into());
+        }
+        m.insert("ruleset".into(), self.ruleset.clone().into());
+        m.insert("as_of".into(), self.as_of.to_string().into());
+        m.insert("as_of_reason".into(), self.as_of_reason.clone().into());
+        serde_json::Value::Object(m)
+    }
+}
+
+/// The outcome of one pack test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// Test name.
+    pub name: String,
+    /// The rule tested.
+    pub rule: String,
+    /// file:line.
+    pub location: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// Why it failed.
+    pub message: Option<String>,
+}
+
+/// The outcome of `run_tests`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TestReport {
+    /// Every test, in pack order.
+    pub outcomes: Vec<TestOutcome>,
+}
+
+impl TestReport {
+    /// Number passed.
+    pub fn passed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.passed).count()
+    }
+    /// Number failed.
+    pub fn failed(&self) -> usize {
+        self.outcomes.len() - self.passed()
+    }
+}
+
+/// Where the engine's packs come from, for `reload`.
+#[derive(Clone, Debug)]
+enum Origin {
+    Dir(PathBuf),
+    Files(Vec<PathBuf>),
+}
+
+/// The rules engine.
+#[derive(Debug)]
+pub struct Engine {
+    origin: Origin,
+    current: RwLock<Arc<Ruleset>>,
+}
+
+fn fault_to_error(f: Fault) -> EvalError {
+    match f {
+        Fault::Input { rule, field, message, allowed } => EvalError::Input { rule, field, message, allowed },
+        Fault::Failed { rule, message } => EvalError::Evaluation { rule, message },
+        Fault::Limit { rule, message } => EvalError::Limit { rule, message },
+    }
+}
+
+impl Engine {
+    /// Loads every `.yaml` pack in a directory.
+    ///
+    /// # Errors
+    /// Every problem in every pack, located.
+    pub fn load_dir(dir: impl AsRef<Path>) -> Result<Engine, LoadError> {
+        let dir = dir.as_ref().to_path_buf();
+        let rs = loader::load(&loader::pack_files(&dir)?)?;
+        Ok(Engine { origin: Origin::Dir(dir), current: RwLock::new(Arc::new(rs)) })
+    }
+
+    /// Loads the given pack files.
+    ///
+    /// # Errors
+    /// Every problem in every pack, located.
+    pub fn from_files(paths: &[PathBuf]) -> Result<Engine, LoadError> {
+        let rs = Self::load_files(paths)?;
+        Ok(Engine { origin: Origin::Files(paths.to_vec()), current: RwLock::new(Arc::new(rs)) })
+    }
+
+    fn load_files(paths: &[PathBuf]) -> Result<Ruleset, LoadError> {
+        let mut files = Vec::new();
+        for p in paths {
+            files.push(SourceFile { path: p.clone(), text: loader::read_limited(p)? });
+        }
+        loader::load(&files)
+    }
+
+    /// Loads the packs again and swaps them in atomically. If they fail to
+    /// load, the engine keeps the packs it had and returns the errors.
+    ///
+    /// # Errors
+    /// The problems in the new packs.
+    pub fn reload(&self) -> Result<(), LoadError> {
+        let rs = match &self.origin {
+            Origin::Dir(d) => loader::load(&loader::pack_files(d)?)?,
+            Origin::Files(ps) => Self::load_files(ps)?,
+        };
+        let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(rs);
+        Ok(())
+    }
+
+    /// The current ruleset (a snapshot; a later reload does not change it).
+    pub fn snapshot(&self) -> Arc<Ruleset> {
+        self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The rule-set version: a content hash of the loaded packs.
+    pub fn ruleset_hash(&self) -> String {
+        self.snapshot().hash.clone()
+    }
+
+    /// Resolves the as-of date of an evaluation of a rule of `pack`.
+    ///
+    /// A given date must fall in the pack's validity. Without one, today
+    /// (Asia/Shanghai) is used while the pack is in force; after it has
+    /// lapsed, its last day in force; before it comes into force, a date
+    /// must be given.
+    ///
+    /// # Errors
+    /// A validity error naming the period.
+    pub fn resolve_as_of(pack: &Pack, rule: &str, given: Option<Date>) -> Result<(Date, String), EvalError> {
+        let period = match pack.valid_until {
+            Some(u) => format!("{} to {u}", pack.valid_from),
+            None => format!("from {}", pack.valid_from),
+        };
+        match given {
+            Some(d) => {
+                if d < pack.valid_from || pack.valid_until.is_some_and(|u| d > u) {
+                    Err(EvalError::Validity {
+                        rule: rule.into(),
+                        message: format!("as-of date {d} is outside the validity of `{}` ({period})", pack.name),
+                    })
+                } else {
+                    Ok((d, "given".into()))
+                }
+            }
+            None => {
+                let today = Date::today_shanghai();
+                if today < pack.valid_from {
+                    Err(EvalError::Validity {
+                        rule: rule.into(),
+                        message: format!("`{}` is not in force yet ({period}); give an as-of date", pack.name),
+                    })
+                } else if let Some(u) = pack.valid_until.filter(|u| today > *u) {
+                    Ok((u, format!("last day in force: `{}` lapsed after {u}", pack.name)))
+                } else {
+                    Ok((today, "today in Asia/Shanghai".into()))
+                }
+            }
+        }
+    }
+
+    /// Evaluates a rule on JSON inputs (an object: input name → value).
+    ///
+    /// # Errors
+    /// Unknown rule, bad or missing inputs, a date outside the pack's
+    /// validity, or a failure during evaluation.
+    pub fn evaluate(&self, rule: &str, inputs: &serde_json::Value, opts: &EvalOptions) -> Result<Decision, EvalError> {
+        let rs = self.snapshot();
+        evaluate_in(&rs, rule, inputs, opts)
+    }
+
+    /// Evaluates one rule over many input records, against one snapshot of
+    /// the rules; each record gets its own result.
+    pub fn evaluate_many(
+        &self,
+        rule: &str,
+        records: &[serde_json::Value],
+        opts: &EvalOptions,
+    ) -> Vec<Result<Decision, EvalError>> {
+        let rs = self.snapshot();
+        records.iter().map(|r| evaluate_in(&rs, rule, r, opts)).collect()
+    }
+
+    /// Runs every pack's tests.
+    pub fn run_tests(&self) -> TestReport {
+        let rs = self.snapshot();
+        let mut report = TestReport::default();
+        for pack in &rs.packs {
+            for t in &pack.tests {
+                let opts = EvalOptions { as_of: Some(t.as_of), trace: false, max_steps: None };
+                let result = evaluate_in(&rs, &t.rule, &t.given, &opts);
+                let (passed, message) = match (&t.expect, &t.error, result) {
+                    (Some(expect), _, Ok(d)) => compare_outputs(&rs, &t.rule, expect, &d),
+                    (Some(_), _, Err(e)) => (false, Some(format!("expected outputs, got error: {e}"))),
+                    (None, Some(want), Err(e)) => {
+                        let msg = e.to_string();
+                        if msg.contains(want.as_str()) {
+                            (true, None)
+                        } else {
+                            (false, Some(format!("expected an error containing `{want}`, got: {msg}")))
+                        }
+                    }
+                    (None, Some(want), Ok(d)) => (
+                        false,
+                        Some(format!("expected an error containing `{want}`, got outputs {}", d.to_json()["outputs"])),
+                    ),
+                    (None, None, _) => (false, Some("the test has neither `expect` nor `error`".into())),
+                };
+                report.outcomes.push(TestOutcome {
+                    name: t.name.clone(),
+                    rule: t.rule.clone(),
+                    location: t.location.clone(),
+                    passed,
+                    message,
+                });
+            }
+        }
+        report
+    }
+
+    /// Metadata of every rule, for building interfaces: id, title, kind,
+    /// inputs, outputs, citation and source document.
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        let rs = self.snapshot();
+        rs.rules.iter().map(|r| RuleInfo::of(&rs, r)).collect()
+    }
+}
+
+/// Metadata of one rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuleInfo {
+    /// `pack.rule`.
+    pub id: String,
+    /// Title.
+    pub title: Option<String>,
+    /// `table` or `formula`.
+    pub kind: &'static str,
+    /// Inputs: name, type, default.
+    pub inputs: Vec<(String, Type, Option<Value>)>,
+    /// Outputs: name, type.
+    pub outputs: Vec<(String, Type)>,
+    /// Citation.
+    pub cite: crate::ruleset::Citation,
+    /// Document title.
+    pub document_title: String,
+    /// Validity.
+    pub valid_from: Date,
+    /// Validity end.
+    pub valid_until: Option<Date>,
+}
+
+impl RuleInfo {
+    fn of(rs: &Ruleset, r: &Rule) -> RuleInfo {
+        let pack = rs.pack_of(r);
+        RuleInfo {
+            id: r.qualified.clone(),
+            title: r.title.clone(),
+            kind: match r.body {
+                Body::Table(_) => "table",
+                Body::Formula { .. } => "formula",
+            },
+            inputs: r.inputs.iter().map(|i| (i.name.clone(), i.ty.clone(), i.default.clone())).collect(),
+            outputs: r.outputs.clone(),
+            cite: (*r.cite).clone(),
+            document_title: pack.map(|p| p.source.title.clone()).unwrap_or_default(),
+            valid_from: pack.map(|p| p.valid_from).unwrap_or(Date::today_shanghai()),
+            valid_until: pack.and_then(|p| p.valid_until),
+        }
+    }
+
+    /// The JSON form.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "inputs": self.inputs.iter().map(|(n, t, d)| serde_json::json!({
+                "name": n, "type": t.to_json(), "default": d.as_ref().map(Value::to_json)
+            })).collect::<Vec<_>>(),
+            "outputs": self.outputs.iter().map(|(n, t)| serde_json::json!({"name": n, "type": t.to_json()})).collect::<Vec<_>>(),
+            "cite": self.cite.to_json(),
+            "document_title": self.document_title,
+            "valid": {"from": self.valid_from.to_string(), "until": self.valid_until.map(|d| d.to_string())},
+        })
+    }
+}
+
+fn compare_outputs(
+    rs: &Ruleset,
+    rule: &str,
+    expect: &serde_json::Map<String, serde_json::Value>,
+    d: &Decision,
+) -> (bool, Option<String>) {
+    let Some((_, r)) = rs.rule(rule) else { return (false, Some(format!("unknown rule `{rule}`"))) };
+    let mut problems = Vec::new();
+    for (name, want) in expect {
+        let Some((_, ty)) = r.outputs.iter().find(|(n, _)| n == name) else {
+            problems.push(format!("no output `{name}`"));
+            continue;
+        };
+        match (from_json(want, ty, name), d.outputs.get(name)) {
+            (Ok(w), Some(got)) if w == *got => {}
+            (Ok(w), Some(got)) => problems.push(format!("{name}: expected {w}, got {got}")),
+            (Err(p), _) => problems.push(format!("{name}: the expected value is invalid: {}", p.message)),
+            (_, None) => problems.push(format!("{name}: missing")),
+        }
+    }
+    if problems.is_empty() {
+        (true, None)
+    } else {
+        (false, Some(problems.join("; ")))
+    }
+}
+
+/// Evaluates a rule against a ruleset snapshot.
+///
+/// # Errors
+/// As [`Engine::evaluate`].
+pub fn evaluate_in(rs: &Ruleset, rule: &str, inputs: &serde_json::Value, opts: &EvalOptions) -> Result<Decision, EvalError> {
+    let Some((rid, r)) = rs.rule(rule) else {
+        return Err(EvalError::UnknownRule {
+            rule: rule.into(),
+            suggestion: suggest(rule, rs.rule_index.keys().map(String::as_str)),
+        });
+    };
+    let Some(pack) = rs.pack_of(r) else {
+        return Err(EvalError::Evaluation { rule: rule.into(), message: "the rule has no pack".into() });
+    };
+    let (as_of, reason) = Engine::resolve_as_of(pack, rule, opts.as_of)?;
+    let args = bind_inputs(r, inputs)?;
+    let mut ev = Evaluator::new(rs, as_of, opts.trace).with_max_steps(opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS));
+    let out = ev.call_rule(rid, args).map_err(fault_to_error)?;
+    let (trace, omitted) = ev.take_trace();
+    let outputs = match out {
+        Value::Record(rec) => rec.0.clone(),
+        _ => IndexMap::new(),
+    };
+    Ok(Decision {
+        rule: r.qualified.clone(),
+        outputs,
+        trace,
+        trace_omitted: omitted,
+        ruleset: rs.hash.clone(),
+        as_of,
+        as_of_reason: reason,
+    })
+}
+
+/// Checks JSON inputs against a rule's declared inputs, in order.
+///
+/// # Errors
+/// The first problem: not an object, an unknown or missing input, a value of
+/// the wrong type.
+pub fn bind_inputs(r: &Rule, inputs: &serde_json::Value) -> Result<Vec<Value>, EvalError> {
+    let obj = match inputs {
+        serde_json::Value::Object(m) => m,
+        serde_json::Value::Null if r.inputs.iter().all(|i| i.default.is_some()) => &serde_json::Map::new(),
+        _ => {
+            return Err(EvalError::Input {
+                rule: r.qualified.clone(),
+                field: String::new(),
+                message: "inputs must be a JSON object of input name → value".into(),
+                allowed: None,
+            })
+        }
+    };
+    for k in obj.keys() {
+        if !r.inputs.iter().any(|i| i.name == *k) {
+            let s = suggest(k, r.inputs.iter().map(|i| i.name.as_str()));
+            return Err(EvalError::Input {
+                rule: r.qualified.clone(),
+                field: k.clone(),
+                message: match s {
+                    Some(s) => format!("the rule has no input `{k}`; did you mean `{s}`?"),
+                    None => format!(
+                        "the rule has no input `{k}`; its inputs are: {}",
+                        r.inputs.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                },
+                allowed: None,
+            });
+        }
+    }
+    let mut args = Vec::with_capacity(r.inputs.len());
+    for input in &r.inputs {
+        match obj.get(&input.name) {
+            Some(j) => args.push(from_json(j, &input.ty, &input.name).map_err(|p| EvalError::Input {
+                rule: r.qualified.clone(),
+                field: p.field,
+                message: p.message,
+                allowed: p.allowed,
+            })?),
+            None => match &input.default {
+                Some(d) => args.push(d.clone()),
+                None => {
+                    return Err(EvalError::Input {
+                        rule: r.qualified.clone(),
+                        field: input.name.clone(),
+                        message: format!("missing input `{}` ({})", input.name, input.ty),
+                        allowed: match &input.ty {
+                            Type::Enum(a) => Some(a.to_vec()),
+                            _ => None,
+                        },
+                    })
+                }
+            },
+        }
+    }
+    Ok(args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        assert_send_sync::<Engine>();
+    }
+}

@@ -1,0 +1,747 @@
+//! Name resolution and type checking: turns a syntax tree into a compiled
+//! expression whose names are resolved to slots, parameters and rules, so
+//! evaluation never looks anything up by name or re-parses text.
+
+use super::syntax::{AggKind, BinOp, Expr, ExprKind};
+use crate::number::RoundingMode;
+use crate::value::{Type, Value};
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A built-in function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// Least of the arguments, or of a list.
+    Min,
+    /// Greatest of the arguments, or of a list.
+    Max,
+    /// Sum of a list of numbers.
+    SumList,
+    /// Length of a list.
+    CountList,
+    /// Absolute value.
+    Abs,
+    /// Rounding with a mode; the second argument is the number of places.
+    Round(RoundingMode),
+    /// `days_between(a, b)` = b − a in days.
+    DaysBetween,
+    /// `add_days(d, n)`.
+    AddDays,
+    /// `add_months(d, n)`.
+    AddMonths,
+    /// `add_years(d, n)`.
+    AddYears,
+    /// `year(d)`.
+    Year,
+    /// `month(d)`.
+    Month,
+    /// `day(d)`.
+    Day,
+    /// `weekday(d)`: Monday = 1 … Sunday = 7.
+    Weekday,
+    /// `date(y, m, d)`.
+    MakeDate,
+    /// `dates(a, b)`: every date from a to b inclusive.
+    Dates,
+    /// `last_day_of_month(d)`.
+    LastDayOfMonth,
+    /// `concat(a, b, …)`: the lists one after another.
+    Concat,
+}
+
+/// The names of the built-in functions and aggregates, which rules may not
+/// take as ids.
+pub const BUILTIN_NAMES: &[&str] = &[
+    "min", "max", "sum", "count", "any", "all", "abs", "ceil", "floor", "round_half_up", "round_half_even",
+    "days_between", "add_days", "add_months", "add_years", "year", "month", "day", "weekday", "date", "dates",
+    "last_day_of_month", "concat",
+];
+
+/// A compiled expression.
+#[derive(Clone, Debug)]
+pub enum CExpr {
+    /// A constant.
+    Const(Value),
+    /// A local: rule input, `let`, earlier output or loop variable.
+    Local(usize),
+    /// A parameter, resolved as of the evaluation date.
+    Param(usize),
+    /// Field of a record.
+    Field(Box<CExpr>, Arc<str>),
+    /// Negation.
+    Neg(Box<CExpr>),
+    /// Logical not.
+    Not(Box<CExpr>),
+    /// Arithmetic (`+ - * /`), comparison or membership.
+    Binary(BinOp, Box<CExpr>, Box<CExpr>),
+    /// Short-circuit `and`.
+    And(Box<CExpr>, Box<CExpr>),
+    /// Short-circuit `or`.
+    Or(Box<CExpr>, Box<CExpr>),
+    /// Conditional.
+    If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
+    /// A call of another rule: one argument per input (None = the input's
+    /// default), and whether each needs a run-time type check.
+    CallRule {
+        /// Rule index.
+        rule: usize,
+        /// Arguments in input order.
+        args: Vec<Option<CExpr>>,
+        /// Per argument: needs a run-time check against the input type.
+        check: Vec<bool>,
+    },
+    /// A built-in function.
+    Builtin(Builtin, Vec<CExpr>),
+    /// An aggregate or comprehension; the loop variable lives at `slot`.
+    Aggregate {
+        /// Which aggregate.
+        kind: AggKind,
+        /// Slot of the loop variable.
+        slot: usize,
+        /// The list.
+        list: Box<CExpr>,
+        /// The filter.
+        filter: Option<Box<CExpr>>,
+        /// The body.
+        body: Option<Box<CExpr>>,
+    },
+    /// A list literal.
+    List(Vec<CExpr>),
+    /// A record literal.
+    Record(Vec<(Arc<str>, CExpr)>),
+}
+
+/// The signature of a rule, as its callers see it.
+#[derive(Clone, Debug)]
+pub struct RuleSig {
+    /// `pack.rule`.
+    pub qualified: String,
+    /// Inputs: name, type, has a default.
+    pub inputs: Vec<(String, Type, bool)>,
+    /// Outputs.
+    pub outputs: IndexMap<String, Type>,
+}
+
+/// What expressions may refer to besides locals.
+#[derive(Clone, Debug, Default)]
+pub struct Globals {
+    /// Pack ids.
+    pub packs: Vec<String>,
+    /// Parameters by (pack, name) → (index, type).
+    pub params: HashMap<(String, String), (usize, Type)>,
+    /// Rules by qualified id → index.
+    pub rules: HashMap<String, usize>,
+    /// Signatures by rule index; `None` while a rule is not compiled yet.
+    pub sigs: Vec<Option<RuleSig>>,
+}
+
+/// A type or name error, at a character offset of the expression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileError {
+    /// Offset in characters.
+    pub pos: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+fn cerr(pos: usize, message: impl Into<String>) -> CompileError {
+    CompileError { pos, message: message.into(), help: None }
+}
+
+fn cerr_help(pos: usize, message: impl Into<String>, help: impl Into<String>) -> CompileError {
+    CompileError { pos, message: message.into(), help: Some(help.into()) }
+}
+
+/// The closest of `candidates` to `name`, if close enough to suggest.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(name, c);
+        if d <= (name.chars().count() / 3).max(2) && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// The names in scope while compiling one expression.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Locals, innermost last; a local's slot is its index.
+    pub locals: Vec<(String, Type)>,
+    /// The pack whose parameters and rules bare names refer to.
+    pub pack: Option<String>,
+}
+
+impl Scope {
+    fn lookup(&self, name: &str) -> Option<(usize, &Type)> {
+        self.locals.iter().enumerate().rev().find(|(_, (n, _))| n == name).map(|(i, (_, t))| (i, t))
+    }
+}
+
+/// Compiles an expression in a scope.
+///
+/// # Errors
+/// The first name or type error.
+pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    let pos = e.pos;
+    Ok(match &e.kind {
+        ExprKind::Number(n) => {
+            let t = if n.is_integer() { Type::Integer } else { Type::Number };
+            (CExpr::Const(Value::Number(n.clone())), t)
+        }
+        ExprKind::Text(s) => (CExpr::Const(Value::text(s)), Type::Text),
+        ExprKind::Date(d) => (CExpr::Const(Value::Date(*d)), Type::Date),
+        ExprKind::Bool(b) => (CExpr::Const(Value::Bool(*b)), Type::Bool),
+        ExprKind::Path(path) => compile_path(path, pos, scope, g)?,
+        ExprKind::Field(inner, name) => {
+            let (c, t) = compile(inner, scope, g)?;
+            field_of(c, &t, name, pos)?
+        }
+        ExprKind::Neg(inner) => {
+            let (c, t) = compile(inner, scope, g)?;
+            if !t.is_numeric() {
+                return Err(cerr(pos, format!("`-` needs a number, found {t}")));
+            }
+            (CExpr::Neg(Box::new(c)), t)
+        }
+        ExprKind::Not(inner) => {
+            let (c, t) = compile(inner, scope, g)?;
+            expect_bool(&t, inner.pos, "`not`")?;
+            (CExpr::Not(Box::new(c)), Type::Bool)
+        }
+        ExprKind::Binary(op, a, b) => {
+            let (ca, ta) = compile(a, scope, g)?;
+            let (cb, tb) = compile(b, scope, g)?;
+            compile_binary(*op, ca, ta, cb, tb, a.pos, b.pos)?
+        }
+        ExprKind::If(c, a, b) => {
+            let (cc, tc) = compile(c, scope, g)?;
+            expect_bool(&tc, c.pos, "`if`")?;
+            let (ca, ta) = compile(a, scope, g)?;
+            let (cb, tb) = compile(b, scope, g)?;
+            let t = ta.join(&tb).ok_or_else(|| {
+                cerr(b.pos, format!("the branches of `if` differ in type: {ta} and {tb}"))
+            })?;
+            (CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t)
+        }
+        ExprKind::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let mut t = Type::Unknown;
+            for item in items {
+                let (c, ti) = compile(item, scope, g)?;
+                t = t.join(&ti).ok_or_else(|| cerr(item.pos, format!("list items differ in type: {t} and {ti}")))?;
+                out.push(c);
+            }
+            (CExpr::List(out), Type::List(Box::new(t)))
+        }
+        ExprKind::Record(fields) => {
+            let mut out = Vec::with_capacity(fields.len());
+            let mut types = IndexMap::new();
+            for (name, fe) in fields {
+                let (c, t) = compile(fe, scope, g)?;
+                types.insert(name.clone(), t);
+                out.push((Arc::from(name.as_str()), c));
+            }
+            (CExpr::Record(out), Type::Record(Arc::new(types)))
+        }
+        ExprKind::Aggregate { kind, body, var, list, filter } => {
+            let (cl, tl) = compile(list, scope, g)?;
+            let elem = match tl {
+                Type::List(t) => *t,
+                other => return Err(cerr(list.pos, format!("`{}` needs a list after `in`, found {other}", kind.name()))),
+            };
+            let slot = scope.locals.len();
+            scope.locals.push((var.clone(), elem));
+            let result = (|| {
+                let cf = match filter {
+                    Some(f) => {
+                        let (cf, tf) = compile(f, scope, g)?;
+                        expect_bool(&tf, f.pos, "`where`")?;
+                        Some(Box::new(cf))
+                    }
+                    None => None,
+                };
+                let (cb, tb) = match body {
+                    Some(b) => {
+                        let (cb, tb) = compile(b, scope, g)?;
+                        (Some(Box::new(cb)), Some((tb, b.pos)))
+                    }
+                    None => (None, None),
+                };
+                let t = match (kind, &tb) {
+                    (AggKind::Count, _) => Type::Integer,
+                    (AggKind::Sum, Some((t, p))) => {
+                        if !t.is_numeric() {
+                            return Err(cerr(*p, format!("`sum` adds numbers, found {t}")));
+                        }
+                        t.clone()
+                    }
+                    (AggKind::Min | AggKind::Max, Some((t, p))) => {
+                        if !(t.is_numeric() || *t == Type::Date) {
+                            return Err(cerr(*p, format!("`{}` compares numbers or dates, found {t}", kind.name())));
+                        }
+                        t.clone()
+                    }
+                    (AggKind::Any | AggKind::All, Some((t, p))) => {
+                        expect_bool(t, *p, kind.name())?;
+                        Type::Bool
+                    }
+                    (AggKind::List, Some((t, _))) => Type::List(Box::new(t.clone())),
+                    (_, None) => return Err(cerr(pos, format!("`{}` needs an expression before `for`", kind.name()))),
+                };
+                Ok((cf, cb, t))
+            })();
+            scope.locals.truncate(slot);
+            let (cf, cb, t) = result?;
+            (CExpr::Aggregate { kind: *kind, slot, list: Box::new(cl), filter: cf, body: cb }, t)
+        }
+        ExprKind::Call { name, args, named } => compile_call(name, args, named, pos, scope, g)?,
+    })
+}
+
+fn expect_bool(t: &Type, pos: usize, what: &str) -> Result<(), CompileError> {
+    if *t == Type::Bool {
+        Ok(())
+    } else {
+        Err(cerr(pos, format!("{what} needs true or false, found {t}")))
+    }
+}
+
+fn field_of(c: CExpr, t: &Type, name: &str, pos: usize) -> Result<(CExpr, Type), CompileError> {
+    match t {
+        Type::Record(fields) => match fields.get(name) {
+            Some(ft) => Ok((CExpr::Field(Box::new(c), Arc::from(name)), ft.clone())),
+            None => {
+                let help = match suggest(name, fields.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("fields are: {}", fields.keys().cloned().collect::<Vec<_>>().join(", ")),
+                };
+                Err(cerr_help(pos, format!("no field `{name}` in {t}"), help))
+            }
+        },
+        other => Err(cerr(pos, format!("`.{name}` needs a record, found {other}"))),
+    }
+}
+
+fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    let Some((first, rest)) = path.split_first() else {
+        return Err(cerr(pos, "empty name"));
+    };
+    // a local, then field accesses
+    if let Some((slot, t)) = scope.lookup(first) {
+        let mut c = CExpr::Local(slot);
+        let mut t = t.clone();
+        for f in rest {
+            let (c2, t2) = field_of(c, &t, f, pos)?;
+            c = c2;
+            t = t2;
+        }
+        return Ok((c, t));
+    }
+    // a parameter of the current pack, or `pack.param`
+    let (param, fields) = match (&scope.pack, rest) {
+        (Some(p), _) if g.params.contains_key(&(p.clone(), first.clone())) => {
+            (g.params.get(&(p.clone(), first.clone())), rest)
+        }
+        (_, [second, more @ ..]) if g.packs.contains(first) => (g.params.get(&(first.clone(), second.clone())), more),
+        _ => (None, rest),
+    };
+    if let Some((idx, t)) = param {
+        let mut c = CExpr::Param(*idx);
+        let mut t = t.clone();
+        for f in fields {
+            let (c2, t2) = field_of(c, &t, f, pos)?;
+            c = c2;
+            t = t2;
+        }
+        return Ok((c, t));
+    }
+    let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _)| n.as_str()).collect();
+    if let Some(p) = &scope.pack {
+        candidates.extend(g.params.keys().filter(|(pk, _)| pk == p).map(|(_, n)| n.as_str()));
+    }
+    let help = match suggest(&path.join("."), candidates.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if candidates.is_empty() => "no inputs or parameters are in scope here".to_string(),
+        None if candidates.len() <= 8 => format!("names in scope: {}", candidates.join(", ")),
+        None => format!("names in scope include: {}, …", candidates.iter().take(8).copied().collect::<Vec<_>>().join(", ")),
+    };
+    Err(cerr_help(pos, format!("unknown name `{}`", path.join(".")), help))
+}
+
+fn compile_binary(
+    op: BinOp,
+    ca: CExpr,
+    ta: Type,
+    cb: CExpr,
+    tb: Type,
+    pa: usize,
+    pb: usize,
+) -> Result<(CExpr, Type), CompileError> {
+    let bin = |t: Type| (CExpr::Binary(op, Box::new(ca.clone()), Box::new(cb.clone())), t);
+    match op {
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+            if !ta.is_numeric() {
+                return Err(cerr(pa, format!("`{}` needs numbers, found {ta}", op.symbol())));
+            }
+            if !tb.is_numeric() {
+                return Err(cerr(pb, format!("`{}` needs numbers, found {tb}", op.symbol())));
+            }
+            let t = if op != BinOp::Div && ta == Type::Integer && tb == Type::Integer {
+                Type::Integer
+            } else {
+                Type::Number
+            };
+            Ok(bin(t))
+        }
+        BinOp::And | BinOp::Or => {
+            expect_bool(&ta, pa, op.symbol())?;
+            expect_bool(&tb, pb, op.symbol())?;
+            Ok(if op == BinOp::And {
+                (CExpr::And(Box::new(ca), Box::new(cb)), Type::Bool)
+            } else {
+                (CExpr::Or(Box::new(ca), Box::new(cb)), Type::Bool)
+            })
+        }
+        BinOp::Eq | BinOp::Ne => {
+            if ta.join(&tb).is_none() {
+                return Err(cerr(pb, format!("cannot compare {ta} with {tb}")));
+            }
+            check_enum_literal(&ta, &cb, pb)?;
+            check_enum_literal(&tb, &ca, pa)?;
+            Ok(bin(Type::Bool))
+        }
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let ok = (ta.is_numeric() && tb.is_numeric()) || (ta == Type::Date && tb == Type::Date);
+            if !ok {
+                return Err(cerr(pb, format!("`{}` orders numbers or dates, not {ta} and {tb}", op.symbol())));
+            }
+            Ok(bin(Type::Bool))
+        }
+        BinOp::In => match &tb {
+            Type::List(elem) => {
+                if ta.join(elem).is_none() {
+                    return Err(cerr(pa, format!("cannot look for {ta} in a list of {elem}")));
+                }
+                if let CExpr::List(items) = &cb {
+                    for item in items {
+                        check_enum_literal(&ta, item, pb)?;
+                    }
+                }
+                Ok(bin(Type::Bool))
+            }
+            other => Err(cerr(pb, format!("`in` needs a list on its right, found {other}"))),
+        },
+    }
+}
+
+/// Comparing an enum with a text literal that is not one of its values is
+/// certainly a mistake (a misspelt class or sector): reject it at load.
+fn check_enum_literal(t: &Type, other: &CExpr, pos: usize) -> Result<(), CompileError> {
+    if let (Type::Enum(allowed), CExpr::Const(Value::Text(s))) = (t, other) {
+        if !allowed.iter().any(|a| **a == **s) {
+            let help = match suggest(s, allowed.iter().map(String::as_str)) {
+                Some(x) => format!("did you mean `{x}`?"),
+                None => format!("allowed: {}", allowed.join(", ")),
+            };
+            return Err(cerr_help(pos, format!("`{s}` is not one of the values of {t}"), help));
+        }
+    }
+    Ok(())
+}
+
+fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
+    // (builtin, min args, max args)
+    Some(match name {
+        "min" => (Builtin::Min, 1, 64),
+        "max" => (Builtin::Max, 1, 64),
+        "sum" => (Builtin::SumList, 1, 1),
+        "count" => (Builtin::CountList, 1, 1),
+        "abs" => (Builtin::Abs, 1, 1),
+        "ceil" => (Builtin::Round(RoundingMode::Ceil), 1, 2),
+        "floor" => (Builtin::Round(RoundingMode::Floor), 1, 2),
+        "round_half_up" => (Builtin::Round(RoundingMode::HalfUp), 2, 2),
+        "round_half_even" => (Builtin::Round(RoundingMode::HalfEven), 2, 2),
+        "days_between" => (Builtin::DaysBetween, 2, 2),
+        "add_days" => (Builtin::AddDays, 2, 2),
+        "add_months" => (Builtin::AddMonths, 2, 2),
+        "add_years" => (Builtin::AddYears, 2, 2),
+        "year" => (Builtin::Year, 1, 1),
+        "month" => (Builtin::Month, 1, 1),
+        "day" => (Builtin::Day, 1, 1),
+        "weekday" => (Builtin::Weekday, 1, 1),
+        "date" => (Builtin::MakeDate, 3, 3),
+        "dates" => (Builtin::Dates, 2, 2),
+        "last_day_of_month" => (Builtin::LastDayOfMonth, 1, 1),
+        "concat" => (Builtin::Concat, 1, 64),
+        _ => return None,
+    })
+}
+
+fn compile_call(
+    name: &[String],
+    args: &[Expr],
+    named: &[(String, Expr)],
+    pos: usize,
+    scope: &mut Scope,
+    g: &Globals,
+) -> Result<(CExpr, Type), CompileError> {
+    let joined = name.join(".");
+    if let (Some((b, lo, hi)), [_]) = (builtin(&joined), name) {
+        if !named.is_empty() {
+            return Err(cerr(pos, format!("`{joined}` takes positional arguments, not named ones")));
+        }
+        if args.len() < lo || args.len() > hi {
+            let want = if lo == hi { lo.to_string() } else { format!("{lo} to {hi}") };
+            return Err(cerr(pos, format!("`{joined}` takes {want} argument(s), found {}", args.len())));
+        }
+        let mut cs = Vec::with_capacity(args.len());
+        let mut ts = Vec::with_capacity(args.len());
+        for a in args {
+            let (c, t) = compile(a, scope, g)?;
+            cs.push(c);
+            ts.push((t, a.pos));
+        }
+        let t = builtin_type(b, &joined, &ts, pos)?;
+        return Ok((CExpr::Builtin(b, cs), t));
+    }
+    // a rule: `rule` in the current pack, or `pack.rule`
+    let qualified = match (name, &scope.pack) {
+        ([single], Some(p)) => format!("{p}.{single}"),
+        _ => joined.clone(),
+    };
+    let Some(&rid) = g.rules.get(&qualified) else {
+        let help = match suggest(&qualified, g.rules.keys().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "call a rule as `rule(input: value)` or `pack.rule(input: value)`".into(),
+        };
+        return Err(cerr_help(pos, format!("unknown rule or function `{joined}`"), help));
+    };
+    let Some(Some(sig)) = g.sigs.get(rid) else {
+        return Err(cerr(pos, format!("rule `{qualified}` is not compiled yet (a cycle between rules?)")));
+    };
+    if !args.is_empty() {
+        return Err(cerr_help(
+            pos,
+            format!("rule `{qualified}` takes named arguments"),
+            format!("write `{joined}({}: …)`", sig.inputs.first().map(|(n, _, _)| n.as_str()).unwrap_or("input")),
+        ));
+    }
+    let mut out: Vec<Option<CExpr>> = Vec::with_capacity(sig.inputs.len());
+    let mut check = Vec::with_capacity(sig.inputs.len());
+    for (iname, ity, has_default) in &sig.inputs {
+        match named.iter().find(|(n, _)| n == iname) {
+            Some((_, a)) => {
+                let (c, t) = compile(a, scope, g)?;
+                if !t.fits(ity) {
+                    return Err(cerr(a.pos, format!("input `{iname}` of `{qualified}` is {ity}, found {t}")));
+                }
+                if let CExpr::Const(v) = &c {
+                    if let Err(p) = crate::value::conform(v, ity, iname) {
+                        return Err(cerr(a.pos, format!("input `{iname}` of `{qualified}`: {}", p.message)));
+                    }
+                }
+                check.push(t.needs_check(ity));
+                out.push(Some(c));
+            }
+            None if *has_default => {
+                check.push(false);
+                out.push(None);
+            }
+            None => {
+                return Err(cerr_help(
+                    pos,
+                    format!("missing input `{iname}` in the call of `{qualified}`"),
+                    format!("add `{iname}: …`"),
+                ))
+            }
+        }
+    }
+    for (n, a) in named {
+        if !sig.inputs.iter().any(|(i, _, _)| i == n) {
+            let help = match suggest(n, sig.inputs.iter().map(|(i, _, _)| i.as_str())) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "its inputs are: {}",
+                    sig.inputs.iter().map(|(i, _, _)| i.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            return Err(cerr_help(a.pos, format!("rule `{qualified}` has no input `{n}`"), help));
+        }
+    }
+    Ok((CExpr::CallRule { rule: rid, args: out, check }, Type::Record(Arc::new(sig.outputs.clone()))))
+}
+
+fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Result<Type, CompileError> {
+    let arg = |i: usize| ts.get(i).cloned().unwrap_or((Type::Unknown, pos));
+    let num = |i: usize| -> Result<Type, CompileError> {
+        let (t, p) = arg(i);
+        if t.is_numeric() {
+            Ok(t)
+        } else {
+            Err(cerr(p, format!("`{name}` needs a number here, found {t}")))
+        }
+    };
+    let int = |i: usize| -> Result<(), CompileError> {
+        let (t, p) = arg(i);
+        if t == Type::Integer {
+            Ok(())
+        } else {
+            Err(cerr(p, format!("`{name}` needs an integer here, found {t}")))
+        }
+    };
+    let date = |i: usize| -> Result<(), CompileError> {
+        let (t, p) = arg(i);
+        if t == Type::Date {
+            Ok(())
+        } else {
+            Err(cerr(p, format!("`{name}` needs a date here, found {t}")))
+        }
+    };
+    Ok(match b {
+        Builtin::Min | Builtin::Max => {
+            if ts.len() == 1 {
+                match arg(0) {
+                    (Type::List(t), p) => {
+                        if !(t.is_numeric() || *t == Type::Date) {
+                            return Err(cerr(p, format!("`{name}` compares numbers or dates, found {t}")));
+                        }
+                        *t
+                    }
+                    (t, p) => return Err(cerr(p, format!("`{name}` of one argument needs a list, found {t}"))),
+                }
+            } else {
+                let mut acc = Type::Unknown;
+                for (t, p) in ts {
+                    if !(t.is_numeric() || *t == Type::Date) {
+                        return Err(cerr(*p, format!("`{name}` compares numbers or dates, found {t}")));
+                    }
+                    acc = acc.join(t).ok_or_else(|| cerr(*p, format!("`{name}` cannot compare {acc} with {t}")))?;
+                }
+                acc
+            }
+        }
+        Builtin::SumList => match arg(0) {
+            (Type::List(t), _) if t.is_numeric() || *t == Type::Unknown => {
+                if *t == Type::Unknown {
+                    Type::Integer
+                } else {
+                    *t
+                }
+            }
+            (t, p) => return Err(cerr(p, format!("`sum` needs a list of numbers, found {t}"))),
+        },
+        Builtin::CountList => match arg(0) {
+            (Type::List(_), _) => Type::Integer,
+            (t, p) => return Err(cerr(p, format!("`count` needs a list, found {t}"))),
+        },
+        Builtin::Abs => num(0)?,
+        Builtin::Round(_) => {
+            num(0)?;
+            if ts.len() == 2 {
+                int(1)?;
+                Type::Number
+            } else {
+                Type::Integer
+            }
+        }
+        Builtin::DaysBetween => {
+            date(0)?;
+            date(1)?;
+            Type::Integer
+        }
+        Builtin::AddDays | Builtin::AddMonths | Builtin::AddYears => {
+            date(0)?;
+            int(1)?;
+            Type::Date
+        }
+        Builtin::Year | Builtin::Month | Builtin::Day | Builtin::Weekday => {
+            date(0)?;
+            Type::Integer
+        }
+        Builtin::MakeDate => {
+            int(0)?;
+            int(1)?;
+            int(2)?;
+            Type::Date
+        }
+        Builtin::Dates => {
+            date(0)?;
+            date(1)?;
+            Type::List(Box::new(Type::Date))
+        }
+        Builtin::LastDayOfMonth => {
+            date(0)?;
+            Type::Date
+        }
+        Builtin::Concat => {
+            let mut acc = Type::Unknown;
+            for (t, p) in ts {
+                let Type::List(elem) = t else {
+                    return Err(cerr(*p, format!("`concat` joins lists, found {t}")));
+                };
+                acc = acc
+                    .join(elem)
+                    .ok_or_else(|| cerr(*p, format!("`concat` cannot join a list of {acc} with a list of {elem}")))?;
+            }
+            Type::List(Box::new(acc))
+        }
+    })
+}
+
+/// The rules an expression calls (dotted names as written), for ordering
+/// compilation and finding cycles before type checking.
+pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
+    match &e.kind {
+        ExprKind::Call { name, args, named } => {
+            if !(name.len() == 1 && name.first().is_some_and(|n| builtin(n).is_some())) {
+                out.push((name.clone(), e.pos));
+            }
+            args.iter().for_each(|a| called_rules(a, out));
+            named.iter().for_each(|(_, a)| called_rules(a, out));
+        }
+        ExprKind::Field(a, _) | ExprKind::Neg(a) | ExprKind::Not(a) => called_rules(a, out),
+        ExprKind::Binary(_, a, b) => {
+            called_rules(a, out);
+            called_rules(b, out);
+        }
+        ExprKind::If(a, b, c) => {
+            called_rules(a, out);
+            called_rules(b, out);
+            called_rules(c, out);
+        }
+        ExprKind::Aggregate { body, list, filter, .. } => {
+            called_rules(list, out);
+            if let Some(b) = body {
+                called_rules(b, out);
+            }
+            if let Some(f) = filter {
+                called_rules(f, out);
+            }
+        }
+        ExprKind::List(items) => items.iter().for_each(|a| called_rules(a, out)),
+        ExprKind::Record(fields) => fields.iter().for_each(|(_, a)| called_rules(a, out)),
+        ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Date(_) | ExprKind::Bool(_) | ExprKind::Path(_) => {}
+    }
+}

@@ -1,0 +1,916 @@
+//! The ordinance expression language: tokens, syntax tree, parser and printer.
+//!
+//! ```text
+//! expr    := 'if' expr 'then' expr 'else' expr | or
+//! or      := and ('or' and)*            and := not ('and' not)*
+//! not     := 'not' not | cmp            cmp := add (op add)?   op: == != < <= > >= in
+//! add     := mul (('+'|'-') mul)*       mul := unary (('*'|'×'|'/'|'÷') unary)*
+//! unary   := '-' unary | postfix        postfix := primary ('.' name)*
+//! primary := number | number'%' | "text" | 'text' | YYYY-MM-DD | true | false
+//!          | '(' expr ')' | '[' expr, … ']' | '[' expr for x in expr (where expr)? ']'
+//!          | '{' name: expr, … '}' | name | name.name… '(' args ')'   args: expr, … or name = expr, …
+//!          | agg '(' expr for x in expr (where expr)? ')'   agg: sum count min max any all
+//! ```
+//! Full-width parentheses （） and the signs × ÷ are accepted so that a formula
+//! can be quoted as printed in the source text.
+
+use crate::date::Date;
+use crate::number::Number;
+use std::fmt;
+
+/// The most characters an expression may have.
+pub const MAX_EXPR_CHARS: usize = 8_000;
+/// The deepest nesting the parser accepts.
+pub const MAX_DEPTH: usize = 64;
+
+/// A binary operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `and`
+    And,
+    /// `or`
+    Or,
+    /// `in` (membership in a list)
+    In,
+}
+
+impl BinOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+            BinOp::In => "in",
+        }
+    }
+}
+
+/// An aggregate over a list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AggKind {
+    /// Sum of the body over the elements.
+    Sum,
+    /// Number of elements (that pass the filter).
+    Count,
+    /// Least value of the body.
+    Min,
+    /// Greatest value of the body.
+    Max,
+    /// True if the body holds for some element.
+    Any,
+    /// True if the body holds for every element.
+    All,
+    /// The list of body values (a list comprehension).
+    List,
+}
+
+impl AggKind {
+    /// The aggregate's name as written (`List` is the bracket form).
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::Sum => "sum",
+            AggKind::Count => "count",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::Any => "any",
+            AggKind::All => "all",
+            AggKind::List => "list",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<AggKind> {
+        Some(match s {
+            "sum" => AggKind::Sum,
+            "count" => AggKind::Count,
+            "min" => AggKind::Min,
+            "max" => AggKind::Max,
+            "any" => AggKind::Any,
+            "all" => AggKind::All,
+            _ => return None,
+        })
+    }
+}
+
+/// A syntax-tree node with the character offset where it starts.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// The node.
+    pub kind: ExprKind,
+    /// Offset (in characters) of the node's first character in the source.
+    pub pos: usize,
+}
+
+impl PartialEq for Expr {
+    /// Positions are ignored: two trees are equal when they mean the same.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+
+/// The kinds of syntax node.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    /// A number literal.
+    Number(Number),
+    /// A text literal.
+    Text(String),
+    /// A date literal.
+    Date(Date),
+    /// `true` / `false`.
+    Bool(bool),
+    /// A name, possibly dotted: `roster`, `r.class`, `energy_safety.officers`.
+    Path(Vec<String>),
+    /// Field access on a computed value: `f(x).total`.
+    Field(Box<Expr>, String),
+    /// `-x`
+    Neg(Box<Expr>),
+    /// `not x`
+    Not(Box<Expr>),
+    /// `a op b`
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `if c then a else b`
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A call: `name(args)`; named arguments for rules, positional for
+    /// built-in functions.
+    Call {
+        /// The dotted name called.
+        name: Vec<String>,
+        /// Positional arguments.
+        args: Vec<Expr>,
+        /// Named arguments (`name: expr`).
+        named: Vec<(String, Expr)>,
+    },
+    /// An aggregate or comprehension: `sum(body for var in list where filter)`.
+    Aggregate {
+        /// Which aggregate.
+        kind: AggKind,
+        /// The element expression (absent for `count(x in list …)`).
+        body: Option<Box<Expr>>,
+        /// The loop variable.
+        var: String,
+        /// The list iterated.
+        list: Box<Expr>,
+        /// The filter.
+        filter: Option<Box<Expr>>,
+    },
+    /// `[a, b, c]`
+    List(Vec<Expr>),
+    /// `{name: expr, …}`
+    Record(Vec<(String, Expr)>),
+}
+
+/// A syntax error with the character offset where it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Offset in characters.
+    pub pos: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it, when there is a useful hint.
+    pub help: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Tok {
+    Num(Number),
+    Pct(Number),
+    Text(String),
+    Date(Date),
+    Ident(String),
+    Sym(&'static str),
+    End,
+}
+
+fn tok_desc(t: &Tok) -> String {
+    match t {
+        Tok::Num(n) => format!("number `{n}`"),
+        Tok::Pct(n) => format!("percentage `{n}`"),
+        Tok::Text(s) => format!("text \"{s}\""),
+        Tok::Date(d) => format!("date `{d}`"),
+        Tok::Ident(s) => format!("`{s}`"),
+        Tok::Sym(s) => format!("`{s}`"),
+        Tok::End => "the end of the expression".into(),
+    }
+}
+
+fn err(pos: usize, message: impl Into<String>) -> SyntaxError {
+    SyntaxError { pos, message: message.into(), help: None }
+}
+
+fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
+    let chars: Vec<char> = src.chars().collect();
+    if chars.len() > MAX_EXPR_CHARS {
+        return Err(SyntaxError {
+            pos: 0,
+            message: format!("expression has {} characters, more than the limit {MAX_EXPR_CHARS}", chars.len()),
+            help: Some("split it into `let` steps or smaller rules".into()),
+        });
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        if c.is_ascii_digit() {
+            let mut j = i;
+            while chars.get(j).is_some_and(|c| c.is_ascii_digit()) {
+                j += 1;
+            }
+            // a date literal: DDDD-DD-DD
+            let is_date = j - i == 4
+                && chars.get(j) == Some(&'-')
+                && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit())
+                && chars.get(j + 2).is_some_and(|c| c.is_ascii_digit())
+                && chars.get(j + 3) == Some(&'-')
+                && chars.get(j + 4).is_some_and(|c| c.is_ascii_digit())
+                && chars.get(j + 5).is_some_and(|c| c.is_ascii_digit())
+                && !chars.get(j + 6).is_some_and(|c| c.is_ascii_alphanumeric());
+            if is_date {
+                let text: String = chars.get(i..j + 6).unwrap_or_default().iter().collect();
+                let d = Date::parse(&text).map_err(|m| err(start, m))?;
+                out.push((Tok::Date(d), start));
+                i = j + 6;
+                continue;
+            }
+            if chars.get(j) == Some(&'.') && chars.get(j + 1).is_some_and(|c| c.is_ascii_digit()) {
+                j += 1;
+                while chars.get(j).is_some_and(|c| c.is_ascii_digit()) {
+                    j += 1;
+                }
+            }
+            if chars.get(j).is_some_and(|c| c.is_alphabetic() || *c == '_') {
+                return Err(SyntaxError {
+                    pos: j,
+                    message: "a number runs into a name".into(),
+                    help: Some("put an operator or a space between them, e.g. `3 * x`".into()),
+                });
+            }
+            let text: String = chars.get(i..j).unwrap_or_default().iter().collect();
+            let n = Number::parse(&text).map_err(|m| err(start, m))?;
+            if chars.get(j) == Some(&'%') {
+                let pct = n.div(&Number::from_int(100)).map_err(|e| err(start, e.to_string()))?;
+                out.push((Tok::Pct(pct), start));
+                j += 1;
+            } else {
+                out.push((Tok::Num(n), start));
+            }
+            i = j;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let mut j = i;
+            while chars.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
+                j += 1;
+            }
+            let text: String = chars.get(i..j).unwrap_or_default().iter().collect();
+            out.push((Tok::Ident(text), start));
+            i = j;
+            continue;
+        }
+        if c == '"' || c == '\'' || c == '“' || c == '‘' {
+            let close = match c {
+                '“' => '”',
+                '‘' => '’',
+                other => other,
+            };
+            let mut j = i + 1;
+            let mut s = String::new();
+            loop {
+                match chars.get(j) {
+                    None => {
+                        return Err(SyntaxError {
+                            pos: start,
+                            message: "text is not closed".into(),
+                            help: Some(format!("end it with {close}")),
+                        })
+                    }
+                    Some(&ch) if ch == close => break,
+                    Some(&ch) => s.push(ch),
+                }
+                j += 1;
+            }
+            out.push((Tok::Text(s), start));
+            i = j + 1;
+            continue;
+        }
+        let two: String = chars.get(i..i + 2).map(|s| s.iter().collect()).unwrap_or_default();
+        let sym2 = match two.as_str() {
+            "==" => Some("=="),
+            "!=" => Some("!="),
+            "<=" => Some("<="),
+            ">=" => Some(">="),
+            _ => None,
+        };
+        if let Some(s) = sym2 {
+            out.push((Tok::Sym(s), start));
+            i += 2;
+            continue;
+        }
+        let sym = match c {
+            '+' => "+",
+            '-' | '－' => "-",
+            '*' | '×' => "*",
+            '/' | '÷' => "/",
+            '<' => "<",
+            '>' => ">",
+            '(' | '（' => "(",
+            ')' | '）' => ")",
+            '[' => "[",
+            ']' => "]",
+            '{' => "{",
+            '}' => "}",
+            ',' | '，' => ",",
+            '.' => ".",
+            ':' => ":",
+            '=' => "=",
+            other => {
+                return Err(SyntaxError {
+                    pos: start,
+                    message: format!("unexpected character `{other}`"),
+                    help: Some("names are ASCII letters, digits and `_`; text goes in quotes".into()),
+                })
+            }
+        };
+        out.push((Tok::Sym(sym), start));
+        i += 1;
+    }
+    out.push((Tok::End, chars.len()));
+    Ok(out)
+}
+
+const KEYWORDS: &[&str] = &["if", "then", "else", "and", "or", "not", "in", "for", "where", "true", "false"];
+
+struct Parser {
+    toks: Vec<(Tok, usize)>,
+    i: usize,
+    depth: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> &Tok {
+        self.toks.get(self.i).map(|(t, _)| t).unwrap_or(&Tok::End)
+    }
+    fn peek_at(&self, k: usize) -> &Tok {
+        self.toks.get(self.i + k).map(|(t, _)| t).unwrap_or(&Tok::End)
+    }
+    fn pos(&self) -> usize {
+        self.toks.get(self.i).map(|(_, p)| *p).or_else(|| self.toks.last().map(|(_, p)| *p)).unwrap_or(0)
+    }
+    fn bump(&mut self) -> Tok {
+        let t = self.peek().clone();
+        if self.i < self.toks.len() {
+            self.i += 1;
+        }
+        t
+    }
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Sym(x) if *x == s)
+    }
+    fn is_kw(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(x) if x == s)
+    }
+    fn expect_sym(&mut self, s: &str) -> Result<(), SyntaxError> {
+        if self.is_sym(s) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(err(self.pos(), format!("expected `{s}`, found {}", tok_desc(self.peek()))))
+        }
+    }
+    fn expect_kw(&mut self, s: &str) -> Result<(), SyntaxError> {
+        if self.is_kw(s) {
+            self.bump();
+            Ok(())
+        } else {
+            Err(err(self.pos(), format!("expected `{s}`, found {}", tok_desc(self.peek()))))
+        }
+    }
+    fn name(&mut self) -> Result<String, SyntaxError> {
+        match self.peek().clone() {
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                self.bump();
+                Ok(s)
+            }
+            other => Err(err(self.pos(), format!("expected a name, found {}", tok_desc(&other)))),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            Err(SyntaxError {
+                pos: self.pos(),
+                message: format!("expression is nested more than {MAX_DEPTH} levels deep"),
+                help: Some("split it into `let` steps".into()),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, SyntaxError> {
+        self.enter()?;
+        let r = self.expr_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self) -> Result<Expr, SyntaxError> {
+        let pos = self.pos();
+        if self.is_kw("if") {
+            self.bump();
+            let c = self.expr()?;
+            self.expect_kw("then")?;
+            let a = self.expr()?;
+            self.expect_kw("else")?;
+            let b = self.expr()?;
+            return Ok(Expr { kind: ExprKind::If(Box::new(c), Box::new(a), Box::new(b)), pos });
+        }
+        self.or()
+    }
+
+    fn or(&mut self) -> Result<Expr, SyntaxError> {
+        let mut left = self.and()?;
+        while self.is_kw("or") {
+            self.bump();
+            let right = self.and()?;
+            let pos = left.pos;
+            left = Expr { kind: ExprKind::Binary(BinOp::Or, Box::new(left), Box::new(right)), pos };
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, SyntaxError> {
+        let mut left = self.not()?;
+        while self.is_kw("and") {
+            self.bump();
+            let right = self.not()?;
+            let pos = left.pos;
+            left = Expr { kind: ExprKind::Binary(BinOp::And, Box::new(left), Box::new(right)), pos };
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, SyntaxError> {
+        if self.is_kw("not") {
+            let pos = self.pos();
+            self.bump();
+            self.enter()?;
+            let inner = self.not();
+            self.depth -= 1;
+            return Ok(Expr { kind: ExprKind::Not(Box::new(inner?)), pos });
+        }
+        self.cmp()
+    }
+
+    fn cmp(&mut self) -> Result<Expr, SyntaxError> {
+        let left = self.add()?;
+        let op = match self.peek() {
+            Tok::Sym("==") => BinOp::Eq,
+            Tok::Sym("!=") => BinOp::Ne,
+            Tok::Sym("<") => BinOp::Lt,
+            Tok::Sym("<=") => BinOp::Le,
+            Tok::Sym(">") => BinOp::Gt,
+            Tok::Sym(">=") => BinOp::Ge,
+            Tok::Ident(s) if s == "in" => BinOp::In,
+            _ => return Ok(left),
+        };
+        self.bump();
+        let right = self.add()?;
+        let pos = left.pos;
+        if matches!(self.peek(), Tok::Sym("==" | "!=" | "<" | "<=" | ">" | ">=")) {
+            return Err(SyntaxError {
+                pos: self.pos(),
+                message: "comparisons cannot be chained".into(),
+                help: Some("join them with `and`, e.g. `a <= x and x < b`".into()),
+            });
+        }
+        Ok(Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos })
+    }
+
+    fn add(&mut self) -> Result<Expr, SyntaxError> {
+        let mut left = self.mul()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Sym("+") => BinOp::Add,
+                Tok::Sym("-") => BinOp::Sub,
+                _ => return Ok(left),
+            };
+            self.bump();
+            let right = self.mul()?;
+            let pos = left.pos;
+            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos };
+        }
+    }
+
+    fn mul(&mut self) -> Result<Expr, SyntaxError> {
+        let mut left = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Sym("*") => BinOp::Mul,
+                Tok::Sym("/") => BinOp::Div,
+                _ => return Ok(left),
+            };
+            self.bump();
+            let right = self.unary()?;
+            let pos = left.pos;
+            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos };
+        }
+    }
+
+    fn unary(&mut self) -> Result<Expr, SyntaxError> {
+        if self.is_sym("-") {
+            let pos = self.pos();
+            self.bump();
+            self.enter()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            return Ok(Expr { kind: ExprKind::Neg(Box::new(inner?)), pos });
+        }
+        self.postfix()
+    }
+
+    fn postfix(&mut self) -> Result<Expr, SyntaxError> {
+        let mut e = self.primary()?;
+        while self.is_sym(".") {
+            self.bump();
+            let name = self.name()?;
+            let pos = e.pos;
+            e = match e.kind {
+                ExprKind::Path(mut p) => {
+                    p.push(name);
+                    Expr { kind: ExprKind::Path(p), pos }
+                }
+                other => Expr { kind: ExprKind::Field(Box::new(Expr { kind: other, pos }), name), pos },
+            };
+        }
+        Ok(e)
+    }
+
+    /// `body for var in list (where filter)?` after the body has been parsed.
+    fn comprehension_tail(&mut self) -> Result<(String, Expr, Option<Expr>), SyntaxError> {
+        self.expect_kw("for")?;
+        let var = self.name()?;
+        self.expect_kw("in")?;
+        let list = self.expr()?;
+        let filter = if self.is_kw("where") {
+            self.bump();
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok((var, list, filter))
+    }
+
+    fn primary(&mut self) -> Result<Expr, SyntaxError> {
+        let pos = self.pos();
+        let tok = self.bump();
+        let kind = match tok {
+            Tok::Num(n) | Tok::Pct(n) => ExprKind::Number(n),
+            Tok::Text(s) => ExprKind::Text(s),
+            Tok::Date(d) => ExprKind::Date(d),
+            Tok::Sym("(") => {
+                let e = self.expr()?;
+                self.expect_sym(")")?;
+                return Ok(e);
+            }
+            Tok::Sym("[") => {
+                if self.is_sym("]") {
+                    self.bump();
+                    ExprKind::List(vec![])
+                } else {
+                    let first = self.expr()?;
+                    if self.is_kw("for") {
+                        let (var, list, filter) = self.comprehension_tail()?;
+                        self.expect_sym("]")?;
+                        ExprKind::Aggregate {
+                            kind: AggKind::List,
+                            body: Some(Box::new(first)),
+                            var,
+                            list: Box::new(list),
+                            filter: filter.map(Box::new),
+                        }
+                    } else {
+                        let mut items = vec![first];
+                        while self.is_sym(",") {
+                            self.bump();
+                            items.push(self.expr()?);
+                        }
+                        self.expect_sym("]")?;
+                        ExprKind::List(items)
+                    }
+                }
+            }
+            Tok::Sym("{") => {
+                let mut fields: Vec<(String, Expr)> = Vec::new();
+                if !self.is_sym("}") {
+                    loop {
+                        let fpos = self.pos();
+                        let name = self.name()?;
+                        if fields.iter().any(|(n, _)| *n == name) {
+                            return Err(err(fpos, format!("field `{name}` appears twice")));
+                        }
+                        if self.is_sym("=") {
+                            self.bump();
+                        } else {
+                            self.expect_sym(":")?;
+                        }
+                        fields.push((name, self.expr()?));
+                        if self.is_sym(",") {
+                            self.bump();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                self.expect_sym("}")?;
+                ExprKind::Record(fields)
+            }
+            Tok::Ident(s) if s == "true" => ExprKind::Bool(true),
+            Tok::Ident(s) if s == "false" => ExprKind::Bool(false),
+            Tok::Ident(s) if !KEYWORDS.contains(&s.as_str()) => {
+                let mut path = vec![s];
+                // a dotted name directly followed by `(` is a call
+                let mut k = 0;
+                while matches!(self.peek_at(k), Tok::Sym(".")) && matches!(self.peek_at(k + 1), Tok::Ident(_)) {
+                    k += 2;
+                }
+                if matches!(self.peek_at(k), Tok::Sym("(")) {
+                    while self.is_sym(".") {
+                        self.bump();
+                        path.push(self.name()?);
+                    }
+                    self.bump(); // (
+                    return self.call(path, pos);
+                }
+                ExprKind::Path(path)
+            }
+            other => {
+                return Err(SyntaxError {
+                    pos,
+                    message: format!("expected a value, found {}", tok_desc(&other)),
+                    help: None,
+                })
+            }
+        };
+        Ok(Expr { kind, pos })
+    }
+
+    fn call(&mut self, name: Vec<String>, pos: usize) -> Result<Expr, SyntaxError> {
+        // aggregates with a comprehension: sum(x.a for x in xs where …), count(x in xs where …)
+        if let (Some(kind), [_]) = (name.first().and_then(|n| AggKind::from_name(n)), name.as_slice()) {
+            if kind == AggKind::Count {
+                if let (Tok::Ident(v), Tok::Ident(kw)) = (self.peek().clone(), self.peek_at(1).clone()) {
+                    if kw == "in" && !KEYWORDS.contains(&v.as_str()) {
+                        self.bump();
+                        self.bump();
+                        let list = self.expr()?;
+                        let filter = if self.is_kw("where") {
+                            self.bump();
+                            Some(Box::new(self.expr()?))
+                        } else {
+                            None
+                        };
+                        self.expect_sym(")")?;
+                        return Ok(Expr {
+                            kind: ExprKind::Aggregate { kind, body: None, var: v, list: Box::new(list), filter },
+                            pos,
+                        });
+                    }
+                }
+            }
+            if !self.is_sym(")") {
+                let save = self.i;
+                let first = self.expr()?;
+                if self.is_kw("for") {
+                    let (var, list, filter) = self.comprehension_tail()?;
+                    self.expect_sym(")")?;
+                    return Ok(Expr {
+                        kind: ExprKind::Aggregate {
+                            kind,
+                            body: Some(Box::new(first)),
+                            var,
+                            list: Box::new(list),
+                            filter: filter.map(Box::new),
+                        },
+                        pos,
+                    });
+                }
+                self.i = save;
+            }
+        }
+        let mut args = Vec::new();
+        let mut named: Vec<(String, Expr)> = Vec::new();
+        if !self.is_sym(")") {
+            loop {
+                let is_named = matches!((self.peek(), self.peek_at(1)), (Tok::Ident(_), Tok::Sym(":" | "=")));
+                if is_named {
+                    let npos = self.pos();
+                    let n = self.name()?;
+                    self.bump(); // :
+                    if named.iter().any(|(x, _)| *x == n) {
+                        return Err(err(npos, format!("argument `{n}` is given twice")));
+                    }
+                    named.push((n, self.expr()?));
+                } else {
+                    if !named.is_empty() {
+                        return Err(SyntaxError {
+                            pos: self.pos(),
+                            message: "a positional argument follows a named one".into(),
+                            help: Some("name every argument, e.g. `rule(class: x)`".into()),
+                        });
+                    }
+                    args.push(self.expr()?);
+                }
+                if self.is_sym(",") {
+                    self.bump();
+                } else {
+                    break;
+                }
+            }
+        }
+        self.expect_sym(")")?;
+        Ok(Expr { kind: ExprKind::Call { name, args, named }, pos })
+    }
+}
+
+/// Parses an expression.
+///
+/// # Errors
+/// The first syntax error, with the character offset where it was found.
+pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
+    let toks = lex(src)?;
+    let mut p = Parser { toks, i: 0, depth: 0 };
+    if matches!(p.peek(), Tok::End) {
+        return Err(SyntaxError { pos: 0, message: "empty expression".into(), help: None });
+    }
+    let e = p.expr()?;
+    if matches!(p.peek(), Tok::Sym("=")) {
+        return Err(SyntaxError {
+            pos: p.pos(),
+            message: "`=` is not an operator".into(),
+            help: Some("compare with `==`".into()),
+        });
+    }
+    if !matches!(p.peek(), Tok::End) {
+        return Err(SyntaxError {
+            pos: p.pos(),
+            message: format!("unexpected {} after the end of the expression", tok_desc(p.peek())),
+            help: Some("check for a missing operator or an unbalanced parenthesis".into()),
+        });
+    }
+    Ok(e)
+}
+
+fn write_text(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    if s.contains('"') {
+        write!(f, "'{s}'")
+    } else {
+        write!(f, "\"{s}\"")
+    }
+}
+
+impl fmt::Display for Expr {
+    /// Prints the expression in canonical form: every compound operand in
+    /// parentheses, so that the printed text parses back to the same tree.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ExprKind::Number(n) => {
+                if n.numer() < 0 {
+                    write!(f, "(-{})", n.abs())
+                } else if n.is_integer() || n.to_decimal_string().is_some() {
+                    write!(f, "{n}")
+                } else {
+                    write!(f, "({}/{})", n.numer(), n.denom())
+                }
+            }
+            ExprKind::Text(s) => write_text(f, s),
+            ExprKind::Date(d) => write!(f, "{d}"),
+            ExprKind::Bool(b) => write!(f, "{b}"),
+            ExprKind::Path(p) => f.write_str(&p.join(".")),
+            ExprKind::Field(e, name) => write!(f, "({e}).{name}"),
+            ExprKind::Neg(e) => write!(f, "(-{e})"),
+            ExprKind::Not(e) => write!(f, "(not {e})"),
+            ExprKind::Binary(op, a, b) => write!(f, "({a} {} {b})", op.symbol()),
+            ExprKind::If(c, a, b) => write!(f, "(if {c} then {a} else {b})"),
+            ExprKind::Call { name, args, named } => {
+                write!(f, "{}(", name.join("."))?;
+                let mut first = true;
+                for a in args {
+                    if !first {
+                        f.write_str(", ")?;
+                    }
+                    first = false;
+                    write!(f, "{a}")?;
+                }
+                for (n, a) in named {
+                    if !first {
+                        f.write_str(", ")?;
+                    }
+                    first = false;
+                    write!(f, "{n} = {a}")?;
+                }
+                f.write_str(")")
+            }
+            ExprKind::Aggregate { kind, body, var, list, filter } => {
+                let (open, close) = if *kind == AggKind::List { ("[".to_string(), "]") } else { (format!("{}(", kind.name()), ")") };
+                f.write_str(&open)?;
+                match body {
+                    Some(b) => write!(f, "{b} for {var} in {list}")?,
+                    None => write!(f, "{var} in {list}")?,
+                }
+                if let Some(c) = filter {
+                    write!(f, " where {c}")?;
+                }
+                f.write_str(close)
+            }
+            ExprKind::List(items) => {
+                f.write_str("[")?;
+                for (i, e) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                f.write_str("]")
+            }
+            ExprKind::Record(fields) => {
+                f.write_str("{")?;
+                for (i, (n, e)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{n}: {e}")?;
+                }
+                f.write_str("}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Expr {
+        parse(s).unwrap_or_else(|e| unreachable!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn printed_formula_as_in_the_text() {
+        let e = p("（366-104-11）×33");
+        assert_eq!(e.to_string(), "(((366 - 104) - 11) * 33)");
+    }
+
+    #[test]
+    fn comprehension_and_calls() {
+        let e = p("sum(inspection_frequency(class: r.class).visits_per_year for r in roster where r.sector == \"power\")");
+        assert!(matches!(e.kind, ExprKind::Aggregate { kind: AggKind::Sum, .. }));
+        assert_eq!(p(&e.to_string()), e);
+        let c = p("count(r in roster where r.class in [\"B\", \"C\"])");
+        assert_eq!(p(&c.to_string()), c);
+        assert_eq!(p("2024-01-05").kind, ExprKind::Date(Date::parse("2024-01-05").unwrap_or_else(|e| unreachable!("{e}"))));
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = parse("1 + * 2").err().unwrap_or_else(|| unreachable!());
+        assert_eq!(e.pos, 4);
+        let e = parse("a = b").err().unwrap_or_else(|| unreachable!());
+        assert_eq!(e.help.as_deref(), Some("compare with `==`"));
+        assert!(parse(&"(".repeat(200)).is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! The JSON-in, JSON-out façade every binding calls (the C ABI, Python and
+//! the CLI's `eval`), so that each layer only translates and all of them
+//! produce the same documents and the same errors.
+
+use crate::date::Date;
+use crate::engine::{EvalOptions, Engine};
+use crate::error::{Error, EvalError};
+
+fn options_error(field: &str, message: String) -> Error {
+    Error::Eval(EvalError::Input { rule: String::new(), field: field.into(), message, allowed: None })
+}
+
+/// Reads evaluation options from JSON: `{"as_of": "YYYY-MM-DD", "trace": bool}`
+/// (both optional; the trace is on unless `"trace": false`). `None` or an
+/// empty string means the defaults.
+///
+/// # Errors
+/// An input error naming the bad option.
+pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
+    let mut opts = EvalOptions { as_of: None, trace: true, max_steps: None };
+    let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| options_error("options", format!("options are not valid JSON: {e}")))?;
+    let serde_json::Value::Object(m) = v else {
+        return Err(options_error("options", "options must be a JSON object like {\"as_of\": \"2024-06-30\"}".into()));
+    };
+    for (k, val) in &m {
+        match (k.as_str(), val) {
+            ("as_of", serde_json::Value::Null) => {}
+            ("as_of", serde_json::Value::String(s)) => {
+                opts.as_of = Some(Date::parse(s).map_err(|e| options_error("as_of", e))?);
+            }
+            ("trace", serde_json::Value::Bool(b)) => opts.trace = *b,
+            ("max_steps", serde_json::Value::Number(n)) => {
+                opts.max_steps = Some(n.as_u64().ok_or_else(|| options_error("max_steps", "expected a positive integer".into()))?)
+            }
+            (other, _) => {
+                return Err(options_error(
+                    other,
+                    format!("unknown or ill-typed option `{other}`; options are as_of (\"YYYY-MM-DD\"), trace (bool), max_steps (integer)"),
+                ))
+            }
+        }
+    }
+    Ok(opts)
+}
+
+/// Parses a JSON input document.
+///
+/// # Errors
+/// An input error when the text is not JSON.
+pub fn parse_input(rule: &str, input_json: &str) -> Result<serde_json::Value, Error> {
+    serde_json::from_str(input_json).map_err(|e| {
+        Error::Eval(EvalError::Input {
+            rule: rule.into(),
+            field: String::new(),
+            message: format!("input is not valid JSON: {e}"),
+            allowed: None,
+        })
+    })
+}
+
+/// Evaluates a rule: JSON inputs and options in, the decision document out
+/// (the same document `ordinance eval --format json` prints).
+///
+/// # Errors
+/// Malformed JSON, bad options, or any evaluation error.
+pub fn evaluate_json(engine: &Engine, rule: &str, input_json: &str, options_json: Option<&str>) -> Result<String, Error> {
+    let opts = parse_options(options_json)?;
+    let input = parse_input(rule, input_json)?;
+    let d = engine.evaluate(rule, &input, &opts)?;
+    Ok(d.to_json().to_string())
+}
+
+/// Evaluates one rule over a JSON array of input objects. The result is a
+/// JSON array in the same order; each item is `{"ok": decision}` or
+/// `{"error": error}`, so one bad record does not hide the others.
+///
+/// # Errors
+/// Malformed JSON, an input that is not an array, or bad options.
+pub fn evaluate_many_json(engine: &Engine, rule: &str, inputs_json: &str, options_json: Option<&str>) -> Result<String, Error> {
+    let opts = parse_options(options_json)?;
+    let input = parse_input(rule, inputs_json)?;
+    let serde_json::Value::Array(records) = input else {
+        return Err(Error::Eval(EvalError::Input {
+            rule: rule.into(),
+            field: String::new(),
+            message: "expected a JSON array of input objects".into(),
+            allowed: None,
+        }));
+    };
+    let results = engine.evaluate_many(rule, &records, &opts);
+    let out: Vec<serde_json::Value> = results
+        .into_iter()
+        .map(|r| match r {
+            Ok(d) => serde_json::json!({ "ok": d.to_json() }),
+            Err(e) => serde_json::json!({ "error": e.to_json() }),
+        })
+        .collect();
+    Ok(serde_json::Value::Array(out).to_string())
+}
+
+/// The metadata of every rule, as a JSON array.
+pub fn rules_json(engine: &Engine) -> String {
+    serde_json::Value::Array(engine.rules().iter().map(|r| r.to_json()).collect()).to_string()
+}
+
+/// The results of the packs' tests as JSON:
+/// `{"passed": n, "failed": m, "tests": [{name, rule, location, passed, message}]}`.
+pub fn run_tests_json(engine: &Engine) -> String {
+    let r = engine.run_tests();
+    serde_json::json!({
+        "passed": r.passed(),
+        "failed": r.failed(),
+        "tests": r.outcomes.iter().map(|o| serde_json::json!({
+            "name": o.name, "rule": o.rule, "location": o.location, "passed": o.passed, "message": o.message
+        })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// The JSON form of an error (see [`Error::to_json`]).
+pub fn error_json(e: &Error) -> String {
+    e.to_json().to_string()
+}

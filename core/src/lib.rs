@@ -1,0 +1,51 @@
+//! `ordinance-core` — regulations as code: the pure rules core.
+//!
+//! It reads rule packs written in YAML (one per source document), checks them
+//! strictly, compiles every expression once, and evaluates rules exactly —
+//! rational arithmetic, no binary floating point — as of a date, explaining
+//! each decision with the clause of the document it comes from.
+//!
+//! ```no_run
+//! use ordinance_core::{Engine, EvalOptions};
+//! let engine = Engine::load_dir("rules")?;
+//! let d = engine.evaluate(
+//!     "energy_safety.inspection_frequency",
+//!     &serde_json::json!({"class": "D"}),
+//!     &EvalOptions { trace: true, ..EvalOptions::default() },
+//! )?;
+//! assert_eq!(d.outputs["visits_per_year"].to_string(), "12");
+//! # Ok::<(), ordinance_core::Error>(())
+//! ```
+//!
+//! The modules follow the life of a rule: [`yaml`] and [`model`] read the
+//! files, [`loader`] validates and compiles them into a [`ruleset::Ruleset`]
+//! ([`expr`] holds the expression language), [`eval`] runs them, [`engine`]
+//! is the public entry point, [`facade`] the JSON surface the bindings use,
+//! and [`scenario`] with [`report`] run and print whole scenarios.
+
+pub mod date;
+pub mod engine;
+pub mod error;
+pub mod eval;
+pub mod expr;
+pub mod facade;
+pub mod loader;
+pub mod model;
+pub mod number;
+pub mod report;
+pub mod ruleset;
+pub mod scenario;
+pub mod schema;
+pub mod sourcetext;
+pub mod value;
+pub mod yaml;
+
+pub use date::Date;
+pub use engine::{Decision, Engine, EvalOptions, RuleInfo, TestOutcome, TestReport};
+pub use error::{Diagnostic, Error, EvalError, LoadError};
+pub use eval::{TraceEntry, TraceKind};
+pub use number::{Number, RoundingMode};
+pub use value::{Type, Value};
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,1246 @@
+//! Loading rule packs: reading YAML strictly, resolving types, parameters and
+//! citations, compiling every expression once, and validating tables
+//! (overlaps under `unique`, uncovered enum values), references and cycles.
+//! Every problem becomes a located diagnostic; loading reports all of them.
+
+use crate::date::Date;
+use crate::error::{Diagnostic, LoadError};
+use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
+use crate::expr::syntax;
+use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
+use crate::ruleset::{
+    Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset,
+    SourceInfo, Table, TestCase,
+};
+use crate::sourcetext::SourceText;
+use crate::value::{from_json, Type, Value};
+use crate::yaml::{self, offset_to_pos, Located, Node, NodeKind, Pos};
+use indexmap::IndexMap;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The largest source text a pack may cite.
+pub const MAX_SOURCE_TEXT_BYTES: usize = 16 * 1024 * 1024;
+/// The most value combinations the coverage check enumerates.
+const MAX_COVERAGE_COMBINATIONS: usize = 4096;
+
+/// A file handed to the loader: its name for messages, and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Path or name, used in diagnostics and to resolve relative paths.
+    pub path: PathBuf,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// Collects diagnostics for one file.
+pub(crate) struct Diags<'a> {
+    pub file: String,
+    pub text: &'a str,
+    pub out: Vec<Diagnostic>,
+}
+
+impl Diags<'_> {
+    pub fn at(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
+        self.out.push(Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into(), help });
+    }
+
+    /// A diagnostic inside an expression scalar, at a character offset.
+    pub fn in_expr(&mut self, scalar: &Located, offset: usize, message: impl Into<String>, help: Option<String>) {
+        let (line, column) = offset_to_pos(self.text, scalar, offset);
+        self.out.push(Diagnostic { file: self.file.clone(), line, column, message: message.into(), help });
+    }
+}
+
+/// Turns a deserializer error into a diagnostic.
+pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((1, 1));
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("invalid YAML").to_string();
+    // drop the deserializer's own "error: line N column M: " prefix
+    let msg = match first.split_once(": ") {
+        Some((head, rest)) if head.starts_with("error") && rest.starts_with("line ") => {
+            rest.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(rest.to_string())
+        }
+        Some((head, rest)) if head == "error" => rest.to_string(),
+        _ => first,
+    };
+    let help = if msg.contains("unknown field") {
+        Some("check the spelling; docs/rule-format.md lists every key".to_string())
+    } else if msg.contains("duplicate mapping key") {
+        Some("each key may appear once in a mapping; remove or rename one".to_string())
+    } else if msg.contains("missing field") {
+        Some("add the missing key".to_string())
+    } else {
+        None
+    };
+    let mut msg = msg.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    if let Some(i) = msg.rfind(" at line ") {
+        if msg.get(i..).is_some_and(|tail| tail.contains("column")) {
+            msg.truncate(i);
+        }
+    }
+    Diagnostic { file: file.to_string(), line, column, message: lowercase_first(&msg), help }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_ascii_uppercase() => f.to_ascii_lowercase().to_string() + c.as_str(),
+        Some(f) => f.to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Reads a YAML file with the size limit.
+///
+/// # Errors
+/// A load error naming the file.
+pub fn read_limited(path: &Path) -> Result<String, LoadError> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))?;
+    if meta.len() as usize > yaml::MAX_YAML_BYTES {
+        return Err(LoadError::single(
+            &name,
+            0,
+            0,
+            format!("the file has {} bytes, more than the limit {}", meta.len(), yaml::MAX_YAML_BYTES),
+            Some("split it into several packs".into()),
+        ));
+    }
+    std::fs::read_to_string(path).map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))
+}
+
+/// The YAML files of a rules directory, sorted by name.
+///
+/// # Errors
+/// A load error when the directory cannot be read or holds no pack.
+pub fn pack_files(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
+    let name = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        LoadError::single(&name, 0, 0, format!("cannot read the rules directory: {e}"), Some("pass --rules DIR or set ORDINANCE_RULES".into()))
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError::single(&name, 0, 0, "the rules directory holds no .yaml pack", None));
+    }
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for p in paths {
+        match read_limited(&p) {
+            Ok(text) => files.push(SourceFile { path: p, text }),
+            Err(e) => diags.extend(e.diagnostics),
+        }
+    }
+    if diags.is_empty() {
+        Ok(files)
+    } else {
+        Err(LoadError { diagnostics: diags })
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && cs.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Parses `YYYY-MM-DD` at a position.
+fn date_at(d: &mut Diags, l: &Located) -> Option<Date> {
+    match Date::parse(&l.text) {
+        Ok(x) => Some(x),
+        Err(m) => {
+            d.at(l.pos, m, None);
+            None
+        }
+    }
+}
+
+/// Reads a type spec: `integer`, `number`, `bool`, `text`, `date`, a named
+/// type, `{enum: [..]}`, `{list: T}`, `{record: {field: T}}`; inside `list`,
+/// a plain mapping is a record.
+pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>) -> Option<Type> {
+    match &n.kind {
+        NodeKind::Str(s) => match s.as_str() {
+            "integer" => Some(Type::Integer),
+            "number" => Some(Type::Number),
+            "bool" => Some(Type::Bool),
+            "text" => Some(Type::Text),
+            "date" => Some(Type::Date),
+            other => match named.get(other) {
+                Some(t) => Some(t.clone()),
+                None => {
+                    let mut cands = vec!["integer", "number", "bool", "text", "date"];
+                    cands.extend(named.keys().map(String::as_str));
+                    let help = suggest(other, cands.iter().copied())
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("types are: {}", cands.join(", ")));
+                    d.at(n.pos, format!("unknown type `{other}`"), Some(help));
+                    None
+                }
+            },
+        },
+        NodeKind::Map(entries) => match entries.as_slice() {
+            [(k, v)] if k == "enum" => match &v.kind {
+                NodeKind::Seq(items) if !items.is_empty() => {
+                    let mut names: Vec<String> = Vec::new();
+                    for it in items {
+                        match it.scalar_text() {
+                            Some(s) if !names.contains(&s) => names.push(s),
+                            Some(s) => d.at(it.pos, format!("enum value `{s}` is listed twice"), None),
+                            None => d.at(it.pos, "an enum value must be a plain name", None),
+                        }
+                    }
+                    Some(Type::Enum(names.into()))
+                }
+                _ => {
+                    d.at(v.pos, "`enum` needs a non-empty list of names", Some("e.g. `{enum: [A, B, C, D]}`".into()));
+                    None
+                }
+            },
+            [(k, v)] if k == "list" => {
+                let elem = match &v.kind {
+                    NodeKind::Map(fields) if !matches!(fields.as_slice(), [(k2, _)] if k2 == "enum" || k2 == "list" || k2 == "record") => {
+                        parse_record(d, fields, named)?
+                    }
+                    _ => parse_type(d, v, named)?,
+                };
+                Some(Type::List(Box::new(elem)))
+            }
+            [(k, v)] if k == "record" => match &v.kind {
+                NodeKind::Map(fields) => parse_record(d, fields, named),
+                _ => {
+                    d.at(v.pos, "`record` needs a mapping of field: type", None);
+                    None
+                }
+            },
+            _ => {
+                d.at(n.pos, format!("{} is not a type", n.describe()), Some("write `integer`, `{enum: [..]}`, `{list: T}` or `{record: {..}}`".into()));
+                None
+            }
+        },
+        _ => {
+            d.at(n.pos, format!("{} is not a type", n.describe()), Some("write `integer`, `number`, `bool`, `text`, `date`, a named type, or `{enum: [..]}`".into()));
+            None
+        }
+    }
+}
+
+fn parse_record(d: &mut Diags, fields: &[(String, Node)], named: &IndexMap<String, Type>) -> Option<Type> {
+    let mut out = IndexMap::new();
+    let mut ok = true;
+    for (k, v) in fields {
+        match parse_type(d, v, named) {
+            Some(t) => {
+                out.insert(k.clone(), t);
+            }
+            None => ok = false,
+        }
+    }
+    ok.then(|| Type::Record(Arc::new(out)))
+}
+
+/// Converts a literal node to a value of a type.
+pub(crate) fn literal(d: &mut Diags, n: &Node, ty: &Type, what: &str) -> Option<Value> {
+    match from_json(&n.to_json(), ty, what) {
+        Ok(v) => Some(v),
+        Err(p) => {
+            let help = p.allowed.as_ref().and_then(|a| {
+                n.scalar_text().and_then(|s| suggest(&s, a.iter().map(String::as_str))).map(|s| format!("did you mean `{s}`?"))
+            });
+            d.at(n.pos, format!("{}: {}", p.field, p.message), help);
+            None
+        }
+    }
+}
+
+fn infer_literal_type(n: &Node) -> Option<Type> {
+    match &n.kind {
+        NodeKind::Number(s) => Some(if s.contains(['.', 'e', 'E']) { Type::Number } else { Type::Integer }),
+        NodeKind::Bool(_) => Some(Type::Bool),
+        _ => None,
+    }
+}
+
+/// What citations of one pack (or a scenario citing it) are checked against.
+pub(crate) struct PackCtx {
+    pub name: String,
+    pub document: String,
+    pub source: Option<Arc<SourceText>>,
+    pub range: Option<(u32, u32)>,
+}
+
+fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
+    let mut line = None;
+    if c.quote.text.trim().is_empty() {
+        d.at(c.quote.pos, "a citation needs a quote of the source's words", None);
+    }
+    if let Some(src) = &pc.source {
+        match src.find(&c.quote.text, pc.range) {
+            Ok(l) => line = Some(l),
+            Err(m) => d.at(
+                c.quote.pos,
+                m,
+                Some("quote the document exactly (whitespace may differ); join separate parts with `…`".into()),
+            ),
+        }
+    }
+    Arc::new(Citation {
+        document: c.document.clone().unwrap_or_else(|| pc.document.clone()),
+        clause: c.clause.clone(),
+        quote: c.quote.text.clone(),
+        line,
+        note: c.note.clone(),
+    })
+}
+
+fn parse_exprs<'f>(d: &mut Diags, items: &'f IndexMap<String, Located>) -> Vec<(String, &'f Located, Option<syntax::Expr>)> {
+    items
+        .iter()
+        .map(|(n, src)| {
+            let e = match syntax::parse(&src.text) {
+                Ok(e) => Some(e),
+                Err(err) => {
+                    d.in_expr(src, err.pos, err.message, err.help);
+                    None
+                }
+            };
+            (n.clone(), src, e)
+        })
+        .collect()
+}
+
+/// One parsed but not yet compiled rule.
+struct Pending<'f> {
+    pack: usize,
+    file: usize,
+    name: String,
+    def: &'f RuleDef,
+    inputs: Vec<InputDef>,
+    declared_outputs: IndexMap<String, Type>,
+    parsed_lets: Vec<(String, &'f Located, Option<syntax::Expr>)>,
+    parsed_outputs: Vec<(String, &'f Located, Option<syntax::Expr>)>,
+    cite: Arc<Citation>,
+    signature_ok: bool,
+}
+
+/// Loads rule packs from files (already read) into a compiled ruleset.
+///
+/// # Errors
+/// Every problem found, located.
+pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
+    let mut all_diags: Vec<Diagnostic> = Vec::new();
+    let mut parsed: Vec<(usize, PackFile)> = Vec::new();
+    let mut diag_sets: Vec<Diags> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        let name = f.path.display().to_string();
+        let mut d = Diags { file: name.clone(), text: &f.text, out: Vec::new() };
+        if f.text.len() > yaml::MAX_YAML_BYTES {
+            d.at(Pos { line: 0, column: 0, ..Pos::default() }, format!("the file has {} bytes, more than the limit {}", f.text.len(), yaml::MAX_YAML_BYTES), None);
+        } else {
+            match serde_saphyr::from_str_with_options::<PackFile>(&f.text, yaml::options()) {
+                Ok(mut p) => {
+                    restore_numbers(&mut p, &f.text);
+                    parsed.push((fi, p));
+                }
+                Err(e) => d.out.push(yaml_error(&name, &e)),
+            }
+        }
+        diag_sets.push(d);
+    }
+
+    let mut rs = Ruleset::default();
+    let mut g = Globals::default();
+    let mut pack_ctx: Vec<PackCtx> = Vec::new();
+    let mut named_types: Vec<IndexMap<String, Type>> = Vec::new();
+    let mut pack_file: Vec<usize> = Vec::new();
+
+    // packs, types and parameters
+    for (fi, pf) in &parsed {
+        let Some(f) = files.get(*fi) else { continue };
+        let Some(d) = diag_sets.get_mut(*fi) else { continue };
+        if pf.format != 1 {
+            d.at(Pos { line: 1, column: 1, ..Pos::default() }, format!("format {} is not supported", pf.format), Some("this version of ordinance reads `format: 1`".into()));
+        }
+        let pname = pf.pack.text.clone();
+        if !is_ident(&pname) {
+            d.at(pf.pack.pos, format!("pack id `{pname}` is not a valid id"), Some("use lowercase ASCII letters, digits and `_`".into()));
+        }
+        if g.packs.contains(&pname) {
+            d.at(pf.pack.pos, format!("pack `{pname}` is defined twice"), Some("pack ids must be unique in a rules directory".into()));
+            continue;
+        }
+        let issue_date = date_at(d, &pf.source.date);
+        let from = date_at(d, &pf.valid.from);
+        let until = pf.valid.until.as_ref().and_then(|u| date_at(d, u));
+        if let (Some(a), Some(b)) = (from, until) {
+            if b < a {
+                if let Some(u) = &pf.valid.until {
+                    d.at(u.pos, format!("the validity ends ({b}) before it starts ({a})"), None);
+                }
+            }
+        }
+        let mut source = None;
+        if let Some(t) = &pf.source.text {
+            let base = f.path.parent().unwrap_or(Path::new("."));
+            let p = base.join(&t.text);
+            match std::fs::metadata(&p) {
+                Ok(m) if m.len() as usize > MAX_SOURCE_TEXT_BYTES => {
+                    d.at(t.pos, format!("the source text has {} bytes, more than the limit {MAX_SOURCE_TEXT_BYTES}", m.len()), None)
+                }
+                Ok(_) => match std::fs::read_to_string(&p) {
+                    Ok(s) => source = Some(Arc::new(SourceText::new(&s))),
+                    Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), None),
+                },
+                Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), Some("the path is relative to the pack file".into())),
+            }
+        }
+        let range = pf.source.lines.as_ref().and_then(|l| {
+            let parsed = l.text.split_once('-').and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
+            if parsed.is_none() {
+                d.at(l.pos, format!("`{}` is not a line range", l.text), Some("write `from-to`, e.g. `336-1514`".into()));
+            }
+            parsed
+        });
+        let pack_index = rs.packs.len();
+        let pc = PackCtx { name: pname.clone(), document: pf.source.document.clone(), source: source.clone(), range };
+        // named types, in order
+        let mut types: IndexMap<String, Type> = IndexMap::new();
+        for (tname, node) in &pf.types {
+            if let Some(t) = parse_type(d, node, &types) {
+                types.insert(tname.clone(), t);
+            }
+        }
+        // parameters
+        for (pname2, pdef) in &pf.parameters {
+            let qualified = format!("{pname}.{pname2}");
+            let base_cite = cite(d, &pc, &pdef.cite);
+            if !is_ident(pname2) {
+                d.at(pdef.cite.quote.pos, format!("parameter name `{pname2}` is not a valid name"), Some("use lowercase ASCII letters, digits and `_`".into()));
+            }
+            let first_value = pdef.value.as_ref().or(pdef.versions.first().map(|v| &v.value));
+            let ty = match (&pdef.ty, first_value) {
+                (Some(t), _) => parse_type(d, t, &types),
+                (None, Some(v)) => {
+                    let t = infer_literal_type(v);
+                    if t.is_none() {
+                        d.at(v.pos, format!("cannot tell the type of parameter `{pname2}`"), Some("add `type: …`".into()));
+                    }
+                    t
+                }
+                (None, None) => None,
+            };
+            let mut versions = Vec::new();
+            match (&pdef.value, pdef.versions.is_empty()) {
+                (Some(v), true) => {
+                    if let (Some(t), Some(from)) = (&ty, from) {
+                        if let Some(val) = literal(d, v, t, &qualified) {
+                            versions.push(ParamVersion { from, value: val, cite: base_cite.clone() });
+                        }
+                    }
+                }
+                (None, false) => {
+                    for ver in &pdef.versions {
+                        let vfrom = date_at(d, &ver.from);
+                        let vcite = ver.cite.as_ref().map(|c| cite(d, &pc, c)).unwrap_or_else(|| base_cite.clone());
+                        if let (Some(t), Some(vf)) = (&ty, vfrom) {
+                            if let Some(val) = literal(d, &ver.value, t, &qualified) {
+                                if versions.iter().any(|x: &ParamVersion| x.from == vf) {
+                                    d.at(ver.from.pos, format!("two versions of `{qualified}` start on {vf}"), None);
+                                }
+                                versions.push(ParamVersion { from: vf, value: val, cite: vcite });
+                            }
+                        }
+                    }
+                    versions.sort_by_key(|v| v.from);
+                }
+                (Some(v), false) => d.at(v.pos, format!("parameter `{pname2}` has both `value` and `versions`"), Some("keep one".into())),
+                (None, true) => d.at(pdef.cite.quote.pos, format!("parameter `{pname2}` has no value"), Some("add `value: …` or `versions: [...]`".into())),
+            }
+            if let Some(t) = ty {
+                g.params.insert((pname.clone(), pname2.clone()), (rs.params.len(), t.clone()));
+                rs.params.push(Param { qualified, ty: t, unit: pdef.unit.clone(), versions });
+            }
+        }
+        g.packs.push(pname.clone());
+        rs.packs.push(Pack {
+            name: pname.clone(),
+            title: pf.title.clone(),
+            file: f.path.display().to_string(),
+            source: SourceInfo {
+                document: pf.source.document.clone(),
+                title: pf.source.title.clone(),
+                issued_by: pf.source.issued_by.clone(),
+                date: issue_date.unwrap_or_else(|| from.unwrap_or(Date::today_shanghai())),
+            },
+            valid_from: from.unwrap_or(Date::today_shanghai()),
+            valid_until: until,
+            tests: Vec::new(),
+            claims: Vec::new(),
+            source_text: source,
+            source_range: range,
+        });
+        pack_ctx.push(pc);
+        named_types.push(types);
+        pack_file.push(*fi);
+        debug_assert_eq!(pack_index + 1, rs.packs.len());
+    }
+
+    // rules: signatures of inputs, parse expressions
+    let mut pending: Vec<Pending> = Vec::new();
+    let parsed_by_pack: Vec<&PackFile> = parsed
+        .iter()
+        .filter(|(fi, pf)| pack_file.contains(fi) && g.packs.contains(&pf.pack.text))
+        .map(|(_, pf)| pf)
+        .collect();
+    for (pi, pf) in parsed_by_pack.iter().enumerate() {
+        let (Some(&fi), Some(pc), Some(types)) = (pack_file.get(pi), pack_ctx.get(pi), named_types.get(pi)) else { continue };
+        let Some(d) = diag_sets.get_mut(fi) else { continue };
+        for (rname, rdef) in &pf.rules {
+            let qualified = format!("{}.{rname}", pc.name);
+            if !is_ident(rname) {
+                d.at(rdef.cite.quote.pos, format!("rule id `{rname}` is not a valid id"), Some("use lowercase ASCII letters, digits and `_`".into()));
+            }
+            if BUILTIN_NAMES.contains(&rname.as_str()) {
+                d.at(rdef.cite.quote.pos, format!("rule id `{rname}` is the name of a built-in function"), Some("choose another id".into()));
+            }
+            if g.params.contains_key(&(pc.name.clone(), rname.clone())) {
+                d.at(rdef.cite.quote.pos, format!("`{rname}` is both a rule and a parameter"), Some("ids must be unique in a pack".into()));
+            }
+            let rcite = cite(d, pc, &rdef.cite);
+            let mut inputs = Vec::new();
+            let before_inputs = d.out.len();
+            for (iname, spec) in &rdef.inputs {
+                let (tnode, dnode) = match &spec.kind {
+                    NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
+                        for (k, v) in m {
+                            if !matches!(k.as_str(), "type" | "default" | "description") {
+                                d.at(v.pos, format!("unknown key `{k}` in the input `{iname}`"), Some("an input is `{type, default, description}`".into()));
+                            }
+                        }
+                        (m.iter().find(|(k, _)| k == "type").map(|(_, v)| v), m.iter().find(|(k, _)| k == "default").map(|(_, v)| v))
+                    }
+                    _ => (Some(spec), None),
+                };
+                let Some(ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
+                let default = dnode.and_then(|dn| literal(d, dn, &ty, iname));
+                inputs.push(InputDef { name: iname.clone(), ty, default });
+            }
+            let mut declared_outputs = IndexMap::new();
+            for (oname, spec) in &rdef.outputs {
+                if let Some(t) = parse_type(d, spec, types) {
+                    declared_outputs.insert(oname.clone(), t);
+                }
+            }
+            // a rule whose signature is broken is not compiled: its body would
+            // only repeat the same mistake as unknown names
+            let signature_ok = d.out.len() == before_inputs;
+            let parsed_lets = parse_exprs(d, &rdef.lets);
+            let parsed_outputs = match (&rdef.formula, &rdef.table) {
+                (Some(f), None) => parse_exprs(d, f),
+                (None, Some(_)) => {
+                    if !rdef.lets.is_empty() {
+                        d.at(rdef.cite.quote.pos, format!("rule `{rname}` is a table and cannot have `let` steps"), None);
+                    }
+                    Vec::new()
+                }
+                (Some(_), Some(_)) => {
+                    d.at(rdef.cite.quote.pos, format!("rule `{rname}` has both `formula` and `table`"), Some("a rule has one body".into()));
+                    Vec::new()
+                }
+                (None, None) => {
+                    d.at(rdef.cite.quote.pos, format!("rule `{rname}` has no body"), Some("add `formula:` or `table:`".into()));
+                    Vec::new()
+                }
+            };
+            g.rules.insert(qualified.clone(), pending.len());
+            pending.push(Pending {
+                pack: pi,
+                file: fi,
+                name: rname.clone(),
+                def: rdef,
+                inputs,
+                declared_outputs,
+                parsed_lets,
+                parsed_outputs,
+                cite: rcite,
+                signature_ok,
+            });
+        }
+    }
+    g.sigs = vec![None; pending.len()];
+
+    // dependency order (and cycles)
+    let mut deps: Vec<Vec<usize>> = Vec::with_capacity(pending.len());
+    for p in &pending {
+        let pack_name = pack_ctx.get(p.pack).map(|c| c.name.clone()).unwrap_or_default();
+        let mut calls = Vec::new();
+        for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
+            if let Some(e) = e {
+                called_rules(e, &mut calls);
+            }
+        }
+        let mut ds: Vec<usize> = calls
+            .iter()
+            .filter_map(|(name, _)| {
+                let q = if name.len() == 1 { format!("{pack_name}.{}", name.join(".")) } else { name.join(".") };
+                g.rules.get(&q).copied()
+            })
+            .collect();
+        ds.sort_unstable();
+        ds.dedup();
+        deps.push(ds);
+    }
+    let order = topo_order(&deps);
+    let in_cycle: Vec<bool> = (0..pending.len()).map(|i| !order.contains(&i)).collect();
+    for (i, p) in pending.iter().enumerate() {
+        if in_cycle.get(i).copied().unwrap_or(false) {
+            let pack_name = pack_ctx.get(p.pack).map(|c| c.name.as_str()).unwrap_or("");
+            let others: Vec<String> = deps
+                .get(i)
+                .map(|ds| ds.iter().filter(|j| in_cycle.get(**j).copied().unwrap_or(false)).filter_map(|j| pending.get(*j).map(|q| q.name.clone())).collect())
+                .unwrap_or_default();
+            if let Some(d) = diag_sets.get_mut(p.file) {
+                d.at(
+                    p.def.cite.quote.pos,
+                    format!("rule `{pack_name}.{}` is part of a cycle (it calls {})", p.name, others.join(", ")),
+                    Some("rules may not call each other in a circle".into()),
+                );
+            }
+        }
+    }
+
+    // compile in dependency order
+    let mut compiled: Vec<Option<Rule>> = vec![None; pending.len()];
+    for i in order {
+        let Some(p) = pending.get(i) else { continue };
+        let Some(pc) = pack_ctx.get(p.pack) else { continue };
+        let Some(d) = diag_sets.get_mut(p.file) else { continue };
+        if !p.signature_ok {
+            continue;
+        }
+        let qualified = format!("{}.{}", pc.name, p.name);
+        let types = named_types.get(p.pack).cloned().unwrap_or_default();
+        let (outputs, body) = match (&p.def.table, &p.def.formula) {
+            (Some(t), None) => {
+                if p.declared_outputs.is_empty() {
+                    d.at(t.hit.pos, format!("table rule `{}` declares no outputs", p.name), Some("add `outputs: {name: type}`".into()));
+                    continue;
+                }
+                let outputs: Vec<(String, Type)> = p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let Some(table) = compile_table(d, pc, &qualified, t, &p.inputs, &outputs, &types) else { continue };
+                let outputs = if table.hit == HitPolicy::Collect {
+                    outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
+                } else {
+                    outputs
+                };
+                (outputs, Body::Table(table))
+            }
+            (None, Some(_)) => {
+                let mut scope = Scope { locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(), pack: Some(pc.name.clone()) };
+                let mut lets = Vec::new();
+                let mut ok = true;
+                for (name, src, e) in &p.parsed_lets {
+                    let Some(e) = e else {
+                        ok = false;
+                        continue;
+                    };
+                    match compile::compile(e, &mut scope, &g) {
+                        Ok((c, t)) => {
+                            scope.locals.push((name.clone(), t));
+                            lets.push((name.clone(), c));
+                        }
+                        Err(err) => {
+                            d.in_expr(src, err.pos, err.message, err.help);
+                            ok = false;
+                        }
+                    }
+                }
+                let mut outs = Vec::new();
+                let mut out_exprs = Vec::new();
+                for (name, src, e) in &p.parsed_outputs {
+                    let Some(e) = e else {
+                        ok = false;
+                        continue;
+                    };
+                    match compile::compile(e, &mut scope, &g) {
+                        Ok((c, t)) => {
+                            let final_t = match p.declared_outputs.get(name) {
+                                Some(decl) => {
+                                    if !t.fits(decl) {
+                                        d.in_expr(src, 0, format!("output `{name}` is declared {decl}, but the formula gives {t}"), if *decl == Type::Integer && t == Type::Number {
+                                            Some("round explicitly: `ceil(x)`, `floor(x)` or `round_half_up(x, 0)`".into())
+                                        } else {
+                                            None
+                                        });
+                                        ok = false;
+                                    }
+                                    decl.clone()
+                                }
+                                None => t,
+                            };
+                            scope.locals.push((name.clone(), final_t.clone()));
+                            outs.push((name.clone(), final_t));
+                            out_exprs.push(c);
+                        }
+                        Err(err) => {
+                            d.in_expr(src, err.pos, err.message, err.help);
+                            ok = false;
+                        }
+                    }
+                }
+                for name in p.declared_outputs.keys() {
+                    if !p.parsed_outputs.iter().any(|(n, _, _)| n == name) {
+                        d.at(p.def.cite.quote.pos, format!("output `{name}` of `{}` has no formula", p.name), None);
+                        ok = false;
+                    }
+                }
+                if !ok {
+                    continue;
+                }
+                (outs, Body::Formula { lets, outputs: out_exprs })
+            }
+            _ => continue,
+        };
+        if let Some(slot) = g.sigs.get_mut(i) {
+            *slot = Some(RuleSig {
+                qualified: qualified.clone(),
+                inputs: p.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+                outputs: outputs.iter().cloned().collect(),
+            });
+        }
+        if let Some(slot) = compiled.get_mut(i) {
+            *slot = Some(Rule {
+                pack: p.pack,
+                qualified,
+                title: p.def.title.clone(),
+                cite: p.cite.clone(),
+                inputs: p.inputs.clone(),
+                outputs,
+                body,
+            });
+        }
+    }
+
+    // tests and claims
+    for (pi, pf) in parsed_by_pack.iter().enumerate() {
+        let (Some(&fi), Some(pc)) = (pack_file.get(pi), pack_ctx.get(pi)) else { continue };
+        let Some(d) = diag_sets.get_mut(fi) else { continue };
+        let default_date = rs.packs.get(pi).map(|p| p.valid_from).unwrap_or(Date::today_shanghai());
+        let mut tests = Vec::new();
+        for (ti, t) in pf.tests.iter().enumerate() {
+            let q = if t.rule.text.contains('.') { t.rule.text.clone() } else { format!("{}.{}", pc.name, t.rule.text) };
+            let Some(&rid) = g.rules.get(&q) else {
+                let help = suggest(&q, g.rules.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+                d.at(t.rule.pos, format!("test names unknown rule `{}`", t.rule.text), help);
+                continue;
+            };
+            let as_of = match &t.as_of {
+                Some(a) => match date_at(d, a) {
+                    Some(x) => x,
+                    None => continue,
+                },
+                None => default_date,
+            };
+            if let Some(Some(sig)) = g.sigs.get(rid) {
+                for (k, v) in &t.given {
+                    if !sig.inputs.iter().any(|(n, _, _)| n == k) {
+                        let help = suggest(k, sig.inputs.iter().map(|(n, _, _)| n.as_str())).map(|s| format!("did you mean `{s}`?"));
+                        d.at(v.pos, format!("rule `{q}` has no input `{k}`"), help);
+                    }
+                }
+                if let Some(exp) = &t.expect {
+                    for (k, v) in exp {
+                        if !sig.outputs.contains_key(k) {
+                            let help = suggest(k, sig.outputs.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+                            d.at(v.pos, format!("rule `{q}` has no output `{k}`"), help);
+                        }
+                    }
+                }
+            }
+            if t.expect.is_none() == t.error.is_none() {
+                d.at(t.rule.pos, "a test needs exactly one of `expect` and `error`", None);
+            }
+            tests.push(TestCase {
+                name: t.name.clone().unwrap_or_else(|| format!("{} #{}", q, ti + 1)),
+                rule: q,
+                as_of,
+                given: serde_json::Value::Object(t.given.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                expect: t.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                error: t.error.clone(),
+                location: format!("{}:{}", d.file, t.rule.pos.line),
+            });
+        }
+        let scope = Scope { locals: Vec::new(), pack: Some(pc.name.clone()) };
+        let claims = compile_claims(d, pc, &pf.claims, &scope, &g);
+        if let Some(p) = rs.packs.get_mut(pi) {
+            p.tests = tests;
+            p.claims = claims;
+        }
+    }
+
+    for d in diag_sets {
+        all_diags.extend(d.out);
+    }
+    if !all_diags.is_empty() {
+        return Err(LoadError { diagnostics: all_diags });
+    }
+    for (i, r) in compiled.into_iter().enumerate() {
+        match r {
+            Some(rule) => {
+                rs.rule_index.insert(rule.qualified.clone(), i);
+                rs.rules.push(rule);
+            }
+            None => {
+                return Err(LoadError::single("<rules>", 0, 0, "a rule failed to compile without a diagnostic", None));
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+    for f in sorted {
+        h.update(f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default().as_bytes());
+        h.update([0u8]);
+        h.update(f.text.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    rs.hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Ok(rs)
+}
+
+fn restore_numbers(p: &mut PackFile, src: &str) {
+    for n in p.types.values_mut() {
+        n.restore_exact_numbers(src);
+    }
+    for prm in p.parameters.values_mut() {
+        if let Some(v) = &mut prm.value {
+            v.restore_exact_numbers(src);
+        }
+        for v in &mut prm.versions {
+            v.value.restore_exact_numbers(src);
+        }
+    }
+    for r in p.rules.values_mut() {
+        for n in r.inputs.values_mut() {
+            n.restore_exact_numbers(src);
+        }
+        if let Some(t) = &mut r.table {
+            for row in &mut t.rows {
+                row.when.values_mut().for_each(|n| n.restore_exact_numbers(src));
+                row.then.values_mut().for_each(|n| n.restore_exact_numbers(src));
+            }
+            if let Some(dft) = &mut t.default {
+                dft.values_mut().for_each(|n| n.restore_exact_numbers(src));
+            }
+        }
+    }
+    for t in &mut p.tests {
+        t.given.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        if let Some(e) = &mut t.expect {
+            e.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        }
+    }
+    for c in &mut p.claims {
+        c.printed.restore_exact_numbers(src);
+    }
+}
+
+/// Kahn's algorithm; rules left out of the order are on or behind a cycle.
+fn topo_order(deps: &[Vec<usize>]) -> Vec<usize> {
+    let n = deps.len();
+    let mut indeg = vec![0usize; n];
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, ds) in deps.iter().enumerate() {
+        for &j in ds {
+            if let Some(x) = indeg.get_mut(i) {
+                *x += 1;
+            }
+            if let Some(u) = users.get_mut(j) {
+                u.push(i);
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|i| indeg.get(*i) == Some(&0)).collect();
+    ready.reverse();
+    let mut out = Vec::with_capacity(n);
+    while let Some(i) = ready.pop() {
+        out.push(i);
+        for &u in users.get(i).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(x) = indeg.get_mut(u) {
+                *x -= 1;
+                if *x == 0 {
+                    ready.push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Compiles claims (of a pack or a scenario) in a scope.
+pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], scope: &Scope, g: &Globals) -> Vec<Claim> {
+    let mut out = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for c in defs {
+        if ids.contains(&c.id.text) {
+            d.at(c.id.pos, format!("claim `{}` is defined twice", c.id.text), None);
+        }
+        ids.push(c.id.text.clone());
+        let citation = cite(d, pc, &c.cite);
+        let printed = match c.printed.to_json() {
+            serde_json::Value::Null => {
+                d.at(c.printed.pos, "a claim needs the printed value", None);
+                continue;
+            }
+            j => {
+                let t = crate::value::infer_type(&j);
+                match from_json(&j, &t, "printed") {
+                    Ok(v) => v,
+                    Err(p) => {
+                        d.at(c.printed.pos, p.message, None);
+                        continue;
+                    }
+                }
+            }
+        };
+        let mut compile_one = |src: &Located| -> Option<(String, CExpr)> {
+            let e = match syntax::parse(&src.text) {
+                Ok(e) => e,
+                Err(err) => {
+                    d.in_expr(src, err.pos, err.message, err.help);
+                    return None;
+                }
+            };
+            let mut sc = scope.clone();
+            match compile::compile(&e, &mut sc, g) {
+                Ok((c, _)) => Some((src.text.clone(), c)),
+                Err(err) => {
+                    d.in_expr(src, err.pos, err.message, err.help);
+                    None
+                }
+            }
+        };
+        let printed_formula = c.printed_formula.as_ref().and_then(&mut compile_one);
+        let engine = c.engine.as_ref().and_then(&mut compile_one);
+        if c.printed_formula.is_none() && c.engine.is_none() {
+            d.at(c.id.pos, format!("claim `{}` has nothing to check", c.id.text), Some("add `engine:` (and `printed_formula:` when the text prints its arithmetic)".into()));
+        }
+        out.push(Claim {
+            id: c.id.text.clone(),
+            cite: citation,
+            printed,
+            printed_formula,
+            engine,
+            note: c.note.clone(),
+            location: format!("{}:{}", d.file, c.id.pos.line),
+        });
+    }
+    out
+}
+
+fn compile_table(
+    d: &mut Diags,
+    pc: &PackCtx,
+    qualified: &str,
+    t: &TableDef,
+    inputs: &[InputDef],
+    outputs: &[(String, Type)],
+    types: &IndexMap<String, Type>,
+) -> Option<Table> {
+    let _ = types;
+    let hit = match t.hit.text.as_str() {
+        "unique" => HitPolicy::Unique,
+        "first" => HitPolicy::First,
+        "collect" => HitPolicy::Collect,
+        other => {
+            let help = suggest(other, ["unique", "first", "collect"]).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "use `unique`, `first` or `collect`".into());
+            d.at(t.hit.pos, format!("unknown hit policy `{other}`"), Some(help));
+            return None;
+        }
+    };
+    let before = d.out.len();
+    let mut rows = Vec::new();
+    for row in &t.rows {
+        if let Some(r) = compile_row(d, pc, row, inputs, outputs) {
+            rows.push(r);
+        }
+    }
+    let default = t.default.as_ref().and_then(|dm| {
+        let mut vals = Vec::new();
+        for (name, ty) in outputs {
+            match dm.get(name) {
+                Some(n) => vals.push(literal(d, n, ty, name)?),
+                None => {
+                    d.at(t.hit.pos, format!("the table's `default` lacks output `{name}`"), None);
+                    return None;
+                }
+            }
+        }
+        for (k, n) in dm {
+            if !outputs.iter().any(|(o, _)| o == k) {
+                d.at(n.pos, format!("`default` names unknown output `{k}`"), None);
+            }
+        }
+        Some(vals)
+    });
+    if d.out.len() > before {
+        return None;
+    }
+    if hit == HitPolicy::Unique {
+        for (j, b) in rows.iter().enumerate() {
+            for (i, a) in rows.iter().enumerate().take(j) {
+                if rows_overlap(a, b, inputs) {
+                    let pos = Pos { line: b.line, column: 1, ..Pos::default() };
+                    d.at(
+                        pos,
+                        format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
+                        Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
+                    );
+                }
+            }
+        }
+    }
+    if t.default.is_none() && hit != HitPolicy::Collect {
+        if let Some(missing) = uncovered(&rows, inputs) {
+            d.at(
+                t.hit.pos,
+                format!("no row of `{qualified}` covers {missing}"),
+                Some("add a row for it, or a `default:`".into()),
+            );
+        }
+    }
+    Some(Table { hit, rows, default })
+}
+
+fn compile_row(d: &mut Diags, pc: &PackCtx, row: &RowDef, inputs: &[InputDef], outputs: &[(String, Type)]) -> Option<Row> {
+    let mut conds = Vec::new();
+    let mut line = u32::MAX;
+    let mut ok = true;
+    for (name, node) in &row.when {
+        line = line.min(node.pos.line);
+        let Some(idx) = inputs.iter().position(|i| i.name == *name) else {
+            let help = suggest(name, inputs.iter().map(|i| i.name.as_str())).map(|s| format!("did you mean `{s}`?"));
+            d.at(node.pos, format!("`when` names unknown input `{name}`"), help);
+            ok = false;
+            continue;
+        };
+        let Some(input) = inputs.get(idx) else { continue };
+        match cond(d, node, &input.ty, name) {
+            Some(c) => conds.push((idx, c)),
+            None => ok = false,
+        }
+    }
+    let mut vals = Vec::new();
+    for (name, ty) in outputs {
+        match row.then.get(name) {
+            Some(n) => {
+                line = line.min(n.pos.line);
+                match literal(d, n, ty, name) {
+                    Some(v) => vals.push(v),
+                    None => ok = false,
+                }
+            }
+            None => {
+                let pos = row.then.values().next().map(|n| n.pos).unwrap_or_default();
+                d.at(pos, format!("the row gives no value for output `{name}`"), Some("every row sets every output".into()));
+                ok = false;
+            }
+        }
+    }
+    for (k, n) in &row.then {
+        if !outputs.iter().any(|(o, _)| o == k) {
+            let help = suggest(k, outputs.iter().map(|(o, _)| o.as_str())).map(|s| format!("did you mean `{s}`?"));
+            d.at(n.pos, format!("`then` names unknown output `{k}`"), help);
+            ok = false;
+        }
+    }
+    let cite = row.cite.as_ref().map(|c| cite(d, pc, c));
+    ok.then_some(Row { conds, outputs: vals, cite, line: if line == u32::MAX { 0 } else { line } })
+}
+
+fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
+    match &n.kind {
+        NodeKind::Map(entries) => {
+            if !(ty.is_numeric() || *ty == Type::Date) {
+                d.at(n.pos, format!("a range needs a number or date input; `{input}` is {ty}"), None);
+                return None;
+            }
+            let mut lo: Option<Bound> = None;
+            let mut hi: Option<Bound> = None;
+            for (k, v) in entries {
+                let val = literal(d, v, ty, input)?;
+                let (slot, inclusive) = match k.as_str() {
+                    ">=" => (&mut lo, true),
+                    ">" => (&mut lo, false),
+                    "<=" => (&mut hi, true),
+                    "<" => (&mut hi, false),
+                    other => {
+                        d.at(v.pos, format!("`{other}` is not a bound"), Some("use `>=` (以上, 不少于), `>` (超过), `<=` (以下, 不超过) or `<` (不满, 低于)".into()));
+                        return None;
+                    }
+                };
+                if slot.is_some() {
+                    d.at(v.pos, "a range has two lower or two upper bounds", None);
+                    return None;
+                }
+                *slot = Some(Bound { value: val, inclusive });
+            }
+            if lo.is_none() && hi.is_none() {
+                d.at(n.pos, "an empty range", Some("write e.g. `{\">=\": 3}`".into()));
+                return None;
+            }
+            Some(Cond::Range { lo, hi })
+        }
+        NodeKind::Seq(items) => {
+            let mut vs = Vec::new();
+            for it in items {
+                vs.push(literal(d, it, ty, input)?);
+            }
+            if vs.is_empty() {
+                d.at(n.pos, "an empty list matches nothing", None);
+                return None;
+            }
+            Some(Cond::OneOf(vs))
+        }
+        _ => Some(Cond::OneOf(vec![literal(d, n, ty, input)?])),
+    }
+}
+
+/// For integer inputs, exclusive bounds become inclusive ones (`> 2` is
+/// `>= 3`), so that `> 2` and `< 3` are seen not to overlap.
+fn normalized(c: &Cond, ty: &Type) -> Cond {
+    use crate::number::RoundingMode;
+    match (c, ty) {
+        (Cond::Range { lo, hi }, Type::Integer) => {
+            let fix = |b: &Option<Bound>, lower: bool| -> Option<Bound> {
+                let b = b.as_ref()?;
+                let Value::Number(n) = &b.value else { return Some(b.clone()) };
+                let one = crate::number::Number::from_int(1);
+                let v = if lower {
+                    let c = n.round(0, RoundingMode::Ceil).ok()?;
+                    if !b.inclusive && c == *n { c.add(&one).ok()? } else { c }
+                } else {
+                    let f = n.round(0, RoundingMode::Floor).ok()?;
+                    if !b.inclusive && f == *n { f.sub(&one).ok()? } else { f }
+                };
+                Some(Bound { value: Value::Number(v), inclusive: true })
+            };
+            Cond::Range { lo: fix(lo, true), hi: fix(hi, false) }
+        }
+        _ => c.clone(),
+    }
+}
+
+/// Whether two conditions on one input can both hold.
+pub fn conds_intersect(a: &Cond, b: &Cond, ty: &Type) -> bool {
+    let a = normalized(a, ty);
+    let b = normalized(b, ty);
+    match (&a, &b) {
+        (Cond::OneOf(x), Cond::OneOf(y)) => x.iter().any(|v| y.contains(v)),
+        (Cond::OneOf(x), r @ Cond::Range { .. }) | (r @ Cond::Range { .. }, Cond::OneOf(x)) => x.iter().any(|v| r.matches(v)),
+        (Cond::Range { lo: l1, hi: h1 }, Cond::Range { lo: l2, hi: h2 }) => {
+            let lo = match (l1, l2) {
+                (Some(a), Some(b)) => Some(if a.value > b.value || (a.value == b.value && !a.inclusive) { a } else { b }),
+                (a, b) => a.as_ref().or(b.as_ref()),
+            };
+            let hi = match (h1, h2) {
+                (Some(a), Some(b)) => Some(if a.value < b.value || (a.value == b.value && !a.inclusive) { a } else { b }),
+                (a, b) => a.as_ref().or(b.as_ref()),
+            };
+            match (lo, hi) {
+                (Some(l), Some(h)) => l.value < h.value || (l.value == h.value && l.inclusive && h.inclusive),
+                _ => true,
+            }
+        }
+    }
+}
+
+fn rows_overlap(a: &Row, b: &Row, inputs: &[InputDef]) -> bool {
+    inputs.iter().enumerate().all(|(i, input)| {
+        let ca = a.conds.iter().find(|(k, _)| *k == i).map(|(_, c)| c);
+        let cb = b.conds.iter().find(|(k, _)| *k == i).map(|(_, c)| c);
+        match (ca, cb) {
+            (Some(x), Some(y)) => conds_intersect(x, y, &input.ty),
+            _ => true,
+        }
+    })
+}
+
+/// The first combination of enum/bool input values that no row can match,
+/// described for a message.
+fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
+    let finite: Vec<(usize, Vec<Value>)> = inputs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| rows.iter().any(|r| r.conds.iter().any(|(k, _)| k == i)))
+        .filter_map(|(i, inp)| match &inp.ty {
+            Type::Enum(vs) => Some((i, vs.iter().map(|v| Value::text(v)).collect())),
+            Type::Bool => Some((i, vec![Value::Bool(false), Value::Bool(true)])),
+            _ => None,
+        })
+        .collect();
+    if finite.is_empty() {
+        return None;
+    }
+    let total: usize = finite.iter().map(|(_, vs)| vs.len()).try_fold(1usize, |a, b| a.checked_mul(b)).unwrap_or(usize::MAX);
+    if total > MAX_COVERAGE_COMBINATIONS {
+        return None;
+    }
+    let mut idx = vec![0usize; finite.len()];
+    for _ in 0..total {
+        let combo: Vec<(usize, &Value)> = finite.iter().zip(&idx).filter_map(|((i, vs), k)| vs.get(*k).map(|v| (*i, v))).collect();
+        let covered = rows.iter().any(|r| {
+            r.conds.iter().all(|(k, c)| match combo.iter().find(|(i, _)| i == k) {
+                Some((_, v)) => c.matches(v),
+                None => true,
+            })
+        });
+        if !covered {
+            return Some(
+                combo
+                    .iter()
+                    .map(|(i, v)| format!("{} = {v}", inputs.get(*i).map(|x| x.name.as_str()).unwrap_or("?")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+        // next combination
+        for (k, (_, vs)) in idx.iter_mut().zip(&finite) {
+            *k += 1;
+            if *k < vs.len() {
+                break;
+            }
+            *k = 0;
+        }
+    }
+    None
+}
+
+/// Context for compiling scenario expressions: the globals of a ruleset.
+pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
+    let mut g = Globals { packs: rs.packs.iter().map(|p| p.name.clone()).collect(), ..Globals::default() };
+    for (i, p) in rs.params.iter().enumerate() {
+        if let Some((pack, name)) = p.qualified.split_once('.') {
+            g.params.insert((pack.to_string(), name.to_string()), (i, p.ty.clone()));
+        }
+    }
+    for (i, r) in rs.rules.iter().enumerate() {
+        g.rules.insert(r.qualified.clone(), i);
+        g.sigs.push(Some(RuleSig {
+            qualified: r.qualified.clone(),
+            inputs: r.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+            outputs: r.outputs.iter().cloned().collect(),
+        }));
+    }
+    g
+}
+

@@ -1,0 +1,286 @@
+//! The rule-pack and scenario file formats, version 1, as Rust types. These
+//! types are what the loader deserializes (strictly: unknown keys are errors)
+//! and what `rules/schema.json` is generated from, so the schema cannot drift
+//! from the loader. `docs/rule-format.md` describes each field for authors.
+
+use crate::yaml::{Located, Node};
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// One rule pack: the computable rules of one source document.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ordinance rule pack, format 1")]
+pub struct PackFile {
+    /// The format version; `1`.
+    pub format: u32,
+    /// The pack id: lowercase ASCII, digits and `_`; rules are referred to as
+    /// `pack.rule`.
+    pub pack: Located,
+    /// A short title for people.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The source document.
+    pub source: SourceDef,
+    /// The period in which the document is in force.
+    pub valid: ValidityDef,
+    /// Named types (enums, record shapes) used by inputs and outputs.
+    #[serde(default)]
+    pub types: IndexMap<String, Node>,
+    /// Named values with citations, possibly changing over time.
+    #[serde(default)]
+    pub parameters: IndexMap<String, ParameterDef>,
+    /// The rules, by id.
+    #[serde(default)]
+    pub rules: IndexMap<String, RuleDef>,
+    /// Test cases that `ordinance test` runs.
+    #[serde(default)]
+    pub tests: Vec<TestDef>,
+    /// Figures the source text states, with the expression that should
+    /// reproduce them.
+    #[serde(default)]
+    pub claims: Vec<ClaimDef>,
+}
+
+/// The source document of a pack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDef {
+    /// Document number, e.g. `东政发〔2024〕2号`.
+    pub document: String,
+    /// Title of the document.
+    pub title: String,
+    /// Issuing authority.
+    pub issued_by: String,
+    /// Date of issue, `YYYY-MM-DD`.
+    pub date: Located,
+    /// Path (relative to the pack file) of the source text. When given, every
+    /// citation's quote must appear in it verbatim (whitespace aside) and its
+    /// line number is found automatically.
+    #[serde(default)]
+    pub text: Option<Located>,
+    /// Line range of this document inside the source text, `from-to`; quotes
+    /// are searched there first.
+    #[serde(default)]
+    pub lines: Option<Located>,
+}
+
+/// A validity period, both ends inclusive.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ValidityDef {
+    /// First day in force, `YYYY-MM-DD`.
+    pub from: Located,
+    /// Last day in force, `YYYY-MM-DD`; omit for open-ended documents.
+    #[serde(default)]
+    pub until: Option<Located>,
+}
+
+/// A citation: where in the source document a rule, row or figure comes from.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CiteDef {
+    /// The document number, when it is not the pack's own (scenarios cite
+    /// the documents of the packs they use).
+    #[serde(default)]
+    pub document: Option<String>,
+    /// The clause, as numbered in the document, e.g. `三(四)1`.
+    pub clause: String,
+    /// The words of the document, quoted exactly; `…` joins non-adjacent
+    /// parts.
+    pub quote: Located,
+    /// A note on how the words are read (e.g. the boundary convention).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A parameter: one value, or dated versions of it.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterDef {
+    /// The type; inferred from the value when omitted (integer, number, bool).
+    #[serde(default, rename = "type")]
+    pub ty: Option<Node>,
+    /// The value, when it never changes within the pack's validity.
+    #[serde(default)]
+    pub value: Option<Node>,
+    /// Dated versions: each applies from its date until the next one.
+    #[serde(default)]
+    pub versions: Vec<ParameterVersionDef>,
+    /// Unit, for people (`人`, `天`, `tce`).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Where the value comes from.
+    pub cite: CiteDef,
+}
+
+/// One dated version of a parameter.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterVersionDef {
+    /// First day this value applies, `YYYY-MM-DD`.
+    pub from: Located,
+    /// The value.
+    pub value: Node,
+    /// Citation of this version, when it differs from the parameter's.
+    #[serde(default)]
+    pub cite: Option<CiteDef>,
+}
+
+/// A rule: typed inputs and outputs, a citation, and a body (a decision table
+/// or formulas).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    /// A short title for people.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The citation of the rule as a whole.
+    pub cite: CiteDef,
+    /// Inputs: name → type, or name → `{type, default}`.
+    #[serde(default)]
+    pub inputs: IndexMap<String, Node>,
+    /// Outputs: name → type. Required for tables; for formulas, checked
+    /// against the formula's type when given.
+    #[serde(default)]
+    pub outputs: IndexMap<String, Node>,
+    /// Named intermediate values (expressions), computed in order before the
+    /// outputs and shown in the trace.
+    #[serde(default, rename = "let")]
+    pub lets: IndexMap<String, Located>,
+    /// Formula body: output name → expression.
+    #[serde(default)]
+    pub formula: Option<IndexMap<String, Located>>,
+    /// Decision-table body.
+    #[serde(default)]
+    pub table: Option<TableDef>,
+}
+
+/// A decision table.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TableDef {
+    /// `unique` (rows may not overlap; checked at load), `first` (the first
+    /// matching row wins) or `collect` (every matching row; outputs become
+    /// lists).
+    pub hit: Located,
+    /// The rows, in order.
+    pub rows: Vec<RowDef>,
+    /// Outputs when no row matches; without it, no match is an error (and
+    /// enum inputs must be covered completely).
+    #[serde(default)]
+    pub default: Option<IndexMap<String, Node>>,
+}
+
+/// One row: conditions on inputs → output values.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowDef {
+    /// Conditions: input → value, list of values, or range
+    /// `{">=": a, "<": b}`. An input not named matches anything.
+    #[serde(default)]
+    pub when: IndexMap<String, Node>,
+    /// Output values.
+    pub then: IndexMap<String, Node>,
+    /// Citation of this row.
+    #[serde(default)]
+    pub cite: Option<CiteDef>,
+}
+
+/// A test case.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestDef {
+    /// A name for reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The rule tested (`rule` in this pack, or `pack.rule`).
+    pub rule: Located,
+    /// The as-of date; defaults to the pack's first day in force.
+    #[serde(default)]
+    pub as_of: Option<Located>,
+    /// The inputs.
+    #[serde(default)]
+    pub given: IndexMap<String, Node>,
+    /// Expected outputs (only those named are compared).
+    #[serde(default)]
+    pub expect: Option<IndexMap<String, Node>>,
+    /// An expected error: a piece of its message.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// A figure the source text states, reconciled against the engine.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimDef {
+    /// An id, unique in the file.
+    pub id: Located,
+    /// Where the text states it.
+    pub cite: CiteDef,
+    /// The value as printed (a number, text, list …).
+    pub printed: Node,
+    /// The arithmetic as printed, e.g. `68×5×3`; checked against `printed`.
+    #[serde(default)]
+    pub printed_formula: Option<Located>,
+    /// The expression that computes the figure from rules and data.
+    #[serde(default)]
+    pub engine: Option<Located>,
+    /// What a disagreement means, for the report.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A scenario: data, rules to evaluate on it, and claims to reconcile.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "ordinance scenario, format 1")]
+pub struct ScenarioFile {
+    /// The format version; `1`.
+    pub format: u32,
+    /// The scenario id.
+    pub scenario: String,
+    /// A title for the report.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The as-of date of every evaluation.
+    pub as_of: Located,
+    /// Rules directory relative to this file; the command's rules directory
+    /// when omitted.
+    #[serde(default)]
+    pub rules: Option<String>,
+    /// Packs whose own claims are reconciled in this report.
+    #[serde(default)]
+    pub packs: Vec<Located>,
+    /// Other scenarios (paths relative to this file) whose reports are
+    /// included.
+    #[serde(default)]
+    pub include: Vec<Located>,
+    /// Named data: rosters, tables, figures.
+    #[serde(default)]
+    pub data: IndexMap<String, Node>,
+    /// Evaluations, in order; each result is available to later steps and
+    /// claims under its id.
+    #[serde(default)]
+    pub evaluate: Vec<StepDef>,
+    /// Claims of the source text about this data.
+    #[serde(default)]
+    pub claims: Vec<ClaimDef>,
+}
+
+/// One evaluation in a scenario.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    /// The name the result is known by.
+    pub id: Located,
+    /// A heading for the report.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The rule, `pack.rule`.
+    pub rule: Located,
+    /// Inputs: name → expression over the data and earlier results.
+    #[serde(default, rename = "with")]
+    pub with_inputs: IndexMap<String, Located>,
+}

@@ -1,0 +1,156 @@
+//! Rendering a scenario report as text for a terminal: aligned columns that
+//! count a Chinese character as two cells, outputs flattened to dotted
+//! names, lists of records as tables, and each claim with its verdict.
+
+use crate::scenario::{ClaimStatus, Report};
+use crate::value::Value;
+use std::fmt::Write;
+
+/// Display width of text in a terminal: East Asian wide and full-width
+/// characters take two cells.
+pub fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// Pads text to a display width.
+pub fn pad(s: &str, width: usize) -> String {
+    let w = display_width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Record(r) => {
+            for (k, fv) in &r.0 {
+                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&name, fv, out);
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+/// Renders a list of records as an aligned table; other lists inline.
+fn render_list(items: &[Value], indent: &str, out: &mut String) {
+    let records: Vec<&crate::value::Record> = items
+        .iter()
+        .filter_map(|v| match v {
+            Value::Record(r) => Some(&**r),
+            _ => None,
+        })
+        .collect();
+    if records.len() != items.len() || records.is_empty() {
+        let _ = writeln!(out, "{indent}{}", Value::List(std::sync::Arc::new(items.to_vec())));
+        return;
+    }
+    let cols: Vec<String> = records.first().map(|r| r.0.keys().cloned().collect()).unwrap_or_default();
+    let cell = |r: &crate::value::Record, c: &str| r.0.get(c).map(|v| v.to_string()).unwrap_or_default();
+    let widths: Vec<usize> = cols
+        .iter()
+        .map(|c| records.iter().map(|r| display_width(&cell(r, c))).chain([display_width(c)]).max().unwrap_or(0))
+        .collect();
+    let header: Vec<String> = cols.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
+    let _ = writeln!(out, "{indent}{}", header.join("  ").trim_end());
+    for r in &records {
+        let row: Vec<String> = cols.iter().zip(&widths).map(|(c, w)| pad(&cell(r, c), *w)).collect();
+        let _ = writeln!(out, "{indent}{}", row.join("  ").trim_end());
+    }
+}
+
+fn render_value_block(v: &Value, indent: &str, out: &mut String) {
+    let mut flat = Vec::new();
+    flatten("", v, &mut flat);
+    let width = flat.iter().map(|(k, _)| display_width(k)).max().unwrap_or(0);
+    for (k, fv) in &flat {
+        match fv {
+            Value::List(items) if items.iter().any(|i| matches!(i, Value::Record(_))) => {
+                let _ = writeln!(out, "{indent}{k}: {} item(s)", items.len());
+                render_list(items, &format!("{indent}    "), out);
+            }
+            other => {
+                let _ = writeln!(out, "{indent}{}  {other}", pad(k, width));
+            }
+        }
+    }
+}
+
+/// The report as text.
+pub fn render_text(r: &Report) -> String {
+    let mut out = String::new();
+    render_into(r, &mut out, 0);
+    let total = r.claims_checked();
+    let bad = r.disagreements();
+    let _ = writeln!(
+        out,
+        "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree",
+        total - bad
+    );
+    out
+}
+
+fn render_into(r: &Report, out: &mut String, level: usize) {
+    let bar = if level == 0 { "═" } else { "─" };
+    let title = r.title.clone().unwrap_or_else(|| r.scenario.clone());
+    let _ = writeln!(out, "{}", bar.repeat(72));
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(out, "scenario {} · as of {} · rule set {}", r.scenario, r.as_of, r.ruleset);
+    let _ = writeln!(out, "{}", bar.repeat(72));
+    for s in &r.steps {
+        let heading = s.title.clone().unwrap_or_else(|| s.id.clone());
+        let _ = writeln!(out, "\n■ {heading}");
+        let line = s.cite.line.map(|l| format!(" L{l}")).unwrap_or_default();
+        let _ = writeln!(out, "  {} — {} {}{}", s.rule, s.cite.document, s.cite.clause, line);
+        render_value_block(&Value::record(s.outputs.clone()), "    ", out);
+    }
+    if !r.claims.is_empty() {
+        let bad = r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).count();
+        let _ = writeln!(out, "\n■ figures printed in the text: {} checked, {} agree, {bad} disagree", r.claims.len(), r.claims.len() - bad);
+        for c in &r.claims {
+            let mark = match c.status {
+                ClaimStatus::Agrees => "✓",
+                ClaimStatus::Disagrees => "✗",
+            };
+            let line = c.cite.line.map(|l| format!(" L{l}")).unwrap_or_default();
+            let printed = match &c.printed {
+                Value::List(items) if items.is_empty() => "(none)".to_string(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(out, "  {mark} {} — {} {}{}: printed {printed}", c.id, c.cite.document, c.cite.clause, line);
+            if c.status == ClaimStatus::Disagrees {
+                let _ = writeln!(out, "      「{}」", c.cite.quote);
+                for f in &c.findings {
+                    let _ = writeln!(out, "      {f}");
+                }
+                if let Some((_, Ok(Value::List(items)))) = &c.engine {
+                    render_list(items, "        ", out);
+                }
+                if let Some(n) = &c.note {
+                    let _ = writeln!(out, "      note: {n}");
+                }
+            }
+        }
+    }
+    for inc in &r.includes {
+        let _ = writeln!(out);
+        render_into(inc, out, level + 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_counts_double() {
+        assert_eq!(display_width("盛鑫煤矿"), 8);
+        assert_eq!(display_width("coal"), 4);
+        assert_eq!(pad("煤矿", 6), "煤矿  ");
+    }
+}

@@ -1,0 +1,318 @@
+//! The loaded, compiled form of the rule packs: what evaluation reads. A
+//! `Ruleset` is immutable once built; the engine swaps whole rulesets on
+//! reload.
+
+use crate::date::Date;
+use crate::expr::compile::CExpr;
+use crate::value::{Type, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Where a rule, row, parameter or figure comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Citation {
+    /// Document number, e.g. `东政发〔2024〕2号`.
+    pub document: String,
+    /// Clause, e.g. `三(四)1`.
+    pub clause: String,
+    /// The words quoted.
+    pub quote: String,
+    /// Line of the quote in the source text, when the pack names one.
+    pub line: Option<u32>,
+    /// A note on the reading.
+    pub note: Option<String>,
+}
+
+impl Citation {
+    /// The JSON form used in traces and metadata.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("document".into(), self.document.clone().into());
+        m.insert("clause".into(), self.clause.clone().into());
+        m.insert("quote".into(), self.quote.clone().into());
+        if let Some(l) = self.line {
+            m.insert("line".into(), l.into());
+        }
+        if let Some(n) = &self.note {
+            m.insert("note".into(), n.clone().into());
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// The source document of a pack.
+#[derive(Clone, Debug)]
+pub struct SourceInfo {
+    /// Document number.
+    pub document: String,
+    /// Title.
+    pub title: String,
+    /// Issuing authority.
+    pub issued_by: String,
+    /// Date of issue.
+    pub date: Date,
+}
+
+/// A loaded pack.
+#[derive(Clone, Debug)]
+pub struct Pack {
+    /// The pack id.
+    pub name: String,
+    /// Title for people.
+    pub title: Option<String>,
+    /// The file it was loaded from.
+    pub file: String,
+    /// The source document.
+    pub source: SourceInfo,
+    /// First day in force.
+    pub valid_from: Date,
+    /// Last day in force, if any.
+    pub valid_until: Option<Date>,
+    /// The pack's test cases.
+    pub tests: Vec<TestCase>,
+    /// The pack's claims.
+    pub claims: Vec<Claim>,
+    /// The source text its citations are checked against.
+    pub source_text: Option<Arc<crate::sourcetext::SourceText>>,
+    /// The document's line range in the source text.
+    pub source_range: Option<(u32, u32)>,
+}
+
+/// One dated version of a parameter.
+#[derive(Clone, Debug)]
+pub struct ParamVersion {
+    /// First day it applies.
+    pub from: Date,
+    /// The value.
+    pub value: Value,
+    /// Its citation.
+    pub cite: Arc<Citation>,
+}
+
+/// A parameter.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// `pack.name`.
+    pub qualified: String,
+    /// Its type.
+    pub ty: Type,
+    /// Unit for people.
+    pub unit: Option<String>,
+    /// Versions, sorted by date.
+    pub versions: Vec<ParamVersion>,
+}
+
+/// A declared rule input.
+#[derive(Clone, Debug)]
+pub struct InputDef {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub ty: Type,
+    /// Value used when the caller gives none.
+    pub default: Option<Value>,
+}
+
+/// A decision-table hit policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HitPolicy {
+    /// At most one row matches (checked at load where decidable, and at run
+    /// time always).
+    Unique,
+    /// The first matching row wins.
+    First,
+    /// Every matching row contributes; each output becomes a list.
+    Collect,
+}
+
+impl HitPolicy {
+    /// The name used in packs.
+    pub fn name(self) -> &'static str {
+        match self {
+            HitPolicy::Unique => "unique",
+            HitPolicy::First => "first",
+            HitPolicy::Collect => "collect",
+        }
+    }
+}
+
+/// One bound of a range condition.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// The bound's value.
+    pub value: Value,
+    /// Whether the bound itself is included (以上/以下/不少于) or not
+    /// (超过/不满/低于).
+    pub inclusive: bool,
+}
+
+/// A condition of a table row on one input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cond {
+    /// The input equals one of these values.
+    OneOf(Vec<Value>),
+    /// The input lies within the bounds.
+    Range {
+        /// Lower bound.
+        lo: Option<Bound>,
+        /// Upper bound.
+        hi: Option<Bound>,
+    },
+}
+
+impl Cond {
+    /// Whether a value satisfies the condition.
+    pub fn matches(&self, v: &Value) -> bool {
+        match self {
+            Cond::OneOf(vs) => vs.contains(v),
+            Cond::Range { lo, hi } => {
+                let lo_ok = lo.as_ref().is_none_or(|b| if b.inclusive { *v >= b.value } else { *v > b.value });
+                let hi_ok = hi.as_ref().is_none_or(|b| if b.inclusive { *v <= b.value } else { *v < b.value });
+                lo_ok && hi_ok
+            }
+        }
+    }
+
+    /// The condition as people read it, e.g. `>= 3`, `in [B, C]`.
+    pub fn describe(&self) -> String {
+        match self {
+            Cond::OneOf(vs) if vs.len() == 1 => vs.first().map(|v| format!("= {v}")).unwrap_or_default(),
+            Cond::OneOf(vs) => {
+                format!("in [{}]", vs.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+            }
+            Cond::Range { lo, hi } => {
+                let mut parts = Vec::new();
+                if let Some(b) = lo {
+                    parts.push(format!("{} {}", if b.inclusive { ">=" } else { ">" }, b.value));
+                }
+                if let Some(b) = hi {
+                    parts.push(format!("{} {}", if b.inclusive { "<=" } else { "<" }, b.value));
+                }
+                parts.join(" and ")
+            }
+        }
+    }
+}
+
+/// A table row.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Conditions: (input index, condition).
+    pub conds: Vec<(usize, Cond)>,
+    /// Output values, in output order.
+    pub outputs: Vec<Value>,
+    /// The row's own citation, if any.
+    pub cite: Option<Arc<Citation>>,
+    /// Line of the row in the pack file.
+    pub line: u32,
+}
+
+/// A decision table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// Hit policy.
+    pub hit: HitPolicy,
+    /// Rows.
+    pub rows: Vec<Row>,
+    /// Outputs when nothing matches.
+    pub default: Option<Vec<Value>>,
+}
+
+/// The body of a rule.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// A decision table.
+    Table(Table),
+    /// Formulas: intermediate values, then one expression per output.
+    Formula {
+        /// `let` steps.
+        lets: Vec<(String, CExpr)>,
+        /// Output expressions, in output order.
+        outputs: Vec<CExpr>,
+    },
+}
+
+/// A compiled rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// Index of its pack.
+    pub pack: usize,
+    /// `pack.rule`.
+    pub qualified: String,
+    /// Title for people.
+    pub title: Option<String>,
+    /// Citation.
+    pub cite: Arc<Citation>,
+    /// Inputs in declaration order.
+    pub inputs: Vec<InputDef>,
+    /// Outputs in declaration order.
+    pub outputs: Vec<(String, Type)>,
+    /// The body.
+    pub body: Body,
+}
+
+/// A test case of a pack.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    /// Display name.
+    pub name: String,
+    /// Rule id (qualified).
+    pub rule: String,
+    /// As-of date.
+    pub as_of: Date,
+    /// Inputs.
+    pub given: serde_json::Value,
+    /// Expected outputs.
+    pub expect: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Expected error text.
+    pub error: Option<String>,
+    /// file:line of the test.
+    pub location: String,
+}
+
+/// A claim of the source text.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    /// Id.
+    pub id: String,
+    /// Where the text states it.
+    pub cite: Arc<Citation>,
+    /// The printed value.
+    pub printed: Value,
+    /// The printed arithmetic, as written, and its compiled form.
+    pub printed_formula: Option<(String, CExpr)>,
+    /// The engine's expression, as written, and its compiled form.
+    pub engine: Option<(String, CExpr)>,
+    /// Note for the report.
+    pub note: Option<String>,
+    /// file:line of the claim.
+    pub location: String,
+}
+
+/// Everything loaded from a rules directory.
+#[derive(Clone, Debug, Default)]
+pub struct Ruleset {
+    /// Packs.
+    pub packs: Vec<Pack>,
+    /// Parameters of all packs.
+    pub params: Vec<Param>,
+    /// Rules of all packs.
+    pub rules: Vec<Rule>,
+    /// Rule index by qualified id.
+    pub rule_index: HashMap<String, usize>,
+    /// Content hash of the loaded files.
+    pub hash: String,
+}
+
+impl Ruleset {
+    /// A rule by qualified id.
+    pub fn rule(&self, id: &str) -> Option<(usize, &Rule)> {
+        let i = *self.rule_index.get(id)?;
+        self.rules.get(i).map(|r| (i, r))
+    }
+
+    /// The pack a rule belongs to.
+    pub fn pack_of(&self, rule: &Rule) -> Option<&Pack> {
+        self.packs.get(rule.pack)
+    }
+}

@@ -1,0 +1,391 @@
+//! Scenarios: data (rosters, figures) plus rules to evaluate on it, plus the
+//! source text's claims to reconcile. `ordinance run` executes one and prints
+//! the report; a claim that disagrees is reported, never fatal.
+
+use crate::date::Date;
+use crate::engine::{bind_inputs, Engine};
+use crate::error::{Error, EvalError, LoadError};
+use crate::eval::{Evaluator, Fault};
+use crate::expr::compile::{self, suggest, CExpr, Scope};
+use crate::expr::syntax;
+use crate::loader::{self, compile_claims, Diags, PackCtx};
+use crate::model::ScenarioFile;
+use crate::ruleset::{Citation, Claim, Ruleset};
+use crate::value::{conform, from_json, infer_type, Value};
+use crate::yaml;
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How deep scenarios may include one another.
+const MAX_INCLUDE_DEPTH: usize = 4;
+
+/// The outputs of one evaluation step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    /// Step id.
+    pub id: String,
+    /// Heading.
+    pub title: Option<String>,
+    /// The rule.
+    pub rule: String,
+    /// The rule's citation.
+    pub cite: Arc<Citation>,
+    /// The outputs.
+    pub outputs: IndexMap<String, Value>,
+}
+
+/// Whether a claim of the text holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimStatus {
+    /// Everything computed equals the printed figure.
+    Agrees,
+    /// Something differs: see the findings.
+    Disagrees,
+}
+
+/// The reconciliation of one claim.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimReport {
+    /// Claim id.
+    pub id: String,
+    /// Where the text states it.
+    pub cite: Arc<Citation>,
+    /// The printed figure.
+    pub printed: Value,
+    /// The printed arithmetic and what it gives.
+    pub printed_formula: Option<(String, Result<Value, String>)>,
+    /// The engine's expression and what it gives.
+    pub engine: Option<(String, Result<Value, String>)>,
+    /// Agrees or disagrees.
+    pub status: ClaimStatus,
+    /// One sentence per disagreement.
+    pub findings: Vec<String>,
+    /// The claim's note.
+    pub note: Option<String>,
+    /// file:line of the claim.
+    pub location: String,
+}
+
+/// The report of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// Scenario id.
+    pub scenario: String,
+    /// Title.
+    pub title: Option<String>,
+    /// As-of date.
+    pub as_of: Date,
+    /// Rule-set hash.
+    pub ruleset: String,
+    /// Evaluations.
+    pub steps: Vec<StepReport>,
+    /// Claims reconciled.
+    pub claims: Vec<ClaimReport>,
+    /// Reports of included scenarios.
+    pub includes: Vec<Report>,
+}
+
+impl Report {
+    /// Number of claims that disagree, included scenarios counted.
+    pub fn disagreements(&self) -> usize {
+        self.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).count()
+            + self.includes.iter().map(Report::disagreements).sum::<usize>()
+    }
+
+    /// Number of claims checked, included scenarios counted.
+    pub fn claims_checked(&self) -> usize {
+        self.claims.len() + self.includes.iter().map(Report::claims_checked).sum::<usize>()
+    }
+
+    /// The JSON form of the report.
+    pub fn to_json(&self) -> serde_json::Value {
+        let res = |r: &Result<Value, String>| match r {
+            Ok(v) => serde_json::json!({"value": v.to_json()}),
+            Err(e) => serde_json::json!({"error": e}),
+        };
+        serde_json::json!({
+            "scenario": self.scenario,
+            "title": self.title,
+            "as_of": self.as_of.to_string(),
+            "ruleset": self.ruleset,
+            "steps": self.steps.iter().map(|s| serde_json::json!({
+                "id": s.id, "title": s.title, "rule": s.rule, "cite": s.cite.to_json(),
+                "outputs": serde_json::Value::Object(s.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            })).collect::<Vec<_>>(),
+            "claims": self.claims.iter().map(|c| serde_json::json!({
+                "id": c.id, "cite": c.cite.to_json(), "printed": c.printed.to_json(),
+                "printed_formula": c.printed_formula.as_ref().map(|(src, r)| serde_json::json!({"formula": src, "result": res(r)})),
+                "engine": c.engine.as_ref().map(|(src, r)| serde_json::json!({"expression": src, "result": res(r)})),
+                "status": match c.status { ClaimStatus::Agrees => "agrees", ClaimStatus::Disagrees => "disagrees" },
+                "findings": c.findings, "note": c.note, "location": c.location,
+            })).collect::<Vec<_>>(),
+            "includes": self.includes.iter().map(Report::to_json).collect::<Vec<_>>(),
+            "summary": {"claims": self.claims_checked(), "disagreements": self.disagreements()},
+        })
+    }
+}
+
+
+/// Runs a scenario file. The rules come from the scenario's own `rules:`
+/// directory when it names one, else from `rules_dir`.
+///
+/// # Errors
+/// A load error for the scenario or the packs, or an evaluation error of a
+/// step (claims never fail the run: they are reported).
+pub fn run_file(path: &Path, rules_dir: &Path) -> Result<Report, Error> {
+    run_file_at_depth(path, rules_dir, 0)
+}
+
+fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Report, Error> {
+    let name = path.display().to_string();
+    let text = loader::read_limited(path)?;
+    let mut sf: ScenarioFile = serde_saphyr::from_str_with_options(&text, yaml::options())
+        .map_err(|e| LoadError { diagnostics: vec![loader::yaml_error(&name, &e)] })?;
+    for n in sf.data.values_mut() {
+        n.restore_exact_numbers(&text);
+    }
+    for c in &mut sf.claims {
+        c.printed.restore_exact_numbers(&text);
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let rules_path: PathBuf = match &sf.rules {
+        Some(r) => base.join(r),
+        None => rules_dir.to_path_buf(),
+    };
+    let engine = Engine::load_dir(&rules_path)?;
+    let rs = engine.snapshot();
+    let mut d = Diags { file: name.clone(), text: &text, out: Vec::new() };
+    if sf.format != 1 {
+        d.at(yaml::Pos { line: 1, column: 1, ..Default::default() }, format!("format {} is not supported", sf.format), Some("write `format: 1`".into()));
+    }
+    let as_of = match Date::parse(&sf.as_of.text) {
+        Ok(x) => x,
+        Err(m) => {
+            d.at(sf.as_of.pos, m, None);
+            return Err(LoadError { diagnostics: d.out }.into());
+        }
+    };
+    let g = loader::globals_of(&rs);
+    let mut scope = Scope { locals: Vec::new(), pack: None };
+    let mut frame: Vec<Value> = Vec::new();
+    for (dname, node) in &sf.data {
+        let j = node.to_json();
+        let t = infer_type(&j);
+        match from_json(&j, &t, dname) {
+            Ok(v) => {
+                scope.locals.push((dname.clone(), t));
+                frame.push(v);
+            }
+            Err(p) => d.at(node.pos, p.message, None),
+        }
+    }
+    // compile the steps
+    struct Step {
+        id: String,
+        title: Option<String>,
+        rule: usize,
+        args: Vec<Option<CExpr>>,
+    }
+    let mut steps = Vec::new();
+    for s in &sf.evaluate {
+        let Some((rid, r)) = rs.rule(&s.rule.text) else {
+            let help = suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
+            d.at(s.rule.pos, format!("unknown rule `{}`", s.rule.text), help.or(Some("name rules as `pack.rule`".into())));
+            continue;
+        };
+        for (k, v) in &s.with_inputs {
+            if !r.inputs.iter().any(|i| i.name == *k) {
+                let help = suggest(k, r.inputs.iter().map(|i| i.name.as_str())).map(|x| format!("did you mean `{x}`?"));
+                d.at(v.pos, format!("rule `{}` has no input `{k}`", r.qualified), help);
+            }
+        }
+        let mut args = Vec::new();
+        let mut ok = true;
+        for input in &r.inputs {
+            match s.with_inputs.get(&input.name) {
+                Some(src) => match syntax::parse(&src.text) {
+                    Ok(e) => match compile::compile(&e, &mut scope, &g) {
+                        Ok((c, t)) => {
+                            if !t.fits(&input.ty) {
+                                d.at(src.pos, format!("input `{}` of `{}` is {}, found {t}", input.name, r.qualified, input.ty), None);
+                                ok = false;
+                            }
+                            args.push(Some(c));
+                        }
+                        Err(err) => {
+                            d.in_expr(src, err.pos, err.message, err.help);
+                            ok = false;
+                        }
+                    },
+                    Err(err) => {
+                        d.in_expr(src, err.pos, err.message, err.help);
+                        ok = false;
+                    }
+                },
+                None if input.default.is_some() => args.push(None),
+                None => {
+                    d.at(s.rule.pos, format!("missing input `{}` for `{}`", input.name, r.qualified), Some(format!("add `with: {{{}: …}}`", input.name)));
+                    ok = false;
+                }
+            }
+        }
+        if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
+            d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
+        }
+        scope.locals.push((s.id.text.clone(), crate::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
+        if ok {
+            steps.push(Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args });
+        }
+    }
+    // the scenario's citations are checked against the source text of the
+    // first pack it lists
+    let first_pack = sf.packs.first().and_then(|p| rs.packs.iter().find(|x| x.name == p.text));
+    let ctx = PackCtx {
+        name: sf.scenario.clone(),
+        document: first_pack.map(|p| p.source.document.clone()).unwrap_or_default(),
+        source: first_pack.and_then(|p| p.source_text.clone()),
+        range: first_pack.and_then(|p| p.source_range),
+    };
+    let claims = compile_claims(&mut d, &ctx, &sf.claims, &scope, &g);
+    let mut pack_claims: Vec<(String, &Claim)> = Vec::new();
+    for p in &sf.packs {
+        match rs.packs.iter().find(|x| x.name == p.text) {
+            Some(pack) => pack_claims.extend(pack.claims.iter().map(|c| (pack.source.document.clone(), c))),
+            None => d.at(p.pos, format!("unknown pack `{}`", p.text), None),
+        }
+    }
+    if !d.out.is_empty() {
+        return Err(LoadError { diagnostics: d.out }.into());
+    }
+    if steps.len() != sf.evaluate.len() {
+        return Err(LoadError::single(&name, 0, 0, "a step failed to compile", None).into());
+    }
+
+    // run the steps
+    let mut reports = Vec::new();
+    for s in &steps {
+        let Some(r) = rs.rules.get(s.rule) else { continue };
+        if let Some(pack) = rs.pack_of(r) {
+            Engine::resolve_as_of(pack, &r.qualified, Some(as_of))?;
+        }
+        let mut ev = Evaluator::new(&rs, as_of, false);
+        let mut values = Vec::new();
+        for (a, input) in s.args.iter().zip(&r.inputs) {
+            let v = match a {
+                Some(c) => ev.eval(c, &mut frame).map_err(fault_error)?,
+                None => input.default.clone().unwrap_or(Value::Bool(false)),
+            };
+            conform(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
+                rule: r.qualified.clone(),
+                field: p.field,
+                message: p.message,
+                allowed: p.allowed,
+            })?;
+            values.push(v);
+        }
+        let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
+        let outputs = match &out {
+            Value::Record(rec) => rec.0.clone(),
+            _ => IndexMap::new(),
+        };
+        frame.push(out);
+        reports.push(StepReport { id: s.id.clone(), title: s.title.clone(), rule: r.qualified.clone(), cite: r.cite.clone(), outputs });
+    }
+    let _ = bind_inputs;
+
+    // reconcile claims
+    let mut claim_reports = Vec::new();
+    for (doc, c) in pack_claims {
+        let mut pack_frame = Vec::new();
+        let mut report = reconcile(&rs, as_of, c, &mut pack_frame);
+        let mut cite = (*report.cite).clone();
+        if cite.document.is_empty() {
+            cite.document = doc;
+        }
+        report.cite = Arc::new(cite);
+        claim_reports.push(report);
+    }
+    for c in &claims {
+        claim_reports.push(reconcile(&rs, as_of, c, &mut frame));
+    }
+
+    // included scenarios
+    let mut includes = Vec::new();
+    for inc in &sf.include {
+        if depth + 1 > MAX_INCLUDE_DEPTH {
+            return Err(LoadError::single(&name, inc.pos.line, inc.pos.column, format!("scenarios are included more than {MAX_INCLUDE_DEPTH} levels deep"), Some("check for a scenario that includes itself".into())).into());
+        }
+        let p = base.join(&inc.text);
+        if !p.is_file() {
+            return Err(LoadError::single(&name, inc.pos.line, inc.pos.column, format!("cannot find the included scenario `{}`", inc.text), Some("paths are relative to this scenario file".into())).into());
+        }
+        includes.push(run_file_at_depth(&p, &rules_path, depth + 1)?);
+    }
+    let _: Option<&Ruleset> = None;
+    Ok(Report {
+        scenario: sf.scenario.clone(),
+        title: sf.title.clone(),
+        as_of,
+        ruleset: rs.hash.clone(),
+        steps: reports,
+        claims: claim_reports,
+        includes,
+    })
+}
+
+fn fault_error(f: Fault) -> Error {
+    Error::Eval(match f {
+        Fault::Input { rule, field, message, allowed } => EvalError::Input { rule, field, message, allowed },
+        Fault::Failed { rule, message } => EvalError::Evaluation { rule, message },
+        Fault::Limit { rule, message } => EvalError::Limit { rule, message },
+    })
+}
+
+/// Whether a computed value is the printed one: equal values, or a number
+/// within the rounding of the printed digits (a printed `17.2%` agrees with
+/// any value that rounds to it at the printed precision).
+fn same_figure(printed: &Value, computed: &Value) -> bool {
+    if printed == computed {
+        return true;
+    }
+    false
+}
+
+fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> ClaimReport {
+    let mut run = |e: &CExpr| -> Result<Value, String> {
+        let mut ev = Evaluator::new(rs, as_of, false);
+        ev.eval(e, frame).map_err(|f| fault_error(f).to_string())
+    };
+    let printed_formula = c.printed_formula.as_ref().map(|(src, e)| (src.clone(), run(e)));
+    let engine = c.engine.as_ref().map(|(src, e)| (src.clone(), run(e)));
+    let mut findings = Vec::new();
+    if let Some((src, r)) = &printed_formula {
+        match r {
+            Ok(v) if same_figure(&c.printed, v) => {}
+            Ok(v) => findings.push(format!("the printed arithmetic `{src}` gives {v}, not the printed {}", c.printed)),
+            Err(e) => findings.push(format!("the printed arithmetic `{src}` cannot be computed: {e}")),
+        }
+    }
+    if let Some((_, r)) = &engine {
+        match r {
+            Ok(v) if same_figure(&c.printed, v) => {}
+            Ok(v) => findings.push(match v {
+                Value::List(items) => format!("the rules and data give {} item(s), where the text implies {}", items.len(), c.printed),
+                _ => format!("the rules and data give {v}, not the printed {}", c.printed),
+            }),
+            Err(e) => findings.push(format!("the engine could not compute the figure: {e}")),
+        }
+    }
+    ClaimReport {
+        id: c.id.clone(),
+        cite: c.cite.clone(),
+        printed: c.printed.clone(),
+        printed_formula,
+        engine,
+        status: if findings.is_empty() { ClaimStatus::Agrees } else { ClaimStatus::Disagrees },
+        findings,
+        note: c.note.clone(),
+        location: c.location.clone(),
+    }
+}

@@ -1,0 +1,306 @@
+//! Reading YAML with source positions: the budgeted deserializer options, a
+//! generic position-carrying node for the parts of a pack whose shape depends
+//! on their content (conditions, literal values, type specs, test data), and
+//! the mapping from a character inside an expression back to file:line:col.
+
+use schemars::JsonSchema;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// The largest YAML file (rule pack or scenario) the loader reads.
+pub const MAX_YAML_BYTES: usize = 4 * 1024 * 1024;
+
+/// Deserializer options: duplicate keys rejected, and budgets on aliases,
+/// anchors, nesting and node count so that a hostile file cannot make the
+/// loader hang or exhaust memory.
+pub fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+            max_depth: 64,
+            max_nodes: 1_000_000,
+        },
+    }
+}
+
+/// A 1-based line and column in a file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Pos {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (characters).
+    pub column: u32,
+    /// Byte offset of the node's first character, when known.
+    pub byte: Option<usize>,
+    /// Length in bytes of the node's text, when known.
+    pub byte_len: Option<usize>,
+}
+
+impl Pos {
+    /// The position of a spanned value.
+    pub fn of<T>(s: &Spanned<T>) -> Pos {
+        let loc = s.referenced;
+        Pos {
+            line: loc.line() as u32,
+            column: loc.column() as u32,
+            byte: loc.span().byte_offset().map(|b| b as usize),
+            byte_len: loc.span().byte_len().map(|b| b as usize),
+        }
+    }
+}
+
+/// A YAML node whose shape is decided by the loader, with its position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The content.
+    pub kind: NodeKind,
+    /// Where the node starts.
+    pub pos: Pos,
+}
+
+/// The content of a [`Node`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A plain number, kept as written (`568`, `0.40`) so that it is read
+    /// exactly.
+    Number(String),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, keys in file order.
+    Map(Vec<(String, Node)>),
+}
+
+impl Node {
+    /// A short description for messages.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            NodeKind::Null => "nothing".into(),
+            NodeKind::Bool(b) => format!("`{b}`"),
+            NodeKind::Number(n) => format!("`{n}`"),
+            NodeKind::Str(s) => format!("`{s}`"),
+            NodeKind::Seq(_) => "a list".into(),
+            NodeKind::Map(_) => "a mapping".into(),
+        }
+    }
+
+    /// The scalar's text (strings, numbers, booleans).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.kind {
+            NodeKind::Str(s) | NodeKind::Number(s) => Some(s.clone()),
+            NodeKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// Converts the node to JSON; numbers keep their exact digits.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.kind {
+            NodeKind::Null => serde_json::Value::Null,
+            NodeKind::Bool(b) => serde_json::Value::Bool(*b),
+            NodeKind::Number(n) => serde_json::from_str::<serde_json::Value>(n)
+                .ok()
+                .filter(|v| v.is_number())
+                .unwrap_or_else(|| serde_json::Value::String(n.clone())),
+            NodeKind::Str(s) => serde_json::Value::String(s.clone()),
+            NodeKind::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(m) => serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+
+    /// Replaces floats (which the deserializer hands over as binary
+    /// floating point) by their exact text from the source, and reads the
+    /// YAML 1.1 booleans `y`, `yes`, `on`, … as the text they are (YAML 1.2:
+    /// only `true` and `false` are booleans).
+    pub fn restore_exact_numbers(&mut self, src: &str) {
+        if let NodeKind::Bool(_) = &self.kind {
+            if let (Some(b), Some(len)) = (self.pos.byte, self.pos.byte_len) {
+                if let Some(raw) = src.get(b..b + len) {
+                    let raw = raw.trim();
+                    if !matches!(raw, "true" | "false" | "True" | "False" | "TRUE" | "FALSE") {
+                        self.kind = NodeKind::Str(raw.to_string());
+                    }
+                }
+            }
+            return;
+        }
+        match &mut self.kind {
+            NodeKind::Number(text) if text.starts_with('\u{0}') => {
+                if let (Some(b), Some(len)) = (self.pos.byte, self.pos.byte_len) {
+                    if let Some(raw) = src.get(b..b + len) {
+                        *text = raw.trim().to_string();
+                        return;
+                    }
+                }
+                // no source slice: fall back to the shortest decimal that
+                // round-trips, which is what was written in all normal cases
+                *text = text.trim_start_matches('\u{0}').to_string();
+            }
+            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.restore_exact_numbers(src)),
+            NodeKind::Map(m) => m.iter_mut().for_each(|(_, n)| n.restore_exact_numbers(src)),
+            _ => {}
+        }
+    }
+}
+
+struct InnerVisitor;
+
+impl<'de> Visitor<'de> for InnerVisitor {
+    type Value = NodeKind;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<NodeKind, E> {
+        Ok(NodeKind::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<NodeKind, E> {
+        Ok(NodeKind::Number(v.to_string()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeKind, E> {
+        Ok(NodeKind::Number(v.to_string()))
+    }
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<NodeKind, E> {
+        Ok(NodeKind::Number(v.to_string()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<NodeKind, E> {
+        Ok(NodeKind::Number(v.to_string()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<NodeKind, E> {
+        // marked for `restore_exact_numbers`, which reads the digits as written
+        Ok(NodeKind::Number(format!("\u{0}{v}")))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeKind, E> {
+        Ok(NodeKind::Str(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<NodeKind, E> {
+        Ok(NodeKind::Str(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<NodeKind, E> {
+        Ok(NodeKind::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<NodeKind, E> {
+        Ok(NodeKind::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<NodeKind, D::Error> {
+        d.deserialize_any(InnerVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NodeKind, A::Error> {
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(NodeKind::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeKind, A::Error> {
+        let mut entries: Vec<(String, Node)> = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
+            let v = map.next_value::<Node>()?;
+            entries.push((key.value.0, v));
+        }
+        Ok(NodeKind::Map(entries))
+    }
+}
+
+/// A mapping key read as text whatever its YAML type (`1:` and `"1":` alike).
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match d.deserialize_any(InnerVisitor)? {
+            NodeKind::Str(s) | NodeKind::Number(s) => Ok(KeyText(s.trim_start_matches('\u{0}').to_string())),
+            NodeKind::Bool(b) => Ok(KeyText(b.to_string())),
+            _ => Err(de::Error::custom("a mapping key must be a plain name or number")),
+        }
+    }
+}
+
+struct Inner(NodeKind);
+
+impl<'de> Deserialize<'de> for Inner {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(InnerVisitor).map(Inner)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<Inner>::deserialize(d)?;
+        let pos = Pos::of(&s);
+        Ok(Node { kind: s.value.0, pos })
+    }
+}
+
+impl JsonSchema for Node {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Value".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "description": "any YAML value; its meaning depends on where it stands" })
+    }
+}
+
+/// A string with its position: expressions, names and quotes whose errors
+/// must point into the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// The text as the YAML parser read it.
+    pub text: String,
+    /// Where it stands.
+    pub pos: Pos,
+}
+
+impl<'de> Deserialize<'de> for Located {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<String>::deserialize(d)?;
+        Ok(Located { pos: Pos::of(&s), text: s.value })
+    }
+}
+
+impl JsonSchema for Located {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "String".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(g)
+    }
+}
+
+/// Maps a character offset inside a scalar back to a line and column of the
+/// file. Plain and quoted one-line scalars map exactly (a quoted scalar's
+/// text starts one column after its opening quote); in a `|` block, the
+/// value's lines are the file's lines after the indicator, at the block's
+/// indentation. Other multi-line forms point at the scalar's start.
+pub fn offset_to_pos(file_text: &str, scalar: &Located, char_offset: usize) -> (u32, u32) {
+    let start = scalar.pos;
+    let line_text = file_text.lines().nth(start.line.saturating_sub(1) as usize).unwrap_or("");
+    let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
+    match first {
+        Some('"') | Some('\'') if !scalar.text.contains('\n') => {
+            (start.line, start.column + 1 + char_offset as u32)
+        }
+        Some('|') => {
+            // locate the character within the block's lines
+            let before: String = scalar.text.chars().take(char_offset).collect();
+            let line_in_block = before.matches('\n').count();
+            let col_in_line = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0);
+            let block_line_no = start.line as usize + 1 + line_in_block;
+            let block_line = file_text.lines().nth(block_line_no.saturating_sub(1)).unwrap_or("");
+            let indent = block_line.chars().take_while(|c| *c == ' ').count();
+            (block_line_no as u32, (indent + col_in_line + 1) as u32)
+        }
+        _ if !scalar.text.contains('\n') && first.is_some() => (start.line, start.column + char_offset as u32),
+        _ => (start.line, start.column),
+    }
+}
