@@ -1,0 +1,1 @@
+//! The C ABI of ordinance (work in progress).
