@@ -206,3 +206,106 @@ mod tests {
         assert!(Date::parse("2024-1-1").is_err());
     }
 }
+
+/// A local date and time (wall-clock time in the document's jurisdiction,
+/// Asia/Shanghai for the bulletin; no time zone is stored), to the second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DateTime {
+    date: Date,
+    /// Seconds since midnight.
+    secs: u32,
+}
+
+impl DateTime {
+    /// Parses `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space may
+    /// stand for the `T`).
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(text: &str) -> Result<DateTime, String> {
+        let t = text.trim();
+        let bad = || format!("`{t}` is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2024-03-01T09:30");
+        let (d, time) = t.split_once(['T', ' ']).ok_or_else(bad)?;
+        let date = Date::parse(d).map_err(|_| bad())?;
+        let parts: Vec<&str> = time.split(':').collect();
+        let nums: Vec<u32> = parts
+            .iter()
+            .map(|p| if p.len() == 2 { p.parse::<u32>().map_err(|_| bad()) } else { Err(bad()) })
+            .collect::<Result<_, _>>()?;
+        let (h, m, s) = match nums.as_slice() {
+            [h, m] => (*h, *m, 0),
+            [h, m, s] => (*h, *m, *s),
+            _ => return Err(bad()),
+        };
+        if h > 23 || m > 59 || s > 59 {
+            return Err(format!("`{t}` has no such time of day"));
+        }
+        Ok(DateTime { date, secs: h * 3600 + m * 60 + s })
+    }
+
+    /// A date and time from its parts.
+    ///
+    /// # Errors
+    /// When the time of day does not exist.
+    pub fn from_parts(date: Date, hour: u32, minute: u32) -> Result<DateTime, String> {
+        if hour > 23 || minute > 59 {
+            return Err(format!("{hour:02}:{minute:02} is not a time of day"));
+        }
+        Ok(DateTime { date, secs: hour * 3600 + minute * 60 })
+    }
+
+    /// The calendar date.
+    pub fn date(self) -> Date {
+        self.date
+    }
+
+    fn total_secs(self) -> i64 {
+        self.date.days * 86_400 + i64::from(self.secs)
+    }
+
+    /// Seconds from `self` to `other`.
+    pub fn seconds_until(self, other: DateTime) -> i64 {
+        other.total_secs() - self.total_secs()
+    }
+
+    /// The time `n` minutes later.
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_minutes(self, n: i64) -> Result<DateTime, String> {
+        let total = self
+            .total_secs()
+            .checked_add(n.checked_mul(60).ok_or("time out of range")?)
+            .ok_or("time out of range")?;
+        let days = total.div_euclid(86_400);
+        let secs = total.rem_euclid(86_400) as u32;
+        let date = Date { days: 0 }.add_days(days)?;
+        Ok(DateTime { date, secs })
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.secs / 3600, self.secs / 60 % 60, self.secs % 60);
+        if s == 0 {
+            write!(f, "{}T{h:02}:{m:02}", self.date)
+        } else {
+            write!(f, "{}T{h:02}:{m:02}:{s:02}", self.date)
+        }
+    }
+}
+
+#[cfg(test)]
+mod datetime_tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_arithmetic() {
+        let a = DateTime::parse("2024-02-28T23:30").unwrap_or_else(|e| unreachable!("{e}"));
+        let b = a.add_minutes(120).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(b.to_string(), "2024-02-29T01:30");
+        assert_eq!(a.seconds_until(b), 7200);
+        assert!(DateTime::parse("2024-02-28T24:00").is_err());
+        assert_eq!(DateTime::parse("2024-02-28 08:05:09").map(|d| d.to_string()), Ok("2024-02-28T08:05:09".into()));
+    }
+}

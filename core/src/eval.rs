@@ -699,6 +699,47 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::List(Arc::new(out)))
             }
+            Builtin::Pow => {
+                let (Some(x), Some(n)) = (num(args.first()), int(args.get(1))) else { return Err(bad(self)) };
+                if n.abs() > 1_000 {
+                    return Err(self.fail(format!("`pow` exponent {n} is beyond the limit 1000")));
+                }
+                let mut acc = Number::from_int(1);
+                for _ in 0..n.abs() {
+                    self.tick()?;
+                    acc = acc.mul(&x).map_err(|e| self.fail(arith(e)))?;
+                }
+                if n < 0 {
+                    acc = Number::from_int(1).div(&acc).map_err(|e| self.fail(arith(e)))?;
+                }
+                Ok(Value::Number(acc))
+            }
+            Builtin::MinutesBetween | Builtin::HoursBetween => {
+                let (Some(Value::DateTime(a)), Some(Value::DateTime(z))) = (args.first(), args.get(1)) else {
+                    return Err(bad(self));
+                };
+                let secs = a.seconds_until(*z);
+                if b == Builtin::MinutesBetween {
+                    Ok(Value::int(secs.div_euclid(60)))
+                } else {
+                    Number::ratio(i128::from(secs), 3600).map(Value::Number).map_err(|e| self.fail(arith(e)))
+                }
+            }
+            Builtin::AddMinutes => {
+                let (Some(Value::DateTime(t)), Some(n)) = (args.first(), int(args.get(1))) else { return Err(bad(self)) };
+                t.add_minutes(n).map(Value::DateTime).map_err(|e| self.fail(e))
+            }
+            Builtin::DateOf => match args.first() {
+                Some(Value::DateTime(t)) => Ok(Value::Date(t.date())),
+                _ => Err(bad(self)),
+            },
+            Builtin::MakeDateTime => {
+                let (Some(d), Some(h), Some(m)) = (date(args.first()), int(args.get(1)), int(args.get(2))) else {
+                    return Err(bad(self));
+                };
+                let (h, m) = (u32::try_from(h).unwrap_or(99), u32::try_from(m).unwrap_or(99));
+                crate::date::DateTime::from_parts(d, h, m).map(Value::DateTime).map_err(|e| self.fail(e))
+            }
             Builtin::Concat => {
                 let mut out = Vec::new();
                 for a in &args {

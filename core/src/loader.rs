@@ -174,10 +174,11 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
             "bool" => Some(Type::Bool),
             "text" => Some(Type::Text),
             "date" => Some(Type::Date),
+            "datetime" => Some(Type::DateTime),
             other => match named.get(other) {
                 Some(t) => Some(t.clone()),
                 None => {
-                    let mut cands = vec!["integer", "number", "bool", "text", "date"];
+                    let mut cands = vec!["integer", "number", "bool", "text", "date", "datetime"];
                     cands.extend(named.keys().map(String::as_str));
                     let help = suggest(other, cands.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))
@@ -1070,8 +1071,8 @@ fn compile_row(d: &mut Diags, pc: &PackCtx, row: &RowDef, inputs: &[InputDef], o
 fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
     match &n.kind {
         NodeKind::Map(entries) => {
-            if !(ty.is_numeric() || *ty == Type::Date) {
-                d.at(n.pos, format!("a range needs a number or date input; `{input}` is {ty}"), None);
+            if !(ty.is_numeric() || *ty == Type::Date || *ty == Type::DateTime) {
+                d.at(n.pos, format!("a range needs a number, date or datetime input; `{input}` is {ty}"), None);
                 return None;
             }
             let mut lo: Option<Bound> = None;

@@ -10,7 +10,7 @@
 //! through binary floating point) or as a string in any of the literal forms
 //! `3`, `0.4`, `40%`, `1/3`.
 
-use crate::date::Date;
+use crate::date::{Date, DateTime};
 use crate::number::Number;
 use indexmap::IndexMap;
 use std::fmt;
@@ -32,6 +32,8 @@ pub enum Type {
     Text,
     /// A calendar date.
     Date,
+    /// A local date and time.
+    DateTime,
     /// One of a fixed set of names.
     Enum(Arc<[String]>),
     /// A list whose elements all have one type.
@@ -122,6 +124,7 @@ impl Type {
             Type::Bool => json!("bool"),
             Type::Text => json!("text"),
             Type::Date => json!("date"),
+            Type::DateTime => json!("datetime"),
             Type::Unknown => json!("unknown"),
             Type::Enum(vs) => json!({ "enum": vs.to_vec() }),
             Type::List(t) => json!({ "list": t.to_json() }),
@@ -142,6 +145,7 @@ impl fmt::Display for Type {
             Type::Bool => f.write_str("bool"),
             Type::Text => f.write_str("text"),
             Type::Date => f.write_str("date"),
+            Type::DateTime => f.write_str("datetime"),
             Type::Unknown => f.write_str("unknown"),
             Type::Enum(vs) => write!(f, "one of {}", vs.join("|")),
             Type::List(t) => write!(f, "list of {t}"),
@@ -171,6 +175,8 @@ pub enum Value {
     Text(Arc<str>),
     /// A calendar date.
     Date(Date),
+    /// A local date and time.
+    DateTime(DateTime),
     /// A list.
     List(Arc<Vec<Value>>),
     /// A record, fields in declaration order.
@@ -233,6 +239,7 @@ impl Value {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Text(s) => serde_json::Value::String(s.to_string()),
             Value::Date(d) => serde_json::Value::String(d.to_string()),
+            Value::DateTime(d) => serde_json::Value::String(d.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Record(r) => {
                 serde_json::Value::Object(r.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
@@ -247,6 +254,7 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Text(_) => "text",
             Value::Date(_) => "date",
+            Value::DateTime(_) => "datetime",
             Value::List(_) => "list",
             Value::Record(_) => "record",
         }
@@ -271,6 +279,7 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => f.write_str(s),
             Value::Date(d) => write!(f, "{d}"),
+            Value::DateTime(d) => write!(f, "{d}"),
             Value::List(items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -379,6 +388,10 @@ pub fn from_json(j: &serde_json::Value, ty: &Type, field: &str) -> Result<Value,
         Type::Date => match j {
             serde_json::Value::String(s) => Date::parse(s).map(Value::Date).map_err(|e| problem(field, e)),
             _ => Err(problem(field, format!("expected a date (YYYY-MM-DD), found {}", describe_json(j)))),
+        },
+        Type::DateTime => match j {
+            serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(|e| problem(field, e)),
+            _ => Err(problem(field, format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j)))),
         },
         Type::List(elem) => match j {
             serde_json::Value::Array(items) => {

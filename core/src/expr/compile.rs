@@ -48,6 +48,18 @@ pub enum Builtin {
     LastDayOfMonth,
     /// `concat(a, b, …)`: the lists one after another.
     Concat,
+    /// `pow(x, n)`: x to an integer power (exact).
+    Pow,
+    /// `minutes_between(a, b)`: whole minutes from datetime a to b (floor).
+    MinutesBetween,
+    /// `hours_between(a, b)`: exact hours from datetime a to b.
+    HoursBetween,
+    /// `add_minutes(t, n)`.
+    AddMinutes,
+    /// `date_of(t)`: the calendar date of a datetime.
+    DateOf,
+    /// `datetime(d, h, m)`.
+    MakeDateTime,
 }
 
 /// The names of the built-in functions and aggregates, which rules may not
@@ -55,7 +67,8 @@ pub enum Builtin {
 pub const BUILTIN_NAMES: &[&str] = &[
     "min", "max", "sum", "count", "any", "all", "abs", "ceil", "floor", "round_half_up", "round_half_even",
     "days_between", "add_days", "add_months", "add_years", "year", "month", "day", "weekday", "date", "dates",
-    "last_day_of_month", "concat",
+    "last_day_of_month", "concat", "pow",
+    "minutes_between", "hours_between", "add_minutes", "date_of", "datetime",
 ];
 
 /// A compiled expression.
@@ -212,6 +225,7 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
         }
         ExprKind::Text(s) => (CExpr::Const(Value::text(s)), Type::Text),
         ExprKind::Date(d) => (CExpr::Const(Value::Date(*d)), Type::Date),
+        ExprKind::DateTime(d) => (CExpr::Const(Value::DateTime(*d)), Type::DateTime),
         ExprKind::Bool(b) => (CExpr::Const(Value::Bool(*b)), Type::Bool),
         ExprKind::Path(path) => compile_path(path, pos, scope, g)?,
         ExprKind::Field(inner, name) => {
@@ -298,7 +312,7 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
                         t.clone()
                     }
                     (AggKind::Min | AggKind::Max, Some((t, p))) => {
-                        if !(t.is_numeric() || *t == Type::Date) {
+                        if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
                             return Err(cerr(*p, format!("`{}` compares numbers or dates, found {t}", kind.name())));
                         }
                         t.clone()
@@ -433,7 +447,9 @@ fn compile_binary(
             Ok(bin(Type::Bool))
         }
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-            let ok = (ta.is_numeric() && tb.is_numeric()) || (ta == Type::Date && tb == Type::Date);
+            let ok = (ta.is_numeric() && tb.is_numeric())
+                || (ta == Type::Date && tb == Type::Date)
+                || (ta == Type::DateTime && tb == Type::DateTime);
             if !ok {
                 return Err(cerr(pb, format!("`{}` orders numbers or dates, not {ta} and {tb}", op.symbol())));
             }
@@ -495,6 +511,12 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "dates" => (Builtin::Dates, 2, 2),
         "last_day_of_month" => (Builtin::LastDayOfMonth, 1, 1),
         "concat" => (Builtin::Concat, 1, 64),
+        "pow" => (Builtin::Pow, 2, 2),
+        "minutes_between" => (Builtin::MinutesBetween, 2, 2),
+        "hours_between" => (Builtin::HoursBetween, 2, 2),
+        "add_minutes" => (Builtin::AddMinutes, 2, 2),
+        "date_of" => (Builtin::DateOf, 1, 1),
+        "datetime" => (Builtin::MakeDateTime, 3, 3),
         _ => return None,
     })
 }
@@ -624,7 +646,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             if ts.len() == 1 {
                 match arg(0) {
                     (Type::List(t), p) => {
-                        if !(t.is_numeric() || *t == Type::Date) {
+                        if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
                             return Err(cerr(p, format!("`{name}` compares numbers or dates, found {t}")));
                         }
                         *t
@@ -634,7 +656,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             } else {
                 let mut acc = Type::Unknown;
                 for (t, p) in ts {
-                    if !(t.is_numeric() || *t == Type::Date) {
+                    if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
                         return Err(cerr(*p, format!("`{name}` compares numbers or dates, found {t}")));
                     }
                     acc = acc.join(t).ok_or_else(|| cerr(*p, format!("`{name}` cannot compare {acc} with {t}")))?;
@@ -695,6 +717,50 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             date(0)?;
             Type::Date
         }
+        Builtin::Pow => {
+            let t = num(0)?;
+            int(1)?;
+            if t == Type::Integer {
+                // a negative exponent gives a fraction
+                Type::Number
+            } else {
+                t
+            }
+        }
+        Builtin::MinutesBetween | Builtin::HoursBetween => {
+            for i in 0..2 {
+                let (t, p) = arg(i);
+                if t != Type::DateTime {
+                    return Err(cerr(p, format!("`{name}` needs a datetime here, found {t}")));
+                }
+            }
+            if b == Builtin::MinutesBetween {
+                Type::Integer
+            } else {
+                Type::Number
+            }
+        }
+        Builtin::AddMinutes => {
+            let (t, p) = arg(0);
+            if t != Type::DateTime {
+                return Err(cerr(p, format!("`{name}` needs a datetime here, found {t}")));
+            }
+            int(1)?;
+            Type::DateTime
+        }
+        Builtin::DateOf => {
+            let (t, p) = arg(0);
+            if t != Type::DateTime {
+                return Err(cerr(p, format!("`{name}` needs a datetime here, found {t}")));
+            }
+            Type::Date
+        }
+        Builtin::MakeDateTime => {
+            date(0)?;
+            int(1)?;
+            int(2)?;
+            Type::DateTime
+        }
         Builtin::Concat => {
             let mut acc = Type::Unknown;
             for (t, p) in ts {
@@ -742,6 +808,11 @@ pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
         }
         ExprKind::List(items) => items.iter().for_each(|a| called_rules(a, out)),
         ExprKind::Record(fields) => fields.iter().for_each(|(_, a)| called_rules(a, out)),
-        ExprKind::Number(_) | ExprKind::Text(_) | ExprKind::Date(_) | ExprKind::Bool(_) | ExprKind::Path(_) => {}
+        ExprKind::Number(_)
+        | ExprKind::Text(_)
+        | ExprKind::Date(_)
+        | ExprKind::DateTime(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Path(_) => {}
     }
 }

@@ -14,7 +14,7 @@
 //! Full-width parentheses （） and the signs × ÷ are accepted so that a formula
 //! can be quoted as printed in the source text.
 
-use crate::date::Date;
+use crate::date::{Date, DateTime};
 use crate::number::Number;
 use std::fmt;
 
@@ -146,6 +146,8 @@ pub enum ExprKind {
     Text(String),
     /// A date literal.
     Date(Date),
+    /// A datetime literal.
+    DateTime(DateTime),
     /// `true` / `false`.
     Bool(bool),
     /// A name, possibly dotted: `roster`, `r.class`, `energy_safety.officers`.
@@ -206,6 +208,7 @@ enum Tok {
     Pct(Number),
     Text(String),
     Date(Date),
+    DateTime(DateTime),
     Ident(String),
     Sym(&'static str),
     End,
@@ -217,6 +220,7 @@ fn tok_desc(t: &Tok) -> String {
         Tok::Pct(n) => format!("percentage `{n}`"),
         Tok::Text(s) => format!("text \"{s}\""),
         Tok::Date(d) => format!("date `{d}`"),
+        Tok::DateTime(d) => format!("datetime `{d}`"),
         Tok::Ident(s) => format!("`{s}`"),
         Tok::Sym(s) => format!("`{s}`"),
         Tok::End => "the end of the expression".into(),
@@ -259,6 +263,21 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
                 && chars.get(j + 5).is_some_and(|c| c.is_ascii_digit())
                 && !chars.get(j + 6).is_some_and(|c| c.is_ascii_alphanumeric());
             if is_date {
+                // a datetime literal: DDDD-DD-DDTHH:MM
+                let k = j + 6;
+                let is_datetime = chars.get(k) == Some(&'T')
+                    && chars.get(k + 1).is_some_and(|c| c.is_ascii_digit())
+                    && chars.get(k + 2).is_some_and(|c| c.is_ascii_digit())
+                    && chars.get(k + 3) == Some(&':')
+                    && chars.get(k + 4).is_some_and(|c| c.is_ascii_digit())
+                    && chars.get(k + 5).is_some_and(|c| c.is_ascii_digit());
+                if is_datetime {
+                    let text: String = chars.get(i..k + 6).unwrap_or_default().iter().collect();
+                    let d = DateTime::parse(&text).map_err(|m| err(start, m))?;
+                    out.push((Tok::DateTime(d), start));
+                    i = k + 6;
+                    continue;
+                }
                 let text: String = chars.get(i..j + 6).unwrap_or_default().iter().collect();
                 let d = Date::parse(&text).map_err(|m| err(start, m))?;
                 out.push((Tok::Date(d), start));
@@ -602,6 +621,7 @@ impl Parser {
             Tok::Num(n) | Tok::Pct(n) => ExprKind::Number(n),
             Tok::Text(s) => ExprKind::Text(s),
             Tok::Date(d) => ExprKind::Date(d),
+            Tok::DateTime(d) => ExprKind::DateTime(d),
             Tok::Sym("(") => {
                 let e = self.expr()?;
                 self.expect_sym(")")?;
@@ -819,6 +839,7 @@ impl fmt::Display for Expr {
             }
             ExprKind::Text(s) => write_text(f, s),
             ExprKind::Date(d) => write!(f, "{d}"),
+            ExprKind::DateTime(d) => write!(f, "{}", d.to_string().get(..16).unwrap_or_default()),
             ExprKind::Bool(b) => write!(f, "{b}"),
             ExprKind::Path(p) => f.write_str(&p.join(".")),
             ExprKind::Field(e, name) => write!(f, "({e}).{name}"),
