@@ -107,9 +107,17 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(engine) => {
                 let rules = engine.rules();
                 if *format == Format::Json {
-                    println!("{}", serde_json::json!({"ok": true, "rules": rules.len(), "ruleset": engine.ruleset_hash()}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"ok": true, "rules": rules.len(), "ruleset": engine.ruleset_hash()})
+                    );
                 } else {
-                    println!("ok: {} rule(s) in {} checked, rule set {}", rules.len(), dir.display(), engine.ruleset_hash());
+                    println!(
+                        "ok: {} rule(s) in {} checked, rule set {}",
+                        rules.len(),
+                        dir.display(),
+                        engine.ruleset_hash()
+                    );
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -162,7 +170,12 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             let mut opts = facade::parse_options(None)?;
             if let Some(a) = as_of {
                 opts.as_of = Some(Date::parse(a).map_err(|m| {
-                    Error::Eval(ordinance_core::EvalError::Input { rule: rule.clone(), field: "as_of".into(), message: m, allowed: None })
+                    Error::Eval(ordinance_core::EvalError::Input {
+                        rule: rule.clone(),
+                        field: "as_of".into(),
+                        message: m,
+                        allowed: None,
+                    })
                 })?);
             }
             let inputs = facade::parse_input(rule, &text)?;

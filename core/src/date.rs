@@ -173,10 +173,8 @@ impl Date {
     /// Today's date in Asia/Shanghai (UTC+8 all year: China keeps no daylight
     /// saving time).
     pub fn today_shanghai() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let secs =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         Date { days: (secs + 8 * 3600).div_euclid(86_400) }
     }
 }
@@ -273,10 +271,8 @@ impl DateTime {
     /// # Errors
     /// When the result leaves years 1–9999.
     pub fn add_minutes(self, n: i64) -> Result<DateTime, String> {
-        let total = self
-            .total_secs()
-            .checked_add(n.checked_mul(60).ok_or("time out of range")?)
-            .ok_or("time out of range")?;
+        let total =
+            self.total_secs().checked_add(n.checked_mul(60).ok_or("time out of range")?).ok_or("time out of range")?;
         let days = total.div_euclid(86_400);
         let secs = total.rem_euclid(86_400) as u32;
         let date = Date { days: 0 }.add_days(days)?;

@@ -259,7 +259,12 @@ impl Engine {
                     }
                     (None, Some(want), Ok(d)) => (
                         false,
-                        Some(format!("expected an error containing `{want}`, got outputs {}", d.to_json()["outputs"])),
+                        Some(format!(
+                            "expected an error containing `{want}`, got outputs {}",
+                            serde_json::Value::Object(
+                                d.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()
+                            )
+                        )),
                     ),
                     (None, None, _) => (false, Some("the test has neither `expect` nor `error`".into())),
                 };
@@ -373,7 +378,12 @@ fn compare_outputs(
 ///
 /// # Errors
 /// As [`Engine::evaluate`].
-pub fn evaluate_in(rs: &Ruleset, rule: &str, inputs: &serde_json::Value, opts: &EvalOptions) -> Result<Decision, EvalError> {
+pub fn evaluate_in(
+    rs: &Ruleset,
+    rule: &str,
+    inputs: &serde_json::Value,
+    opts: &EvalOptions,
+) -> Result<Decision, EvalError> {
     let Some((rid, r)) = rs.rule(rule) else {
         return Err(EvalError::UnknownRule {
             rule: rule.into(),

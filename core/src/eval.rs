@@ -338,7 +338,9 @@ impl<'a> Evaluator<'a> {
                     let detail = row
                         .conds
                         .iter()
-                        .map(|(i, c)| format!("{} {}", rule.inputs.get(*i).map(|d| d.name.as_str()).unwrap_or("?"), c.describe()))
+                        .map(|(i, c)| {
+                            format!("{} {}", rule.inputs.get(*i).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     self.record(TraceEntry {
@@ -423,7 +425,9 @@ impl<'a> Evaluator<'a> {
         self.tick()?;
         match e {
             CExpr::Const(v) => Ok(v.clone()),
-            CExpr::Local(slot) => frame.get(*slot).cloned().ok_or_else(|| self.fail(format!("no local in slot {slot}"))),
+            CExpr::Local(slot) => {
+                frame.get(*slot).cloned().ok_or_else(|| self.fail(format!("no local in slot {slot}")))
+            }
             CExpr::Param(p) => self.param(*p),
             CExpr::Field(inner, name) => {
                 let v = self.eval(inner, frame)?;
@@ -486,7 +490,10 @@ impl<'a> Evaluator<'a> {
                 for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
                     let v = match a {
                         Some(a) => self.eval(a, frame)?,
-                        None => input.default.clone().ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?,
+                        None => input
+                            .default
+                            .clone()
+                            .ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?,
                     };
                     if *needs_check {
                         conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
@@ -567,9 +574,9 @@ impl<'a> Evaluator<'a> {
                 match kind {
                     AggKind::Count => Ok(Value::int(count)),
                     AggKind::Sum => Ok(acc.unwrap_or(Value::Number(Number::zero()))),
-                    AggKind::Min | AggKind::Max => acc.ok_or_else(|| {
-                        self.fail(format!("`{}` over an empty list has no value", kind.name()))
-                    }),
+                    AggKind::Min | AggKind::Max => {
+                        acc.ok_or_else(|| self.fail(format!("`{}` over an empty list has no value", kind.name())))
+                    }
                     AggKind::Any => Ok(Value::Bool(result.unwrap_or(false))),
                     AggKind::All => Ok(Value::Bool(result.unwrap_or(true))),
                     AggKind::List => Ok(Value::List(Arc::new(collected))),
@@ -690,7 +697,9 @@ impl<'a> Evaluator<'a> {
                 let (Some(a), Some(z)) = (date(args.first()), date(args.get(1))) else { return Err(bad(self)) };
                 let n = a.days_until(z);
                 if n > MAX_DATES {
-                    return Err(self.fail(format!("`dates` would list {} days, more than the limit {MAX_DATES}", n + 1)));
+                    return Err(
+                        self.fail(format!("`dates` would list {} days, more than the limit {MAX_DATES}", n + 1))
+                    );
                 }
                 let mut out = Vec::with_capacity(usize::try_from(n.max(0) + 1).unwrap_or(0));
                 for k in 0..=n {
@@ -726,7 +735,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
             Builtin::AddMinutes => {
-                let (Some(Value::DateTime(t)), Some(n)) = (args.first(), int(args.get(1))) else { return Err(bad(self)) };
+                let (Some(Value::DateTime(t)), Some(n)) = (args.first(), int(args.get(1))) else {
+                    return Err(bad(self));
+                };
                 t.add_minutes(n).map(Value::DateTime).map_err(|e| self.fail(e))
             }
             Builtin::DateOf => match args.first() {

@@ -3,7 +3,7 @@
 //! produce the same documents and the same errors.
 
 use crate::date::Date;
-use crate::engine::{EvalOptions, Engine};
+use crate::engine::{Engine, EvalOptions};
 use crate::error::{Error, EvalError};
 
 fn options_error(field: &str, message: String) -> Error {
@@ -65,7 +65,12 @@ pub fn parse_input(rule: &str, input_json: &str) -> Result<serde_json::Value, Er
 ///
 /// # Errors
 /// Malformed JSON, bad options, or any evaluation error.
-pub fn evaluate_json(engine: &Engine, rule: &str, input_json: &str, options_json: Option<&str>) -> Result<String, Error> {
+pub fn evaluate_json(
+    engine: &Engine,
+    rule: &str,
+    input_json: &str,
+    options_json: Option<&str>,
+) -> Result<String, Error> {
     let opts = parse_options(options_json)?;
     let input = parse_input(rule, input_json)?;
     let d = engine.evaluate(rule, &input, &opts)?;
@@ -78,7 +83,12 @@ pub fn evaluate_json(engine: &Engine, rule: &str, input_json: &str, options_json
 ///
 /// # Errors
 /// Malformed JSON, an input that is not an array, or bad options.
-pub fn evaluate_many_json(engine: &Engine, rule: &str, inputs_json: &str, options_json: Option<&str>) -> Result<String, Error> {
+pub fn evaluate_many_json(
+    engine: &Engine,
+    rule: &str,
+    inputs_json: &str,
+    options_json: Option<&str>,
+) -> Result<String, Error> {
     let opts = parse_options(options_json)?;
     let input = parse_input(rule, inputs_json)?;
     let serde_json::Value::Array(records) = input else {

@@ -9,8 +9,8 @@ use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig,
 use crate::expr::syntax;
 use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
 use crate::ruleset::{
-    Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset,
-    SourceInfo, Table, TestCase,
+    Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset, SourceInfo,
+    Table, TestCase,
 };
 use crate::sourcetext::SourceText;
 use crate::value::{from_json, Type, Value};
@@ -43,7 +43,13 @@ pub(crate) struct Diags<'a> {
 
 impl Diags<'_> {
     pub fn at(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
-        self.out.push(Diagnostic { file: self.file.clone(), line: pos.line, column: pos.column, message: message.into(), help });
+        self.out.push(Diagnostic {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+            message: message.into(),
+            help,
+        });
     }
 
     /// A diagnostic inside an expression scalar, at a character offset.
@@ -63,7 +69,7 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
         Some((head, rest)) if head.starts_with("error") && rest.starts_with("line ") => {
             rest.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(rest.to_string())
         }
-        Some((head, rest)) if head == "error" => rest.to_string(),
+        Some(("error", rest)) => rest.to_string(),
         _ => first,
     };
     let help = if msg.contains("unknown field") {
@@ -110,7 +116,8 @@ pub fn read_limited(path: &Path) -> Result<String, LoadError> {
             Some("split it into several packs".into()),
         ));
     }
-    std::fs::read_to_string(path).map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))
+    std::fs::read_to_string(path)
+        .map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))
 }
 
 /// The YAML files of a rules directory, sorted by name.
@@ -120,7 +127,13 @@ pub fn read_limited(path: &Path) -> Result<String, LoadError> {
 pub fn pack_files(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     let name = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        LoadError::single(&name, 0, 0, format!("cannot read the rules directory: {e}"), Some("pass --rules DIR or set ORDINANCE_RULES".into()))
+        LoadError::single(
+            &name,
+            0,
+            0,
+            format!("cannot read the rules directory: {e}"),
+            Some("pass --rules DIR or set ORDINANCE_RULES".into()),
+        )
     })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -223,12 +236,20 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
                 }
             },
             _ => {
-                d.at(n.pos, format!("{} is not a type", n.describe()), Some("write `integer`, `{enum: [..]}`, `{list: T}` or `{record: {..}}`".into()));
+                d.at(
+                    n.pos,
+                    format!("{} is not a type", n.describe()),
+                    Some("write `integer`, `{enum: [..]}`, `{list: T}` or `{record: {..}}`".into()),
+                );
                 None
             }
         },
         _ => {
-            d.at(n.pos, format!("{} is not a type", n.describe()), Some("write `integer`, `number`, `bool`, `text`, `date`, a named type, or `{enum: [..]}`".into()));
+            d.at(
+                n.pos,
+                format!("{} is not a type", n.describe()),
+                Some("write `integer`, `number`, `bool`, `text`, `date`, a named type, or `{enum: [..]}`".into()),
+            );
             None
         }
     }
@@ -254,7 +275,9 @@ pub(crate) fn literal(d: &mut Diags, n: &Node, ty: &Type, what: &str) -> Option<
         Ok(v) => Some(v),
         Err(p) => {
             let help = p.allowed.as_ref().and_then(|a| {
-                n.scalar_text().and_then(|s| suggest(&s, a.iter().map(String::as_str))).map(|s| format!("did you mean `{s}`?"))
+                n.scalar_text()
+                    .and_then(|s| suggest(&s, a.iter().map(String::as_str)))
+                    .map(|s| format!("did you mean `{s}`?"))
             });
             d.at(n.pos, format!("{}: {}", p.field, p.message), help);
             None
@@ -302,7 +325,10 @@ fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
     })
 }
 
-fn parse_exprs<'f>(d: &mut Diags, items: &'f IndexMap<String, Located>) -> Vec<(String, &'f Located, Option<syntax::Expr>)> {
+fn parse_exprs<'f>(
+    d: &mut Diags,
+    items: &'f IndexMap<String, Located>,
+) -> Vec<(String, &'f Located, Option<syntax::Expr>)> {
     items
         .iter()
         .map(|(n, src)| {
@@ -344,7 +370,11 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let name = f.path.display().to_string();
         let mut d = Diags { file: name.clone(), text: &f.text, out: Vec::new() };
         if f.text.len() > yaml::MAX_YAML_BYTES {
-            d.at(Pos { line: 0, column: 0, ..Pos::default() }, format!("the file has {} bytes, more than the limit {}", f.text.len(), yaml::MAX_YAML_BYTES), None);
+            d.at(
+                Pos { line: 0, column: 0, ..Pos::default() },
+                format!("the file has {} bytes, more than the limit {}", f.text.len(), yaml::MAX_YAML_BYTES),
+                None,
+            );
         } else {
             match serde_saphyr::from_str_with_options::<PackFile>(&f.text, yaml::options()) {
                 Ok(mut p) => {
@@ -368,14 +398,26 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let Some(f) = files.get(*fi) else { continue };
         let Some(d) = diag_sets.get_mut(*fi) else { continue };
         if pf.format != 1 {
-            d.at(Pos { line: 1, column: 1, ..Pos::default() }, format!("format {} is not supported", pf.format), Some("this version of ordinance reads `format: 1`".into()));
+            d.at(
+                Pos { line: 1, column: 1, ..Pos::default() },
+                format!("format {} is not supported", pf.format),
+                Some("this version of ordinance reads `format: 1`".into()),
+            );
         }
         let pname = pf.pack.text.clone();
         if !is_ident(&pname) {
-            d.at(pf.pack.pos, format!("pack id `{pname}` is not a valid id"), Some("use lowercase ASCII letters, digits and `_`".into()));
+            d.at(
+                pf.pack.pos,
+                format!("pack id `{pname}` is not a valid id"),
+                Some("use lowercase ASCII letters, digits and `_`".into()),
+            );
         }
         if g.packs.contains(&pname) {
-            d.at(pf.pack.pos, format!("pack `{pname}` is defined twice"), Some("pack ids must be unique in a rules directory".into()));
+            d.at(
+                pf.pack.pos,
+                format!("pack `{pname}` is defined twice"),
+                Some("pack ids must be unique in a rules directory".into()),
+            );
             continue;
         }
         let issue_date = date_at(d, &pf.source.date);
@@ -393,20 +435,33 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             let base = f.path.parent().unwrap_or(Path::new("."));
             let p = base.join(&t.text);
             match std::fs::metadata(&p) {
-                Ok(m) if m.len() as usize > MAX_SOURCE_TEXT_BYTES => {
-                    d.at(t.pos, format!("the source text has {} bytes, more than the limit {MAX_SOURCE_TEXT_BYTES}", m.len()), None)
-                }
+                Ok(m) if m.len() as usize > MAX_SOURCE_TEXT_BYTES => d.at(
+                    t.pos,
+                    format!("the source text has {} bytes, more than the limit {MAX_SOURCE_TEXT_BYTES}", m.len()),
+                    None,
+                ),
                 Ok(_) => match std::fs::read_to_string(&p) {
                     Ok(s) => source = Some(Arc::new(SourceText::new(&s))),
                     Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), None),
                 },
-                Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), Some("the path is relative to the pack file".into())),
+                Err(e) => d.at(
+                    t.pos,
+                    format!("cannot read the source text `{}`: {e}", p.display()),
+                    Some("the path is relative to the pack file".into()),
+                ),
             }
         }
         let range = pf.source.lines.as_ref().and_then(|l| {
-            let parsed = l.text.split_once('-').and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
+            let parsed = l
+                .text
+                .split_once('-')
+                .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
             if parsed.is_none() {
-                d.at(l.pos, format!("`{}` is not a line range", l.text), Some("write `from-to`, e.g. `336-1514`".into()));
+                d.at(
+                    l.pos,
+                    format!("`{}` is not a line range", l.text),
+                    Some("write `from-to`, e.g. `336-1514`".into()),
+                );
             }
             parsed
         });
@@ -424,7 +479,11 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             let qualified = format!("{pname}.{pname2}");
             let base_cite = cite(d, &pc, &pdef.cite);
             if !is_ident(pname2) {
-                d.at(pdef.cite.quote.pos, format!("parameter name `{pname2}` is not a valid name"), Some("use lowercase ASCII letters, digits and `_`".into()));
+                d.at(
+                    pdef.cite.quote.pos,
+                    format!("parameter name `{pname2}` is not a valid name"),
+                    Some("use lowercase ASCII letters, digits and `_`".into()),
+                );
             }
             let first_value = pdef.value.as_ref().or(pdef.versions.first().map(|v| &v.value));
             let ty = match (&pdef.ty, first_value) {
@@ -432,7 +491,11 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 (None, Some(v)) => {
                     let t = infer_literal_type(v);
                     if t.is_none() {
-                        d.at(v.pos, format!("cannot tell the type of parameter `{pname2}`"), Some("add `type: …`".into()));
+                        d.at(
+                            v.pos,
+                            format!("cannot tell the type of parameter `{pname2}`"),
+                            Some("add `type: …`".into()),
+                        );
                     }
                     t
                 }
@@ -462,8 +525,16 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                     }
                     versions.sort_by_key(|v| v.from);
                 }
-                (Some(v), false) => d.at(v.pos, format!("parameter `{pname2}` has both `value` and `versions`"), Some("keep one".into())),
-                (None, true) => d.at(pdef.cite.quote.pos, format!("parameter `{pname2}` has no value"), Some("add `value: …` or `versions: [...]`".into())),
+                (Some(v), false) => d.at(
+                    v.pos,
+                    format!("parameter `{pname2}` has both `value` and `versions`"),
+                    Some("keep one".into()),
+                ),
+                (None, true) => d.at(
+                    pdef.cite.quote.pos,
+                    format!("parameter `{pname2}` has no value"),
+                    Some("add `value: …` or `versions: [...]`".into()),
+                ),
             }
             if let Some(t) = ty {
                 g.params.insert((pname.clone(), pname2.clone()), (rs.params.len(), t.clone()));
@@ -502,18 +573,32 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         .map(|(_, pf)| pf)
         .collect();
     for (pi, pf) in parsed_by_pack.iter().enumerate() {
-        let (Some(&fi), Some(pc), Some(types)) = (pack_file.get(pi), pack_ctx.get(pi), named_types.get(pi)) else { continue };
+        let (Some(&fi), Some(pc), Some(types)) = (pack_file.get(pi), pack_ctx.get(pi), named_types.get(pi)) else {
+            continue;
+        };
         let Some(d) = diag_sets.get_mut(fi) else { continue };
         for (rname, rdef) in &pf.rules {
             let qualified = format!("{}.{rname}", pc.name);
             if !is_ident(rname) {
-                d.at(rdef.cite.quote.pos, format!("rule id `{rname}` is not a valid id"), Some("use lowercase ASCII letters, digits and `_`".into()));
+                d.at(
+                    rdef.cite.quote.pos,
+                    format!("rule id `{rname}` is not a valid id"),
+                    Some("use lowercase ASCII letters, digits and `_`".into()),
+                );
             }
             if BUILTIN_NAMES.contains(&rname.as_str()) {
-                d.at(rdef.cite.quote.pos, format!("rule id `{rname}` is the name of a built-in function"), Some("choose another id".into()));
+                d.at(
+                    rdef.cite.quote.pos,
+                    format!("rule id `{rname}` is the name of a built-in function"),
+                    Some("choose another id".into()),
+                );
             }
             if g.params.contains_key(&(pc.name.clone(), rname.clone())) {
-                d.at(rdef.cite.quote.pos, format!("`{rname}` is both a rule and a parameter"), Some("ids must be unique in a pack".into()));
+                d.at(
+                    rdef.cite.quote.pos,
+                    format!("`{rname}` is both a rule and a parameter"),
+                    Some("ids must be unique in a pack".into()),
+                );
             }
             let rcite = cite(d, pc, &rdef.cite);
             let mut inputs = Vec::new();
@@ -523,10 +608,17 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                     NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
                         for (k, v) in m {
                             if !matches!(k.as_str(), "type" | "default" | "description") {
-                                d.at(v.pos, format!("unknown key `{k}` in the input `{iname}`"), Some("an input is `{type, default, description}`".into()));
+                                d.at(
+                                    v.pos,
+                                    format!("unknown key `{k}` in the input `{iname}`"),
+                                    Some("an input is `{type, default, description}`".into()),
+                                );
                             }
                         }
-                        (m.iter().find(|(k, _)| k == "type").map(|(_, v)| v), m.iter().find(|(k, _)| k == "default").map(|(_, v)| v))
+                        (
+                            m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
+                            m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
+                        )
                     }
                     _ => (Some(spec), None),
                 };
@@ -548,16 +640,28 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 (Some(f), None) => parse_exprs(d, f),
                 (None, Some(_)) => {
                     if !rdef.lets.is_empty() {
-                        d.at(rdef.cite.quote.pos, format!("rule `{rname}` is a table and cannot have `let` steps"), None);
+                        d.at(
+                            rdef.cite.quote.pos,
+                            format!("rule `{rname}` is a table and cannot have `let` steps"),
+                            None,
+                        );
                     }
                     Vec::new()
                 }
                 (Some(_), Some(_)) => {
-                    d.at(rdef.cite.quote.pos, format!("rule `{rname}` has both `formula` and `table`"), Some("a rule has one body".into()));
+                    d.at(
+                        rdef.cite.quote.pos,
+                        format!("rule `{rname}` has both `formula` and `table`"),
+                        Some("a rule has one body".into()),
+                    );
                     Vec::new()
                 }
                 (None, None) => {
-                    d.at(rdef.cite.quote.pos, format!("rule `{rname}` has no body"), Some("add `formula:` or `table:`".into()));
+                    d.at(
+                        rdef.cite.quote.pos,
+                        format!("rule `{rname}` has no body"),
+                        Some("add `formula:` or `table:`".into()),
+                    );
                     Vec::new()
                 }
             };
@@ -606,7 +710,12 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             let pack_name = pack_ctx.get(p.pack).map(|c| c.name.as_str()).unwrap_or("");
             let others: Vec<String> = deps
                 .get(i)
-                .map(|ds| ds.iter().filter(|j| in_cycle.get(**j).copied().unwrap_or(false)).filter_map(|j| pending.get(*j).map(|q| q.name.clone())).collect())
+                .map(|ds| {
+                    ds.iter()
+                        .filter(|j| in_cycle.get(**j).copied().unwrap_or(false))
+                        .filter_map(|j| pending.get(*j).map(|q| q.name.clone()))
+                        .collect()
+                })
                 .unwrap_or_default();
             if let Some(d) = diag_sets.get_mut(p.file) {
                 d.at(
@@ -632,10 +741,15 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let (outputs, body) = match (&p.def.table, &p.def.formula) {
             (Some(t), None) => {
                 if p.declared_outputs.is_empty() {
-                    d.at(t.hit.pos, format!("table rule `{}` declares no outputs", p.name), Some("add `outputs: {name: type}`".into()));
+                    d.at(
+                        t.hit.pos,
+                        format!("table rule `{}` declares no outputs", p.name),
+                        Some("add `outputs: {name: type}`".into()),
+                    );
                     continue;
                 }
-                let outputs: Vec<(String, Type)> = p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                let outputs: Vec<(String, Type)> =
+                    p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
                 let Some(table) = compile_table(d, pc, &qualified, t, &p.inputs, &outputs, &types) else { continue };
                 let outputs = if table.hit == HitPolicy::Collect {
                     outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
@@ -645,7 +759,10 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 (outputs, Body::Table(table))
             }
             (None, Some(_)) => {
-                let mut scope = Scope { locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(), pack: Some(pc.name.clone()) };
+                let mut scope = Scope {
+                    locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
+                    pack: Some(pc.name.clone()),
+                };
                 let mut lets = Vec::new();
                 let mut ok = true;
                 for (name, src, e) in &p.parsed_lets {
@@ -676,11 +793,19 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                             let final_t = match p.declared_outputs.get(name) {
                                 Some(decl) => {
                                     if !t.fits(decl) {
-                                        d.in_expr(src, 0, format!("output `{name}` is declared {decl}, but the formula gives {t}"), if *decl == Type::Integer && t == Type::Number {
-                                            Some("round explicitly: `ceil(x)`, `floor(x)` or `round_half_up(x, 0)`".into())
-                                        } else {
-                                            None
-                                        });
+                                        d.in_expr(
+                                            src,
+                                            0,
+                                            format!("output `{name}` is declared {decl}, but the formula gives {t}"),
+                                            if *decl == Type::Integer && t == Type::Number {
+                                                Some(
+                                                    "round explicitly: `ceil(x)`, `floor(x)` or `round_half_up(x, 0)`"
+                                                        .into(),
+                                                )
+                                            } else {
+                                                None
+                                            },
+                                        );
                                         ok = false;
                                     }
                                     decl.clone()
@@ -737,7 +862,8 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let default_date = rs.packs.get(pi).map(|p| p.valid_from).unwrap_or(Date::today_shanghai());
         let mut tests = Vec::new();
         for (ti, t) in pf.tests.iter().enumerate() {
-            let q = if t.rule.text.contains('.') { t.rule.text.clone() } else { format!("{}.{}", pc.name, t.rule.text) };
+            let q =
+                if t.rule.text.contains('.') { t.rule.text.clone() } else { format!("{}.{}", pc.name, t.rule.text) };
             let Some(&rid) = g.rules.get(&q) else {
                 let help = suggest(&q, g.rules.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
                 d.at(t.rule.pos, format!("test names unknown rule `{}`", t.rule.text), help);
@@ -753,14 +879,16 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             if let Some(Some(sig)) = g.sigs.get(rid) {
                 for (k, v) in &t.given {
                     if !sig.inputs.iter().any(|(n, _, _)| n == k) {
-                        let help = suggest(k, sig.inputs.iter().map(|(n, _, _)| n.as_str())).map(|s| format!("did you mean `{s}`?"));
+                        let help = suggest(k, sig.inputs.iter().map(|(n, _, _)| n.as_str()))
+                            .map(|s| format!("did you mean `{s}`?"));
                         d.at(v.pos, format!("rule `{q}` has no input `{k}`"), help);
                     }
                 }
                 if let Some(exp) = &t.expect {
                     for (k, v) in exp {
                         if !sig.outputs.contains_key(k) {
-                            let help = suggest(k, sig.outputs.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+                            let help = suggest(k, sig.outputs.keys().map(String::as_str))
+                                .map(|s| format!("did you mean `{s}`?"));
                             d.at(v.pos, format!("rule `{q}` has no output `{k}`"), help);
                         }
                     }
@@ -933,7 +1061,11 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
         let printed_formula = c.printed_formula.as_ref().and_then(&mut compile_one);
         let engine = c.engine.as_ref().and_then(&mut compile_one);
         if c.printed_formula.is_none() && c.engine.is_none() {
-            d.at(c.id.pos, format!("claim `{}` has nothing to check", c.id.text), Some("add `engine:` (and `printed_formula:` when the text prints its arithmetic)".into()));
+            d.at(
+                c.id.pos,
+                format!("claim `{}` has nothing to check", c.id.text),
+                Some("add `engine:` (and `printed_formula:` when the text prints its arithmetic)".into()),
+            );
         }
         out.push(Claim {
             id: c.id.text.clone(),
@@ -963,7 +1095,9 @@ fn compile_table(
         "first" => HitPolicy::First,
         "collect" => HitPolicy::Collect,
         other => {
-            let help = suggest(other, ["unique", "first", "collect"]).map(|s| format!("did you mean `{s}`?")).unwrap_or_else(|| "use `unique`, `first` or `collect`".into());
+            let help = suggest(other, ["unique", "first", "collect"])
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| "use `unique`, `first` or `collect`".into());
             d.at(t.hit.pos, format!("unknown hit policy `{other}`"), Some(help));
             return None;
         }
@@ -1004,7 +1138,10 @@ fn compile_table(
                     d.at(
                         pos,
                         format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
-                        Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
+                        Some(
+                            "narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`"
+                                .into(),
+                        ),
                     );
                 }
             }
@@ -1022,7 +1159,13 @@ fn compile_table(
     Some(Table { hit, rows, default })
 }
 
-fn compile_row(d: &mut Diags, pc: &PackCtx, row: &RowDef, inputs: &[InputDef], outputs: &[(String, Type)]) -> Option<Row> {
+fn compile_row(
+    d: &mut Diags,
+    pc: &PackCtx,
+    row: &RowDef,
+    inputs: &[InputDef],
+    outputs: &[(String, Type)],
+) -> Option<Row> {
     let mut conds = Vec::new();
     let mut line = u32::MAX;
     let mut ok = true;
@@ -1052,7 +1195,11 @@ fn compile_row(d: &mut Diags, pc: &PackCtx, row: &RowDef, inputs: &[InputDef], o
             }
             None => {
                 let pos = row.then.values().next().map(|n| n.pos).unwrap_or_default();
-                d.at(pos, format!("the row gives no value for output `{name}`"), Some("every row sets every output".into()));
+                d.at(
+                    pos,
+                    format!("the row gives no value for output `{name}`"),
+                    Some("every row sets every output".into()),
+                );
                 ok = false;
             }
         }
@@ -1085,7 +1232,11 @@ fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
                     "<=" => (&mut hi, true),
                     "<" => (&mut hi, false),
                     other => {
-                        d.at(v.pos, format!("`{other}` is not a bound"), Some("use `>=` (以上, 不少于), `>` (超过), `<=` (以下, 不超过) or `<` (不满, 低于)".into()));
+                        d.at(
+                            v.pos,
+                            format!("`{other}` is not a bound"),
+                            Some("use `>=` (以上, 不少于), `>` (超过), `<=` (以下, 不超过) or `<` (不满, 低于)".into()),
+                        );
                         return None;
                     }
                 };
@@ -1128,10 +1279,18 @@ fn normalized(c: &Cond, ty: &Type) -> Cond {
                 let one = crate::number::Number::from_int(1);
                 let v = if lower {
                     let c = n.round(0, RoundingMode::Ceil).ok()?;
-                    if !b.inclusive && c == *n { c.add(&one).ok()? } else { c }
+                    if !b.inclusive && c == *n {
+                        c.add(&one).ok()?
+                    } else {
+                        c
+                    }
                 } else {
                     let f = n.round(0, RoundingMode::Floor).ok()?;
-                    if !b.inclusive && f == *n { f.sub(&one).ok()? } else { f }
+                    if !b.inclusive && f == *n {
+                        f.sub(&one).ok()?
+                    } else {
+                        f
+                    }
                 };
                 Some(Bound { value: Value::Number(v), inclusive: true })
             };
@@ -1147,14 +1306,20 @@ pub fn conds_intersect(a: &Cond, b: &Cond, ty: &Type) -> bool {
     let b = normalized(b, ty);
     match (&a, &b) {
         (Cond::OneOf(x), Cond::OneOf(y)) => x.iter().any(|v| y.contains(v)),
-        (Cond::OneOf(x), r @ Cond::Range { .. }) | (r @ Cond::Range { .. }, Cond::OneOf(x)) => x.iter().any(|v| r.matches(v)),
+        (Cond::OneOf(x), r @ Cond::Range { .. }) | (r @ Cond::Range { .. }, Cond::OneOf(x)) => {
+            x.iter().any(|v| r.matches(v))
+        }
         (Cond::Range { lo: l1, hi: h1 }, Cond::Range { lo: l2, hi: h2 }) => {
             let lo = match (l1, l2) {
-                (Some(a), Some(b)) => Some(if a.value > b.value || (a.value == b.value && !a.inclusive) { a } else { b }),
+                (Some(a), Some(b)) => {
+                    Some(if a.value > b.value || (a.value == b.value && !a.inclusive) { a } else { b })
+                }
                 (a, b) => a.as_ref().or(b.as_ref()),
             };
             let hi = match (h1, h2) {
-                (Some(a), Some(b)) => Some(if a.value < b.value || (a.value == b.value && !a.inclusive) { a } else { b }),
+                (Some(a), Some(b)) => {
+                    Some(if a.value < b.value || (a.value == b.value && !a.inclusive) { a } else { b })
+                }
                 (a, b) => a.as_ref().or(b.as_ref()),
             };
             match (lo, hi) {
@@ -1192,13 +1357,15 @@ fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
     if finite.is_empty() {
         return None;
     }
-    let total: usize = finite.iter().map(|(_, vs)| vs.len()).try_fold(1usize, |a, b| a.checked_mul(b)).unwrap_or(usize::MAX);
+    let total: usize =
+        finite.iter().map(|(_, vs)| vs.len()).try_fold(1usize, |a, b| a.checked_mul(b)).unwrap_or(usize::MAX);
     if total > MAX_COVERAGE_COMBINATIONS {
         return None;
     }
     let mut idx = vec![0usize; finite.len()];
     for _ in 0..total {
-        let combo: Vec<(usize, &Value)> = finite.iter().zip(&idx).filter_map(|((i, vs), k)| vs.get(*k).map(|v| (*i, v))).collect();
+        let combo: Vec<(usize, &Value)> =
+            finite.iter().zip(&idx).filter_map(|((i, vs), k)| vs.get(*k).map(|v| (*i, v))).collect();
         let covered = rows.iter().any(|r| {
             r.conds.iter().all(|(k, c)| match combo.iter().find(|(i, _)| i == k) {
                 Some((_, v)) => c.matches(v),
@@ -1244,4 +1411,3 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
     }
     g
 }
-

@@ -87,11 +87,7 @@ pub fn render_text(r: &Report) -> String {
     render_into(r, &mut out, 0);
     let total = r.claims_checked();
     let bad = r.disagreements();
-    let _ = writeln!(
-        out,
-        "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree",
-        total - bad
-    );
+    let _ = writeln!(out, "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree", total - bad);
     out
 }
 
@@ -111,7 +107,12 @@ fn render_into(r: &Report, out: &mut String, level: usize) {
     }
     if !r.claims.is_empty() {
         let bad = r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).count();
-        let _ = writeln!(out, "\n■ figures printed in the text: {} checked, {} agree, {bad} disagree", r.claims.len(), r.claims.len() - bad);
+        let _ = writeln!(
+            out,
+            "\n■ figures printed in the text: {} checked, {} agree, {bad} disagree",
+            r.claims.len(),
+            r.claims.len() - bad
+        );
         for c in &r.claims {
             let mark = match c.status {
                 ClaimStatus::Agrees => "✓",
@@ -122,7 +123,8 @@ fn render_into(r: &Report, out: &mut String, level: usize) {
                 Value::List(items) if items.is_empty() => "(none)".to_string(),
                 other => other.to_string(),
             };
-            let _ = writeln!(out, "  {mark} {} — {} {}{}: printed {printed}", c.id, c.cite.document, c.cite.clause, line);
+            let _ =
+                writeln!(out, "  {mark} {} — {} {}{}: printed {printed}", c.id, c.cite.document, c.cite.clause, line);
             if c.status == ClaimStatus::Disagrees {
                 let _ = writeln!(out, "      「{}」", c.cite.quote);
                 for f in &c.findings {

@@ -126,7 +126,6 @@ impl Report {
     }
 }
 
-
 /// Runs a scenario file. The rules come from the scenario's own `rules:`
 /// directory when it names one, else from `rules_dir`.
 ///
@@ -157,7 +156,11 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
     let rs = engine.snapshot();
     let mut d = Diags { file: name.clone(), text: &text, out: Vec::new() };
     if sf.format != 1 {
-        d.at(yaml::Pos { line: 1, column: 1, ..Default::default() }, format!("format {} is not supported", sf.format), Some("write `format: 1`".into()));
+        d.at(
+            yaml::Pos { line: 1, column: 1, ..Default::default() },
+            format!("format {} is not supported", sf.format),
+            Some("write `format: 1`".into()),
+        );
     }
     let as_of = match Date::parse(&sf.as_of.text) {
         Ok(x) => x,
@@ -190,8 +193,13 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
     let mut steps = Vec::new();
     for s in &sf.evaluate {
         let Some((rid, r)) = rs.rule(&s.rule.text) else {
-            let help = suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
-            d.at(s.rule.pos, format!("unknown rule `{}`", s.rule.text), help.or(Some("name rules as `pack.rule`".into())));
+            let help =
+                suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
+            d.at(
+                s.rule.pos,
+                format!("unknown rule `{}`", s.rule.text),
+                help.or(Some("name rules as `pack.rule`".into())),
+            );
             continue;
         };
         for (k, v) in &s.with_inputs {
@@ -208,7 +216,11 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
                     Ok(e) => match compile::compile(&e, &mut scope, &g) {
                         Ok((c, t)) => {
                             if !t.fits(&input.ty) {
-                                d.at(src.pos, format!("input `{}` of `{}` is {}, found {t}", input.name, r.qualified, input.ty), None);
+                                d.at(
+                                    src.pos,
+                                    format!("input `{}` of `{}` is {}, found {t}", input.name, r.qualified, input.ty),
+                                    None,
+                                );
                                 ok = false;
                             }
                             args.push(Some(c));
@@ -225,7 +237,11 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
                 },
                 None if input.default.is_some() => args.push(None),
                 None => {
-                    d.at(s.rule.pos, format!("missing input `{}` for `{}`", input.name, r.qualified), Some(format!("add `with: {{{}: …}}`", input.name)));
+                    d.at(
+                        s.rule.pos,
+                        format!("missing input `{}` for `{}`", input.name, r.qualified),
+                        Some(format!("add `with: {{{}: …}}`", input.name)),
+                    );
                     ok = false;
                 }
             }
@@ -233,7 +249,9 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
         if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
             d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
         }
-        scope.locals.push((s.id.text.clone(), crate::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
+        scope
+            .locals
+            .push((s.id.text.clone(), crate::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
         if ok {
             steps.push(Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args });
         }
@@ -290,7 +308,13 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
             _ => IndexMap::new(),
         };
         frame.push(out);
-        reports.push(StepReport { id: s.id.clone(), title: s.title.clone(), rule: r.qualified.clone(), cite: r.cite.clone(), outputs });
+        reports.push(StepReport {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            rule: r.qualified.clone(),
+            cite: r.cite.clone(),
+            outputs,
+        });
     }
     let _ = bind_inputs;
 
@@ -314,11 +338,25 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
     let mut includes = Vec::new();
     for inc in &sf.include {
         if depth + 1 > MAX_INCLUDE_DEPTH {
-            return Err(LoadError::single(&name, inc.pos.line, inc.pos.column, format!("scenarios are included more than {MAX_INCLUDE_DEPTH} levels deep"), Some("check for a scenario that includes itself".into())).into());
+            return Err(LoadError::single(
+                &name,
+                inc.pos.line,
+                inc.pos.column,
+                format!("scenarios are included more than {MAX_INCLUDE_DEPTH} levels deep"),
+                Some("check for a scenario that includes itself".into()),
+            )
+            .into());
         }
         let p = base.join(&inc.text);
         if !p.is_file() {
-            return Err(LoadError::single(&name, inc.pos.line, inc.pos.column, format!("cannot find the included scenario `{}`", inc.text), Some("paths are relative to this scenario file".into())).into());
+            return Err(LoadError::single(
+                &name,
+                inc.pos.line,
+                inc.pos.column,
+                format!("cannot find the included scenario `{}`", inc.text),
+                Some("paths are relative to this scenario file".into()),
+            )
+            .into());
         }
         includes.push(run_file_at_depth(&p, &rules_path, depth + 1)?);
     }
@@ -371,7 +409,9 @@ fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> Cl
         match r {
             Ok(v) if same_figure(&c.printed, v) => {}
             Ok(v) => findings.push(match v {
-                Value::List(items) => format!("the rules and data give {} item(s), where the text implies {}", items.len(), c.printed),
+                Value::List(items) => {
+                    format!("the rules and data give {} item(s), where the text implies {}", items.len(), c.printed)
+                }
                 _ => format!("the rules and data give {v}, not the printed {}", c.printed),
             }),
             Err(e) => findings.push(format!("the engine could not compute the figure: {e}")),

@@ -64,8 +64,10 @@ impl SourceText {
                 }
                 None => {
                     let shown: String = needle.chars().take(30).collect();
-                    return Err(format!("the quote part `{shown}` is not in the source text{}",
-                        range.map(|(a, b)| format!(" (lines {a}-{b})")).unwrap_or_default()));
+                    return Err(format!(
+                        "the quote part `{shown}` is not in the source text{}",
+                        range.map(|(a, b)| format!(" (lines {a}-{b})")).unwrap_or_default()
+                    ));
                 }
             }
         }

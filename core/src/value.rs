@@ -55,9 +55,7 @@ impl Type {
             (Type::Text, Type::Enum(_)) | (Type::Enum(_), Type::Text) => true,
             (Type::Enum(a), Type::Enum(b)) => a.iter().all(|v| b.contains(v)) || a.iter().any(|v| b.contains(v)),
             (Type::List(a), Type::List(b)) => a.fits(b),
-            (Type::Record(a), Type::Record(b)) => {
-                b.iter().all(|(k, tb)| a.get(k).is_some_and(|ta| ta.fits(tb)))
-            }
+            (Type::Record(a), Type::Record(b)) => b.iter().all(|(k, tb)| a.get(k).is_some_and(|ta| ta.fits(tb))),
             (a, b) => a == b,
         }
     }
@@ -72,9 +70,7 @@ impl Type {
             (Type::Number, Type::Integer) => true,
             (Type::Unknown, _) => false,
             (Type::List(a), Type::List(b)) => a.needs_check(b),
-            (Type::Record(a), Type::Record(b)) => {
-                b.iter().any(|(k, tb)| a.get(k).is_none_or(|ta| ta.needs_check(tb)))
-            }
+            (Type::Record(a), Type::Record(b)) => b.iter().any(|(k, tb)| a.get(k).is_none_or(|ta| ta.needs_check(tb))),
             _ => false,
         }
     }
@@ -241,9 +237,7 @@ impl Value {
             Value::Date(d) => serde_json::Value::String(d.to_string()),
             Value::DateTime(d) => serde_json::Value::String(d.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
-            Value::Record(r) => {
-                serde_json::Value::Object(r.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
-            }
+            Value::Record(r) => serde_json::Value::Object(r.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
         }
     }
 
@@ -391,12 +385,17 @@ pub fn from_json(j: &serde_json::Value, ty: &Type, field: &str) -> Result<Value,
         },
         Type::DateTime => match j {
             serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(|e| problem(field, e)),
-            _ => Err(problem(field, format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j)))),
+            _ => {
+                Err(problem(field, format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j))))
+            }
         },
         Type::List(elem) => match j {
             serde_json::Value::Array(items) => {
                 if items.len() > MAX_LIST_LEN {
-                    return Err(problem(field, format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len())));
+                    return Err(problem(
+                        field,
+                        format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len()),
+                    ));
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {

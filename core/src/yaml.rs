@@ -287,9 +287,7 @@ pub fn offset_to_pos(file_text: &str, scalar: &Located, char_offset: usize) -> (
     let line_text = file_text.lines().nth(start.line.saturating_sub(1) as usize).unwrap_or("");
     let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
     match first {
-        Some('"') | Some('\'') if !scalar.text.contains('\n') => {
-            (start.line, start.column + 1 + char_offset as u32)
-        }
+        Some('"') | Some('\'') if !scalar.text.contains('\n') => (start.line, start.column + 1 + char_offset as u32),
         Some('|') => {
             // locate the character within the block's lines
             let before: String = scalar.text.chars().take(char_offset).collect();

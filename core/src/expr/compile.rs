@@ -65,10 +65,35 @@ pub enum Builtin {
 /// The names of the built-in functions and aggregates, which rules may not
 /// take as ids.
 pub const BUILTIN_NAMES: &[&str] = &[
-    "min", "max", "sum", "count", "any", "all", "abs", "ceil", "floor", "round_half_up", "round_half_even",
-    "days_between", "add_days", "add_months", "add_years", "year", "month", "day", "weekday", "date", "dates",
-    "last_day_of_month", "concat", "pow",
-    "minutes_between", "hours_between", "add_minutes", "date_of", "datetime",
+    "min",
+    "max",
+    "sum",
+    "count",
+    "any",
+    "all",
+    "abs",
+    "ceil",
+    "floor",
+    "round_half_up",
+    "round_half_even",
+    "days_between",
+    "add_days",
+    "add_months",
+    "add_years",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "date",
+    "dates",
+    "last_day_of_month",
+    "concat",
+    "pow",
+    "minutes_between",
+    "hours_between",
+    "add_minutes",
+    "date_of",
+    "datetime",
 ];
 
 /// A compiled expression.
@@ -254,9 +279,9 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
             expect_bool(&tc, c.pos, "`if`")?;
             let (ca, ta) = compile(a, scope, g)?;
             let (cb, tb) = compile(b, scope, g)?;
-            let t = ta.join(&tb).ok_or_else(|| {
-                cerr(b.pos, format!("the branches of `if` differ in type: {ta} and {tb}"))
-            })?;
+            let t = ta
+                .join(&tb)
+                .ok_or_else(|| cerr(b.pos, format!("the branches of `if` differ in type: {ta} and {tb}")))?;
             (CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t)
         }
         ExprKind::List(items) => {
@@ -283,7 +308,9 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
             let (cl, tl) = compile(list, scope, g)?;
             let elem = match tl {
                 Type::List(t) => *t,
-                other => return Err(cerr(list.pos, format!("`{}` needs a list after `in`, found {other}", kind.name()))),
+                other => {
+                    return Err(cerr(list.pos, format!("`{}` needs a list after `in`, found {other}", kind.name())))
+                }
             };
             let slot = scope.locals.len();
             scope.locals.push((var.clone(), elem));
@@ -399,7 +426,9 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
         Some(s) => format!("did you mean `{s}`?"),
         None if candidates.is_empty() => "no inputs or parameters are in scope here".to_string(),
         None if candidates.len() <= 8 => format!("names in scope: {}", candidates.join(", ")),
-        None => format!("names in scope include: {}, …", candidates.iter().take(8).copied().collect::<Vec<_>>().join(", ")),
+        None => {
+            format!("names in scope include: {}, …", candidates.iter().take(8).copied().collect::<Vec<_>>().join(", "))
+        }
     };
     Err(cerr_help(pos, format!("unknown name `{}`", path.join(".")), help))
 }

@@ -867,7 +867,8 @@ impl fmt::Display for Expr {
                 f.write_str(")")
             }
             ExprKind::Aggregate { kind, body, var, list, filter } => {
-                let (open, close) = if *kind == AggKind::List { ("[".to_string(), "]") } else { (format!("{}(", kind.name()), ")") };
+                let (open, close) =
+                    if *kind == AggKind::List { ("[".to_string(), "]") } else { (format!("{}(", kind.name()), ")") };
                 f.write_str(&open)?;
                 match body {
                     Some(b) => write!(f, "{b} for {var} in {list}")?,
@@ -918,12 +919,16 @@ mod tests {
 
     #[test]
     fn comprehension_and_calls() {
-        let e = p("sum(inspection_frequency(class: r.class).visits_per_year for r in roster where r.sector == \"power\")");
+        let e =
+            p("sum(inspection_frequency(class: r.class).visits_per_year for r in roster where r.sector == \"power\")");
         assert!(matches!(e.kind, ExprKind::Aggregate { kind: AggKind::Sum, .. }));
         assert_eq!(p(&e.to_string()), e);
         let c = p("count(r in roster where r.class in [\"B\", \"C\"])");
         assert_eq!(p(&c.to_string()), c);
-        assert_eq!(p("2024-01-05").kind, ExprKind::Date(Date::parse("2024-01-05").unwrap_or_else(|e| unreachable!("{e}"))));
+        assert_eq!(
+            p("2024-01-05").kind,
+            ExprKind::Date(Date::parse("2024-01-05").unwrap_or_else(|e| unreachable!("{e}")))
+        );
     }
 
     #[test]
