@@ -1130,6 +1130,26 @@ fn compile_table(
     if d.out.len() > before {
         return None;
     }
+    for (i, row) in rows.iter().enumerate() {
+        for (k, c) in &row.conds {
+            let Some(input) = inputs.get(*k) else { continue };
+            if !conds_intersect(c, c, &input.ty) {
+                d.at(
+                    Pos { line: row.line, column: 1, ..Pos::default() },
+                    format!(
+                        "row {} of `{qualified}` can never match: `{} {}` leaves no value",
+                        i + 1,
+                        input.name,
+                        c.describe()
+                    ),
+                    Some("check the direction of the bounds".into()),
+                );
+            }
+        }
+    }
+    if d.out.len() > before {
+        return None;
+    }
     if hit == HitPolicy::Unique {
         for (j, b) in rows.iter().enumerate() {
             for (i, a) in rows.iter().enumerate().take(j) {

@@ -35,7 +35,9 @@ fn planned_inspections_match_the_text() {
     let r = report();
     let plan = step(&r, "plan");
     assert_eq!(int(field(&plan, "total")), 568);
-    for (sector, want) in [("coal_mine", 232), ("coal_business", 252), ("power", 40), ("oil_gas_pipeline", 20), ("new_energy", 24)] {
+    for (sector, want) in
+        [("coal_mine", 232), ("coal_business", 252), ("power", 40), ("oil_gas_pipeline", 20), ("new_energy", 24)]
+    {
         assert_eq!(int(field(&plan, &format!("by_sector.{sector}"))), want, "{sector}");
     }
     for (class, want) in [("A", 17), ("B", 23), ("C", 8), ("D", 21), ("total", 69)] {
@@ -121,7 +123,11 @@ fn the_trace_cites_the_clause() {
     assert_eq!(int(&d.outputs["visits_per_year"]), 12);
     // no date given in 2026: the 2024 plan answers as of its last day in force
     assert_eq!(d.as_of.to_string(), "2024-12-31");
-    let cited = d.trace.iter().filter_map(|t| t.cite.as_ref()).any(|c| c.clause == "三(四)1" && c.quote.contains("每月巡查盯守"));
+    let cited = d
+        .trace
+        .iter()
+        .filter_map(|t| t.cite.as_ref())
+        .any(|c| c.clause == "三(四)1" && c.quote.contains("每月巡查盯守"));
     assert!(cited, "the trace cites 三(四)1");
     assert!(d.trace.iter().any(|t| t.name.as_deref() == Some("row 3")), "the matched row is traced");
 }
@@ -138,7 +144,8 @@ fn editing_a_pack_changes_the_result() {
             std::fs::copy(&p, rules.join(p.file_name().unwrap())).unwrap();
         }
     }
-    std::fs::copy(root().join("rules/sources/dongsheng_2024q1.txt"), rules.join("sources/dongsheng_2024q1.txt")).unwrap();
+    std::fs::copy(root().join("rules/sources/dongsheng_2024q1.txt"), rules.join("sources/dongsheng_2024q1.txt"))
+        .unwrap();
     let path = rules.join("energy_safety.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
     let edited = text.replace(

@@ -1,0 +1,243 @@
+//! The `ordinance` command end to end: every subcommand, its exit codes, and
+//! the located diagnostics a policy officer sees for a broken pack.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn ordinance(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ordinance")).current_dir(root()).args(args).output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A rules directory holding only the energy-safety pack (with its source
+/// text), so that tests of the CLI do not depend on the other packs.
+fn energy_only(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ordinance-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    std::fs::copy(root().join("rules/energy_safety.yaml"), dir.join("energy_safety.yaml")).unwrap();
+    std::fs::copy(root().join("rules/sources/dongsheng_2024q1.txt"), dir.join("sources/dongsheng_2024q1.txt")).unwrap();
+    dir
+}
+
+fn broken(tag: &str, from: &str, to: &str) -> (PathBuf, Output) {
+    let dir = energy_only(tag);
+    let path = dir.join("energy_safety.yaml");
+    let original = std::fs::read_to_string(&path).unwrap();
+    assert!(original.contains(from), "the test's edit applies: {from}");
+    std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+    let out = ordinance(&["--rules", dir.to_str().unwrap(), "check"]);
+    (dir, out)
+}
+
+#[test]
+fn version() {
+    let o = ordinance(&["--version"]);
+    assert!(o.status.success());
+    assert!(text(&o).starts_with("ordinance "));
+}
+
+#[test]
+fn check_passes_on_the_shipped_packs() {
+    let o = ordinance(&["check"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).starts_with("ok: "));
+}
+
+#[test]
+fn check_reports_a_misspelt_key_with_its_location() {
+    let (_, o) = broken(
+        "key",
+        "    table:\n      hit: unique\n      rows:\n        - when: {class: A}",
+        "    table:\n      hit: unique\n      rows:\n        - whne: {class: A}",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(t.contains("energy_safety.yaml:") && t.contains(": error: unknown field `whne`"), "{t}");
+    let line = t.lines().find(|l| l.contains("error:")).unwrap();
+    let parts: Vec<&str> = line.splitn(4, ':').collect();
+    assert!(parts[1].parse::<u32>().unwrap() > 100 && parts[2].parse::<u32>().unwrap() > 0, "{line}");
+}
+
+#[test]
+fn check_reports_a_bad_expression_at_its_column() {
+    let (dir, o) =
+        broken("expr", "valid: inspectors >= inspectors_per_visit", "valid: inspectors >= inspectors_per_vist");
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    let yaml = std::fs::read_to_string(dir.join("energy_safety.yaml")).unwrap();
+    let (n, src) = yaml.lines().enumerate().find(|(_, l)| l.contains("inspectors_per_vist")).unwrap();
+    let col = src.find("inspectors_per_vist").unwrap() + 1;
+    let want = format!("energy_safety.yaml:{}:{}: error: unknown name `inspectors_per_vist`", n + 1, col);
+    assert!(t.contains(&want), "expected `{want}` in:\n{t}");
+    assert!(t.contains("help: did you mean `inspectors_per_visit`?"), "{t}");
+}
+
+#[test]
+fn check_reports_a_syntax_error_at_its_column() {
+    let (_, o) =
+        broken("syntax", "valid: inspectors >= inspectors_per_visit", "valid: inspectors >= * inspectors_per_visit");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains(": error: expected a value, found `*`"), "{}", text(&o));
+}
+
+#[test]
+fn check_reports_overlapping_unique_rows() {
+    let (_, o) = broken("overlap", "- when: {class: [B, C]}", "- when: {class: [A, B, C]}");
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(
+        t.contains("error: rows 1 and 2 of `energy_safety.supervision_cycle` overlap, but the hit policy is unique"),
+        "{t}"
+    );
+}
+
+#[test]
+fn check_reports_an_uncovered_enum_value() {
+    let (_, o) = broken(
+        "gap",
+        "        - when: {class: D}\n          then: {mode: patrol",
+        "        - when: {class: C}\n          then: {mode: patrol",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("no row of `energy_safety.supervision_cycle` covers class = D"), "{}", text(&o));
+}
+
+#[test]
+fn check_reports_a_quote_that_is_not_in_the_source() {
+    let (_, o) = broken("quote", "quote: 持证执法人员 33 人", "quote: 持证执法人员 34 人");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("is not in the source text"), "{}", text(&o));
+}
+
+#[test]
+fn check_reports_several_errors_at_once() {
+    let dir = energy_only("many");
+    let path = dir.join("energy_safety.yaml");
+    let t = std::fs::read_to_string(&path).unwrap();
+    let t = t.replacen("valid: inspectors >= inspectors_per_visit", "valid: inspectors >= nope", 1);
+    let t = t.replacen(
+        "compliant: spot_checks_in_quarter >= random_checks_per_quarter",
+        "compliant: spot_checks_in_quarter >=",
+        1,
+    );
+    std::fs::write(&path, t).unwrap();
+    let o = ordinance(&["--rules", dir.to_str().unwrap(), "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("2 error(s)"), "{}", text(&o));
+}
+
+#[test]
+fn test_ends_with_the_count() {
+    let o = ordinance(&["test"]);
+    let t = text(&o);
+    let last = t.lines().last().unwrap();
+    assert!(last.ends_with(" passed, 0 failed"), "{t}");
+    assert!(o.status.success());
+}
+
+#[test]
+fn test_fails_when_a_pack_test_fails() {
+    let dir = energy_only("failing-test");
+    let path = dir.join("energy_safety.yaml");
+    let t = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        t.replacen("expect: {mode: patrol, visits_per_year: 12}", "expect: {mode: patrol, visits_per_year: 11}", 1),
+    )
+    .unwrap();
+    let o = ordinance(&["--rules", dir.to_str().unwrap(), "test"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = text(&o);
+    assert!(out.contains("visits_per_year: expected 11, got 12"), "{out}");
+    assert!(out.lines().last().unwrap().ends_with(" passed, 1 failed"));
+}
+
+#[test]
+fn eval_json_gives_the_decision_and_its_citation() {
+    let o =
+        ordinance(&["eval", "energy_safety.inspection_frequency", "--input", r#"{"class":"D"}"#, "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["rule"], "energy_safety.inspection_frequency");
+    assert_eq!(v["outputs"]["mode"], "patrol");
+    assert_eq!(v["outputs"]["visits_per_year"], 12);
+    assert!(v["ruleset"].as_str().unwrap().len() >= 16);
+    let cites: Vec<&serde_json::Value> = v["trace"].as_array().unwrap().iter().filter_map(|t| t.get("cite")).collect();
+    assert!(cites.iter().any(|c| c["clause"] == "三(四)1"
+        && c["quote"].as_str().unwrap().contains("每月巡查盯守")
+        && c["line"].as_u64().is_some()));
+}
+
+#[test]
+fn eval_refuses_a_bad_class_and_lists_the_allowed_ones() {
+    let o = ordinance(&["eval", "energy_safety.inspection_frequency", "--input", r#"{"class":"E"}"#]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("`E` is not allowed; expected one of A, B, C, D"), "{}", text(&o));
+}
+
+#[test]
+fn eval_outside_the_validity_names_the_period() {
+    let o = ordinance(&[
+        "eval",
+        "energy_safety.inspection_frequency",
+        "--input",
+        r#"{"class":"A"}"#,
+        "--as-of",
+        "2025-03-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("outside the validity of `energy_safety` (2024-01-01 to 2024-12-31)"), "{}", text(&o));
+}
+
+#[test]
+fn eval_reads_input_from_a_file_and_prints_text() {
+    let dir = energy_only("input-file");
+    let f = dir.join("in.json");
+    std::fs::write(&f, r#"{"class": "B"}"#).unwrap();
+    let o = ordinance(&[
+        "eval",
+        "energy_safety.inspection_frequency",
+        "--input",
+        &format!("@{}", f.display()),
+        "--as-of",
+        "2024-03-01",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("visits_per_year  8") && t.contains("三(四)1"), "{t}");
+}
+
+#[test]
+fn run_prints_the_plan_and_the_discrepancies() {
+    let o = ordinance(&["run", "examples/energy_safety_2024.yaml"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("total                       568"), "{t}");
+    assert!(t.contains("the printed arithmetic `68×5×3` gives 1020, not the printed 1035"), "{t}");
+    assert!(t.contains("the rules and data give 18 item(s)"), "{t}");
+    assert!(t.contains("the rules and data give 25, not the printed 26"), "{t}");
+}
+
+#[test]
+fn run_strict_exits_2_on_a_disagreement_but_prints_everything() {
+    let o = ordinance(&["run", "examples/energy_safety_2024.yaml", "--strict", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["summary"]["disagreements"].as_u64().unwrap() >= 3);
+    assert_eq!(v["steps"][0]["outputs"]["total"], 568);
+}
+
+#[test]
+fn a_missing_rules_directory_is_a_clear_error() {
+    let o = ordinance(&["--rules", "/nonexistent/rules", "check"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("cannot read the rules directory"), "{}", text(&o));
+}
