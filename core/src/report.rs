@@ -85,10 +85,50 @@ fn render_value_block(v: &Value, indent: &str, out: &mut String) {
 pub fn render_text(r: &Report) -> String {
     let mut out = String::new();
     render_into(r, &mut out, 0);
+    if !r.includes.is_empty() {
+        render_discrepancies(r, &mut out);
+    }
     let total = r.claims_checked();
     let bad = r.disagreements();
     let _ = writeln!(out, "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree", total - bad);
     out
+}
+
+/// Every disagreeing claim of a report and its included reports, one line
+/// each: document, clause, line of the source text, claim id, finding.
+fn render_discrepancies(r: &Report, out: &mut String) {
+    let mut rows: Vec<[String; 5]> = Vec::new();
+    collect_discrepancies(r, &mut rows);
+    let _ = writeln!(out, "\n{}", "═".repeat(72));
+    let _ = writeln!(out, "discrepancies the engine finds in the text: {}", rows.len());
+    let _ = writeln!(out, "{}", "═".repeat(72));
+    let header = ["document", "clause", "line", "claim", "finding"].map(String::from);
+    let mut widths = [0usize; 4];
+    for row in rows.iter().chain([&header]) {
+        for (w, cell) in widths.iter_mut().zip(row.iter()) {
+            *w = (*w).max(display_width(cell));
+        }
+    }
+    for row in std::iter::once(&header).chain(rows.iter()) {
+        let [document, clause, line, claim, finding] = row;
+        let cells: Vec<String> = [document, clause, line, claim].iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
+        let _ = writeln!(out, "{}  {finding}", cells.join("  "));
+    }
+}
+
+fn collect_discrepancies(r: &Report, rows: &mut Vec<[String; 5]>) {
+    for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees) {
+        rows.push([
+            c.cite.document.clone(),
+            c.cite.clause.clone(),
+            c.cite.line.map(|l| format!("L{l}")).unwrap_or_default(),
+            c.id.clone(),
+            c.findings.join("; "),
+        ]);
+    }
+    for inc in &r.includes {
+        collect_discrepancies(inc, rows);
+    }
 }
 
 fn render_into(r: &Report, out: &mut String, level: usize) {
