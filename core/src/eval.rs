@@ -751,6 +751,30 @@ impl<'a> Evaluator<'a> {
                 let (h, m) = (u32::try_from(h).unwrap_or(99), u32::try_from(m).unwrap_or(99));
                 crate::date::DateTime::from_parts(d, h, m).map(Value::DateTime).map_err(|e| self.fail(e))
             }
+            Builtin::Range => {
+                let (Some(a), Some(z)) = (int(args.first()), int(args.get(1))) else { return Err(bad(self)) };
+                let n = z.saturating_sub(a);
+                if n > MAX_DATES {
+                    return Err(
+                        self.fail(format!("`range` would list {} numbers, more than the limit {MAX_DATES}", n + 1))
+                    );
+                }
+                let mut out = Vec::with_capacity(usize::try_from(n.max(0) + 1).unwrap_or(0));
+                for k in a..=z {
+                    self.tick()?;
+                    out.push(Value::int(k));
+                }
+                Ok(Value::List(Arc::new(out)))
+            }
+            Builtin::Contains => match (args.first(), args.get(1)) {
+                (Some(Value::Text(t)), Some(Value::Text(p))) => Ok(Value::Bool(t.contains(&**p))),
+                _ => Err(bad(self)),
+            },
+            Builtin::Length => match args.first() {
+                Some(Value::Text(t)) => Ok(Value::int(t.chars().count() as i64)),
+                _ => Err(bad(self)),
+            },
+            Builtin::AsOf => Ok(Value::Date(self.as_of)),
             Builtin::Concat => {
                 let mut out = Vec::new();
                 for a in &args {

@@ -8,6 +8,7 @@ use crate::error::{Diagnostic, LoadError};
 use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
 use crate::expr::syntax;
 use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
+use crate::number::Number;
 use crate::ruleset::{
     Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset, SourceInfo,
     Table, TestCase,
@@ -72,7 +73,22 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
         Some(("error", rest)) => rest.to_string(),
         _ => first,
     };
-    let help = if msg.contains("unknown field") {
+    // say it in the author's terms, not the deserializer's
+    let mut msg = msg;
+    let mut null_hint = None;
+    if msg.starts_with("cannot deserialize null") {
+        msg = "a value is missing here".to_string();
+        null_hint = Some(
+            "write a value after the colon; inside `{…}` a comma ends a value, so quote expressions that contain commas"
+                .to_string(),
+        );
+    }
+    if let Some(i) = msg.find("; use Option<") {
+        msg.truncate(i);
+    }
+    let help = if null_hint.is_some() {
+        null_hint
+    } else if msg.contains("unknown field") {
         Some("check the spelling; docs/rule-format.md lists every key".to_string())
     } else if msg.contains("duplicate mapping key") {
         Some("each key may appear once in a mapping; remove or rename one".to_string())
@@ -1030,6 +1046,11 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
                 d.at(c.printed.pos, "a claim needs the printed value", None);
                 continue;
             }
+            serde_json::Value::String(s) if Number::parse(&s).is_ok() => match Number::parse(&s) {
+                // a printed figure written as text: "1/3", "17.2%", "0.4"
+                Ok(n) => Value::Number(n),
+                Err(_) => continue,
+            },
             j => {
                 let t = crate::value::infer_type(&j);
                 match from_json(&j, &t, "printed") {

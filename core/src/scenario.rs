@@ -380,14 +380,25 @@ fn fault_error(f: Fault) -> Error {
     })
 }
 
-/// Whether a computed value is the printed one: equal values, or a number
-/// within the rounding of the printed digits (a printed `17.2%` agrees with
-/// any value that rounds to it at the printed precision).
+/// Whether a computed value is the printed one. Values must be equal, except
+/// that a printed figure with decimals is read at its printed precision: a
+/// printed `253.8` or `17.2%` (0.172) agrees with an exact value that rounds
+/// (half up) to it at that many decimal places. Figures printed as integers
+/// must match exactly.
 fn same_figure(printed: &Value, computed: &Value) -> bool {
     if printed == computed {
         return true;
     }
-    false
+    match (printed, computed) {
+        (Value::Number(p), Value::Number(c)) if !p.is_integer() => match p.to_decimal_string() {
+            Some(text) => {
+                let places = text.split_once('.').map(|(_, f)| f.len()).unwrap_or(0) as i64;
+                c.round(places, crate::number::RoundingMode::HalfUp).is_ok_and(|r| r == *p)
+            }
+            None => false,
+        },
+        _ => false,
+    }
 }
 
 fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> ClaimReport {

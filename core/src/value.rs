@@ -96,6 +96,7 @@ impl Type {
                 Some(Type::Enum(all.into()))
             }
             (Type::Enum(_), Type::Text) | (Type::Text, Type::Enum(_)) => Some(Type::Text),
+            (Type::Date | Type::DateTime, Type::Text) | (Type::Text, Type::Date | Type::DateTime) => Some(Type::Text),
             (Type::List(a), Type::List(b)) => a.join(b).map(|t| Type::List(Box::new(t))),
             (Type::Record(a), Type::Record(b)) => {
                 let mut fields = IndexMap::new();
@@ -460,8 +461,9 @@ pub fn conform(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
 }
 
 /// Infers a type for JSON data given without a declared type (scenario
-/// data): numbers are integers or numbers, strings are text, objects are
-/// records of the fields every element shares.
+/// data): numbers are integers or numbers; strings of the form `YYYY-MM-DD`
+/// are dates and `YYYY-MM-DDTHH:MM` datetimes, other strings text; objects
+/// are records of the fields every element shares.
 pub fn infer_type(j: &serde_json::Value) -> Type {
     match j {
         serde_json::Value::Bool(_) => Type::Bool,
@@ -469,6 +471,8 @@ pub fn infer_type(j: &serde_json::Value) -> Type {
             Ok(x) if x.is_integer() => Type::Integer,
             _ => Type::Number,
         },
+        serde_json::Value::String(s) if Date::parse(s).is_ok() => Type::Date,
+        serde_json::Value::String(s) if s.len() >= 16 && DateTime::parse(s).is_ok() => Type::DateTime,
         serde_json::Value::String(_) | serde_json::Value::Null => Type::Text,
         serde_json::Value::Array(items) => {
             let mut t = Type::Unknown;

@@ -145,7 +145,21 @@ impl Node {
                 *text = text.trim_start_matches('\u{0}').to_string();
             }
             NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.restore_exact_numbers(src)),
-            NodeKind::Map(m) => m.iter_mut().for_each(|(_, n)| n.restore_exact_numbers(src)),
+            NodeKind::Map(m) => {
+                for (k, n) in m.iter_mut() {
+                    if let Some(marked) = k.strip_prefix('\u{1}') {
+                        let mut parts = marked.splitn(3, ':');
+                        let (b, l, fallback) = (parts.next(), parts.next(), parts.next().unwrap_or_default());
+                        let raw = b
+                            .zip(l)
+                            .and_then(|(b, l)| Some((b.parse::<usize>().ok()?, l.parse::<usize>().ok()?)))
+                            .and_then(|(b, l)| src.get(b..b + l))
+                            .map(|r| r.trim().trim_end_matches(':').trim().to_string());
+                        *k = raw.unwrap_or_else(|| fallback.to_string());
+                    }
+                    n.restore_exact_numbers(src);
+                }
+            }
             _ => {}
         }
     }
@@ -204,20 +218,27 @@ impl<'de> Visitor<'de> for InnerVisitor {
         let mut entries: Vec<(String, Node)> = Vec::new();
         while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
             let v = map.next_value::<Node>()?;
-            entries.push((key.value.0, v));
+            let text = match (key.value.1, key.referenced.span().byte_offset(), key.referenced.span().byte_len()) {
+                // a YAML 1.1 boolean key (`on:`, `y:`): remember where it stands
+                // so that `restore_exact_numbers` can put back the text as written
+                (true, Some(b), Some(l)) => format!("\u{1}{b}:{l}:{}", key.value.0),
+                _ => key.value.0,
+            };
+            entries.push((text, v));
         }
         Ok(NodeKind::Map(entries))
     }
 }
 
-/// A mapping key read as text whatever its YAML type (`1:` and `"1":` alike).
-struct KeyText(String);
+/// A mapping key read as text whatever its YAML type (`1:` and `"1":` alike);
+/// the flag marks keys the parser took for booleans.
+struct KeyText(String, bool);
 
 impl<'de> Deserialize<'de> for KeyText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match d.deserialize_any(InnerVisitor)? {
-            NodeKind::Str(s) | NodeKind::Number(s) => Ok(KeyText(s.trim_start_matches('\u{0}').to_string())),
-            NodeKind::Bool(b) => Ok(KeyText(b.to_string())),
+            NodeKind::Str(s) | NodeKind::Number(s) => Ok(KeyText(s.trim_start_matches('\u{0}').to_string(), false)),
+            NodeKind::Bool(b) => Ok(KeyText(b.to_string(), true)),
             _ => Err(de::Error::custom("a mapping key must be a plain name or number")),
         }
     }

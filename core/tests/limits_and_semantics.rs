@@ -222,3 +222,55 @@ fn evaluation_from_many_threads_while_reloading() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn claims_read_printed_figures_at_their_precision_and_data_keeps_dates() {
+    let dir = std::env::temp_dir().join(format!("ordinance-claims-{}", std::process::id()));
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("t.yaml"),
+        format!("{HEADER}rules:\n  r:\n    cite: {{clause: c, quote: q}}\n    inputs: {{on: date}}\n    formula:\n      days: days_between(2024-01-01, on)\n      later: on > as_of()\n"),
+    )
+    .unwrap();
+    let scenario = dir.join("s.yaml");
+    std::fs::write(
+        &scenario,
+        r#"format: 1
+scenario: s
+as_of: 2024-03-01
+data:
+  events: [{name: 甲-01, on: 2024-02-01}, {name: 乙, on: 2024-04-01}]
+evaluate:
+  - {id: first, rule: t.r, with: {on: "events.on"}}
+claims:
+  - {id: rate, cite: {clause: c, quote: q}, printed: "17.2%", engine: "1 - 162.1 / 195.7"}
+  - {id: rate_off, cite: {clause: c, quote: q}, printed: "17.3%", engine: "1 - 162.1 / 195.7"}
+  - {id: third, cite: {clause: c, quote: q}, printed: "1/3", engine: "1 / 3"}
+  - {id: exact_integer, cite: {clause: c, quote: q}, printed: 253, engine: "253.4"}
+  - {id: a_date, cite: {clause: c, quote: q}, printed: "2024-04-01", engine: "max(e.on for e in events)"}
+  - {id: later, cite: {clause: c, quote: q}, printed: 1, engine: "count(e in events where e.on > as_of())"}
+  - {id: text, cite: {clause: c, quote: q}, printed: 1, engine: "count(e in events where contains(e.name, \"-\") and length(e.name) == 4)"}
+  - {id: range, cite: {clause: c, quote: q}, printed: 55, engine: "sum(range(1, 10))"}
+"#,
+    )
+    .unwrap();
+    let err = ordinance_core::scenario::run_file(&scenario, &rules).unwrap_err();
+    assert!(err.to_string().contains("`.on` needs a record, found list of record {name: text, on: date}"), "{err}");
+    let text = std::fs::read_to_string(&scenario).unwrap().replace("events.on", "max(e.on for e in events)");
+    std::fs::write(&scenario, text).unwrap();
+    let r = ordinance_core::scenario::run_file(&scenario, &rules).unwrap();
+    let status = |id: &str| r.claims.iter().find(|c| c.id == id).unwrap().status;
+    use ordinance_core::scenario::ClaimStatus::{Agrees, Disagrees};
+    // 1 − 162.1/195.7 = 0.17169… rounds to the printed 17.2%, not to 17.3%
+    assert_eq!(status("rate"), Agrees);
+    assert_eq!(status("rate_off"), Disagrees);
+    assert_eq!(status("third"), Agrees);
+    assert_eq!(status("exact_integer"), Disagrees, "integers are compared exactly");
+    assert_eq!(status("a_date"), Agrees);
+    assert_eq!(status("later"), Agrees);
+    assert_eq!(status("text"), Agrees);
+    assert_eq!(status("range"), Agrees);
+    assert_eq!(r.steps[0].outputs["days"], Value::int(91));
+    assert_eq!(r.steps[0].outputs["later"], Value::Bool(true));
+}

@@ -60,6 +60,14 @@ pub enum Builtin {
     DateOf,
     /// `datetime(d, h, m)`.
     MakeDateTime,
+    /// `range(a, b)`: the integers from a to b inclusive.
+    Range,
+    /// `contains(text, part)`.
+    Contains,
+    /// `length(text)`: the number of characters.
+    Length,
+    /// `as_of()`: the evaluation's as-of date.
+    AsOf,
 }
 
 /// The names of the built-in functions and aggregates, which rules may not
@@ -94,6 +102,10 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "add_minutes",
     "date_of",
     "datetime",
+    "range",
+    "contains",
+    "length",
+    "as_of",
 ];
 
 /// A compiled expression.
@@ -546,6 +558,10 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "add_minutes" => (Builtin::AddMinutes, 2, 2),
         "date_of" => (Builtin::DateOf, 1, 1),
         "datetime" => (Builtin::MakeDateTime, 3, 3),
+        "range" => (Builtin::Range, 2, 2),
+        "contains" => (Builtin::Contains, 2, 2),
+        "length" => (Builtin::Length, 1, 1),
+        "as_of" => (Builtin::AsOf, 0, 0),
         _ => return None,
     })
 }
@@ -790,6 +806,25 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             int(2)?;
             Type::DateTime
         }
+        Builtin::Range => {
+            int(0)?;
+            int(1)?;
+            Type::List(Box::new(Type::Integer))
+        }
+        Builtin::Contains | Builtin::Length => {
+            for i in 0..if b == Builtin::Contains { 2 } else { 1 } {
+                let (t, p) = arg(i);
+                if !matches!(t, Type::Text | Type::Enum(_)) {
+                    return Err(cerr(p, format!("`{name}` needs text here, found {t}")));
+                }
+            }
+            if b == Builtin::Contains {
+                Type::Bool
+            } else {
+                Type::Integer
+            }
+        }
+        Builtin::AsOf => Type::Date,
         Builtin::Concat => {
             let mut acc = Type::Unknown;
             for (t, p) in ts {

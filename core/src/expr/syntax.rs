@@ -261,7 +261,11 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
                 && chars.get(j + 3) == Some(&'-')
                 && chars.get(j + 4).is_some_and(|c| c.is_ascii_digit())
                 && chars.get(j + 5).is_some_and(|c| c.is_ascii_digit())
-                && !chars.get(j + 6).is_some_and(|c| c.is_ascii_alphanumeric());
+                && (!chars.get(j + 6).is_some_and(|c| c.is_ascii_alphanumeric())
+                    || (chars.get(j + 6) == Some(&'T')
+                        && chars.get(j + 7).is_some_and(|c| c.is_ascii_digit())
+                        && chars.get(j + 8).is_some_and(|c| c.is_ascii_digit())
+                        && chars.get(j + 9) == Some(&':')));
             if is_date {
                 // a datetime literal: DDDD-DD-DDTHH:MM
                 let k = j + 6;
@@ -929,6 +933,9 @@ mod tests {
             p("2024-01-05").kind,
             ExprKind::Date(Date::parse("2024-01-05").unwrap_or_else(|e| unreachable!("{e}")))
         );
+        assert!(matches!(p("2024-03-01T09:30").kind, ExprKind::DateTime(_)));
+        assert_eq!(p("2024-03-01T09:30").to_string(), "2024-03-01T09:30");
+        assert!(parse("2024-03-01Tx").is_err());
     }
 
     #[test]
