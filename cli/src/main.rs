@@ -3,8 +3,8 @@
 //! prints; every rule semantics lives in `ordinance-core`.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ordinance_core::report::{display_width, pad, render_text};
-use ordinance_core::{facade, scenario, Date, Decision, Engine, Error, EvalOptions, Value};
+use ordinance_core::report::{render_decision, render_text};
+use ordinance_core::{facade, scenario, Date, Engine, Error, EvalOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -205,43 +205,4 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-fn render_decision(d: &Decision) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(out, "{}  (as of {}: {})", d.rule, d.as_of, d.as_of_reason);
-    let _ = writeln!(out, "outputs:");
-    let width = d.outputs.keys().map(|k| display_width(k)).max().unwrap_or(0);
-    for (k, v) in &d.outputs {
-        let _ = writeln!(out, "  {}  {}", pad(k, width), v);
-    }
-    let _ = writeln!(out, "why:");
-    for t in &d.trace {
-        let indent = "  ".repeat(t.depth as usize + 1);
-        let times = if t.count > 1 { format!(" (×{})", t.count) } else { String::new() };
-        let what = match t.kind {
-            ordinance_core::TraceKind::Rule => format!("rule {} — {}", t.rule, t.detail),
-            ordinance_core::TraceKind::Row => format!("{} matched: {}", t.name.clone().unwrap_or_default(), t.detail),
-            ordinance_core::TraceKind::Param => format!(
-                "parameter {} = {} ({})",
-                t.rule,
-                t.value.as_ref().map(Value::to_string).unwrap_or_default(),
-                t.detail
-            ),
-            ordinance_core::TraceKind::Let => format!(
-                "{} = {}",
-                t.name.clone().unwrap_or_default(),
-                t.value.as_ref().map(Value::to_string).unwrap_or_default()
-            ),
-            ordinance_core::TraceKind::Output => continue,
-        };
-        let _ = writeln!(out, "{indent}{what}{times}");
-        if let Some(c) = &t.cite {
-            let line = c.line.map(|l| format!(" L{l}")).unwrap_or_default();
-            let _ = writeln!(out, "{indent}  {} {}{}: 「{}」", c.document, c.clause, line, c.quote);
-        }
-    }
-    let _ = writeln!(out, "rule set {}", d.ruleset);
-    out
 }

@@ -2,6 +2,7 @@
 //! count a Chinese character as two cells, outputs flattened to dotted
 //! names, lists of records as tables, and each claim with its verdict.
 
+use crate::engine::Decision;
 use crate::scenario::{ClaimStatus, Report};
 use crate::value::Value;
 use std::fmt::Write;
@@ -183,6 +184,45 @@ fn render_into(r: &Report, out: &mut String, level: usize) {
         let _ = writeln!(out);
         render_into(inc, out, level + 1);
     }
+}
+
+/// A decision as text: outputs aligned, then the trace with each citation.
+pub fn render_decision(d: &Decision) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}  (as of {}: {})", d.rule, d.as_of, d.as_of_reason);
+    let _ = writeln!(out, "outputs:");
+    let width = d.outputs.keys().map(|k| display_width(k)).max().unwrap_or(0);
+    for (k, v) in &d.outputs {
+        let _ = writeln!(out, "  {}  {}", pad(k, width), v);
+    }
+    let _ = writeln!(out, "why:");
+    for t in &d.trace {
+        let indent = "  ".repeat(t.depth as usize + 1);
+        let times = if t.count > 1 { format!(" (×{})", t.count) } else { String::new() };
+        let what = match t.kind {
+            crate::eval::TraceKind::Rule => format!("rule {} — {}", t.rule, t.detail),
+            crate::eval::TraceKind::Row => format!("{} matched: {}", t.name.clone().unwrap_or_default(), t.detail),
+            crate::eval::TraceKind::Param => format!(
+                "parameter {} = {} ({})",
+                t.rule,
+                t.value.as_ref().map(Value::to_string).unwrap_or_default(),
+                t.detail
+            ),
+            crate::eval::TraceKind::Let => format!(
+                "{} = {}",
+                t.name.clone().unwrap_or_default(),
+                t.value.as_ref().map(Value::to_string).unwrap_or_default()
+            ),
+            crate::eval::TraceKind::Output => continue,
+        };
+        let _ = writeln!(out, "{indent}{what}{times}");
+        if let Some(c) = &t.cite {
+            let line = c.line.map(|l| format!(" L{l}")).unwrap_or_default();
+            let _ = writeln!(out, "{indent}  {} {}{}: 「{}」", c.document, c.clause, line, c.quote);
+        }
+    }
+    let _ = writeln!(out, "rule set {}", d.ruleset);
+    out
 }
 
 #[cfg(test)]
