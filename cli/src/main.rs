@@ -63,6 +63,12 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// List the rules: id, kind, inputs, outputs and citation
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Print the JSON Schema of rule packs (or of scenarios)
     Schema {
         /// The scenario schema instead of the rule-pack schema
@@ -195,6 +201,26 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 print!("{}", render_text(&report));
             }
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Rules { format } => {
+            let engine = Engine::load_dir(dir)?;
+            if *format == Format::Json {
+                println!("{}", facade::rules_json(&engine));
+                return Ok(ExitCode::SUCCESS);
+            }
+            for r in engine.rules() {
+                let inputs: Vec<String> = r.inputs.iter().map(|(n, t, _)| format!("{n}: {t}")).collect();
+                let outputs: Vec<String> = r.outputs.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+                println!("{}  ({})  {}", r.id, r.kind, r.title.unwrap_or_default());
+                println!(
+                    "    {} {} — ({}) → ({})",
+                    r.cite.document,
+                    r.cite.clause,
+                    inputs.join(", "),
+                    outputs.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Schema { scenario } => {
             if *scenario {

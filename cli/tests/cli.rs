@@ -241,3 +241,16 @@ fn a_missing_rules_directory_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).contains("cannot read the rules directory"), "{}", text(&o));
 }
+
+#[test]
+fn rules_lists_every_rule_with_its_signature() {
+    let o = ordinance(&["rules", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = v.as_array().unwrap().iter().find(|r| r["id"] == "energy_safety.inspection_frequency").unwrap();
+    assert_eq!(f["inputs"][0]["name"], "class");
+    assert_eq!(f["inputs"][0]["type"]["enum"], serde_json::json!(["A", "B", "C", "D"]));
+    assert_eq!(f["cite"]["clause"], "三(四)1");
+    let t = text(&ordinance(&["rules"]));
+    assert!(t.contains("energy_safety.inspection_frequency  (formula)"), "{t}");
+}
