@@ -2,7 +2,8 @@
 //! threshold treats the bound and one unit either side as its words say
 //! (以上/以下/不低于/达到/范围内 inclusive; 超过/突破/低于 strict; 左右 within the
 //! stated tolerance), targets are monotone in the reported value, and the
-//! rounded-rate bracket of the 17.2% claim picks exactly one printed rate.
+//! rounded-rate bracket of the 17.2% claim picks exactly one printed rate —
+//! the one `average_annual_decline_rounded` computes by counting.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use indexmap::IndexMap;
@@ -285,6 +286,12 @@ proptest! {
             if flag(&out, "consistent") { consistent.push(k); }
         }
         prop_assert_eq!(consistent.len(), 1, "start {} end {}: {:?}", start, end, consistent);
+        // and counting the power bounds gives that same rate
+        let counted = number(&eval("average_annual_decline_rounded", json!({
+            "start": Number::ratio(start.into(), 10).unwrap().to_string(),
+            "end": Number::ratio(end.into(), 10).unwrap().to_string(),
+            "years": 5, "scale": 1000})), "rate");
+        prop_assert_eq!(counted, Number::ratio(consistent[0].into(), 1000).unwrap());
     }
 }
 
