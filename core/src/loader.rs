@@ -315,6 +315,20 @@ pub(crate) struct PackCtx {
     pub document: String,
     pub source: Option<Arc<SourceText>>,
     pub range: Option<(u32, u32)>,
+    /// Line ranges of the other documents the pack cites.
+    pub documents: Vec<(String, (u32, u32))>,
+}
+
+fn line_range(d: &mut Diags, l: &Located) -> Option<(u32, u32)> {
+    let parsed = l
+        .text
+        .split_once('-')
+        .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)))
+        .filter(|(a, b)| a <= b);
+    if parsed.is_none() {
+        d.at(l.pos, format!("`{}` is not a line range", l.text), Some("write `from-to`, e.g. `336-1514`".into()));
+    }
+    parsed
 }
 
 fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
@@ -322,8 +336,25 @@ fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
     if c.quote.text.trim().is_empty() {
         d.at(c.quote.pos, "a citation needs a quote of the source's words", None);
     }
+    let mut range = pc.range;
+    if let Some(doc) = &c.document {
+        match pc.documents.iter().find(|(name, _)| name == doc) {
+            Some((_, r)) => range = Some(*r),
+            None if !pc.documents.is_empty() => {
+                let help = suggest(doc, pc.documents.iter().map(|(n, _)| n.as_str()))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "list it under `source.documents` with its line range".into());
+                d.at(
+                    c.quote.pos,
+                    format!("the citation names document `{doc}`, which the pack's source does not list"),
+                    Some(help),
+                );
+            }
+            None => {}
+        }
+    }
     if let Some(src) = &pc.source {
-        match src.find(&c.quote.text, pc.range) {
+        match src.find(&c.quote.text, range) {
             Ok(l) => line = Some(l),
             Err(m) => d.at(
                 c.quote.pos,
@@ -467,22 +498,17 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 ),
             }
         }
-        let range = pf.source.lines.as_ref().and_then(|l| {
-            let parsed = l
-                .text
-                .split_once('-')
-                .and_then(|(a, b)| Some((a.trim().parse::<u32>().ok()?, b.trim().parse::<u32>().ok()?)));
-            if parsed.is_none() {
-                d.at(
-                    l.pos,
-                    format!("`{}` is not a line range", l.text),
-                    Some("write `from-to`, e.g. `336-1514`".into()),
-                );
-            }
-            parsed
-        });
+        let range = pf.source.lines.as_ref().and_then(|l| line_range(d, l));
+        let documents: Vec<(String, (u32, u32))> =
+            pf.source.documents.iter().filter_map(|(doc, l)| Some((doc.clone(), line_range(d, l)?))).collect();
         let pack_index = rs.packs.len();
-        let pc = PackCtx { name: pname.clone(), document: pf.source.document.clone(), source: source.clone(), range };
+        let pc = PackCtx {
+            name: pname.clone(),
+            document: pf.source.document.clone(),
+            source: source.clone(),
+            range,
+            documents,
+        };
         // named types, in order
         let mut types: IndexMap<String, Type> = IndexMap::new();
         for (tname, node) in &pf.types {
@@ -574,6 +600,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             claims: Vec::new(),
             source_text: source,
             source_range: range,
+            source_documents: pc.documents.clone(),
         });
         pack_ctx.push(pc);
         named_types.push(types);

@@ -60,10 +60,15 @@ pub struct SourceDef {
     /// line number is found automatically.
     #[serde(default)]
     pub text: Option<Located>,
-    /// Line range of this document inside the source text, `from-to`; quotes
-    /// are searched there first.
+    /// Line range of this document inside the source text, `from-to`; its
+    /// quotes must be found there.
     #[serde(default)]
     pub lines: Option<Located>,
+    /// For a pack drawing on several documents of one source text: each
+    /// document number with its own line range. A citation that names one of
+    /// them in `document:` is checked against that document's lines.
+    #[serde(default)]
+    pub documents: IndexMap<String, Located>,
 }
 
 /// A validity period, both ends inclusive.

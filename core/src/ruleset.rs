@@ -76,6 +76,8 @@ pub struct Pack {
     pub source_text: Option<Arc<crate::sourcetext::SourceText>>,
     /// The document's line range in the source text.
     pub source_range: Option<(u32, u32)>,
+    /// Line ranges of further documents the pack cites.
+    pub source_documents: Vec<(String, (u32, u32))>,
 }
 
 /// One dated version of a parameter.

@@ -264,6 +264,7 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
         document: first_pack.map(|p| p.source.document.clone()).unwrap_or_default(),
         source: first_pack.and_then(|p| p.source_text.clone()),
         range: first_pack.and_then(|p| p.source_range),
+        documents: first_pack.map(|p| p.source_documents.clone()).unwrap_or_default(),
     };
     let claims = compile_claims(&mut d, &ctx, &sf.claims, &scope, &g);
     let mut pack_claims: Vec<(String, &Claim)> = Vec::new();

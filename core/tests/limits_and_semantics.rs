@@ -274,3 +274,28 @@ claims:
     assert_eq!(r.steps[0].outputs["days"], Value::int(91));
     assert_eq!(r.steps[0].outputs["later"], Value::Bool(true));
 }
+
+#[test]
+fn quotes_are_checked_against_the_lines_of_the_document_they_cite() {
+    let dir = std::env::temp_dir().join(format!("ordinance-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("bulletin.txt"), "甲号文件\n每周调度一次\n乙号文件\n每月报告一次\n").unwrap();
+    let pack = |doc: &str, quote: &str| {
+        format!(
+            "format: 1\npack: g\nsource:\n  document: 甲号、乙号\n  title: t\n  issued_by: i\n  date: 2024-01-01\n  text: bulletin.txt\n  lines: 1-4\n  documents: {{甲号: 1-2, 乙号: 3-4}}\nvalid: {{from: 2024-01-01}}\nrules:\n  r:\n    cite: {{document: {doc}, clause: c, quote: {quote}}}\n    formula: {{y: 1}}\n"
+        )
+    };
+    let try_load = |text: String| {
+        let path = dir.join("g.yaml");
+        std::fs::write(&path, text).unwrap();
+        Engine::from_files(&[path])
+    };
+    let ok = try_load(pack("甲号", "每周调度一次")).unwrap();
+    let d = ok.evaluate("g.r", &serde_json::json!({}), &EvalOptions { trace: true, ..at("2024-06-30") }).unwrap();
+    let cite = d.trace.iter().find_map(|t| t.cite.clone()).unwrap();
+    assert_eq!((cite.document.as_str(), cite.line), ("甲号", Some(2)));
+    let wrong_doc = try_load(pack("乙号", "每周调度一次")).unwrap_err().to_string();
+    assert!(wrong_doc.contains("is not in the source text (lines 3-4)"), "{wrong_doc}");
+    let unknown = try_load(pack("丙号", "每周调度一次")).unwrap_err().to_string();
+    assert!(unknown.contains("which the pack's source does not list"), "{unknown}");
+}
