@@ -421,9 +421,12 @@ fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> Cl
         match r {
             Ok(v) if same_figure(&c.printed, v) => {}
             Ok(v) => findings.push(match v {
-                Value::List(items) => {
+                // a short list of plain values reads best in full; records are
+                // listed in a table under the finding
+                Value::List(items) if items.len() > 6 || items.iter().any(|i| matches!(i, Value::Record(_))) => {
                     format!("the rules and data give {} item(s), where the text implies {}", items.len(), c.printed)
                 }
+                Value::List(_) => format!("the rules and data give {v}, where the text implies {}", c.printed),
                 _ => format!("the rules and data give {v}, not the printed {}", c.printed),
             }),
             Err(e) => findings.push(format!("the engine could not compute the figure: {e}")),
