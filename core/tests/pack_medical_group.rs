@@ -3,15 +3,18 @@
 //! down are the least whole numbers reaching 1/3 and 1/4 (至少, inclusive),
 //! the 2025 targets keep 70% inclusive and the printed "<30%" strict, the
 //! appraised 40% and the fixed rest add up to the pay exactly, 50万元以上
-//! includes 500000, the president's term ends on the fifth anniversary, and
-//! the reform phases partition the timeline with no gap or overlap.
+//! includes 500000, the president's term ends on the fifth anniversary, the
+//! reform phases partition the timeline with no gap or overlap, and the
+//! scenario's roster check (principal head = a post without 副) finds the
+//! deputies the text's membership rule leaves out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use ordinance_core::scenario::{run_file, ClaimStatus};
 use ordinance_core::{Date, Engine, EvalOptions, Number, Value};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The medical-group pack alone, loaded once.
@@ -231,5 +234,32 @@ fn bad_inputs_are_input_errors() {
     ] {
         let e = engine().evaluate(&format!("medical_group.{rule}"), &input, &opts()).unwrap_err();
         assert_eq!(e.code(), "input", "{rule}: {e}");
+    }
+}
+
+#[test]
+fn the_scenario_reads_heads_from_the_posts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let report = run_file(&root.join("examples/medical_group_2024.yaml"), &root.join("rules")).unwrap();
+    let claim = |id: &str| report.claims.iter().find(|c| c.id == id).unwrap();
+    let computed = |id: &str| claim(id).engine.as_ref().unwrap().1.clone().unwrap().to_string();
+    // the deputies (副部长) of 组织部 and 宣传部 sit where the rule seats the principal heads
+    assert_eq!(computed("members_are_principal_heads"), "[任嘉欣, 高慧]");
+    // 卫健委's three deputy directors sit beside its director; 区人民医院 is not a member unit
+    assert_eq!(computed("members_outside_the_rule"), "[杜艳君, 史俊梅, 王明亮, 陈志刚, 丰乃奇]");
+    let disagreeing: Vec<&str> =
+        report.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).map(|c| c.id.as_str()).collect();
+    assert_eq!(disagreeing, ["plan_drafted_in_start_phase", "members_are_principal_heads", "members_outside_the_rule"]);
+    // the shares the text prints as fractions and percentages agree exactly
+    for (id, exact) in [
+        ("slot_share", "1/3"),
+        ("bed_share", "1/4"),
+        ("grassroots_target", "7/10"),
+        ("out_of_pocket_target", "3/10"),
+        ("assessed_share", "2/5"),
+    ] {
+        let want = Value::Number(Number::parse(exact).unwrap());
+        assert_eq!(claim(id).engine.as_ref().unwrap().1.clone().unwrap(), want, "{id}");
+        assert_eq!(claim(id).printed, want, "{id}");
     }
 }

@@ -3,16 +3,19 @@
 //! every threshold behaves as its words say at the bound and one either side,
 //! grades are monotone (more casualties or one more criterion never lower the
 //! grade), the response level and warning colour follow the grade, the
-//! reporting deadlines are inclusive to the second, and termination needs all
-//! three conditions of 6.1 unless 6.2's exception applies.
+//! reporting deadlines are inclusive to the second, the drill check counts
+//! three years back from the as-of date (anniversary included), termination
+//! needs all three conditions of 6.1 unless 6.2's exception applies, and the
+//! scenario reports exactly the plan's two discrepancies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ordinance_core::date::DateTime;
+use ordinance_core::scenario::{run_file, ClaimStatus};
 use ordinance_core::{Date, Engine, EvalOptions, Value};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// The radiation pack alone, loaded once.
@@ -37,6 +40,12 @@ fn opts() -> EvalOptions {
 
 fn eval(rule: &str, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
     engine().evaluate(&format!("radiation.{rule}"), input, &opts()).unwrap().outputs
+}
+
+/// Evaluates on a fixed as-of date (the drill check reads the day checked from it).
+fn eval_on(rule: &str, as_of: Date, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
+    let opts = EvalOptions { as_of: Some(as_of), ..EvalOptions::default() };
+    engine().evaluate(&format!("radiation.{rule}"), input, &opts).unwrap().outputs
 }
 
 fn text(v: &Value) -> String {
@@ -325,18 +334,46 @@ proptest! {
         prop_assert_eq!(flag(&out["may_terminate"]), all_three || c[3] || c[4]);
     }
 
-    /// A comprehensive drill covers three years to the day; one specialised drill a year suffices.
+    /// A comprehensive drill covers three years to the day, counted to the as-of date; one
+    /// specialised drill a year suffices.
     #[test]
     fn drills_every_three_years(day in 0i64..1500, later in -2i64..3, specialised in 0i64..3) {
-        let last = Date::parse("2020-01-01").unwrap().add_days(day).unwrap();
+        // the plan is in force from 2024-02-25, so the day checked is never earlier
+        let last = Date::parse("2021-03-01").unwrap().add_days(day).unwrap();
         let due = last.add_years(3).unwrap();
         let on = due.add_days(later).unwrap();
-        let out = eval("drill_compliance", &json!({
-            "on": on.to_string(), "last_comprehensive_drill": last.to_string(), "specialised_drills_in_year": specialised,
+        let out = eval_on("drill_compliance", on, &json!({
+            "last_comprehensive_drill": last.to_string(), "specialised_drills_in_year": specialised,
         }));
+        prop_assert_eq!(out["checked_on"].to_string(), on.to_string());
+        prop_assert_eq!(out["comprehensive_due_by"].to_string(), due.to_string());
         prop_assert_eq!(flag(&out["comprehensive_ok"]), later <= 0);
         prop_assert_eq!(flag(&out["specialised_ok"]), specialised >= 1);
+        prop_assert_eq!(flag(&out["compliant"]), later <= 0 && specialised >= 1);
     }
+
+    /// A drill dated after the day checked does not count; one on the day checked does.
+    #[test]
+    fn a_future_drill_does_not_count(day in 0i64..1500, ahead in 0i64..400) {
+        let on = Date::parse("2024-02-25").unwrap().add_days(day).unwrap();
+        let drill = |d: Date| {
+            flag(&eval_on("drill_compliance", on, &json!({
+                "last_comprehensive_drill": d.to_string(), "specialised_drills_in_year": 1,
+            }))["comprehensive_ok"])
+        };
+        prop_assert!(drill(on));
+        prop_assert_eq!(drill(on.add_days(ahead).unwrap()), ahead == 0);
+    }
+}
+
+#[test]
+fn the_drill_check_needs_the_plan_in_force() {
+    let input = json!({"last_comprehensive_drill": "2023-05-01", "specialised_drills_in_year": 1});
+    let before = EvalOptions { as_of: Some(Date::parse("2024-02-24").unwrap()), ..EvalOptions::default() };
+    let e = engine().evaluate("radiation.drill_compliance", &input, &before).unwrap_err();
+    assert_eq!(e.code(), "validity", "{e}");
+    let first_day = eval_on("drill_compliance", Date::parse("2024-02-25").unwrap(), &input);
+    assert!(flag(&first_day["compliant"]));
 }
 
 // ---------- deadlines at the bound, to the minute and the second ----------
@@ -391,4 +428,18 @@ fn the_two_authority_clauses_are_both_encoded() {
             flag(&eval("response_authority", &json!({"grade": grade}))["district_hq_approves_start_and_end"]);
         assert_eq!(approves, grade == "general", "{grade}");
     }
+}
+
+#[test]
+fn the_scenario_reports_the_two_discrepancies() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let report = run_file(&root.join("examples/radiation_2024.yaml"), &root.join("rules")).unwrap();
+    let step = |id: &str| &report.steps.iter().find(|s| s.id == id).unwrap().outputs;
+    // 09:30 → 11:10 is within 2 hours; 11:20 → 12:25 is 65 minutes, over 1 hour
+    assert!(flag(&step("unit_report")["on_time"]));
+    assert!(!flag(&step("city_report")["on_time"]));
+    assert_eq!(step("drills")["checked_on"].to_string(), report.as_of.to_string());
+    let disagreeing: Vec<&str> =
+        report.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).map(|c| c.id.as_str()).collect();
+    assert_eq!(disagreeing, ["district_hq_starts_levels_1_to_3", "annexes_present"]);
 }

@@ -3,7 +3,8 @@
 //! of fewer than 10 may merge, 300 participants are enough and 299 are not,
 //! the contest's 100 days are exactly 2024-05-11 to 2024-08-18, the
 //! registration deadlines read "前" as configured, and the task table of the
-//! scenario gives 25 units, 32 teams and at least 320 participants.
+//! scenario gives 25 units, 32 teams and at least 320 participants, with the
+//! two registration deadlines reported as the dates the text prints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use ordinance_core::scenario::{run_file, ClaimStatus};
@@ -139,6 +140,11 @@ fn the_task_table_gives_25_units_and_32_teams() {
     let disagreeing: Vec<&str> =
         report.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).map(|c| c.id.as_str()).collect();
     assert_eq!(disagreeing, ["registration_deadlines_agree", "form_template_holds_a_team"]);
+    // the deadline clash is stated as the two dates themselves: 五's printed 04-10 against 二's 04-15
+    let deadlines = report.claims.iter().find(|c| c.id == "registration_deadlines_agree").unwrap();
+    assert_eq!(deadlines.printed, Value::Date(Date::parse("2024-04-10").unwrap()));
+    let computed = deadlines.engine.as_ref().unwrap().1.as_ref().unwrap();
+    assert_eq!(*computed, Value::Date(Date::parse("2024-04-15").unwrap()));
 }
 
 #[test]
