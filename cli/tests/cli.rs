@@ -254,3 +254,16 @@ fn rules_lists_every_rule_with_its_signature() {
     let t = text(&ordinance(&["rules"]));
     assert!(t.contains("energy_safety.inspection_frequency  (formula)"), "{t}");
 }
+
+#[test]
+fn the_bulletin_report_lists_every_discrepancy_with_its_line() {
+    let o = ordinance(&["run", "examples/bulletin_2024q1.yaml", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let includes = v["includes"].as_array().unwrap();
+    assert!(includes.len() >= 8, "every pack's scenario is included");
+    assert!(v["summary"]["disagreements"].as_u64().unwrap() >= 10);
+    let t = text(&ordinance(&["run", "examples/bulletin_2024q1.yaml"]));
+    let list = t.split("discrepancies the engine finds in the text").nth(1).unwrap();
+    assert!(list.contains("东政发〔2024〕2号") && list.contains("L655") && list.contains("68×5×3"), "{list}");
+}
