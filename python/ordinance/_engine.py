@@ -1,0 +1,236 @@
+"""The :class:`Engine` analysts use: the compiled engine, with typed
+results, DataFrame support and the packs shipped inside the package."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+from . import _frames, _native
+from ._native import OrdinanceError, UnknownRuleError
+from ._results import Decision, RuleInfo, TestReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Engine", "shipped_rules_dir"]
+
+Numbers = Literal["fraction", "float"]
+Errors = Literal["raise", "collect"]
+AsOf = datetime.date | str | None
+
+
+def shipped_rules_dir() -> Path:
+    """The directory of the rule packs shipped inside the package
+    (``ordinance/rules``: the ``.yaml`` packs and their source texts, copied
+    from the repository's ``rules/`` when the wheel was built)."""
+    path = Path(__file__).resolve().parent / "rules"
+    if not any(path.glob("*.yaml")):
+        raise FileNotFoundError(
+            f"no rule packs in {path}; this build of ordinance was made without the repository's rules/ "
+            "directory (build it from a checkout: pip install ./python)"
+        )
+    return path
+
+
+class Engine:
+    """A rules engine over a directory of YAML rule packs.
+
+    >>> engine = ordinance.Engine("rules")
+    >>> engine.evaluate("energy_safety.inspection_frequency", {"class": "B"})["visits_per_year"]
+    8
+
+    Loading is strict: any problem in any pack raises :class:`LoadError`
+    naming file, line and column. One engine may be used from many threads
+    at once; the GIL is released while the core works.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, rules_dir: str | os.PathLike[str]) -> None:
+        self._native = _native.Engine(rules_dir)
+
+    @classmethod
+    def shipped(cls) -> Engine:
+        """An engine over the rule packs shipped with the package (see
+        :func:`shipped_rules_dir`)."""
+        return cls(shipped_rules_dir())
+
+    @property
+    def rules_dir(self) -> Path:
+        """The directory the packs are loaded from (and reloaded from)."""
+        return self._native.rules_dir
+
+    @property
+    def ruleset(self) -> str:
+        """The rule-set version: a content hash of the loaded packs."""
+        return self._native.ruleset
+
+    def evaluate(
+        self,
+        rule: str,
+        inputs: Mapping[str, object] | None = None,
+        *,
+        as_of: AsOf = None,
+        trace: bool = True,
+        numbers: Numbers = "fraction",
+        allow_float: bool = False,
+        max_steps: int | None = None,
+    ) -> Decision:
+        """Evaluates ``rule`` (``pack.rule``) on ``inputs`` (input name → value).
+
+        ``as_of`` (a :class:`datetime.date` or ``"YYYY-MM-DD"``) fixes the
+        date the rules apply as of; without it the engine uses today while
+        the pack is in force, else the pack's last day in force, and the
+        decision says which. Numbers come back as ``int`` or ``Fraction``;
+        ``numbers="float"`` gives floats (for plotting). Inputs must be exact
+        (int, Fraction, Decimal, or a string such as ``"0.4"`` or ``"1/3"``);
+        ``allow_float=True`` reads floats by their shortest decimal form.
+        ``max_steps`` lowers (or raises) the evaluation step budget; going
+        over it raises :class:`LimitError`.
+
+        Raises :class:`InputError`, :class:`UnknownRuleError`,
+        :class:`ValidityError` or another :class:`EvaluationError`.
+        """
+        data = self._native.evaluate(
+            rule,
+            inputs,
+            as_of=as_of,
+            trace=trace,
+            numbers=numbers,
+            allow_float=allow_float,
+            max_steps=max_steps,
+        )
+        return Decision(data)
+
+    @overload
+    def evaluate_many(
+        self,
+        rule: str,
+        records: pd.DataFrame,
+        *,
+        as_of: AsOf = ...,
+        trace: bool = ...,
+        numbers: Numbers = ...,
+        allow_float: bool = ...,
+        max_steps: int | None = ...,
+        errors: Errors = ...,
+        prefix: str = ...,
+    ) -> pd.DataFrame: ...
+
+    @overload
+    def evaluate_many(
+        self,
+        rule: str,
+        records: Iterable[Mapping[str, object]],
+        *,
+        as_of: AsOf = ...,
+        trace: bool = ...,
+        numbers: Numbers = ...,
+        allow_float: bool = ...,
+        max_steps: int | None = ...,
+        errors: Literal["raise"] = ...,
+        prefix: str = ...,
+    ) -> list[Decision]: ...
+
+    @overload
+    def evaluate_many(
+        self,
+        rule: str,
+        records: Iterable[Mapping[str, object]],
+        *,
+        as_of: AsOf = ...,
+        trace: bool = ...,
+        numbers: Numbers = ...,
+        allow_float: bool = ...,
+        max_steps: int | None = ...,
+        errors: Literal["collect"],
+        prefix: str = ...,
+    ) -> list[Decision | OrdinanceError]: ...
+
+    def evaluate_many(
+        self,
+        rule: str,
+        records: Any,
+        *,
+        as_of: AsOf = None,
+        trace: bool = False,
+        numbers: Numbers = "fraction",
+        allow_float: bool = False,
+        max_steps: int | None = None,
+        errors: Errors = "raise",
+        prefix: str = "",
+    ) -> Any:
+        """Evaluates ``rule`` over many records at once, against one snapshot
+        of the rules, with the GIL released while the core works.
+
+        ``records`` is a list of dicts (→ a list of :class:`Decision`) or a
+        pandas DataFrame (→ a copy of it with one column per output, named
+        ``prefix + output``; only the columns that are inputs of the rule
+        are read, and a missing cell leaves that input out).
+
+        With ``errors="raise"`` (the default) the first failing record
+        raises its error, whose ``.index`` is the record's position. With
+        ``errors="collect"`` a list holds the error in that record's place,
+        and a DataFrame gains an ``error`` column (None where the row
+        succeeded). An unknown rule always raises. The trace is off by
+        default here; pass ``trace=True`` to keep it.
+        """
+        if errors not in ("raise", "collect"):
+            raise ValueError(f'errors must be "raise" or "collect", not {errors!r}')
+        frame = records if _frames.is_dataframe(records) else None
+        if frame is not None:
+            info = self._rule_info(rule)
+            record_list: list[Any] = _frames.records_from_frame(frame, info)
+        else:
+            info = None
+            # a mapping or a string is refused by the native layer, not listed
+            passthrough = isinstance(records, (list, tuple, str, bytes, Mapping))
+            record_list = records if passthrough else list(records)
+        results = self._native.evaluate_many(
+            rule,
+            record_list,
+            as_of=as_of,
+            trace=trace,
+            numbers=numbers,
+            allow_float=allow_float,
+            max_steps=max_steps,
+        )
+        for r in results:
+            if isinstance(r, UnknownRuleError) or (errors == "raise" and isinstance(r, OrdinanceError)):
+                raise r
+        if frame is None:
+            return [r if isinstance(r, OrdinanceError) else Decision(r) for r in results]
+        if info is not None:
+            names = [o.name for o in info.outputs]
+        else:
+            names = next((list(r["outputs"]) for r in results if not isinstance(r, OrdinanceError)), [])
+        rows = [None if isinstance(r, OrdinanceError) else r["outputs"] for r in results]
+        messages = [str(r) if isinstance(r, OrdinanceError) else None for r in results]
+        return _frames.frame_with_outputs(
+            frame, names, rows, messages if errors == "collect" else None, prefix
+        )
+
+    def run_tests(self) -> TestReport:
+        """Runs the tests of every loaded pack (each at its own fixed date)."""
+        return TestReport._from_native(self._native.run_tests())
+
+    def reload(self) -> None:
+        """Loads the packs again from :attr:`rules_dir` and swaps them in
+        atomically. If they fail to load, raises :class:`LoadError` and
+        keeps serving the packs it had."""
+        self._native.reload()
+
+    def rules(self) -> list[RuleInfo]:
+        """Metadata of every rule: id, title, kind, inputs, outputs,
+        citation, document, validity."""
+        return [RuleInfo._from_native(r) for r in self._native.rules()]
+
+    def _rule_info(self, rule: str) -> RuleInfo | None:
+        return next((r for r in self.rules() if r.id == rule), None)
+
+    def __repr__(self) -> str:
+        return f"<ordinance.Engine {str(self.rules_dir)!r} ruleset={self.ruleset[:12]}>"

@@ -1,0 +1,101 @@
+"""pandas support for :meth:`Engine.evaluate_many`: DataFrame rows in,
+one column per output back. pandas is imported only when a DataFrame is
+actually passed, so ``import ordinance`` never needs it."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._results import RuleInfo
+
+
+def is_dataframe(obj: object) -> bool:
+    """True for a pandas DataFrame, without importing pandas when the caller
+    has not."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return False
+    return isinstance(obj, pandas.DataFrame)
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return False
+    return bool(value is pandas.NA or value is pandas.NaT)
+
+
+def _is_date_type(ty: Any) -> bool:
+    return isinstance(ty, str) and ty == "date"
+
+
+def records_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> list[dict[str, Any]]:
+    """The input records of a DataFrame's rows.
+
+    Only the columns that are inputs of the rule are passed (a roster has
+    more columns than any one rule reads); when the rule is unknown every
+    column is passed and the core names the problem. A missing cell (None,
+    NaN, NA, NaT) leaves the input out, so its default applies or the core
+    reports it missing. A midnight timestamp in a ``date`` input is a date
+    (pandas reads date columns as timestamps).
+    """
+    if info is None:
+        columns = [c for c in frame.columns]
+        date_inputs: set[str] = set()
+    else:
+        names = {f.name for f in info.inputs}
+        columns = [c for c in frame.columns if c in names]
+        date_inputs = {f.name for f in info.inputs if _is_date_type(f.type)}
+    records: list[dict[str, Any]] = []
+    for row in frame[columns].to_dict(orient="records"):
+        record: dict[str, Any] = {}
+        for key, value in row.items():
+            if _missing(value):
+                continue
+            if (
+                key in date_inputs
+                and isinstance(value, datetime.datetime)
+                and value.tzinfo is None
+                and value.time() == datetime.time()
+            ):
+                value = value.date()
+            record[str(key)] = value
+        records.append(record)
+    return records
+
+
+def frame_with_outputs(
+    frame: pd.DataFrame,
+    output_names: Sequence[str],
+    rows: Sequence[dict[str, Any] | None],
+    errors: Sequence[str | None] | None,
+    prefix: str,
+) -> pd.DataFrame:
+    """A copy of ``frame`` with one column per output (``prefix + name``),
+    and an ``error`` column when errors were collected."""
+    columns = [prefix + n for n in output_names]
+    if errors is not None:
+        columns.append(prefix + "error")
+    clashes = [c for c in columns if c in frame.columns]
+    if clashes:
+        raise ValueError(
+            f"output column(s) {', '.join(map(repr, clashes))} already exist in the DataFrame; "
+            "pass prefix= to name the output columns differently"
+        )
+    out = frame.copy()
+    for name in output_names:
+        out[prefix + name] = [None if r is None else r.get(name) for r in rows]
+    if errors is not None:
+        out[prefix + "error"] = list(errors)
+    return out

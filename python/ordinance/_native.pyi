@@ -1,0 +1,92 @@
+"""Type stubs of the compiled module ``ordinance._native`` (hand-written;
+``python -m mypy.stubtest ordinance._native`` checks them against the module).
+
+Users import :mod:`ordinance`, which wraps these plain dicts in typed classes.
+"""
+
+import datetime
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import ClassVar, Literal, final
+
+from ordinance._types import DecisionDict, Diagnostic, RuleInfoDict, TestReportDict
+
+__all__ = [
+    "__version__",
+    "Engine",
+    "NativeDecision",
+    "OrdinanceError",
+    "LoadError",
+    "InputError",
+    "UnknownRuleError",
+    "EvaluationError",
+    "ValidityError",
+    "LimitError",
+]
+
+__version__: str
+
+_Numbers = Literal["fraction", "float"]
+_AsOf = datetime.date | str | None
+
+@final
+class NativeDecision:
+    def text(self) -> str: ...
+    def json(self) -> str: ...
+
+@final
+class Engine:
+    def __new__(cls, rules_dir: str | os.PathLike[str]) -> Engine: ...
+    @property
+    def rules_dir(self) -> Path: ...
+    @property
+    def ruleset(self) -> str: ...
+    def evaluate(
+        self,
+        rule: str,
+        inputs: Mapping[str, object] | None = None,
+        *,
+        as_of: _AsOf = None,
+        trace: bool = True,
+        numbers: _Numbers = "fraction",
+        allow_float: bool = False,
+        max_steps: int | None = None,
+    ) -> DecisionDict: ...
+    def evaluate_many(
+        self,
+        rule: str,
+        records: Sequence[Mapping[str, object]],
+        *,
+        as_of: _AsOf = None,
+        trace: bool = False,
+        numbers: _Numbers = "fraction",
+        allow_float: bool = False,
+        max_steps: int | None = None,
+    ) -> list[DecisionDict | OrdinanceError]: ...
+    def run_tests(self) -> TestReportDict: ...
+    def reload(self) -> None: ...
+    def rules(self) -> list[RuleInfoDict]: ...
+
+class OrdinanceError(Exception):
+    code: ClassVar[str]
+    rule: str | None
+    index: int | None
+
+class LoadError(OrdinanceError):
+    file: str | None
+    line: int | None
+    column: int | None
+    hint: str | None
+    diagnostics: tuple[Diagnostic, ...]
+
+class InputError(OrdinanceError):
+    field: str | None
+    allowed: list[str] | None
+
+class UnknownRuleError(OrdinanceError):
+    suggestion: str | None
+
+class EvaluationError(OrdinanceError): ...
+class ValidityError(EvaluationError): ...
+class LimitError(EvaluationError): ...

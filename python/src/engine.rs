@@ -1,0 +1,306 @@
+//! `ordinance._native.Engine`: the core's engine behind a Python class.
+//!
+//! Each method extracts everything it needs from Python first, releases the
+//! GIL (`py.detach`) while the core loads or evaluates, and converts the
+//! result back. Results are plain `dict`s and `list`s; the pure-Python
+//! package wraps them in `Decision`, `TestReport` and `RuleInfo`.
+
+use crate::convert::{
+    self, citation_to_py, date_to_py, json_to_py, trace_entry_to_py, value_to_py, ConvertError, NumberMode,
+};
+use crate::errors::{eval_error, input_problem, load_error};
+use ordinance_core::{Decision, Engine, EvalOptions, RuleInfo, TestReport};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyString, PyType};
+use std::path::PathBuf;
+
+static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// A rules engine over a directory of YAML rule packs.
+///
+/// One engine may be used from many threads at once; `reload()` swaps the
+/// packs atomically, and an evaluation in flight keeps the packs it began
+/// with.
+#[pyclass(frozen, module = "ordinance._native", name = "Engine")]
+pub struct PyEngine {
+    inner: Engine,
+    rules_dir: PathBuf,
+}
+
+fn convert_error(py: Python<'_>, rule: &str, e: ConvertError) -> PyErr {
+    match e {
+        ConvertError::Problem(p) => input_problem(py, rule, &p),
+        ConvertError::Python(e) => e,
+    }
+}
+
+/// The inputs of one evaluation as a JSON object; `None` is no inputs.
+fn inputs_to_json(inputs: Option<&Bound<'_, PyAny>>, allow_float: bool) -> Result<serde_json::Value, ConvertError> {
+    let Some(inputs) = inputs.filter(|i| !i.is_none()) else {
+        return Ok(serde_json::Value::Object(serde_json::Map::new()));
+    };
+    let py = inputs.py();
+    if !(inputs.is_instance_of::<PyDict>()
+        || inputs.is_instance(MAPPING.import(py, "collections.abc", "Mapping")?)?)
+    {
+        let kind = inputs.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+        return Err(ConvertError::Problem(convert::Problem {
+            field: String::new(),
+            message: format!("inputs must be a mapping of input name to value, found `{kind}`"),
+        }));
+    }
+    convert::to_json(inputs, "", allow_float, 0)
+}
+
+/// The core's decision, kept beside its Python form so that the text and
+/// JSON renderings come from the core (the same as the CLI's and the C
+/// ABI's) rather than being re-implemented in Python.
+#[pyclass(frozen, module = "ordinance._native", name = "NativeDecision")]
+pub struct NativeDecision {
+    decision: Decision,
+}
+
+#[pymethods]
+impl NativeDecision {
+    /// The decision as text: outputs, then the trace with each citation
+    /// (the core's rendering, as `ordinance eval` prints it).
+    fn text(&self) -> String {
+        ordinance_core::report::render_decision(&self.decision)
+    }
+
+    /// The decision as the JSON document every client sees:
+    /// `{"rule", "outputs", "trace", "ruleset", "as_of", "as_of_reason"}`,
+    /// exact numbers as JSON integers or strings such as `"1/3"`.
+    fn json(&self) -> String {
+        self.decision.to_json().to_string()
+    }
+}
+
+fn decision_to_py<'py>(py: Python<'py>, d: Decision, mode: NumberMode) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("rule", &d.rule)?;
+    let outputs = PyDict::new(py);
+    for (name, v) in &d.outputs {
+        outputs.set_item(name, value_to_py(py, v, mode)?)?;
+    }
+    dict.set_item("outputs", outputs)?;
+    let trace = PyList::empty(py);
+    for e in &d.trace {
+        trace.append(trace_entry_to_py(py, e, mode)?)?;
+    }
+    dict.set_item("trace", trace)?;
+    dict.set_item("trace_omitted", d.trace_omitted)?;
+    dict.set_item("ruleset", &d.ruleset)?;
+    dict.set_item("as_of", date_to_py(py, d.as_of)?)?;
+    dict.set_item("as_of_reason", &d.as_of_reason)?;
+    dict.set_item("native", Bound::new(py, NativeDecision { decision: d })?)?;
+    Ok(dict)
+}
+
+fn report_to_py<'py>(py: Python<'py>, r: &TestReport) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("passed", r.passed())?;
+    dict.set_item("failed", r.failed())?;
+    let tests = PyList::empty(py);
+    for o in &r.outcomes {
+        let t = PyDict::new(py);
+        t.set_item("name", &o.name)?;
+        t.set_item("rule", &o.rule)?;
+        t.set_item("location", &o.location)?;
+        t.set_item("passed", o.passed)?;
+        t.set_item("message", o.message.as_deref())?;
+        tests.append(t)?;
+    }
+    dict.set_item("tests", tests)?;
+    Ok(dict)
+}
+
+fn rule_info_to_py<'py>(py: Python<'py>, r: &RuleInfo) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("id", &r.id)?;
+    dict.set_item("title", r.title.as_deref())?;
+    dict.set_item("kind", r.kind)?;
+    let inputs = PyList::empty(py);
+    for (name, ty, default) in &r.inputs {
+        let i = PyDict::new(py);
+        i.set_item("name", name)?;
+        i.set_item("type", json_to_py(py, &ty.to_json())?)?;
+        match default {
+            Some(v) => i.set_item("default", value_to_py(py, v, NumberMode::Fraction)?)?,
+            None => i.set_item("default", py.None())?,
+        }
+        i.set_item("required", default.is_none())?;
+        inputs.append(i)?;
+    }
+    dict.set_item("inputs", inputs)?;
+    let outputs = PyList::empty(py);
+    for (name, ty) in &r.outputs {
+        let o = PyDict::new(py);
+        o.set_item("name", name)?;
+        o.set_item("type", json_to_py(py, &ty.to_json())?)?;
+        outputs.append(o)?;
+    }
+    dict.set_item("outputs", outputs)?;
+    dict.set_item("cite", citation_to_py(py, &r.cite)?)?;
+    dict.set_item("document_title", &r.document_title)?;
+    dict.set_item("valid_from", date_to_py(py, r.valid_from)?)?;
+    match r.valid_until {
+        Some(u) => dict.set_item("valid_until", date_to_py(py, u)?)?,
+        None => dict.set_item("valid_until", py.None())?,
+    }
+    Ok(dict)
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Loads every `.yaml` rule pack in `rules_dir`.
+    #[new]
+    fn new(py: Python<'_>, rules_dir: PathBuf) -> PyResult<Self> {
+        let dir = rules_dir.clone();
+        match py.detach(move || Engine::load_dir(dir)) {
+            Ok(inner) => Ok(PyEngine { inner, rules_dir }),
+            Err(e) => Err(load_error(py, &e)),
+        }
+    }
+
+    /// The directory the packs are loaded from.
+    #[getter]
+    fn rules_dir(&self) -> PathBuf {
+        self.rules_dir.clone()
+    }
+
+    /// The rule-set version: a content hash of the loaded packs.
+    #[getter]
+    fn ruleset(&self) -> String {
+        self.inner.ruleset_hash()
+    }
+
+    /// Evaluates one rule; returns the decision as a `dict`.
+    #[pyo3(signature = (rule, inputs = None, *, as_of = None, trace = true, numbers = "fraction", allow_float = false, max_steps = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate<'py>(
+        &self,
+        py: Python<'py>,
+        rule: &str,
+        inputs: Option<&Bound<'py, PyAny>>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        trace: bool,
+        numbers: &str,
+        allow_float: bool,
+        max_steps: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mode = NumberMode::parse(numbers)?;
+        let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
+        let input = inputs_to_json(inputs, allow_float).map_err(|e| convert_error(py, rule, e))?;
+        let opts = EvalOptions { as_of, trace, max_steps };
+        let rule_id = rule.to_string();
+        match py.detach(|| self.inner.evaluate(&rule_id, &input, &opts)) {
+            Ok(d) => decision_to_py(py, d, mode),
+            Err(e) => Err(eval_error(py, &e)),
+        }
+    }
+
+    /// Evaluates one rule over a sequence of input mappings. Returns a list
+    /// in the same order holding, for each record, the decision `dict` or
+    /// the exception (an `OrdinanceError` whose `.index` is the record's
+    /// position) — one bad record does not hide the others.
+    #[pyo3(signature = (rule, records, *, as_of = None, trace = false, numbers = "fraction", allow_float = false, max_steps = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_many<'py>(
+        &self,
+        py: Python<'py>,
+        rule: &str,
+        records: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        trace: bool,
+        numbers: &str,
+        allow_float: bool,
+        max_steps: Option<u64>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let mode = NumberMode::parse(numbers)?;
+        let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
+        if records.is_instance_of::<PyString>()
+            || records.is_instance_of::<PyDict>()
+            || records.is_instance(MAPPING.import(py, "collections.abc", "Mapping")?)?
+        {
+            return Err(input_problem(
+                py,
+                rule,
+                &convert::Problem {
+                    field: String::new(),
+                    message: "records must be a sequence of mappings (a list of dicts)".into(),
+                },
+            ));
+        }
+        // Convert every record first; a record that cannot be converted gets
+        // its error in place and is not sent to the core.
+        let mut converted: Vec<Result<serde_json::Value, PyErr>> = Vec::new();
+        for record in records.try_iter()? {
+            let record = record?;
+            converted.push(match inputs_to_json(Some(&record), allow_float) {
+                Ok(j) => Ok(j),
+                Err(ConvertError::Problem(p)) => Err(input_problem(py, rule, &p)),
+                Err(ConvertError::Python(e)) => return Err(e),
+            });
+        }
+        let good: Vec<serde_json::Value> = converted.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
+        let opts = EvalOptions { as_of, trace, max_steps };
+        let rule_id = rule.to_string();
+        let results = py.detach(|| self.inner.evaluate_many(&rule_id, &good, &opts));
+        let mut results = results.into_iter();
+        let out = PyList::empty(py);
+        for (index, c) in converted.into_iter().enumerate() {
+            let err = match c {
+                Ok(_) => match results.next() {
+                    Some(Ok(d)) => {
+                        out.append(decision_to_py(py, d, mode)?)?;
+                        continue;
+                    }
+                    Some(Err(e)) => eval_error(py, &e),
+                    None => {
+                        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                            "the engine returned fewer results than records",
+                        ))
+                    }
+                },
+                Err(e) => e,
+            };
+            let value = err.into_value(py).into_bound(py);
+            value.setattr("index", index)?;
+            out.append(value)?;
+        }
+        Ok(out)
+    }
+
+    /// Runs every pack's tests; returns `{"passed", "failed", "tests": [...]}`.
+    fn run_tests<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let report = py.detach(|| self.inner.run_tests());
+        report_to_py(py, &report)
+    }
+
+    /// Loads the packs again and swaps them in atomically; on failure the
+    /// engine keeps its packs and raises `LoadError`.
+    fn reload(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.reload()).map_err(|e| load_error(py, &e))
+    }
+
+    /// Metadata of every rule, as a list of `dict`s.
+    fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let infos = py.detach(|| self.inner.rules());
+        let out = PyList::empty(py);
+        for r in &infos {
+            out.append(rule_info_to_py(py, r)?)?;
+        }
+        Ok(out)
+    }
+
+    fn __repr__(&self) -> String {
+        let hash = self.inner.ruleset_hash();
+        format!(
+            "<ordinance._native.Engine rules_dir={:?} ruleset={:?}>",
+            self.rules_dir.display().to_string(),
+            hash.chars().take(12).collect::<String>()
+        )
+    }
+}

@@ -1,0 +1,156 @@
+"""Exact numbers in and out: int and Fraction by default, float only when
+asked; dates and date-times as datetime objects."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import ordinance
+
+MARCH = "2024-03-01"  # rate is 1/3
+AUGUST = "2024-08-01"  # rate is 40%
+
+
+def test_fractions_come_back_exact(exact: ordinance.Engine) -> None:
+    d = exact.evaluate("exact.share", {"amount": 1}, as_of=MARCH)
+    assert d["each"] == Fraction(1, 3)
+    assert type(d["each"]) is Fraction
+    assert d["at_rate"] == Fraction(1, 3)
+    assert d["whole"] == 3
+    assert type(d["whole"]) is int
+
+
+def test_dated_parameter_versions(exact: ordinance.Engine) -> None:
+    assert exact.evaluate("exact.share", {"amount": 10}, as_of=MARCH)["at_rate"] == Fraction(10, 3)
+    assert exact.evaluate("exact.share", {"amount": 10}, as_of=AUGUST)["at_rate"] == 4
+    assert exact.evaluate("exact.share", {"amount": 1}, as_of=AUGUST)["at_rate"] == Fraction(2, 5)
+
+
+def test_floats_only_when_asked(exact: ordinance.Engine) -> None:
+    d = exact.evaluate("exact.share", {"amount": 1}, as_of=MARCH, numbers="float")
+    assert type(d["each"]) is float and d["each"] == 1 / 3
+    assert type(d["whole"]) is int  # integers stay integers
+    step = next(s for s in d.trace if s["kind"] == "output" and s["name"] == "each")
+    assert type(step["value"]) is float
+
+
+def test_no_float_anywhere_by_default(exact: ordinance.Engine) -> None:
+    d = exact.evaluate("exact.share", {"amount": Fraction(7, 3), "parts": 7}, as_of=MARCH)
+
+    def walk(value: object) -> None:
+        assert not isinstance(value, float), value
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(d.to_dict())
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [Fraction(1, 10), Decimal("0.1"), "0.1", "1/10", "10%", Decimal("1E-1")],
+)
+def test_exact_inputs(exact: ordinance.Engine, amount: object) -> None:
+    d = exact.evaluate("exact.share", {"amount": amount, "parts": 1}, as_of=MARCH)
+    assert d["each"] == Fraction(1, 10)
+
+
+def test_big_and_negative_integers(exact: ordinance.Engine) -> None:
+    big = 10**30
+    d = exact.evaluate("exact.share", {"amount": big, "parts": 1}, as_of=MARCH)
+    assert d["whole"] == big
+    assert exact.evaluate("exact.share", {"amount": -7, "parts": 2}, as_of=MARCH)["each"] == Fraction(-7, 2)
+    assert exact.evaluate("exact.share", {"amount": Fraction(-1, 3), "parts": 1}, as_of=MARCH)["each"] == Fraction(
+        -1, 3
+    )
+
+
+def test_floats_are_refused(exact: ordinance.Engine) -> None:
+    with pytest.raises(ordinance.InputError) as info:
+        exact.evaluate("exact.share", {"amount": 0.1}, as_of=MARCH)
+    assert info.value.field == "amount"
+    assert "allow_float=True" in str(info.value)
+    # integral floats too: a float is never silently taken as exact
+    with pytest.raises(ordinance.InputError):
+        exact.evaluate("exact.share", {"amount": 2.0}, as_of=MARCH)
+    with pytest.raises(ordinance.InputError):
+        exact.evaluate("exact.share", {"amount": np.float64(2.0)}, as_of=MARCH)
+
+
+def test_allow_float_reads_the_shortest_decimal(exact: ordinance.Engine) -> None:
+    d = exact.evaluate("exact.share", {"amount": 0.1, "parts": 1}, as_of=MARCH, allow_float=True)
+    assert d["each"] == Fraction(1, 10)  # not 3602879701896397/36028797018963968
+    d = exact.evaluate("exact.share", {"amount": 1e-5, "parts": 1}, as_of=MARCH, allow_float=True)
+    assert d["each"] == Fraction(1, 100000)
+    with pytest.raises(ordinance.InputError, match="not a finite number"):
+        exact.evaluate("exact.share", {"amount": float("nan")}, as_of=MARCH, allow_float=True)
+    with pytest.raises(ordinance.InputError, match="not a finite number"):
+        exact.evaluate("exact.share", {"amount": Decimal("Infinity")}, as_of=MARCH)
+
+
+def test_numpy_integers(exact: ordinance.Engine) -> None:
+    d = exact.evaluate("exact.share", {"amount": np.int64(6), "parts": np.int32(4)}, as_of=MARCH)
+    assert d["each"] == Fraction(3, 2)
+
+
+def test_bool_is_not_a_number(exact: ordinance.Engine) -> None:
+    with pytest.raises(ordinance.InputError):
+        exact.evaluate("exact.share", {"amount": True}, as_of=MARCH)
+    d = exact.evaluate("exact.sized", {"size": "large", "flag": True}, as_of=MARCH)
+    assert d["big"] is True and d["flag"] is True
+
+
+def test_numbers_as_strings_are_exact(engine: ordinance.Engine) -> None:
+    with pytest.raises(ordinance.InputError, match="expected an integer"):
+        engine.evaluate("energy_safety.inspection_team_valid", {"inspectors": Fraction(5, 2)}, as_of="2024-06-30")
+    d = engine.evaluate("energy_safety.inspection_team_valid", {"inspectors": Fraction(6, 2)}, as_of="2024-06-30")
+    assert d["valid"] is True and d["shortfall"] == 0
+
+
+def test_dates_and_datetimes(exact: ordinance.Engine) -> None:
+    d = exact.evaluate(
+        "exact.deadline", {"at": datetime.datetime(2024, 3, 1, 9, 30), "on": datetime.date(2024, 2, 28)}, as_of=MARCH
+    )
+    assert d["later"] == datetime.datetime(2024, 3, 1, 11, 0)
+    assert d["hours"] == Fraction(3, 2)
+    assert d["next_day"] == datetime.date(2024, 2, 29)
+    assert type(d["next_day"]) is datetime.date
+    # ISO strings are read the same way
+    same = exact.evaluate("exact.deadline", {"at": "2024-03-01T09:30", "on": "2024-02-28"}, as_of=MARCH)
+    assert same.outputs == d.outputs
+
+
+def test_aware_datetimes_are_refused(exact: ordinance.Engine) -> None:
+    aware = datetime.datetime(2024, 3, 1, 9, 30, tzinfo=datetime.timezone.utc)
+    with pytest.raises(ordinance.InputError, match="time zone") as info:
+        exact.evaluate("exact.deadline", {"at": aware, "on": "2024-02-28"}, as_of=MARCH)
+    assert info.value.field == "at"
+
+
+def test_as_of_accepts_date_datetime_and_text(exact: ordinance.Engine) -> None:
+    for as_of in (datetime.date(2024, 8, 1), datetime.datetime(2024, 8, 1), "2024-08-01"):
+        d = exact.evaluate("exact.share", {"amount": 1}, as_of=as_of)
+        assert d.as_of == datetime.date(2024, 8, 1)
+        assert d["at_rate"] == Fraction(2, 5)
+    with pytest.raises(ordinance.InputError):
+        exact.evaluate("exact.share", {"amount": 1}, as_of=datetime.datetime(2024, 8, 1, 12, 0))
+
+
+def test_lists_tuples_and_records(engine: ordinance.Engine) -> None:
+    roster = (
+        {"name": "甲", "sector": "coal_mine", "class": "A"},
+        {"name": "乙", "sector": "power", "class": "C"},
+        {"name": "丙", "sector": "power", "class": "D"},
+    )
+    d = engine.evaluate("energy_safety.planned_inspections", {"roster": roster}, as_of="2024-06-30")
+    assert d["total"] == 24
+    assert d["by_sector"] == {"coal_mine": 4, "coal_business": 0, "power": 20, "oil_gas_pipeline": 0, "new_energy": 0}
+    assert isinstance(d["table"], list) and isinstance(d["table"][0], dict)
