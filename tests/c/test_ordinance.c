@@ -287,7 +287,7 @@ static void test_evaluate_errors(OrdEngine *engine) {
 
     out = (char *)"sentinel";
     st = ord_evaluate_json(engine, RULE_FREQ, "{\"class\":\"A\"}", "{\"as_of\":\"2024-02-30\"}", &out);
-    expect_error("impossible as-of date", st, ORD_STATUS_INPUT_ERROR, out, "input", NULL, "\"field\":\"as_of\"");
+    expect_error("impossible as-of date", st, ORD_STATUS_INPUT_ERROR, out, "input", "as_of`", "as_of\"");
 
     out = (char *)"sentinel";
     st = ord_evaluate_json(engine, RULE_FREQ, "{\"class\":\"A\"}", "{\"as_of\":\"2023-06-30\"}", &out);
