@@ -8,6 +8,22 @@ use ordinance_core::{facade, scenario, Date, Engine, Error, EvalOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Writes a line to standard output, ignoring a closed pipe (`ordinance rules | head`).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// Writes to standard output, ignoring a closed pipe.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "ordinance", version, about = "Regulations as code: check, test and evaluate YAML rule packs")]
 struct Cli {
@@ -84,6 +100,17 @@ fn rules_dir(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("rules"))
 }
 
+fn wants_json(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Check { format: Format::Json }
+            | Command::Test { format: Format::Json }
+            | Command::Eval { format: Format::Json, .. }
+            | Command::Run { format: Format::Json, .. }
+            | Command::Rules { format: Format::Json }
+    )
+}
+
 fn print_error(e: &Error) {
     match e {
         Error::Load(l) => {
@@ -101,7 +128,13 @@ fn main() -> ExitCode {
     match run(&cli, &dir) {
         Ok(code) => code,
         Err(e) => {
-            print_error(&e);
+            if wants_json(&cli.command) {
+                // machine readers get the error as the same JSON document the
+                // bindings produce, on standard output
+                outln!("{}", e.to_json());
+            } else {
+                print_error(&e);
+            }
             ExitCode::from(1)
         }
     }
@@ -113,12 +146,12 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(engine) => {
                 let rules = engine.rules();
                 if *format == Format::Json {
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::json!({"ok": true, "rules": rules.len(), "ruleset": engine.ruleset_hash()})
                     );
                 } else {
-                    println!(
+                    outln!(
                         "ok: {} rule(s) in {} checked, rule set {}",
                         rules.len(),
                         dir.display(),
@@ -129,12 +162,12 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Err(l) => {
                 if *format == Format::Json {
-                    println!("{}", Error::Load(l.clone()).to_json());
+                    outln!("{}", Error::Load(l.clone()).to_json());
                 } else {
                     for d in &l.diagnostics {
-                        println!("{d}");
+                        outln!("{d}");
                     }
-                    println!("{} error(s)", l.diagnostics.len());
+                    outln!("{} error(s)", l.diagnostics.len());
                 }
                 Ok(ExitCode::from(1))
             }
@@ -142,22 +175,22 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
         Command::Test { format } => {
             let engine = Engine::load_dir(dir)?;
             if *format == Format::Json {
-                println!("{}", facade::run_tests_json(&engine));
+                outln!("{}", facade::run_tests_json(&engine));
                 let r = engine.run_tests();
                 return Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
             let r = engine.run_tests();
             for o in &r.outcomes {
                 if o.passed {
-                    println!("ok     {}  ({})", o.name, o.location);
+                    outln!("ok     {}  ({})", o.name, o.location);
                 } else {
-                    println!("FAILED {}  ({})", o.name, o.location);
+                    outln!("FAILED {}  ({})", o.name, o.location);
                     if let Some(m) = &o.message {
-                        println!("       {m}");
+                        outln!("       {m}");
                     }
                 }
             }
-            println!("{} passed, {} failed", r.passed(), r.failed());
+            outln!("{} passed, {} failed", r.passed(), r.failed());
             Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Eval { rule, input, as_of, format } => {
@@ -187,32 +220,32 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             let inputs = facade::parse_input(rule, &text)?;
             let d = engine.evaluate(rule, &inputs, &EvalOptions { trace: true, ..opts })?;
             if *format == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&d.to_json()).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&d.to_json()).unwrap_or_default());
             } else {
-                print!("{}", render_decision(&d));
+                out!("{}", render_decision(&d));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { scenario: path, format, strict } => {
             let report = scenario::run_file(path, dir)?;
             if *format == Format::Json {
-                println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
             } else {
-                print!("{}", render_text(&report));
+                out!("{}", render_text(&report));
             }
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Rules { format } => {
             let engine = Engine::load_dir(dir)?;
             if *format == Format::Json {
-                println!("{}", facade::rules_json(&engine));
+                outln!("{}", facade::rules_json(&engine));
                 return Ok(ExitCode::SUCCESS);
             }
             for r in engine.rules() {
                 let inputs: Vec<String> = r.inputs.iter().map(|(n, t, _)| format!("{n}: {t}")).collect();
                 let outputs: Vec<String> = r.outputs.iter().map(|(n, t)| format!("{n}: {t}")).collect();
-                println!("{}  ({})  {}", r.id, r.kind, r.title.unwrap_or_default());
-                println!(
+                outln!("{}  ({})  {}", r.id, r.kind, r.title.unwrap_or_default());
+                outln!(
                     "    {} {} — ({}) → ({})",
                     r.cite.document,
                     r.cite.clause,
@@ -224,9 +257,9 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
         }
         Command::Schema { scenario } => {
             if *scenario {
-                print!("{}", ordinance_core::schema::scenario_schema());
+                out!("{}", ordinance_core::schema::scenario_schema());
             } else {
-                print!("{}", ordinance_core::schema::pack_schema());
+                out!("{}", ordinance_core::schema::pack_schema());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -267,3 +267,34 @@ fn the_bulletin_report_lists_every_discrepancy_with_its_line() {
     let list = t.split("discrepancies the engine finds in the text").nth(1).unwrap();
     assert!(list.contains("东政发〔2024〕2号") && list.contains("L655") && list.contains("68×5×3"), "{list}");
 }
+
+#[test]
+fn json_formats_report_errors_as_json() {
+    let o =
+        ordinance(&["eval", "energy_safety.inspection_frequency", "--input", r#"{"class":"E"}"#, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["code"], "input");
+    assert_eq!(v["field"], "class");
+    assert_eq!(v["allowed"], serde_json::json!(["A", "B", "C", "D"]));
+    let o = ordinance(&["--rules", "/nonexistent", "run", "examples/energy_safety_2024.yaml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["code"], "load");
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ordinance"))
+        .current_dir(root())
+        .args(["rules"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // the read end is dropped here: later writes meet a closed pipe
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -77,7 +77,7 @@ pub enum EvalError {
         suggestion: Option<String>,
     },
     /// An input is missing, has the wrong type, or is not an allowed value.
-    #[error("rule `{rule}`: input `{field}`: {message}")]
+    #[error("{}", input_message(rule, field, message))]
     Input {
         /// The rule.
         rule: String,
@@ -159,6 +159,15 @@ impl EvalError {
             _ => {}
         }
         serde_json::Value::Object(m)
+    }
+}
+
+fn input_message(rule: &str, field: &str, message: &str) -> String {
+    match (rule.is_empty(), field.is_empty()) {
+        (true, true) => message.to_string(),
+        (true, false) => format!("`{field}`: {message}"),
+        (false, true) => format!("rule `{rule}`: {message}"),
+        (false, false) => format!("rule `{rule}`: input `{field}`: {message}"),
     }
 }
 

@@ -7,7 +7,8 @@ use crate::engine::{Engine, EvalOptions};
 use crate::error::{Error, EvalError};
 
 fn options_error(field: &str, message: String) -> Error {
-    Error::Eval(EvalError::Input { rule: String::new(), field: field.into(), message, allowed: None })
+    let field = if field == "options" { String::new() } else { format!("options.{field}") };
+    Error::Eval(EvalError::Input { rule: String::new(), field, message, allowed: None })
 }
 
 /// Reads evaluation options from JSON: `{"as_of": "YYYY-MM-DD", "trace": bool}`

@@ -779,6 +779,11 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         if !p.signature_ok {
             continue;
         }
+        // a rule calling a rule that failed to compile is not compiled either:
+        // its errors would only repeat the callee's
+        if deps.get(i).is_some_and(|ds| ds.iter().any(|j| g.sigs.get(*j).is_some_and(Option::is_none))) {
+            continue;
+        }
         let qualified = format!("{}.{}", pc.name, p.name);
         let types = named_types.get(p.pack).cloned().unwrap_or_default();
         let (outputs, body) = match (&p.def.table, &p.def.formula) {
@@ -821,6 +826,8 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         Err(err) => {
                             d.in_expr(src, err.pos, err.message, err.help);
                             ok = false;
+                            // later steps would only report this name as unknown
+                            break;
                         }
                     }
                 }
@@ -1001,8 +1008,13 @@ fn restore_numbers(p: &mut PackFile, src: &str) {
             v.value.restore_exact_numbers(src);
         }
     }
+    for prm in p.parameters.values_mut() {
+        if let Some(t) = &mut prm.ty {
+            t.restore_exact_numbers(src);
+        }
+    }
     for r in p.rules.values_mut() {
-        for n in r.inputs.values_mut() {
+        for n in r.inputs.values_mut().chain(r.outputs.values_mut()) {
             n.restore_exact_numbers(src);
         }
         if let Some(t) = &mut r.table {
@@ -1024,6 +1036,22 @@ fn restore_numbers(p: &mut PackFile, src: &str) {
     for c in &mut p.claims {
         c.printed.restore_exact_numbers(src);
     }
+}
+
+/// The decimal places a figure was printed with: `253.8` → 1, `"70%"` → 2
+/// (0.70), `"17.2%"` → 3; none for integers and fractions, which are
+/// compared exactly.
+fn printed_places(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (body, extra) = match t.strip_suffix('%') {
+        Some(b) => (b, 2),
+        None => (t, 0),
+    };
+    if body.contains('/') || Number::parse(body).is_err() {
+        return None;
+    }
+    let decimals = body.split_once('.').map(|(_, f)| f.len() as i64).unwrap_or(0);
+    (decimals + extra > 0).then_some(decimals + extra)
 }
 
 /// Kahn's algorithm; rules left out of the order are on or behind a cycle.
@@ -1118,6 +1146,7 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
         out.push(Claim {
             id: c.id.text.clone(),
             cite: citation,
+            printed_places: c.printed.scalar_text().as_deref().and_then(printed_places),
             printed,
             printed_formula,
             engine,

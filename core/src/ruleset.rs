@@ -281,6 +281,10 @@ pub struct Claim {
     pub cite: Arc<Citation>,
     /// The printed value.
     pub printed: Value,
+    /// For a figure printed with decimals, how many decimal places it was
+    /// printed with (`"70%"` is 0.70, two places; `253.8` one); the engine's
+    /// value agrees when it rounds to the printed figure at that precision.
+    pub printed_places: Option<i64>,
     /// The printed arithmetic, as written, and its compiled form.
     pub printed_formula: Option<(String, CExpr)>,
     /// The engine's expression, as written, and its compiled form.

@@ -382,22 +382,19 @@ fn fault_error(f: Fault) -> Error {
 }
 
 /// Whether a computed value is the printed one. Values must be equal, except
-/// that a printed figure with decimals is read at its printed precision: a
-/// printed `253.8` or `17.2%` (0.172) agrees with an exact value that rounds
-/// (half up) to it at that many decimal places. Figures printed as integers
-/// must match exactly.
-fn same_figure(printed: &Value, computed: &Value) -> bool {
+/// that a figure printed with decimals is read at its printed precision: a
+/// printed `253.8`, `"17.2%"` (0.172) or `"70%"` (0.70) agrees with an exact
+/// value that rounds (half up) to it at that many decimal places — the
+/// places as printed, so `"70%"` does not accept 0.66. Integers and
+/// fractions must match exactly.
+fn same_figure(printed: &Value, places: Option<i64>, computed: &Value) -> bool {
     if printed == computed {
         return true;
     }
-    match (printed, computed) {
-        (Value::Number(p), Value::Number(c)) if !p.is_integer() => match p.to_decimal_string() {
-            Some(text) => {
-                let places = text.split_once('.').map(|(_, f)| f.len()).unwrap_or(0) as i64;
-                c.round(places, crate::number::RoundingMode::HalfUp).is_ok_and(|r| r == *p)
-            }
-            None => false,
-        },
+    match (printed, computed, places) {
+        (Value::Number(p), Value::Number(c), Some(k)) => {
+            c.round(k, crate::number::RoundingMode::HalfUp).is_ok_and(|r| r == *p)
+        }
         _ => false,
     }
 }
@@ -412,14 +409,14 @@ fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> Cl
     let mut findings = Vec::new();
     if let Some((src, r)) = &printed_formula {
         match r {
-            Ok(v) if same_figure(&c.printed, v) => {}
+            Ok(v) if same_figure(&c.printed, c.printed_places, v) => {}
             Ok(v) => findings.push(format!("the printed arithmetic `{src}` gives {v}, not the printed {}", c.printed)),
             Err(e) => findings.push(format!("the printed arithmetic `{src}` cannot be computed: {e}")),
         }
     }
     if let Some((_, r)) = &engine {
         match r {
-            Ok(v) if same_figure(&c.printed, v) => {}
+            Ok(v) if same_figure(&c.printed, c.printed_places, v) => {}
             Ok(v) => findings.push(match v {
                 // a short list of plain values reads best in full; records are
                 // listed in a table under the finding

@@ -252,6 +252,9 @@ claims:
   - {id: later, cite: {clause: c, quote: q}, printed: 1, engine: "count(e in events where e.on > as_of())"}
   - {id: text, cite: {clause: c, quote: q}, printed: 1, engine: "count(e in events where contains(e.name, \"-\") and length(e.name) == 4)"}
   - {id: range, cite: {clause: c, quote: q}, printed: 55, engine: "sum(range(1, 10))"}
+  - {id: pct_close, cite: {clause: c, quote: q}, printed: "70%", engine: "0.704"}
+  - {id: pct_far, cite: {clause: c, quote: q}, printed: "70%", engine: "0.66"}
+  - {id: dec_far, cite: {clause: c, quote: q}, printed: "0.70", engine: "0.694"}
 "#,
     )
     .unwrap();
@@ -271,6 +274,10 @@ claims:
     assert_eq!(status("later"), Agrees);
     assert_eq!(status("text"), Agrees);
     assert_eq!(status("range"), Agrees);
+    // "70%" is 0.70 printed to two places: 0.704 rounds to it, 0.66 does not
+    assert_eq!(status("pct_close"), Agrees);
+    assert_eq!(status("pct_far"), Disagrees);
+    assert_eq!(status("dec_far"), Disagrees, "0.694 rounds to 0.69, not the printed 0.70");
     assert_eq!(r.steps[0].outputs["days"], Value::int(91));
     assert_eq!(r.steps[0].outputs["later"], Value::Bool(true));
 }

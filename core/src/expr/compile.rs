@@ -432,7 +432,9 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
     }
     let mut candidates: Vec<&str> = scope.locals.iter().map(|(n, _)| n.as_str()).collect();
     if let Some(p) = &scope.pack {
-        candidates.extend(g.params.keys().filter(|(pk, _)| pk == p).map(|(_, n)| n.as_str()));
+        let mut params: Vec<&str> = g.params.keys().filter(|(pk, _)| pk == p).map(|(_, n)| n.as_str()).collect();
+        params.sort_unstable();
+        candidates.extend(params);
     }
     let help = match suggest(&path.join("."), candidates.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),

@@ -364,7 +364,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
         }
         let sym = match c {
             '+' => "+",
-            '-' | '－' => "-",
+            '-' | '－' | '−' => "-",
             '*' | '×' => "*",
             '/' | '÷' => "/",
             '<' => "<",
