@@ -4,7 +4,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ordinance_core::report::{render_decision, render_text};
-use ordinance_core::{facade, scenario, Date, Engine, Error, EvalOptions};
+use ordinance_core::{facade, scenario, Engine, Error};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -206,23 +206,14 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 })?,
                 None => input.clone(),
             };
-            let mut opts = facade::parse_options(None)?;
-            if let Some(a) = as_of {
-                opts.as_of = Some(Date::parse(a).map_err(|m| {
-                    Error::Eval(ordinance_core::EvalError::Input {
-                        rule: rule.clone(),
-                        field: "as_of".into(),
-                        message: m,
-                        allowed: None,
-                    })
-                })?);
-            }
-            let inputs = facade::parse_input(rule, &text)?;
-            let d = engine.evaluate(rule, &inputs, &EvalOptions { trace: true, ..opts })?;
+            let options = serde_json::json!({ "as_of": as_of }).to_string();
             if *format == Format::Json {
-                outln!("{}", serde_json::to_string_pretty(&d.to_json()).unwrap_or_default());
+                // byte for byte the document the C ABI and Python receive
+                outln!("{}", facade::evaluate_json(&engine, rule, &text, Some(&options))?);
             } else {
-                out!("{}", render_decision(&d));
+                let opts = facade::parse_options(Some(&options))?;
+                let inputs = facade::parse_input(rule, &text)?;
+                out!("{}", render_decision(&engine.evaluate(rule, &inputs, &opts)?));
             }
             Ok(ExitCode::SUCCESS)
         }
