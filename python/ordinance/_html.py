@@ -64,9 +64,14 @@ def decision_html(decision: Decision) -> str:
         )
         for step in decision.trace:
             pad = step["depth"] * 1.2
-            kind = escape(step["kind"])
-            if step["name"] is not None:
-                kind += f" <code>{escape(step['name'])}</code>"
+            label = step["name"]
+            if step["kind"] == "rule":
+                # a rule step's name is the rule's title, for people
+                kind = "rule" + ("" if label is None else f"<br><i>{escape(label)}</i>")
+            elif step["kind"] == "row":
+                kind = escape(label or "row")  # "row 3"
+            else:
+                kind = escape(step["kind"]) + ("" if label is None else f" <code>{escape(label)}</code>")
             if step["count"] != 1:
                 kind += f" ×{step['count']}"
             value = "" if step["value"] is None else escape(format_value(step["value"]))
