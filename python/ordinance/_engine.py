@@ -7,7 +7,7 @@ import datetime
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from . import _frames, _native
 from ._native import OrdinanceError, UnknownRuleError
@@ -72,7 +72,7 @@ class Engine:
     def evaluate(
         self,
         rule: str,
-        inputs: Mapping[str, object] | None = None,
+        inputs: Mapping[str, object] | pd.Series[Any] | None = None,
         *,
         as_of: AsOf = None,
         trace: bool = True,
@@ -92,12 +92,21 @@ class Engine:
         ``max_steps`` lowers (or raises) the evaluation step budget; going
         over it raises :class:`LimitError`.
 
+        ``inputs`` may also be a pandas Series (a DataFrame row): it is read
+        as :meth:`evaluate_many` reads rows — only the rule's inputs, missing
+        cells left out.
+
         Raises :class:`InputError`, :class:`UnknownRuleError`,
         :class:`ValidityError` or another :class:`EvaluationError`.
         """
+        record: Mapping[str, object] | None
+        if _frames.is_series(inputs):
+            record = _frames.record_from_series(inputs, self._rule_info(rule))
+        else:
+            record = cast("Mapping[str, object] | None", inputs)
         data = self._native.evaluate(
             rule,
-            inputs,
+            record,
             as_of=as_of,
             trace=trace,
             numbers=numbers,

@@ -8,7 +8,7 @@ import datetime
 import math
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +40,38 @@ def _is_date_type(ty: Any) -> bool:
     return isinstance(ty, str) and ty == "date"
 
 
+def is_series(obj: object) -> TypeGuard[pd.Series[Any]]:
+    """True for a pandas Series (one row of a DataFrame, say)."""
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return False
+    return isinstance(obj, pandas.Series)
+
+
+def _clean(row: dict[Any, Any], date_inputs: set[str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in row.items():
+        if _missing(value):
+            continue
+        if (
+            key in date_inputs
+            and isinstance(value, datetime.datetime)
+            and value.tzinfo is None
+            and value.time() == datetime.time()
+        ):
+            value = value.date()
+        record[str(key)] = value
+    return record
+
+
+def _columns(labels: Sequence[Any], info: RuleInfo | None) -> tuple[list[Any], set[str]]:
+    if info is None:
+        return list(labels), set()
+    names = {f.name for f in info.inputs}
+    dates = {f.name for f in info.inputs if _is_date_type(f.type)}
+    return [c for c in labels if c in names], dates
+
+
 def records_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> list[dict[str, Any]]:
     """The input records of a DataFrame's rows.
 
@@ -50,29 +82,15 @@ def records_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> list[dict[
     reports it missing. A midnight timestamp in a ``date`` input is a date
     (pandas reads date columns as timestamps).
     """
-    if info is None:
-        columns = [c for c in frame.columns]
-        date_inputs: set[str] = set()
-    else:
-        names = {f.name for f in info.inputs}
-        columns = [c for c in frame.columns if c in names]
-        date_inputs = {f.name for f in info.inputs if _is_date_type(f.type)}
-    records: list[dict[str, Any]] = []
-    for row in frame[columns].to_dict(orient="records"):
-        record: dict[str, Any] = {}
-        for key, value in row.items():
-            if _missing(value):
-                continue
-            if (
-                key in date_inputs
-                and isinstance(value, datetime.datetime)
-                and value.tzinfo is None
-                and value.time() == datetime.time()
-            ):
-                value = value.date()
-            record[str(key)] = value
-        records.append(record)
-    return records
+    columns, date_inputs = _columns(list(frame.columns), info)
+    return [_clean(row, date_inputs) for row in frame[columns].to_dict(orient="records")]
+
+
+def record_from_series(row: pd.Series[Any], info: RuleInfo | None) -> dict[str, Any]:
+    """The input record of one row given as a Series, read as
+    :func:`records_from_frame` reads the rows of a DataFrame."""
+    columns, date_inputs = _columns(list(row.index), info)
+    return _clean({c: row[c] for c in columns}, date_inputs)
 
 
 def frame_with_outputs(

@@ -124,3 +124,10 @@ def test_list_input_over_the_whole_roster(engine: ordinance.Engine, roster: list
     d = engine.evaluate("energy_safety.planned_inspections", {"roster": roster}, as_of="2024-06-30")
     assert d["total"] == 568
     assert d["enterprises_by_class"]["total"] == len(roster) == 69
+
+
+def test_evaluate_a_dataframe_row(engine: ordinance.Engine, roster: list[dict[str, Any]]) -> None:
+    frame = pd.DataFrame(roster)
+    row = frame.iloc[0]  # a Series with name, sector, class, printed, line, …
+    d = engine.evaluate(FREQ, row, as_of="2024-06-30")
+    assert d["visits_per_year"] == engine.evaluate(FREQ, {"class": row["class"]}, as_of="2024-06-30")["visits_per_year"]
