@@ -112,3 +112,36 @@ def test_eight_threads_evaluate_while_another_reloads(tmp_path: Path, roster: li
     assert reload_errors == 6
     assert all(c > 0 for c in counts), counts
     assert seen == {hash_original, hash_edited}, "the evaluators should have seen both versions"
+
+
+def test_the_gil_is_released_while_the_core_works(engine: ordinance.Engine) -> None:
+    """While one thread is inside a long evaluate_many, a pure-Python thread
+    keeps running: the core works with the GIL released."""
+    records = [{"year": 2024}] * 20000  # cheap to convert, costly to evaluate
+    ticks: list[float] = []
+    window: list[float] = []
+    done = threading.Event()
+
+    def count() -> None:
+        while not done.is_set():
+            ticks.append(time.perf_counter())
+
+    def work() -> None:
+        window.append(time.perf_counter())
+        engine.evaluate_many("energy_safety.year_calendar", records, as_of="2024-06-30")
+        window.append(time.perf_counter())
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        worker.join(timeout=120)
+    finally:
+        done.set()
+        counter.join(timeout=10)
+    start, end = window
+    inside = [t for t in ticks if start < t < end]
+    # With the GIL held for the whole call the counter could not run at all
+    # inside it; released, it runs for most of the call.
+    assert len(inside) > 1000, (len(inside), end - start)
