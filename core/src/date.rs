@@ -257,6 +257,21 @@ impl DateTime {
         self.date
     }
 
+    /// The hour, 0–23.
+    pub fn hour(self) -> u32 {
+        self.secs / 3600
+    }
+
+    /// The minute, 0–59.
+    pub fn minute(self) -> u32 {
+        self.secs / 60 % 60
+    }
+
+    /// The second, 0–59.
+    pub fn second(self) -> u32 {
+        self.secs % 60
+    }
+
     fn total_secs(self) -> i64 {
         self.date.days * 86_400 + i64::from(self.secs)
     }

@@ -280,6 +280,12 @@ impl Engine {
         report
     }
 
+    /// Metadata of one rule, by id (`pack.rule`).
+    pub fn rule(&self, id: &str) -> Option<RuleInfo> {
+        let rs = self.snapshot();
+        rs.rule(id).map(|(_, r)| RuleInfo::of(&rs, r))
+    }
+
     /// Metadata of every rule, for building interfaces: id, title, kind,
     /// inputs, outputs, citation and source document.
     pub fn rules(&self) -> Vec<RuleInfo> {

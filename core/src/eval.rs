@@ -86,7 +86,8 @@ pub struct TraceEntry {
     pub depth: u32,
     /// The rule (qualified id) the step belongs to, or the parameter.
     pub rule: String,
-    /// The name of the let, output or parameter; the row number for rows.
+    /// For a `rule` step, the rule's title; for `let`, `output` and
+    /// `parameter` steps, the name; for a `row` step, `row N`.
     pub name: Option<String>,
     /// A readable account: the inputs of a rule, the conditions of a row.
     pub detail: String,

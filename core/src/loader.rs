@@ -1280,6 +1280,17 @@ fn compile_row(
             None => ok = false,
         }
     }
+    // unknown output names first: a misspelt one explains the missing one
+    let mut misspelt: Vec<String> = Vec::new();
+    for (k, n) in &row.then {
+        if !outputs.iter().any(|(o, _)| o == k) {
+            let meant = suggest(k, outputs.iter().map(|(o, _)| o.as_str()));
+            let help = meant.as_ref().map(|s| format!("did you mean `{s}`?"));
+            misspelt.extend(meant);
+            d.at(n.pos, format!("`then` names unknown output `{k}`"), help);
+            ok = false;
+        }
+    }
     let mut vals = Vec::new();
     for (name, ty) in outputs {
         match row.then.get(name) {
@@ -1290,6 +1301,7 @@ fn compile_row(
                     None => ok = false,
                 }
             }
+            None if misspelt.contains(name) => ok = false,
             None => {
                 let pos = row.then.values().next().map(|n| n.pos).unwrap_or_default();
                 d.at(
@@ -1299,13 +1311,6 @@ fn compile_row(
                 );
                 ok = false;
             }
-        }
-    }
-    for (k, n) in &row.then {
-        if !outputs.iter().any(|(o, _)| o == k) {
-            let help = suggest(k, outputs.iter().map(|(o, _)| o.as_str())).map(|s| format!("did you mean `{s}`?"));
-            d.at(n.pos, format!("`then` names unknown output `{k}`"), help);
-            ok = false;
         }
     }
     let cite = row.cite.as_ref().map(|c| cite(d, pc, c));
