@@ -157,8 +157,10 @@ proptest! {
 
 #[test]
 fn categories_are_the_six_and_only_they() {
-    let valid = |c: &str| matches!(eval("category_valid", json!({"category": c})).get("valid"), Some(Value::Bool(true)));
-    for c in ["古文化遗址", "古墓葬", "古建筑", "石窟寺及石刻", "近现代重要史迹及代表性建筑", "其他"] {
+    let valid =
+        |c: &str| matches!(eval("category_valid", json!({"category": c})).get("valid"), Some(Value::Bool(true)));
+    for c in ["古文化遗址", "古墓葬", "古建筑", "石窟寺及石刻", "近现代重要史迹及代表性建筑", "其他"]
+    {
         assert!(valid(c), "{c}");
     }
     for c in ["", "古遗址", "石窟寺", "其它", "可移动文物"] {

@@ -71,8 +71,12 @@ fn check_bound(bound: &str, step: &str, k: i64, inclusive_ge: bool, holds: impl 
 #[test]
 fn audit_and_diagnosis_thresholds_include_the_bound() {
     for k in [-5000, -2, 2, 5000] {
-        check_bound("50000", "1", k, true, |v| flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "region_audit"));
-        check_bound("5000", "1", k, true, |v| flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "district_audit"));
+        check_bound("50000", "1", k, true, |v| {
+            flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "region_audit")
+        });
+        check_bound("5000", "1", k, true, |v| {
+            flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "district_audit")
+        });
         check_bound("10000", "1", k, true, |v| {
             flag(&eval("energy_diagnosis_threshold", json!({"annual_energy_tce": v})), "diagnosis_required")
         });
@@ -84,10 +88,16 @@ fn audit_and_diagnosis_thresholds_include_the_bound() {
 #[test]
 fn green_building_areas_include_the_bound() {
     check_bound("20000", "1", 100, true, |v| {
-        flag(&eval("green_building_star_requirement", json!({"kind": "public_building", "single_building_area_m2": v})), "required")
+        flag(
+            &eval("green_building_star_requirement", json!({"kind": "public_building", "single_building_area_m2": v})),
+            "required",
+        )
     });
     check_bound("50000", "1", 100, true, |v| {
-        flag(&eval("green_building_star_requirement", json!({"kind": "residential_community", "community_area_m2": v})), "required")
+        flag(
+            &eval("green_building_star_requirement", json!({"kind": "residential_community", "community_area_m2": v})),
+            "required",
+        )
     });
     // the area thresholds belong to their kind: a large residential area does not make a public building one-star
     let out = eval("green_building_star_requirement", json!({"kind": "public_building", "community_area_m2": 90000}));
@@ -97,14 +107,26 @@ fn green_building_areas_include_the_bound() {
 #[test]
 fn coal_and_chp_ceilings_include_the_bound() {
     for k in [-10, 10] {
-        check_bound("11.8", "0.1", k, false, |v| flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_limit"));
-        check_bound("7.5", "0.1", k, false, |v| flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_entry"));
-        check_bound("2.5", "0.1", k, false, |v| flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_advanced"));
+        check_bound("11.8", "0.1", k, false, |v| {
+            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_limit")
+        });
+        check_bound("7.5", "0.1", k, false, |v| {
+            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_entry")
+        });
+        check_bound("2.5", "0.1", k, false, |v| {
+            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_advanced")
+        });
         check_bound("270", "0.1", k, false, |v| {
-            flag(&eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": v, "heat_kgce_per_gj": 40})), "supply_ok")
+            flag(
+                &eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": v, "heat_kgce_per_gj": 40})),
+                "supply_ok",
+            )
         });
         check_bound("40.5", "0.1", k, false, |v| {
-            flag(&eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": 260, "heat_kgce_per_gj": v})), "heat_ok")
+            flag(
+                &eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": 260, "heat_kgce_per_gj": v})),
+                "heat_ok",
+            )
         });
     }
 }
@@ -117,7 +139,10 @@ fn boiler_shutdown_needs_both_conditions_each_inclusive() {
     check_bound("15", "0.1", 50, false, |v| {
         flag(&eval("chp_boiler_shutdown", json!({"chp_capacity_mw": 300, "boiler_distance_km": v})), "shut_down")
     });
-    assert!(!flag(&eval("chp_boiler_shutdown", json!({"chp_capacity_mw": 299, "boiler_distance_km": "15.1"})), "shut_down"));
+    assert!(!flag(
+        &eval("chp_boiler_shutdown", json!({"chp_capacity_mw": 299, "boiler_distance_km": "15.1"})),
+        "shut_down"
+    ));
 }
 
 #[test]
@@ -134,7 +159,12 @@ fn data_centre_share_and_pue() {
 
 #[test]
 fn project_admission_bands_are_strict_and_equality_is_flagged() {
-    let adm = |p: &str| eval("project_energy_admission", json!({"project_intensity": p, "district_intensity": "0.23", "city_benchmark": "1.5"}));
+    let adm = |p: &str| {
+        eval(
+            "project_energy_admission",
+            json!({"project_intensity": p, "district_intensity": "0.23", "city_benchmark": "1.5"}),
+        )
+    };
     assert_eq!(text(&adm("0.22"), "admission"), "priority");
     assert_eq!(text(&adm("0.23"), "admission"), "city_quota_listing");
     assert!(flag(&adm("0.23"), "boundary_case"));
@@ -147,17 +177,40 @@ fn project_admission_bands_are_strict_and_equality_is_flagged() {
 }
 
 const INDICATORS: &[&str] = &[
-    "energy_intensity_decline_vs_2020", "coal_mining_unit_energy", "chp_supply_coal_consumption",
-    "chp_heat_coal_consumption", "new_energy_capacity_total", "new_energy_capacity_added",
-    "new_energy_generation_added", "distributed_pv_capacity", "decentralised_wind_capacity",
-    "flexibility_retrofit_pv_capacity", "market_new_energy_capacity", "coal_share_of_consumption",
-    "clean_heating_coverage", "non_coal_share_industrial_va", "star_green_building_share",
-    "renewable_share_civil_buildings", "prefab_building_area", "prefab_building_share",
-    "existing_building_retrofit_area", "old_community_retrofit_completion",
-    "large_public_cooling_efficiency_gain", "public_energy_per_person_cut_vs_2020",
-    "public_energy_per_m2_cut_vs_2020", "thrift_organ_share", "green_mine_coverage", "data_centre_pue",
-    "transit_trip_share", "green_travel_share", "taxi_swap_stations_built", "new_energy_taxis_added",
-    "new_energy_buses", "new_energy_bus_share", "supply_coal_saving", "diagnosis_energy_saving",
+    "energy_intensity_decline_vs_2020",
+    "coal_mining_unit_energy",
+    "chp_supply_coal_consumption",
+    "chp_heat_coal_consumption",
+    "new_energy_capacity_total",
+    "new_energy_capacity_added",
+    "new_energy_generation_added",
+    "distributed_pv_capacity",
+    "decentralised_wind_capacity",
+    "flexibility_retrofit_pv_capacity",
+    "market_new_energy_capacity",
+    "coal_share_of_consumption",
+    "clean_heating_coverage",
+    "non_coal_share_industrial_va",
+    "star_green_building_share",
+    "renewable_share_civil_buildings",
+    "prefab_building_area",
+    "prefab_building_share",
+    "existing_building_retrofit_area",
+    "old_community_retrofit_completion",
+    "large_public_cooling_efficiency_gain",
+    "public_energy_per_person_cut_vs_2020",
+    "public_energy_per_m2_cut_vs_2020",
+    "thrift_organ_share",
+    "green_mine_coverage",
+    "data_centre_pue",
+    "transit_trip_share",
+    "green_travel_share",
+    "taxi_swap_stations_built",
+    "new_energy_taxis_added",
+    "new_energy_buses",
+    "new_energy_bus_share",
+    "supply_coal_saving",
+    "diagnosis_energy_saving",
 ];
 
 /// One unit of an indicator's threshold, from its unit: 0.1 percentage
@@ -220,8 +273,14 @@ fn operators_follow_the_words_of_the_text() {
     // 左右
     assert_eq!(op("non_coal_share_industrial_va"), "about");
     // 以上 / 不低于 / 达到: inclusive floors
-    for ind in ["new_energy_generation_added", "existing_building_retrofit_area", "renewable_share_civil_buildings",
-                "large_public_cooling_efficiency_gain", "new_energy_buses", "thrift_organ_share"] {
+    for ind in [
+        "new_energy_generation_added",
+        "existing_building_retrofit_area",
+        "renewable_share_civil_buildings",
+        "large_public_cooling_efficiency_gain",
+        "new_energy_buses",
+        "thrift_organ_share",
+    ] {
         assert_eq!(op(ind), "ge", "{ind}");
     }
 }
@@ -299,7 +358,13 @@ proptest! {
 fn the_printed_baseline_figures() {
     assert_eq!(number(&eval("baseline_reduction", json!({"start": "415.9", "end": "162.1"})), "reduction"), n("253.8"));
     let rate = |p: &str| {
-        flag(&eval("average_annual_decline", json!({"start": "415.9", "end": "162.1", "years": 5, "printed_rate": p, "half_unit": "0.05%"})), "consistent")
+        flag(
+            &eval(
+                "average_annual_decline",
+                json!({"start": "415.9", "end": "162.1", "years": 5, "printed_rate": p, "half_unit": "0.05%"}),
+            ),
+            "consistent",
+        )
     };
     assert!(rate("17.2%"));
     assert!(!rate("17.1%") && !rate("17.3%"));

@@ -171,14 +171,31 @@ fn meeting_gap_bound_and_one_either_side() {
 fn tasks_due_before_issue_are_1_and_11_only() {
     // the deadlines of the work list (rosters.yaml ftz_key_work_list)
     let list: [(i64, Option<(i64, u32)>); 14] = [
-        (1, Some((2024, 2))), (2, Some((2024, 4))), (3, Some((2024, 3))), (4, Some((2024, 12))),
-        (5, None), (6, None), (7, None), (8, Some((2024, 4))), (9, Some((2024, 12))), (10, Some((2024, 3))),
-        (11, Some((2024, 2))), (12, Some((2024, 6))), (13, Some((2024, 12))), (14, Some((2024, 3))),
+        (1, Some((2024, 2))),
+        (2, Some((2024, 4))),
+        (3, Some((2024, 3))),
+        (4, Some((2024, 12))),
+        (5, None),
+        (6, None),
+        (7, None),
+        (8, Some((2024, 4))),
+        (9, Some((2024, 12))),
+        (10, Some((2024, 3))),
+        (11, Some((2024, 2))),
+        (12, Some((2024, 6))),
+        (13, Some((2024, 12))),
+        (14, Some((2024, 3))),
     ];
-    let before: Vec<i64> =
-        list.iter().filter(|(_, due)| flag(&status(*due, d("2024-03-05")), "due_before_issue")).map(|(s, _)| *s).collect();
+    let before: Vec<i64> = list
+        .iter()
+        .filter(|(_, due)| flag(&status(*due, d("2024-03-05")), "due_before_issue"))
+        .map(|(s, _)| *s)
+        .collect();
     assert_eq!(before, [1, 11]);
-    let none: Vec<i64> =
-        list.iter().filter(|(_, due)| text(&status(*due, d("2024-06-30")), "status") == "no_deadline").map(|(s, _)| *s).collect();
+    let none: Vec<i64> = list
+        .iter()
+        .filter(|(_, due)| text(&status(*due, d("2024-06-30")), "status") == "no_deadline")
+        .map(|(s, _)| *s)
+        .collect();
     assert_eq!(none, [5, 6, 7]);
 }
