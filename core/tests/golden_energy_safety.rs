@@ -3,23 +3,14 @@
 //! rosters, and exactly the text's known inconsistencies must be reported.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{int, pack_engine, root, run_scenario};
 use ordinance_core::scenario::{run_file, ClaimStatus, Report};
 use ordinance_core::{Engine, EvalOptions, Value};
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn report() -> Report {
-    run_file(&root().join("examples/energy_safety_2024.yaml"), &root().join("rules")).unwrap()
-}
-
-fn int(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n.to_i64().unwrap(),
-        other => panic!("not a number: {other}"),
-    }
+    run_scenario("energy_safety_2024")
 }
 
 fn field<'a>(v: &'a Value, path: &str) -> &'a Value {
@@ -111,8 +102,7 @@ fn exactly_the_known_inconsistencies_are_reported() {
 
 #[test]
 fn the_trace_cites_the_clause() {
-    let engine = Engine::load_dir(root().join("rules")).unwrap();
-    let d = engine
+    let d = pack_engine("energy_safety")
         .evaluate(
             "energy_safety.inspection_frequency",
             &serde_json::json!({"class": "D"}),

@@ -3,8 +3,11 @@
 //! parameters, the as-of date) behave as documented.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{at, pack_path};
 use ordinance_core::loader::{load, SourceFile};
-use ordinance_core::{Date, Engine, EvalError, EvalOptions, Value};
+use ordinance_core::{Engine, EvalError, EvalOptions, Value};
 use std::path::PathBuf;
 
 const HEADER: &str = "format: 1\npack: t\nsource: {document: D1, title: t, issued_by: i, date: 2024-01-01}\nvalid: {from: 2024-01-01, until: 2024-12-31}\n";
@@ -20,10 +23,6 @@ fn engine(body: &str) -> Engine {
 
 fn load_err(body: &str) -> String {
     load(&[SourceFile { path: PathBuf::from("t.yaml"), text: format!("{HEADER}{body}") }]).unwrap_err().to_string()
-}
-
-fn at(date: &str) -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse(date).unwrap()), ..EvalOptions::default() }
 }
 
 #[test]
@@ -195,8 +194,7 @@ fn reload_keeps_serving_when_the_new_packs_are_broken() {
 
 #[test]
 fn evaluation_from_many_threads_while_reloading() {
-    let pack = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/energy_safety.yaml"));
-    let e = std::sync::Arc::new(Engine::from_files(&[pack]).unwrap());
+    let e = std::sync::Arc::new(Engine::from_files(&[pack_path("energy_safety")]).unwrap());
     let handles: Vec<_> = (0..8)
         .map(|i| {
             let e = e.clone();

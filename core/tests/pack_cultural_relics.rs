@@ -4,56 +4,22 @@
 //! thirds of any month partition it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{date, int, pack_engine, parse_date, text};
 use indexmap::IndexMap;
-use ordinance_core::{Date, Engine, EvalOptions, Value};
+use ordinance_core::{Date, Value};
 use proptest::prelude::*;
 use serde_json::json;
-use std::sync::OnceLock;
 
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules")).unwrap())
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..Default::default() }
-}
-
-fn eval(rule: &str, input: serde_json::Value) -> IndexMap<String, Value> {
-    match engine().evaluate(&format!("cultural_relics.{rule}"), &input, &opts()) {
-        Ok(d) => d.outputs,
-        Err(e) => panic!("{rule} {input}: {e}"),
-    }
-}
-
-fn int(out: &IndexMap<String, Value>, key: &str) -> i64 {
-    match out.get(key) {
-        Some(Value::Number(n)) => n.to_i64().unwrap(),
-        other => panic!("{key}: not an integer: {other:?}"),
-    }
-}
-
-fn date(out: &IndexMap<String, Value>, key: &str) -> Date {
-    match out.get(key) {
-        Some(Value::Date(d)) => *d,
-        other => panic!("{key}: not a date: {other:?}"),
-    }
-}
-
-fn text(out: &IndexMap<String, Value>, key: &str) -> String {
-    match out.get(key) {
-        Some(Value::Text(s)) => s.to_string(),
-        other => panic!("{key}: not text: {other:?}"),
-    }
-}
-
-fn d(s: &str) -> Date {
-    Date::parse(s).unwrap()
+/// A rule of the cultural-relics pack alone, as of 2024-06-30.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("cultural_relics"), &format!("cultural_relics.{rule}"), input)
 }
 
 fn phase(on: Date) -> (i64, String) {
-    let out = eval("census_phase", json!({"on": on.to_string()}));
-    (int(&out, "phase"), text(&out, "stage"))
+    let out = eval("census_phase", &json!({"on": on.to_string()}));
+    (int(&out["phase"]), text(&out["stage"]))
 }
 
 /// The phase by the words of the text, read with 上旬 = 1–10, 中旬 = 11–20,
@@ -77,8 +43,8 @@ fn phase_by_the_words(on: Date) -> i64 {
 
 #[test]
 fn every_day_of_the_census_is_in_exactly_one_phase_in_order() {
-    let start = d("2023-10-01");
-    let end = d("2026-06-30");
+    let start = parse_date("2023-10-01");
+    let end = parse_date("2026-06-30");
     let mut on = start;
     let mut last_phase = 0;
     let mut seen = [0u32; 4];
@@ -88,7 +54,7 @@ fn every_day_of_the_census_is_in_exactly_one_phase_in_order() {
         // the table's hit policy is `unique`: a day in two phases would be an error here
         let (p, stage) = phase(on);
         assert!((0..=3).contains(&p), "{on}: phase {p}");
-        let in_census = on >= d("2023-11-01") && on <= d("2026-05-20");
+        let in_census = on >= parse_date("2023-11-01") && on <= parse_date("2026-05-20");
         assert_eq!(p > 0, in_census, "{on}: phase {p}, a census day: {in_census}");
         if p > 0 {
             assert!(p == last_phase || p == last_phase + 1, "{on}: phase {p} after phase {last_phase}");
@@ -97,7 +63,7 @@ fn every_day_of_the_census_is_in_exactly_one_phase_in_order() {
             first_day[p as usize].get_or_insert(on);
             last_day[p as usize] = Some(on);
         } else {
-            let want = if on < d("2023-11-01") { "before_census" } else { "after_census" };
+            let want = if on < parse_date("2023-11-01") { "before_census" } else { "after_census" };
             assert_eq!(stage, want, "{on}");
         }
         on = on.add_days(1).unwrap();
@@ -107,15 +73,15 @@ fn every_day_of_the_census_is_in_exactly_one_phase_in_order() {
     for p in 1..3 {
         assert_eq!(last_day[p].unwrap().add_days(1).unwrap(), first_day[p + 1].unwrap(), "phase {p} → {}", p + 1);
     }
-    assert_eq!(first_day[1], Some(d("2023-11-01")));
-    assert_eq!(last_day[3], Some(d("2026-05-20")));
+    assert_eq!(first_day[1], Some(parse_date("2023-11-01")));
+    assert_eq!(last_day[3], Some(parse_date("2026-05-20")));
 }
 
 #[test]
 fn the_golden_dates() {
-    assert_eq!(phase(d("2024-05-05")).0, 2);
-    assert_eq!(phase(d("2025-05-25")).0, 3);
-    assert_eq!(phase(d("2026-05-25")), (0, "after_census".to_string()));
+    assert_eq!(phase(parse_date("2024-05-05")).0, 2);
+    assert_eq!(phase(parse_date("2025-05-25")).0, 3);
+    assert_eq!(phase(parse_date("2026-05-25")), (0, "after_census".to_string()));
 }
 
 fn any_date() -> impl Strategy<Value = Date> {
@@ -132,33 +98,33 @@ proptest! {
 
     #[test]
     fn the_thirds_of_a_month_partition_it(y in 1990i64..2100, m in 1u32..=12) {
-        let b = |x: &str| eval("xun_bounds", json!({"year": y, "month": m, "xun": x}));
+        let b = |x: &str| eval("xun_bounds", &json!({"year": y, "month": m, "xun": x}));
         let (early, middle, late) = (b("early"), b("middle"), b("late"));
-        prop_assert_eq!(date(&early, "first"), Date::from_ymd(y, m, 1).unwrap());
-        prop_assert_eq!(date(&early, "last").add_days(1).unwrap(), date(&middle, "first"));
-        prop_assert_eq!(date(&middle, "last").add_days(1).unwrap(), date(&late, "first"));
-        let next_month = date(&late, "last").add_days(1).unwrap();
+        prop_assert_eq!(date(&early["first"]), Date::from_ymd(y, m, 1).unwrap());
+        prop_assert_eq!(date(&early["last"]).add_days(1).unwrap(), date(&middle["first"]));
+        prop_assert_eq!(date(&middle["last"]).add_days(1).unwrap(), date(&late["first"]));
+        let next_month = date(&late["last"]).add_days(1).unwrap();
         prop_assert_eq!(next_month.day(), 1);
         prop_assert_ne!(next_month.month(), m);
-        prop_assert_eq!(date(&early, "last").day(), 10);
-        prop_assert_eq!(date(&middle, "last").day(), 20);
+        prop_assert_eq!(date(&early["last"]).day(), 10);
+        prop_assert_eq!(date(&middle["last"]).day(), 20);
     }
 
     #[test]
     fn census_period_contains_every_phase_day(on in any_date()) {
-        let out = eval("census_period", json!({"on": on.to_string()}));
+        let out = eval("census_period", &json!({"on": on.to_string()}));
         let within = matches!(out.get("within"), Some(Value::Bool(true)));
-        if int(&out, "phase") > 0 {
+        if int(&out["phase"]) > 0 {
             prop_assert!(within, "{} is in a phase but not in the census period", on);
         }
-        prop_assert_eq!(within, on >= d("2023-11-01") && on <= d("2026-05-31"));
+        prop_assert_eq!(within, on >= parse_date("2023-11-01") && on <= parse_date("2026-05-31"));
     }
 }
 
 #[test]
 fn categories_are_the_six_and_only_they() {
     let valid =
-        |c: &str| matches!(eval("category_valid", json!({"category": c})).get("valid"), Some(Value::Bool(true)));
+        |c: &str| matches!(eval("category_valid", &json!({"category": c})).get("valid"), Some(Value::Bool(true)));
     for c in ["古文化遗址", "古墓葬", "古建筑", "石窟寺及石刻", "近现代重要史迹及代表性建筑", "其他"]
     {
         assert!(valid(c), "{c}");

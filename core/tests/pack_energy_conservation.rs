@@ -6,47 +6,17 @@
 //! the one `average_annual_decline_rounded` computes by counting.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{flag, number, pack_engine, text};
 use indexmap::IndexMap;
-use ordinance_core::{Date, Engine, EvalOptions, Number, Value};
+use ordinance_core::{Number, Value};
 use proptest::prelude::*;
 use serde_json::json;
-use std::sync::OnceLock;
 
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules")).unwrap())
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..Default::default() }
-}
-
-fn eval(rule: &str, input: serde_json::Value) -> IndexMap<String, Value> {
-    match engine().evaluate(&format!("energy_conservation.{rule}"), &input, &opts()) {
-        Ok(d) => d.outputs,
-        Err(e) => panic!("{rule} {input}: {e}"),
-    }
-}
-
-fn flag(out: &IndexMap<String, Value>, key: &str) -> bool {
-    match out.get(key) {
-        Some(Value::Bool(b)) => *b,
-        other => panic!("{key}: not a bool: {other:?}"),
-    }
-}
-
-fn text(out: &IndexMap<String, Value>, key: &str) -> String {
-    match out.get(key) {
-        Some(Value::Text(s)) => s.to_string(),
-        other => panic!("{key}: not text: {other:?}"),
-    }
-}
-
-fn number(out: &IndexMap<String, Value>, key: &str) -> Number {
-    match out.get(key) {
-        Some(Value::Number(n)) => n.clone(),
-        other => panic!("{key}: not a number: {other:?}"),
-    }
+/// A rule of the energy-conservation pack alone, as of 2024-06-30.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("energy_conservation"), &format!("energy_conservation.{rule}"), input)
 }
 
 fn n(s: &str) -> Number {
@@ -72,60 +42,60 @@ fn check_bound(bound: &str, step: &str, k: i64, inclusive_ge: bool, holds: impl 
 fn audit_and_diagnosis_thresholds_include_the_bound() {
     for k in [-5000, -2, 2, 5000] {
         check_bound("50000", "1", k, true, |v| {
-            flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "region_audit")
+            flag(&eval("energy_audit_scope", &json!({"annual_energy_tce": v}))["region_audit"])
         });
         check_bound("5000", "1", k, true, |v| {
-            flag(&eval("energy_audit_scope", json!({"annual_energy_tce": v})), "district_audit")
+            flag(&eval("energy_audit_scope", &json!({"annual_energy_tce": v}))["district_audit"])
         });
         check_bound("10000", "1", k, true, |v| {
-            flag(&eval("energy_diagnosis_threshold", json!({"annual_energy_tce": v})), "diagnosis_required")
+            flag(&eval("energy_diagnosis_threshold", &json!({"annual_energy_tce": v}))["diagnosis_required"])
         });
     }
     // and a tenth of a tonne below the bound is still below it
-    assert!(!flag(&eval("energy_audit_scope", json!({"annual_energy_tce": "4999.9"})), "district_audit"));
+    assert!(!flag(&eval("energy_audit_scope", &json!({"annual_energy_tce": "4999.9"}))["district_audit"]));
 }
 
 #[test]
 fn green_building_areas_include_the_bound() {
     check_bound("20000", "1", 100, true, |v| {
         flag(
-            &eval("green_building_star_requirement", json!({"kind": "public_building", "single_building_area_m2": v})),
-            "required",
+            &eval("green_building_star_requirement", &json!({"kind": "public_building", "single_building_area_m2": v}))
+                ["required"],
         )
     });
     check_bound("50000", "1", 100, true, |v| {
         flag(
-            &eval("green_building_star_requirement", json!({"kind": "residential_community", "community_area_m2": v})),
-            "required",
+            &eval("green_building_star_requirement", &json!({"kind": "residential_community", "community_area_m2": v}))
+                ["required"],
         )
     });
     // the area thresholds belong to their kind: a large residential area does not make a public building one-star
-    let out = eval("green_building_star_requirement", json!({"kind": "public_building", "community_area_m2": 90000}));
-    assert!(!flag(&out, "required"));
+    let out = eval("green_building_star_requirement", &json!({"kind": "public_building", "community_area_m2": 90000}));
+    assert!(!flag(&out["required"]));
 }
 
 #[test]
 fn coal_and_chp_ceilings_include_the_bound() {
     for k in [-10, 10] {
         check_bound("11.8", "0.1", k, false, |v| {
-            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_limit")
+            flag(&eval("coal_mining_energy_limits", &json!({"kgce_per_t": v}))["meets_limit"])
         });
         check_bound("7.5", "0.1", k, false, |v| {
-            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_entry")
+            flag(&eval("coal_mining_energy_limits", &json!({"kgce_per_t": v}))["meets_entry"])
         });
         check_bound("2.5", "0.1", k, false, |v| {
-            flag(&eval("coal_mining_energy_limits", json!({"kgce_per_t": v})), "meets_advanced")
+            flag(&eval("coal_mining_energy_limits", &json!({"kgce_per_t": v}))["meets_advanced"])
         });
         check_bound("270", "0.1", k, false, |v| {
             flag(
-                &eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": v, "heat_kgce_per_gj": 40})),
-                "supply_ok",
+                &eval("chp_coal_consumption_limits", &json!({"supply_gce_per_kwh": v, "heat_kgce_per_gj": 40}))
+                    ["supply_ok"],
             )
         });
         check_bound("40.5", "0.1", k, false, |v| {
             flag(
-                &eval("chp_coal_consumption_limits", json!({"supply_gce_per_kwh": 260, "heat_kgce_per_gj": v})),
-                "heat_ok",
+                &eval("chp_coal_consumption_limits", &json!({"supply_gce_per_kwh": 260, "heat_kgce_per_gj": v}))
+                    ["heat_ok"],
             )
         });
     }
@@ -134,14 +104,13 @@ fn coal_and_chp_ceilings_include_the_bound() {
 #[test]
 fn boiler_shutdown_needs_both_conditions_each_inclusive() {
     check_bound("300", "1", 300, true, |v| {
-        flag(&eval("chp_boiler_shutdown", json!({"chp_capacity_mw": v, "boiler_distance_km": 15})), "shut_down")
+        flag(&eval("chp_boiler_shutdown", &json!({"chp_capacity_mw": v, "boiler_distance_km": 15}))["shut_down"])
     });
     check_bound("15", "0.1", 50, false, |v| {
-        flag(&eval("chp_boiler_shutdown", json!({"chp_capacity_mw": 300, "boiler_distance_km": v})), "shut_down")
+        flag(&eval("chp_boiler_shutdown", &json!({"chp_capacity_mw": 300, "boiler_distance_km": v}))["shut_down"])
     });
     assert!(!flag(
-        &eval("chp_boiler_shutdown", json!({"chp_capacity_mw": 299, "boiler_distance_km": "15.1"})),
-        "shut_down"
+        &eval("chp_boiler_shutdown", &json!({"chp_capacity_mw": 299, "boiler_distance_km": "15.1"}))["shut_down"]
     ));
 }
 
@@ -149,12 +118,12 @@ fn boiler_shutdown_needs_both_conditions_each_inclusive() {
 fn data_centre_share_and_pue() {
     // 50% of a 10000 m² building, ±10 m² (0.1%)
     check_bound("5000", "10", 100, true, |v| {
-        flag(&eval("data_centre_bipv", json!({"data_centre_area_m2": v, "building_area_m2": 10000})), "bipv_required")
+        flag(&eval("data_centre_bipv", &json!({"data_centre_area_m2": v, "building_area_m2": 10000}))["bipv_required"])
     });
-    check_bound("1.3", "0.01", 10, false, |v| flag(&eval("data_centre_pue", json!({"pue": v})), "meets_target"));
+    check_bound("1.3", "0.01", 10, false, |v| flag(&eval("data_centre_pue", &json!({"pue": v}))["meets_target"]));
     // the strict reading excludes 1.3 itself and nothing else
-    assert!(!flag(&eval("data_centre_pue", json!({"pue": "1.3", "strict": true})), "meets_target"));
-    assert!(flag(&eval("data_centre_pue", json!({"pue": "1.29", "strict": true})), "meets_target"));
+    assert!(!flag(&eval("data_centre_pue", &json!({"pue": "1.3", "strict": true}))["meets_target"]));
+    assert!(flag(&eval("data_centre_pue", &json!({"pue": "1.29", "strict": true}))["meets_target"]));
 }
 
 #[test]
@@ -162,18 +131,18 @@ fn project_admission_bands_are_strict_and_equality_is_flagged() {
     let adm = |p: &str| {
         eval(
             "project_energy_admission",
-            json!({"project_intensity": p, "district_intensity": "0.23", "city_benchmark": "1.5"}),
+            &json!({"project_intensity": p, "district_intensity": "0.23", "city_benchmark": "1.5"}),
         )
     };
-    assert_eq!(text(&adm("0.22"), "admission"), "priority");
-    assert_eq!(text(&adm("0.23"), "admission"), "city_quota_listing");
-    assert!(flag(&adm("0.23"), "boundary_case"));
-    assert_eq!(text(&adm("0.24"), "admission"), "city_quota_listing");
-    assert_eq!(text(&adm("1.4"), "admission"), "city_quota_listing");
-    assert_eq!(text(&adm("1.5"), "admission"), "not_prioritised");
-    assert!(flag(&adm("1.5"), "boundary_case"));
-    assert_eq!(text(&adm("1.6"), "admission"), "not_prioritised");
-    assert!(!flag(&adm("1.6"), "boundary_case"));
+    assert_eq!(text(&adm("0.22")["admission"]), "priority");
+    assert_eq!(text(&adm("0.23")["admission"]), "city_quota_listing");
+    assert!(flag(&adm("0.23")["boundary_case"]));
+    assert_eq!(text(&adm("0.24")["admission"]), "city_quota_listing");
+    assert_eq!(text(&adm("1.4")["admission"]), "city_quota_listing");
+    assert_eq!(text(&adm("1.5")["admission"]), "not_prioritised");
+    assert!(flag(&adm("1.5")["boundary_case"]));
+    assert_eq!(text(&adm("1.6")["admission"]), "not_prioritised");
+    assert!(!flag(&adm("1.6")["boundary_case"]));
 }
 
 const INDICATORS: &[&str] = &[
@@ -229,20 +198,20 @@ fn unit_of(threshold: &Number, unit: &str) -> Number {
 }
 
 fn target(indicator: &str, value: &Number) -> IndexMap<String, Value> {
-    eval("target_2025", json!({"indicator": indicator, "value": value.to_string()}))
+    eval("target_2025", &json!({"indicator": indicator, "value": value.to_string()}))
 }
 
 #[test]
 fn every_target_treats_its_bound_as_worded() {
     let tolerance = n("1%");
     for ind in INDICATORS {
-        let def = eval("target_2025_definition", json!({"indicator": ind}));
-        let t = number(&def, "threshold");
-        let op = text(&def, "operator");
-        let u = unit_of(&t, &text(&def, "unit"));
+        let def = eval("target_2025_definition", &json!({"indicator": ind}));
+        let t = number(&def["threshold"]);
+        let op = text(&def["operator"]);
+        let u = unit_of(&t, &text(&def["unit"]));
         let below = t.sub(&u).unwrap();
         let above = t.add(&u).unwrap();
-        let met = |v: &Number| flag(&target(ind, v), "met");
+        let met = |v: &Number| flag(&target(ind, v)["met"]);
         match op.as_str() {
             "ge" => assert!(met(&t) && !met(&below) && met(&above), "{ind}: ≥ {t}"),
             "gt" => assert!(!met(&t) && !met(&below) && met(&above), "{ind}: > {t}"),
@@ -261,7 +230,7 @@ fn every_target_treats_its_bound_as_worded() {
 
 #[test]
 fn operators_follow_the_words_of_the_text() {
-    let op = |ind: &str| text(&eval("target_2025_definition", json!({"indicator": ind})), "operator");
+    let op = |ind: &str| text(&eval("target_2025_definition", &json!({"indicator": ind}))["operator"]);
     // 超过 / 突破: strict
     for ind in ["clean_heating_coverage", "star_green_building_share", "prefab_building_area"] {
         assert_eq!(op(ind), "gt", "{ind}");
@@ -296,15 +265,15 @@ proptest! {
     #[test]
     fn targets_are_monotone_in_the_value(i in 0usize..INDICATORS.len(), a in -2_000i64..2_000, b in -2_000i64..2_000) {
         let ind = INDICATORS[i];
-        let def = eval("target_2025_definition", json!({"indicator": ind}));
-        let t = number(&def, "threshold");
-        let op = text(&def, "operator");
+        let def = eval("target_2025_definition", &json!({"indicator": ind}));
+        let t = number(&def["threshold"]);
+        let op = text(&def["operator"]);
         prop_assume!(op != "about");
-        let step = unit_of(&t, &text(&def, "unit"));
+        let step = unit_of(&t, &text(&def["unit"]));
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
         let v_lo = t.add(&Number::from_int(lo).mul(&step).unwrap()).unwrap();
         let v_hi = t.add(&Number::from_int(hi).mul(&step).unwrap()).unwrap();
-        let (m_lo, m_hi) = (flag(&target(ind, &v_lo), "met"), flag(&target(ind, &v_hi), "met"));
+        let (m_lo, m_hi) = (flag(&target(ind, &v_lo)["met"]), flag(&target(ind, &v_hi)["met"]));
         if op == "ge" || op == "gt" {
             prop_assert!(!m_lo || m_hi, "{} floor: met at {} but not at {}", ind, v_lo, v_hi);
         } else {
@@ -314,16 +283,16 @@ proptest! {
 
     #[test]
     fn audit_scope_is_exactly_the_inclusive_threshold(tce in 0i64..120_000) {
-        let out = eval("energy_audit_scope", json!({"annual_energy_tce": tce}));
-        prop_assert_eq!(flag(&out, "region_audit"), tce >= 50_000);
-        prop_assert_eq!(flag(&out, "district_audit"), tce >= 5_000);
+        let out = eval("energy_audit_scope", &json!({"annual_energy_tce": tce}));
+        prop_assert_eq!(flag(&out["region_audit"]), tce >= 50_000);
+        prop_assert_eq!(flag(&out["district_audit"]), tce >= 5_000);
     }
 
     #[test]
     fn boiler_shutdown_is_the_conjunction(mw in 250i64..350, tenth_km in 100i64..200) {
         let km = Number::ratio(tenth_km.into(), 10).unwrap();
-        let out = eval("chp_boiler_shutdown", json!({"chp_capacity_mw": mw, "boiler_distance_km": km.to_string()}));
-        prop_assert_eq!(flag(&out, "shut_down"), mw >= 300 && tenth_km <= 150);
+        let out = eval("chp_boiler_shutdown", &json!({"chp_capacity_mw": mw, "boiler_distance_km": km.to_string()}));
+        prop_assert_eq!(flag(&out["shut_down"]), mw >= 300 && tenth_km <= 150);
     }
 
     /// The brackets [p − 0.05%, p + 0.05%) of the printed rates p = k/1000
@@ -336,34 +305,36 @@ proptest! {
         let mut consistent = Vec::new();
         for k in (k0 - 2)..=(k0 + 2) {
             if !(0..1000).contains(&k) { continue; }
-            let out = eval("average_annual_decline", json!({
+            let out = eval("average_annual_decline", &json!({
                 "start": Number::ratio(start.into(), 10).unwrap().to_string(),
                 "end": Number::ratio(end.into(), 10).unwrap().to_string(),
                 "years": 5,
                 "printed_rate": Number::ratio(k.into(), 1000).unwrap().to_string(),
                 "half_unit": "0.05%"}));
-            if flag(&out, "consistent") { consistent.push(k); }
+            if flag(&out["consistent"]) { consistent.push(k); }
         }
         prop_assert_eq!(consistent.len(), 1, "start {} end {}: {:?}", start, end, consistent);
         // and counting the power bounds gives that same rate
-        let counted = number(&eval("average_annual_decline_rounded", json!({
+        let counted = number(&eval("average_annual_decline_rounded", &json!({
             "start": Number::ratio(start.into(), 10).unwrap().to_string(),
             "end": Number::ratio(end.into(), 10).unwrap().to_string(),
-            "years": 5, "scale": 1000})), "rate");
+            "years": 5, "scale": 1000}))["rate"]);
         prop_assert_eq!(counted, Number::ratio(consistent[0].into(), 1000).unwrap());
     }
 }
 
 #[test]
 fn the_printed_baseline_figures() {
-    assert_eq!(number(&eval("baseline_reduction", json!({"start": "415.9", "end": "162.1"})), "reduction"), n("253.8"));
+    assert_eq!(
+        number(&eval("baseline_reduction", &json!({"start": "415.9", "end": "162.1"}))["reduction"]),
+        n("253.8")
+    );
     let rate = |p: &str| {
         flag(
             &eval(
                 "average_annual_decline",
-                json!({"start": "415.9", "end": "162.1", "years": 5, "printed_rate": p, "half_unit": "0.05%"}),
-            ),
-            "consistent",
+                &json!({"start": "415.9", "end": "162.1", "years": 5, "printed_rate": p, "half_unit": "0.05%"}),
+            )["consistent"],
         )
     };
     assert!(rate("17.2%"));

@@ -9,67 +9,21 @@
 //! deputies the text's membership rule leaves out.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use ordinance_core::scenario::{run_file, ClaimStatus};
-use ordinance_core::{Date, Engine, EvalOptions, Number, Value};
+mod common;
+
+use common::{cases, flag, int, number, opts, pack_engine, run_scenario, text};
+use indexmap::IndexMap;
+use ordinance_core::scenario::ClaimStatus;
+use ordinance_core::{Date, Number, Value};
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-/// The medical-group pack alone, loaded once.
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        Engine::from_files(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/medical_group.yaml"))])
-            .unwrap()
-    })
+/// A rule of the medical-group pack alone, as of 2024-06-30.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("medical_group"), &format!("medical_group.{rule}"), input)
 }
 
-fn cases(n: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: n,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/pack_medical_group.txt",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..EvalOptions::default() }
-}
-
-fn eval(rule: &str, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
-    engine().evaluate(&format!("medical_group.{rule}"), input, &opts()).unwrap().outputs
-}
-
-fn num(v: &Value) -> Number {
-    match v {
-        Value::Number(n) => n.clone(),
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn int(v: &Value) -> i64 {
-    num(v).to_i64().unwrap()
-}
-
-fn flag(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        other => panic!("not a bool: {other}"),
-    }
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.to_string(),
-        other => panic!("not text: {other}"),
-    }
-}
-
-fn sinking(slots: i64, slots_released: i64, beds: i64, beds_released: i64) -> indexmap::IndexMap<String, Value> {
+fn sinking(slots: i64, slots_released: i64, beds: i64, beds_released: i64) -> IndexMap<String, Value> {
     eval(
         "resource_sinking",
         &json!({"outpatient_slots": slots, "outpatient_slots_released": slots_released, "beds": beds, "beds_released": beds_released}),
@@ -77,7 +31,7 @@ fn sinking(slots: i64, slots_released: i64, beds: i64, beds_released: i64) -> in
 }
 
 proptest! {
-    #![proptest_config(cases(64))]
+    #![proptest_config(cases(64, "pack_medical_group"))]
 
     /// The minima are the least integers reaching the shares: min*3 ≥ slots and (min−1)*3 < slots.
     #[test]
@@ -122,7 +76,7 @@ proptest! {
     fn appraised_and_fixed_pay_add_up(numer in 0i64..100_000_000, denom in 1i64..1000) {
         let pay = Number::ratio(numer.into(), denom.into()).unwrap();
         let out = eval("performance_pay", &json!({"performance_pay": pay.to_string()}));
-        let (assessed, fixed) = (num(&out["assessed"]), num(&out["fixed"]));
+        let (assessed, fixed) = (number(&out["assessed"]), number(&out["fixed"]));
         prop_assert_eq!(assessed.add(&fixed).unwrap(), pay.clone());
         prop_assert_eq!(assessed.mul(&Number::from_int(5)).unwrap(), pay.mul(&Number::from_int(2)).unwrap());
     }
@@ -232,15 +186,14 @@ fn bad_inputs_are_input_errors() {
         ("performance_pay", json!({"performance_pay": "abc"})),
         ("reform_phase", json!({"on": "2024-13-01"})),
     ] {
-        let e = engine().evaluate(&format!("medical_group.{rule}"), &input, &opts()).unwrap_err();
+        let e = pack_engine("medical_group").evaluate(&format!("medical_group.{rule}"), &input, &opts()).unwrap_err();
         assert_eq!(e.code(), "input", "{rule}: {e}");
     }
 }
 
 #[test]
 fn the_scenario_reads_heads_from_the_posts() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let report = run_file(&root.join("examples/medical_group_2024.yaml"), &root.join("rules")).unwrap();
+    let report = run_scenario("medical_group_2024");
     let claim = |id: &str| report.claims.iter().find(|c| c.id == id).unwrap();
     let computed = |id: &str| claim(id).engine.as_ref().unwrap().1.clone().unwrap().to_string();
     // the deputies (副部长) of 组织部 and 宣传部 sit where the rule seats the principal heads

@@ -9,64 +9,24 @@
 //! scenario reports exactly the plan's two discrepancies.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{at, cases, flag, int, opts, pack_engine, run_scenario, text};
+use indexmap::IndexMap;
 use ordinance_core::date::DateTime;
-use ordinance_core::scenario::{run_file, ClaimStatus};
-use ordinance_core::{Date, Engine, EvalOptions, Value};
+use ordinance_core::scenario::ClaimStatus;
+use ordinance_core::{Date, EvalOptions, Value};
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-/// The radiation pack alone, loaded once.
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        Engine::from_files(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/radiation.yaml"))]).unwrap()
-    })
-}
-
-fn cases(n: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: n,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/pack_radiation.txt"))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..EvalOptions::default() }
-}
-
-fn eval(rule: &str, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
-    engine().evaluate(&format!("radiation.{rule}"), input, &opts()).unwrap().outputs
+/// A rule of the radiation pack alone, as of 2024-06-30.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("radiation"), &format!("radiation.{rule}"), input)
 }
 
 /// Evaluates on a fixed as-of date (the drill check reads the day checked from it).
-fn eval_on(rule: &str, as_of: Date, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
-    let opts = EvalOptions { as_of: Some(as_of), ..EvalOptions::default() };
-    engine().evaluate(&format!("radiation.{rule}"), input, &opts).unwrap().outputs
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.to_string(),
-        other => panic!("not text: {other}"),
-    }
-}
-
-fn int(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n.to_i64().unwrap(),
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn flag(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        other => panic!("not a bool: {other}"),
-    }
+fn eval_on(rule: &str, as_of: Date, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval_on(pack_engine("radiation"), &format!("radiation.{rule}"), as_of, input)
 }
 
 const GRADES: [&str; 5] = ["none", "general", "relatively_major", "major", "especially_major"];
@@ -222,7 +182,7 @@ fn lost_sources_by_class() {
 
 #[test]
 fn the_fixed_interface_example_cites_2_3() {
-    let d = engine()
+    let d = pack_engine("radiation")
         .evaluate(
             "radiation.accident_grade",
             &json!({"source_class": "III", "source_lost": true}),
@@ -239,13 +199,13 @@ fn the_fixed_interface_example_cites_2_3() {
 #[test]
 fn bad_enum_values_are_input_errors() {
     for input in [json!({"source_class": "VI"}), json!({"contamination": "huge"}), json!({"deaths": "many"})] {
-        let e = engine().evaluate("radiation.accident_grade", &input, &opts()).unwrap_err();
+        let e = pack_engine("radiation").evaluate("radiation.accident_grade", &input, &opts()).unwrap_err();
         assert_eq!(e.code(), "input", "{e}");
     }
 }
 
 proptest! {
-    #![proptest_config(cases(64))]
+    #![proptest_config(cases(64, "pack_radiation"))]
 
     /// The table gives exactly what §2 says, for any combination of criteria.
     #[test]
@@ -369,8 +329,8 @@ proptest! {
 #[test]
 fn the_drill_check_needs_the_plan_in_force() {
     let input = json!({"last_comprehensive_drill": "2023-05-01", "specialised_drills_in_year": 1});
-    let before = EvalOptions { as_of: Some(Date::parse("2024-02-24").unwrap()), ..EvalOptions::default() };
-    let e = engine().evaluate("radiation.drill_compliance", &input, &before).unwrap_err();
+    let before = at("2024-02-24");
+    let e = pack_engine("radiation").evaluate("radiation.drill_compliance", &input, &before).unwrap_err();
     assert_eq!(e.code(), "validity", "{e}");
     let first_day = eval_on("drill_compliance", Date::parse("2024-02-25").unwrap(), &input);
     assert!(flag(&first_day["compliant"]));
@@ -432,8 +392,7 @@ fn the_two_authority_clauses_are_both_encoded() {
 
 #[test]
 fn the_scenario_reports_the_two_discrepancies() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let report = run_file(&root.join("examples/radiation_2024.yaml"), &root.join("rules")).unwrap();
+    let report = run_scenario("radiation_2024");
     let step = |id: &str| &report.steps.iter().find(|s| s.id == id).unwrap().outputs;
     // 09:30 → 11:10 is within 2 hours; 11:20 → 12:25 is 65 minutes, over 1 hour
     assert!(flag(&step("unit_report")["on_time"]));

@@ -1,11 +1,14 @@
 //! Every test written in every shipped rule pack passes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::rules_dir;
 use ordinance_core::Engine;
 
 #[test]
 fn every_pack_test_passes() {
-    let engine = Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules")).unwrap();
+    let engine = Engine::load_dir(rules_dir()).unwrap();
     let report = engine.run_tests();
     let failures: Vec<String> = report
         .outcomes

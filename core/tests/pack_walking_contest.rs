@@ -7,53 +7,18 @@
 //! two registration deadlines reported as the dates the text prints.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use ordinance_core::scenario::{run_file, ClaimStatus};
-use ordinance_core::{Date, Engine, EvalOptions, Value};
+mod common;
+
+use common::{cases, flag, int, opts, pack_engine, run_scenario};
+use indexmap::IndexMap;
+use ordinance_core::scenario::ClaimStatus;
+use ordinance_core::{Date, Value};
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use serde_json::json;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-/// The walking-contest pack alone, loaded once.
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        Engine::from_files(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/walking_contest.yaml"))])
-            .unwrap()
-    })
-}
-
-fn cases(n: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: n,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/pack_walking_contest.txt",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..EvalOptions::default() }
-}
-
-fn eval(rule: &str, input: &serde_json::Value) -> indexmap::IndexMap<String, Value> {
-    engine().evaluate(&format!("walking_contest.{rule}"), input, &opts()).unwrap().outputs
-}
-
-fn int(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n.to_i64().unwrap(),
-        other => panic!("not a number: {other}"),
-    }
-}
-
-fn flag(v: &Value) -> bool {
-    match v {
-        Value::Bool(b) => *b,
-        other => panic!("not a bool: {other}"),
-    }
+/// A rule of the walking-contest pack alone, as of 2024-06-30.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("walking_contest"), &format!("walking_contest.{rule}"), input)
 }
 
 fn team_valid(size: i64) -> bool {
@@ -129,8 +94,7 @@ fn registration_deadlines_read_as_configured() {
 
 #[test]
 fn the_task_table_gives_25_units_and_32_teams() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let report = run_file(&root.join("examples/walking_contest_2024.yaml"), &root.join("rules")).unwrap();
+    let report = run_scenario("walking_contest_2024");
     let quota = &report.steps.iter().find(|s| s.id == "quota").unwrap().outputs;
     assert_eq!(int(&quota["units"]), 25);
     assert_eq!(int(&quota["teams"]), 32);
@@ -150,13 +114,13 @@ fn the_task_table_gives_25_units_and_32_teams() {
 #[test]
 fn bad_inputs_are_input_errors() {
     for input in [json!({"size": "12.5"}), json!({"size": "twelve"}), json!({})] {
-        let e = engine().evaluate("walking_contest.team", &input, &opts()).unwrap_err();
+        let e = pack_engine("walking_contest").evaluate("walking_contest.team", &input, &opts()).unwrap_err();
         assert_eq!(e.code(), "input", "{e}");
     }
 }
 
 proptest! {
-    #![proptest_config(cases(64))]
+    #![proptest_config(cases(64, "pack_walking_contest"))]
 
     /// A team is valid exactly when 10 ≤ size ≤ 20.
     #[test]

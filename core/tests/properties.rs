@@ -6,38 +6,23 @@
 //! the loader (never panics on any input).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+mod common;
+
+use common::{cases, int, opts, pack_engine, pack_path};
+use indexmap::IndexMap;
 use ordinance_core::date::Date;
 use ordinance_core::expr::syntax::{self, AggKind, BinOp, Expr, ExprKind};
 use ordinance_core::loader::{load, SourceFile};
 use ordinance_core::number::{Number, RoundingMode};
 use ordinance_core::value::{from_json, Type};
-use ordinance_core::{Engine, EvalOptions, Value};
+use ordinance_core::{Engine, Value};
 use proptest::prelude::*;
-use proptest::test_runner::FileFailurePersistence;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
-/// The energy-safety pack alone, so that these properties do not depend on
-/// the other packs of the directory.
-fn engine() -> &'static Engine {
-    static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        Engine::from_files(&[PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/energy_safety.yaml"))])
-            .unwrap()
-    })
-}
-
-/// Cases to run, with failures recorded in `core/proptest-regressions/` (committed).
-fn cases(n: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases: n,
-        failure_persistence: Some(Box::new(FileFailurePersistence::Direct("proptest-regressions/properties.txt"))),
-        ..ProptestConfig::default()
-    }
-}
-
-fn opts() -> EvalOptions {
-    EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..EvalOptions::default() }
+/// A rule of the energy-safety pack alone, as of 2024-06-30, so that these
+/// properties do not depend on the other packs of the directory.
+fn eval(rule: &str, input: &serde_json::Value) -> IndexMap<String, Value> {
+    common::eval(pack_engine("energy_safety"), &format!("energy_safety.{rule}"), input)
 }
 
 fn ratio() -> impl Strategy<Value = Number> {
@@ -47,7 +32,7 @@ fn ratio() -> impl Strategy<Value = Number> {
 // ---------- exact numbers ----------
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(256, "properties"))]
 
     #[test]
     fn numbers_print_and_parse_back(x in ratio()) {
@@ -118,7 +103,7 @@ proptest! {
 // ---------- dates ----------
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(256, "properties"))]
 
     #[test]
     fn adding_days_and_counting_them_agree(y in 1900i64..2100, m in 1u32..=12, d in 1u32..=28, n in -5000i64..5000) {
@@ -236,7 +221,7 @@ fn expr_tree() -> impl Strategy<Value = Expr> {
 }
 
 proptest! {
-    #![proptest_config(cases(512))]
+    #![proptest_config(cases(512, "properties"))]
 
     #[test]
     fn printed_expressions_parse_back_to_the_same_tree(e in expr_tree()) {
@@ -316,15 +301,12 @@ fn load_text(text: &str) -> Result<Engine, ordinance_core::LoadError> {
 
 fn row_of(e: &Engine, x: &str) -> Result<i64, String> {
     e.evaluate("t.r", &serde_json::json!({ "x": x }), &opts())
-        .map(|d| match &d.outputs["row"] {
-            Value::Number(n) => n.to_i64().unwrap(),
-            _ => unreachable!(),
-        })
+        .map(|d| int(&d.outputs["row"]))
         .map_err(|e| e.to_string())
 }
 
 proptest! {
-    #![proptest_config(cases(128))]
+    #![proptest_config(cases(128, "properties"))]
 
     /// The load-time overlap check is exact over the integers: a `unique`
     /// table loads if and only if no integer satisfies two rows, and then
@@ -408,84 +390,75 @@ fn roster_json(r: &[(usize, usize)]) -> serde_json::Value {
     )
 }
 
-fn int(v: &Value) -> i64 {
-    match v {
-        Value::Number(n) => n.to_i64().unwrap(),
-        other => panic!("{other}"),
-    }
-}
-
 fn visits(class: &str) -> i64 {
-    let d =
-        engine().evaluate("energy_safety.inspection_frequency", &serde_json::json!({"class": class}), &opts()).unwrap();
-    int(&d.outputs["visits_per_year"])
+    let d = eval("inspection_frequency", &serde_json::json!({"class": class}));
+    int(&d["visits_per_year"])
 }
 
 proptest! {
-    #![proptest_config(cases(64))]
+    #![proptest_config(cases(64, "properties"))]
 
     #[test]
     fn planned_totals_equal_the_sum_of_their_parts(r in roster()) {
-        let d = engine().evaluate("energy_safety.planned_inspections", &serde_json::json!({"roster": roster_json(&r)}), &opts()).unwrap();
-        let total = int(&d.outputs["total"]);
-        let by_sector: i64 = SECTORS.iter().map(|s| int(d.outputs["by_sector"].field(s).unwrap())).sum();
-        let by_class: i64 = CLASSES.iter().map(|c| int(d.outputs["by_class"].field(c).unwrap())).sum();
+        let d = eval("planned_inspections", &serde_json::json!({"roster": roster_json(&r)}));
+        let total = int(&d["total"]);
+        let by_sector: i64 = SECTORS.iter().map(|s| int(d["by_sector"].field(s).unwrap())).sum();
+        let by_class: i64 = CLASSES.iter().map(|c| int(d["by_class"].field(c).unwrap())).sum();
         let direct: i64 = r.iter().map(|(_, c)| visits(CLASSES[*c])).sum();
         prop_assert_eq!(total, by_sector);
         prop_assert_eq!(total, by_class);
         prop_assert_eq!(total, direct);
-        prop_assert_eq!(int(d.outputs["enterprises_by_class"].field("total").unwrap()), r.len() as i64);
+        prop_assert_eq!(int(d["enterprises_by_class"].field("total").unwrap()), r.len() as i64);
     }
 
     #[test]
     fn adding_an_enterprise_adds_its_visits(r in roster(), s in 0..SECTORS.len(), c in 0..CLASSES.len()) {
-        let before = engine().evaluate("energy_safety.planned_inspections", &serde_json::json!({"roster": roster_json(&r)}), &opts()).unwrap();
+        let before = eval("planned_inspections", &serde_json::json!({"roster": roster_json(&r)}));
         let mut more = r.clone();
         more.push((s, c));
-        let after = engine().evaluate("energy_safety.planned_inspections", &serde_json::json!({"roster": roster_json(&more)}), &opts()).unwrap();
-        prop_assert_eq!(int(&after.outputs["total"]) - int(&before.outputs["total"]), visits(CLASSES[c]));
+        let after = eval("planned_inspections", &serde_json::json!({"roster": roster_json(&more)}));
+        prop_assert_eq!(int(&after["total"]) - int(&before["total"]), visits(CLASSES[c]));
     }
 
     /// 不少于 3 人: 3 is enough, 2 is not.
     #[test]
     fn inspection_team_threshold(n in 0i64..20) {
-        let d = engine().evaluate("energy_safety.inspection_team_valid", &serde_json::json!({"inspectors": n}), &opts()).unwrap();
-        prop_assert_eq!(d.outputs["valid"].clone(), Value::Bool(n >= 3));
-        prop_assert_eq!(int(&d.outputs["shortfall"]), (3 - n).max(0));
+        let d = eval("inspection_team_valid", &serde_json::json!({"inspectors": n}));
+        prop_assert_eq!(d["valid"].clone(), Value::Bool(n >= 3));
+        prop_assert_eq!(int(&d["shortfall"]), (3 - n).max(0));
     }
 
     /// 不少于 6 家次 per quarter.
     #[test]
     fn double_random_threshold(n in 0i64..20) {
-        let d = engine().evaluate("energy_safety.double_random_compliant", &serde_json::json!({"spot_checks_in_quarter": n}), &opts()).unwrap();
-        prop_assert_eq!(d.outputs["compliant"].clone(), Value::Bool(n >= 6));
+        let d = eval("double_random_compliant", &serde_json::json!({"spot_checks_in_quarter": n}));
+        prop_assert_eq!(d["compliant"].clone(), Value::Bool(n >= 6));
     }
 
     /// The statutory total is the product of its factors, and the budget's
     /// balance is what is left of it.
     #[test]
     fn statutory_workdays_are_their_product(days in 365i64..=366, weekend in 100i64..=106, holidays in 0i64..=20, officers in 1i64..=100) {
-        let d = engine().evaluate("energy_safety.statutory_workdays",
-            &serde_json::json!({"days_in_year": days, "weekend_days": weekend, "holidays": holidays, "officers": officers}), &opts()).unwrap();
-        prop_assert_eq!(int(&d.outputs["total"]), (days - weekend - holidays) * officers);
+        let d = eval("statutory_workdays", &serde_json::json!({"days_in_year": days, "weekend_days": weekend, "holidays": holidays, "officers": officers}));
+        prop_assert_eq!(int(&d["total"]), (days - weekend - holidays) * officers);
     }
 
     /// More officers never mean fewer non-enforcement days, and the lines add up.
     #[test]
     fn non_enforcement_lines_add_up(officers in 0i64..200) {
-        let d = engine().evaluate("energy_safety.non_enforcement_workdays", &serde_json::json!({"officers": officers}), &opts()).unwrap();
+        let d = eval("non_enforcement_workdays", &serde_json::json!({"officers": officers}));
         let parts: i64 = ["duty", "study", "sick_personal_leave", "annual_marriage_leave", "party_activities", "other"]
-            .iter().map(|k| int(&d.outputs[*k])).sum();
-        prop_assert_eq!(int(&d.outputs["total"]), parts);
+            .iter().map(|k| int(&d[*k])).sum();
+        prop_assert_eq!(int(&d["total"]), parts);
     }
 
     /// The calendar rule counts weekends from the calendar itself.
     #[test]
     fn year_calendar_counts_days(year in 1990i64..2060) {
-        let d = engine().evaluate("energy_safety.year_calendar", &serde_json::json!({"year": year}), &opts()).unwrap();
+        let d = eval("year_calendar", &serde_json::json!({"year": year}));
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        prop_assert_eq!(int(&d.outputs["days_in_year"]), if leap { 366 } else { 365 });
-        let w = int(&d.outputs["weekend_days"]);
+        prop_assert_eq!(int(&d["days_in_year"]), if leap { 366 } else { 365 });
+        let w = int(&d["weekend_days"]);
         prop_assert!((104..=106).contains(&w));
     }
 }
@@ -493,16 +466,12 @@ proptest! {
 #[test]
 fn every_month_has_exactly_one_theme() {
     for m in 1..=12 {
-        let d = engine().evaluate("energy_safety.monthly_theme", &serde_json::json!({"month": m}), &opts()).unwrap();
-        assert!(!d.outputs["theme"].to_string().is_empty(), "month {m}");
+        let d = eval("monthly_theme", &serde_json::json!({"month": m}));
+        assert!(!d["theme"].to_string().is_empty(), "month {m}");
     }
     // the five 专项 months of the schedule are the text's five special inspections
     let specials = (1..=12)
-        .filter(|m| {
-            engine().evaluate("energy_safety.monthly_theme", &serde_json::json!({"month": m}), &opts()).unwrap().outputs
-                ["special"]
-                == Value::Bool(true)
-        })
+        .filter(|m| eval("monthly_theme", &serde_json::json!({"month": m}))["special"] == Value::Bool(true))
         .count();
     assert_eq!(specials, 5);
 }
@@ -510,7 +479,7 @@ fn every_month_has_exactly_one_theme() {
 // ---------- values and the loader ----------
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(256, "properties"))]
 
     #[test]
     fn values_survive_json(x in ratio(), flag in any::<bool>(), s in "\\PC{0,12}", y in 1900i64..2100, m in 1u32..=12, d in 1u32..=28) {
@@ -534,12 +503,12 @@ proptest! {
 
     #[test]
     fn the_loader_never_panics_on_a_damaged_pack(cut in 0usize..20_000, len in 0usize..40, insert in "[:{}\\[\\]\\-# a-z0-9\"']{0,6}") {
-        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/energy_safety.yaml")).unwrap();
+        let text = std::fs::read_to_string(pack_path("energy_safety")).unwrap();
         let chars: Vec<char> = text.chars().collect();
         let at = cut % chars.len();
         let end = (at + len).min(chars.len());
         let damaged: String = chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
-        let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/energy_safety.yaml"));
+        let path = pack_path("energy_safety");
         let result = load(&[SourceFile { path, text: damaged }]);
         if let Err(e) = result {
             for d in &e.diagnostics {
