@@ -42,21 +42,39 @@ pub(crate) struct Diags<'a> {
     pub out: Vec<Diagnostic>,
 }
 
+/// Keeps a message on one line, however much of the author's text it quotes:
+/// line breaks become spaces and a very long message is cut.
+pub(crate) fn one_line(message: &str) -> String {
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 240 {
+        let cut: String = flat.chars().take(237).collect();
+        format!("{cut}…")
+    } else {
+        flat
+    }
+}
+
 impl Diags<'_> {
     pub fn at(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
         self.out.push(Diagnostic {
             file: self.file.clone(),
             line: pos.line,
             column: pos.column,
-            message: message.into(),
-            help,
+            message: one_line(&message.into()),
+            help: help.map(|h| one_line(&h)),
         });
     }
 
     /// A diagnostic inside an expression scalar, at a character offset.
     pub fn in_expr(&mut self, scalar: &Located, offset: usize, message: impl Into<String>, help: Option<String>) {
         let (line, column) = offset_to_pos(self.text, scalar, offset);
-        self.out.push(Diagnostic { file: self.file.clone(), line, column, message: message.into(), help });
+        self.out.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            message: one_line(&message.into()),
+            help: help.map(|h| one_line(&h)),
+        });
     }
 }
 
@@ -103,7 +121,7 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
             msg.truncate(i);
         }
     }
-    Diagnostic { file: file.to_string(), line, column, message: lowercase_first(&msg), help }
+    Diagnostic { file: file.to_string(), line, column, message: one_line(&lowercase_first(&msg)), help }
 }
 
 fn lowercase_first(s: &str) -> String {

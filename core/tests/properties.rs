@@ -528,3 +528,48 @@ impl JsonKind for Number {
         self.to_i64().is_some()
     }
 }
+
+// ---------- energy safety: checklists and deadlines ----------
+
+proptest! {
+    #![proptest_config(cases(64, "properties"))]
+
+    /// 五落实: complete exactly when all five elements are present, and the
+    /// missing ones are listed.
+    #[test]
+    fn five_implementations_need_all_five(flags in prop::array::uniform5(any::<bool>())) {
+        let names = ["responsibility", "measures", "funds", "deadline", "contingency_plan"];
+        let input: serde_json::Map<String, serde_json::Value> =
+            names.iter().zip(flags).map(|(n, f)| (n.to_string(), serde_json::Value::Bool(f))).collect();
+        let out = eval("hazard_rectification_complete", &serde_json::Value::Object(input));
+        prop_assert_eq!(out["complete"].clone(), Value::Bool(flags.iter().all(|f| *f)));
+        let Value::List(missing) = &out["missing"] else { panic!() };
+        prop_assert_eq!(missing.len(), flags.iter().filter(|f| !**f).count());
+    }
+
+    /// A rescheduled visit needs the brigade head's signature; a campaign may
+    /// never replace the month's check.
+    #[test]
+    fn plan_adjustments(rescheduled in any::<bool>(), signed in any::<bool>(), replaces in any::<bool>()) {
+        let out = eval("plan_adjustment_valid", &serde_json::json!({
+            "rescheduled": rescheduled, "brigade_head_signed": signed, "campaign_replaces_monthly_check": replaces
+        }));
+        prop_assert_eq!(out["valid"].clone(), Value::Bool((!rescheduled || signed) && !replaces));
+    }
+
+    /// 每年进行一次校验: overdue from the day after the first anniversary.
+    #[test]
+    fn alarm_calibration_is_due_after_one_year(days_later in 300i64..430, y in 2022i64..2024, m in 1u32..=12, d in 1u32..=28) {
+        let last = Date::from_ymd(y, m, d).unwrap();
+        let on = last.add_days(days_later).unwrap();
+        let valid = Date::parse("2024-01-01").unwrap()..=Date::parse("2024-12-31").unwrap();
+        prop_assume!(valid.contains(&on));
+        let d = pack_engine("energy_safety").evaluate(
+            "energy_safety.alarm_calibration_due",
+            &serde_json::json!({"last_calibrated": last.to_string()}),
+            &common::as_of(on),
+        ).unwrap();
+        let anniversary = last.add_years(1).unwrap();
+        prop_assert_eq!(d.outputs["overdue"].clone(), Value::Bool(on > anniversary));
+    }
+}
