@@ -573,3 +573,33 @@ proptest! {
         prop_assert_eq!(d.outputs["overdue"].clone(), Value::Bool(on > anniversary));
     }
 }
+
+// ---------- a pack with a mutated value ----------
+
+proptest! {
+    #![proptest_config(cases(12, "properties"))]
+
+    /// Changing class A's visits per quarter in the YAML changes every plan
+    /// by exactly the difference for each class-A enterprise, and nothing else.
+    #[test]
+    fn a_mutated_value_changes_what_it_should(r in roster(), per_quarter in prop::sample::select(vec![0i64, 2, 3, 5, 8])) {
+        let original = std::fs::read_to_string(pack_path("energy_safety")).unwrap();
+        let mutated = original.replacen(
+            "then: {mode: general, visits_per_period: 1, period: quarter, periods_per_year: 4}",
+            &format!("then: {{mode: general, visits_per_period: {per_quarter}, period: quarter, periods_per_year: 4}}"),
+            1,
+        );
+        prop_assert!(mutated != original, "the edit applies");
+        let dir = std::env::temp_dir().join(format!("ordinance-mutant-{}-{per_quarter}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sources")).unwrap();
+        std::fs::copy(common::root().join("rules/sources/dongsheng_2024q1.txt"), dir.join("sources/dongsheng_2024q1.txt")).unwrap();
+        std::fs::write(dir.join("energy_safety.yaml"), mutated).unwrap();
+        let mutant = Engine::load_dir(&dir).unwrap();
+        let input = serde_json::json!({"roster": roster_json(&r)});
+        let before = pack_engine("energy_safety").evaluate("energy_safety.planned_inspections", &input, &opts()).unwrap();
+        let after = mutant.evaluate("energy_safety.planned_inspections", &input, &opts()).unwrap();
+        let class_a = r.iter().filter(|(_, c)| CLASSES[*c] == "A").count() as i64;
+        prop_assert_eq!(int(&after.outputs["total"]) - int(&before.outputs["total"]), class_a * 4 * (per_quarter - 1));
+        prop_assert_eq!(&after.outputs["by_class"].field("D"), &before.outputs["by_class"].field("D"));
+    }
+}
