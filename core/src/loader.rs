@@ -849,12 +849,16 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         }
                     }
                 }
+                if !ok {
+                    // the formulas would only report the failed step's name as unknown
+                    continue;
+                }
                 let mut outs = Vec::new();
                 let mut out_exprs = Vec::new();
                 for (name, src, e) in &p.parsed_outputs {
                     let Some(e) = e else {
                         ok = false;
-                        continue;
+                        break;
                     };
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
@@ -887,6 +891,8 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         Err(err) => {
                             d.in_expr(src, err.pos, err.message, err.help);
                             ok = false;
+                            // later formulas may use this output: stop here
+                            break;
                         }
                     }
                 }
@@ -1143,6 +1149,19 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
                     return None;
                 }
             };
+            // a claim on a rule that failed to compile would only repeat its error
+            let mut calls = Vec::new();
+            called_rules(&e, &mut calls);
+            let callee_failed = calls.iter().any(|(name, _)| {
+                let q = match (name.as_slice(), &scope.pack) {
+                    ([single], Some(p)) => format!("{p}.{single}"),
+                    _ => name.join("."),
+                };
+                g.rules.get(&q).is_some_and(|&i| g.sigs.get(i).is_some_and(Option::is_none))
+            });
+            if callee_failed {
+                return None;
+            }
             let mut sc = scope.clone();
             match compile::compile(&e, &mut sc, g) {
                 Ok((c, _)) => Some((src.text.clone(), c)),
