@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 /// The default budget of evaluation steps for one call.
 pub const DEFAULT_MAX_STEPS: u64 = 20_000_000;
-/// The longest list `dates(a, b)` may produce.
-const MAX_DATES: i64 = 100_000;
+/// One less than the longest list `dates(a, b)` or `range(a, b)` may produce.
+const MAX_GENERATED: i64 = 100_000;
 /// The most trace entries kept for one decision; repeats are counted, not
 /// stored again.
 const MAX_TRACE: usize = 500;
@@ -621,6 +621,30 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The list `item(0) … item(span)` that `dates` and `range` produce,
+    /// bounded in length and counted against the step budget.
+    fn generated_list(
+        &mut self,
+        function: &str,
+        unit: &str,
+        span: i64,
+        mut item: impl FnMut(i64) -> Result<Value, String>,
+    ) -> Result<Value, Fault> {
+        if span > MAX_GENERATED {
+            return Err(self.fail(format!(
+                "`{function}` would list {} {unit}, more than the limit {}",
+                span.saturating_add(1),
+                MAX_GENERATED + 1
+            )));
+        }
+        let mut out = Vec::with_capacity(usize::try_from(span.max(-1) + 1).unwrap_or(0));
+        for k in 0..=span {
+            self.tick()?;
+            out.push(item(k).map_err(|e| self.fail(e))?);
+        }
+        Ok(Value::List(Arc::new(out)))
+    }
+
     fn builtin(&mut self, b: Builtin, args: Vec<Value>) -> Result<Value, Fault> {
         let num = |v: Option<&Value>| match v {
             Some(Value::Number(n)) => Some(n.clone()),
@@ -696,18 +720,7 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Dates => {
                 let (Some(a), Some(z)) = (date(args.first()), date(args.get(1))) else { return Err(bad(self)) };
-                let n = a.days_until(z);
-                if n > MAX_DATES {
-                    return Err(
-                        self.fail(format!("`dates` would list {} days, more than the limit {MAX_DATES}", n + 1))
-                    );
-                }
-                let mut out = Vec::with_capacity(usize::try_from(n.max(0) + 1).unwrap_or(0));
-                for k in 0..=n {
-                    self.tick()?;
-                    out.push(Value::Date(a.add_days(k).map_err(|e| self.fail(e))?));
-                }
-                Ok(Value::List(Arc::new(out)))
+                self.generated_list("dates", "days", a.days_until(z), |k| a.add_days(k).map(Value::Date))
             }
             Builtin::Pow => {
                 let (Some(x), Some(n)) = (num(args.first()), int(args.get(1))) else { return Err(bad(self)) };
@@ -754,18 +767,7 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Range => {
                 let (Some(a), Some(z)) = (int(args.first()), int(args.get(1))) else { return Err(bad(self)) };
-                let n = z.saturating_sub(a);
-                if n > MAX_DATES {
-                    return Err(
-                        self.fail(format!("`range` would list {} numbers, more than the limit {MAX_DATES}", n + 1))
-                    );
-                }
-                let mut out = Vec::with_capacity(usize::try_from(n.max(0) + 1).unwrap_or(0));
-                for k in a..=z {
-                    self.tick()?;
-                    out.push(Value::int(k));
-                }
-                Ok(Value::List(Arc::new(out)))
+                self.generated_list("range", "numbers", z.saturating_sub(a), |k| Ok(Value::int(a + k)))
             }
             Builtin::Contains => match (args.first(), args.get(1)) {
                 (Some(Value::Text(t)), Some(Value::Text(p))) => Ok(Value::Bool(t.contains(&**p))),

@@ -289,6 +289,33 @@ fn check_json(rule: &str, input: &str, options: Option<&str>) -> Result<(), Fail
     Ok(())
 }
 
+/// The body shared by `ord_evaluate_json` and `ord_evaluate_many_json`:
+/// checks the arguments, calls the façade function, hands over its JSON.
+///
+/// # Safety
+/// As `ord_evaluate_json`.
+unsafe fn evaluate_with(
+    engine: *const OrdEngine,
+    rule_id: *const c_char,
+    input_json: *const c_char,
+    input_name: &'static str,
+    options_json: *const c_char,
+    out_json: *mut *mut c_char,
+    evaluate: fn(&Engine, &str, &str, Option<&str>) -> Result<String, Error>,
+) -> OrdStatus {
+    call(|| {
+        // SAFETY: the caller's contract.
+        let slot = unsafe { out_param(out_json, "out_json") }?;
+        let engine = unsafe { engine_ref(engine) }?;
+        let rule = unsafe { arg_str(rule_id, "rule_id") }?;
+        let input = unsafe { arg_str(input_json, input_name) }?;
+        let options = unsafe { opt_str(options_json, "options_json") }?;
+        check_json(rule, input, options)?;
+        give(slot, evaluate(engine, rule, input, options).map_err(|e| Failure::core(&e))?);
+        Ok(())
+    })
+}
+
 /// Hands a Rust string to C; the caller frees it with `ord_string_free`.
 fn give(slot: &mut *mut c_char, text: String) {
     *slot = c_string(text).into_raw();
@@ -399,18 +426,8 @@ pub unsafe extern "C" fn ord_evaluate_json(
     options_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> OrdStatus {
-    call(|| {
-        // SAFETY: the caller's contract above.
-        let slot = unsafe { out_param(out_json, "out_json") }?;
-        let engine = unsafe { engine_ref(engine) }?;
-        let rule = unsafe { arg_str(rule_id, "rule_id") }?;
-        let input = unsafe { arg_str(input_json, "input_json") }?;
-        let options = unsafe { opt_str(options_json, "options_json") }?;
-        check_json(rule, input, options)?;
-        let decision = facade::evaluate_json(engine, rule, input, options).map_err(|e| Failure::core(&e))?;
-        give(slot, decision);
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe { evaluate_with(engine, rule_id, input_json, "input_json", options_json, out_json, facade::evaluate_json) }
 }
 
 /// Evaluates one rule over many records in one call: `inputs_json` is a
@@ -438,18 +455,10 @@ pub unsafe extern "C" fn ord_evaluate_many_json(
     options_json: *const c_char,
     out_json: *mut *mut c_char,
 ) -> OrdStatus {
-    call(|| {
-        // SAFETY: the caller's contract above.
-        let slot = unsafe { out_param(out_json, "out_json") }?;
-        let engine = unsafe { engine_ref(engine) }?;
-        let rule = unsafe { arg_str(rule_id, "rule_id") }?;
-        let inputs = unsafe { arg_str(inputs_json, "inputs_json") }?;
-        let options = unsafe { opt_str(options_json, "options_json") }?;
-        check_json(rule, inputs, options)?;
-        let results = facade::evaluate_many_json(engine, rule, inputs, options).map_err(|e| Failure::core(&e))?;
-        give(slot, results);
-        Ok(())
-    })
+    // SAFETY: the caller's contract above.
+    unsafe {
+        evaluate_with(engine, rule_id, inputs_json, "inputs_json", options_json, out_json, facade::evaluate_many_json)
+    }
 }
 
 /// Stores in `*out` the rule-set version of the rules the engine serves now:
