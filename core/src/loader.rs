@@ -831,8 +831,13 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 };
                 let mut lets = Vec::new();
                 let mut ok = true;
+                // names whose step failed: a later step that uses one is not
+                // checked (it would only report the name as unknown), but
+                // independent steps still are
+                let mut failed: Vec<String> = Vec::new();
                 for (name, src, e) in &p.parsed_lets {
-                    let Some(e) = e else {
+                    let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
+                        failed.push(name.clone());
                         ok = false;
                         continue;
                     };
@@ -843,22 +848,20 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         }
                         Err(err) => {
                             d.in_expr(src, err.pos, err.message, err.help);
+                            failed.push(name.clone());
                             ok = false;
-                            // later steps would only report this name as unknown
-                            break;
+                            // keep the slots of later steps where evaluation expects them
+                            scope.locals.push((name.clone(), Type::Unknown));
                         }
                     }
-                }
-                if !ok {
-                    // the formulas would only report the failed step's name as unknown
-                    continue;
                 }
                 let mut outs = Vec::new();
                 let mut out_exprs = Vec::new();
                 for (name, src, e) in &p.parsed_outputs {
-                    let Some(e) = e else {
+                    let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
+                        failed.push(name.clone());
                         ok = false;
-                        break;
+                        continue;
                     };
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
@@ -890,9 +893,9 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         }
                         Err(err) => {
                             d.in_expr(src, err.pos, err.message, err.help);
+                            failed.push(name.clone());
                             ok = false;
-                            // later formulas may use this output: stop here
-                            break;
+                            scope.locals.push((name.clone(), Type::Unknown));
                         }
                     }
                 }
@@ -989,7 +992,9 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         }
     }
 
-    for d in diag_sets {
+    for mut d in diag_sets {
+        // in file order, whatever order the checks ran in
+        d.out.sort_by_key(|x| (x.line, x.column));
         all_diags.extend(d.out);
     }
     if !all_diags.is_empty() {
@@ -1076,6 +1081,32 @@ fn printed_places(text: &str) -> Option<i64> {
     }
     let decimals = body.split_once('.').map(|(_, f)| f.len() as i64).unwrap_or(0);
     (decimals + extra > 0).then_some(decimals + extra)
+}
+
+/// Whether an expression uses one of the names (as a bare or dotted name's
+/// first part), so that a step depending on a failed step can be skipped.
+fn mentions(e: &syntax::Expr, names: &[String]) -> bool {
+    use syntax::ExprKind as K;
+    if names.is_empty() {
+        return false;
+    }
+    match &e.kind {
+        K::Path(p) => p.first().is_some_and(|f| names.contains(f)),
+        K::Field(a, _) | K::Neg(a) | K::Not(a) => mentions(a, names),
+        K::Binary(_, a, b) => mentions(a, names) || mentions(b, names),
+        K::If(a, b, c) => mentions(a, names) || mentions(b, names) || mentions(c, names),
+        K::Call { args, named, .. } => {
+            args.iter().any(|a| mentions(a, names)) || named.iter().any(|(_, a)| mentions(a, names))
+        }
+        K::Aggregate { body, list, filter, .. } => {
+            mentions(list, names)
+                || body.as_ref().is_some_and(|b| mentions(b, names))
+                || filter.as_ref().is_some_and(|f| mentions(f, names))
+        }
+        K::List(items) => items.iter().any(|a| mentions(a, names)),
+        K::Record(fields) => fields.iter().any(|(_, a)| mentions(a, names)),
+        K::Number(_) | K::Text(_) | K::Date(_) | K::DateTime(_) | K::Bool(_) => false,
+    }
 }
 
 /// Kahn's algorithm; rules left out of the order are on or behind a cycle.
