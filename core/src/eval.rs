@@ -223,6 +223,24 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Records a named value of the rule asked about (a `let` or an output);
+    /// nothing is copied when tracing is off.
+    fn record_value(&mut self, kind: TraceKind, rule: &Rule, name: &str, v: &Value) {
+        if self.trace.is_none() {
+            return;
+        }
+        self.record(TraceEntry {
+            kind,
+            depth: 0,
+            rule: rule.qualified.clone(),
+            name: Some(name.to_string()),
+            detail: String::new(),
+            value: Some(v.clone()),
+            cite: None,
+            count: 1,
+        });
+    }
+
     /// Evaluates a rule on its inputs (one value per declared input, in
     /// order), returning the record of its outputs.
     ///
@@ -279,16 +297,7 @@ impl<'a> Evaluator<'a> {
                 for (name, e) in lets {
                     let v = self.eval(e, &mut frame)?;
                     if depth == 0 {
-                        self.record(TraceEntry {
-                            kind: TraceKind::Let,
-                            depth,
-                            rule: rule.qualified.clone(),
-                            name: Some(name.clone()),
-                            detail: String::new(),
-                            value: Some(v.clone()),
-                            cite: None,
-                            count: 1,
-                        });
+                        self.record_value(TraceKind::Let, rule, name, &v);
                     }
                     frame.push(v);
                 }
@@ -300,18 +309,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
         }
-        if depth == 0 && self.trace.is_some() {
+        if depth == 0 {
             for (name, v) in &out {
-                self.record(TraceEntry {
-                    kind: TraceKind::Output,
-                    depth,
-                    rule: rule.qualified.clone(),
-                    name: Some(name.clone()),
-                    detail: String::new(),
-                    value: Some(v.clone()),
-                    cite: None,
-                    count: 1,
-                });
+                self.record_value(TraceKind::Output, rule, name, v);
             }
         }
         Ok(Value::record(out))

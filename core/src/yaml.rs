@@ -140,9 +140,8 @@ impl Node {
                         return;
                     }
                 }
-                // no source slice: fall back to the shortest decimal that
-                // round-trips, which is what was written in all normal cases
-                *text = text.trim_start_matches('\u{0}').to_string();
+                // no source slice: leave the marker, which no number parses
+                // from, so the value is reported rather than approximated
             }
             NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.restore_exact_numbers(src)),
             NodeKind::Map(m) => {
@@ -188,9 +187,12 @@ impl<'de> Visitor<'de> for InnerVisitor {
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<NodeKind, E> {
         Ok(NodeKind::Number(v.to_string()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<NodeKind, E> {
-        // marked for `restore_exact_numbers`, which reads the digits as written
-        Ok(NodeKind::Number(format!("\u{0}{v}")))
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<NodeKind, E> {
+        // The binary value is dropped unread: `restore_exact_numbers` puts
+        // back the digits as written in the source, so nothing inexact ever
+        // enters a rule. The marker alone is not a number, so a value whose
+        // digits cannot be found is refused rather than approximated.
+        Ok(NodeKind::Number("\u{0}".to_string()))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<NodeKind, E> {
         Ok(NodeKind::Str(v.to_string()))
@@ -231,13 +233,16 @@ impl<'de> Visitor<'de> for InnerVisitor {
 }
 
 /// A mapping key read as text whatever its YAML type (`1:` and `"1":` alike);
-/// the flag marks keys the parser took for booleans.
+/// the flag marks keys the parser took for booleans or floats, whose text is
+/// read back from the source.
 struct KeyText(String, bool);
 
 impl<'de> Deserialize<'de> for KeyText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match d.deserialize_any(InnerVisitor)? {
-            NodeKind::Str(s) | NodeKind::Number(s) => Ok(KeyText(s.trim_start_matches('\u{0}').to_string(), false)),
+            // a key the parser read as a float: its digits come from the source
+            NodeKind::Number(s) if s.starts_with('\u{0}') => Ok(KeyText(String::new(), true)),
+            NodeKind::Str(s) | NodeKind::Number(s) => Ok(KeyText(s, false)),
             NodeKind::Bool(b) => Ok(KeyText(b.to_string(), true)),
             _ => Err(de::Error::custom("a mapping key must be a plain name or number")),
         }
