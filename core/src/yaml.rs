@@ -137,11 +137,10 @@ impl Node {
                 if let (Some(b), Some(len)) = (self.pos.byte, self.pos.byte_len) {
                     if let Some(raw) = src.get(b..b + len) {
                         *text = raw.trim().to_string();
-                        return;
                     }
                 }
-                // no source slice: leave the marker, which no number parses
-                // from, so the value is reported rather than approximated
+                // without a source slice the marker stays: no number parses
+                // from it, so the value is reported rather than approximated
             }
             NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.restore_exact_numbers(src)),
             NodeKind::Map(m) => {
