@@ -36,7 +36,7 @@ fn main() {
     let budget = if quick { Duration::from_millis(300) } else { Duration::from_secs(3) };
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let rules = root.join("rules");
-    let opts = EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), trace: false, max_steps: None };
+    let opts = EvalOptions { as_of: Some(Date::parse("2024-06-30").unwrap()), ..EvalOptions::default() };
     let traced = EvalOptions { trace: true, ..opts.clone() };
 
     measure("load every pack (parse, check quotes, compile)", 1, budget, || {

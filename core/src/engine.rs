@@ -5,7 +5,7 @@
 
 use crate::date::Date;
 use crate::error::{EvalError, LoadError};
-use crate::eval::{Evaluator, Fault, TraceEntry, DEFAULT_MAX_STEPS};
+use crate::eval::{weight, Budget, Evaluator, Fault, TraceEntry, STEPS_PER_INPUT_ITEM};
 use crate::expr::compile::suggest;
 use crate::loader::{self, SourceFile};
 use crate::ruleset::{Body, Pack, Rule, Ruleset};
@@ -22,8 +22,31 @@ pub struct EvalOptions {
     pub as_of: Option<Date>,
     /// Collect a trace.
     pub trace: bool,
-    /// Step budget; `None` for the default.
+    /// Step budget; `None` for the default, which is
+    /// [`crate::eval::DEFAULT_MAX_STEPS`] plus
+    /// [`crate::eval::STEPS_PER_INPUT_ITEM`] for every value in the inputs.
     pub max_steps: Option<u64>,
+    /// The most decimal digits the numerator or denominator of any number
+    /// computed may have; `None` for [`crate::number::DEFAULT_MAX_DIGITS`].
+    pub max_digits: Option<u64>,
+    /// The most bytes of values (lists, records, big numbers) the evaluation
+    /// may create; `None` for [`crate::eval::DEFAULT_MAX_BYTES`].
+    pub max_bytes: Option<u64>,
+}
+
+impl EvalOptions {
+    /// The budgets of an evaluation whose inputs weigh `input_weight` (see
+    /// [`crate::eval::weight`]).
+    pub fn budget(&self, input_weight: u64) -> Budget {
+        let d = Budget::default();
+        Budget {
+            max_steps: self
+                .max_steps
+                .unwrap_or_else(|| d.max_steps.saturating_add(input_weight.saturating_mul(STEPS_PER_INPUT_ITEM))),
+            max_digits: self.max_digits.unwrap_or(d.max_digits),
+            max_bytes: self.max_bytes.unwrap_or(d.max_bytes),
+        }
+    }
 }
 
 /// The result of evaluating a rule: outputs, the explanation, and what it
@@ -185,7 +208,8 @@ impl Engine {
     /// # Errors
     /// A validity error naming the period.
     pub fn resolve_as_of(pack: &Pack, rule: &str, given: Option<Date>) -> Result<(Date, String), EvalError> {
-        let period = match pack.valid_until {
+        // the period is spelt out only when a message needs it
+        let period = || match pack.valid_until {
             Some(u) => format!("{} to {u}", pack.valid_from),
             None => format!("from {}", pack.valid_from),
         };
@@ -194,7 +218,7 @@ impl Engine {
                 if d < pack.valid_from || pack.valid_until.is_some_and(|u| d > u) {
                     Err(EvalError::Validity {
                         rule: rule.into(),
-                        message: format!("as-of date {d} is outside the validity of `{}` ({period})", pack.name),
+                        message: format!("as-of date {d} is outside the validity of `{}` ({})", pack.name, period()),
                     })
                 } else {
                     Ok((d, "given".into()))
@@ -205,7 +229,7 @@ impl Engine {
                 if today < pack.valid_from {
                     Err(EvalError::Validity {
                         rule: rule.into(),
-                        message: format!("`{}` is not in force yet ({period}); give an as-of date", pack.name),
+                        message: format!("`{}` is not in force yet ({}); give an as-of date", pack.name, period()),
                     })
                 } else if let Some(u) = pack.valid_until.filter(|u| today > *u) {
                     Ok((u, format!("last day in force: `{}` lapsed after {u}", pack.name)))
@@ -244,7 +268,7 @@ impl Engine {
         let mut report = TestReport::default();
         for pack in &rs.packs {
             for t in &pack.tests {
-                let opts = EvalOptions { as_of: Some(t.as_of), trace: false, max_steps: None };
+                let opts = EvalOptions { as_of: Some(t.as_of), ..EvalOptions::default() };
                 let result = evaluate_in(&rs, &t.rule, &t.given, &opts);
                 let (passed, message) = match (&t.expect, &t.error, result) {
                     (Some(expect), _, Ok(d)) => compare_outputs(&rs, &t.rule, expect, &d),
@@ -401,11 +425,13 @@ pub fn evaluate_in(
     };
     let (as_of, reason) = Engine::resolve_as_of(pack, rule, opts.as_of)?;
     let args = bind_inputs(r, inputs)?;
-    let mut ev = Evaluator::new(rs, as_of, opts.trace).with_max_steps(opts.max_steps.unwrap_or(DEFAULT_MAX_STEPS));
+    let input_weight = if opts.max_steps.is_none() { args.iter().map(weight).sum() } else { 0 };
+    let mut ev = Evaluator::new(rs, as_of, opts.trace).with_budget(opts.budget(input_weight));
     let out = ev.call_rule(rid, args).map_err(fault_to_error)?;
     let (trace, omitted) = ev.take_trace();
     let outputs = match out {
-        Value::Record(rec) => rec.0.clone(),
+        // the record was just made: take its fields rather than copy them
+        Value::Record(rec) => Arc::try_unwrap(rec).map(|r| r.0).unwrap_or_else(|rec| rec.0.clone()),
         _ => IndexMap::new(),
     };
     Ok(Decision {

@@ -1,19 +1,52 @@
-//! Evaluation: running compiled rules against values, as of a date, with a
-//! step budget and an optional trace of what ran and why.
+//! Evaluation: running compiled rules against values, as of a date, within
+//! budgets of steps, number size, memory and nesting, with an optional trace
+//! of what ran and why.
+//!
+//! This is the evaluator every client uses. [`crate::reference`] holds a
+//! plain interpreter of the same semantics that the tests hold it equal to.
+//!
+//! What each budget bounds:
+//! - **steps** ([`Budget::max_steps`]): work, in proportion to what is
+//!   touched — one step per expression node, plus one per element a list
+//!   operation (`in`, `==`, `concat`, `min`, `max`, `sum`, `count`, a
+//!   comprehension) reads or writes, one per character a text operation
+//!   reads, one per table row tried, one per multiplication of `pow`;
+//! - **number size** ([`Budget::max_digits`]): the digits of the numerator and
+//!   denominator of every number computed, checked after each operation, so
+//!   the time one operation can take is bounded too;
+//! - **memory** ([`Budget::max_bytes`]): bytes of the lists, records and big
+//!   numbers the evaluation creates (its inputs are not counted);
+//! - **nesting** ([`MAX_NESTING`]): expression nodes and rule calls open at
+//!   once, which bounds the stack the evaluator uses.
 
 use crate::date::Date;
-use crate::expr::compile::{Builtin, CExpr};
+use crate::expr::compile::{Builtin, CExpr, Loc};
 use crate::expr::syntax::{AggKind, BinOp};
-use crate::number::Number;
+use crate::number::{bits_to_digits, digits_to_bits, ArithmeticError, Number};
 use crate::ruleset::{Body, Citation, HitPolicy, Rule, Ruleset, Table};
 use crate::value::{conform, Value};
 use indexmap::IndexMap;
 use std::sync::Arc;
 
-/// The default budget of evaluation steps for one call.
+/// The default budget of evaluation steps for one call, before the
+/// allowance for the size of its inputs ([`STEPS_PER_INPUT_ITEM`]).
 pub const DEFAULT_MAX_STEPS: u64 = 20_000_000;
+/// Steps the default budget adds for every value in the inputs (each element
+/// of a list, each field of a record), so that the default lets a roster of
+/// a million rows through while still bounding time by the size of the input.
+pub const STEPS_PER_INPUT_ITEM: u64 = 2_000;
+/// The default memory budget: bytes of values one evaluation may create.
+pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
+/// The most expression nodes and rule calls open at once. Every shape of
+/// formula the parser accepts stays well inside it (chains are flat), so it
+/// is reached only through long chains of rules calling rules; with it the
+/// evaluator needs at most a few hundred KiB of stack.
+pub const MAX_NESTING: u32 = 400;
 /// One less than the longest list `dates(a, b)` or `range(a, b)` may produce.
 const MAX_GENERATED: i64 = 100_000;
+/// The largest exponent `pow` takes; the size budget stops most powers far
+/// sooner.
+pub const MAX_POW_EXPONENT: u64 = 1_000_000;
 /// The most trace entries kept for one decision; repeats are counted, not
 /// stored again.
 const MAX_TRACE: usize = 500;
@@ -148,30 +181,75 @@ impl Trace {
     }
 }
 
-/// The evaluation of one call: date, budget and trace.
+/// The budgets of one evaluation (see the module documentation for what
+/// each bounds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Steps.
+    pub max_steps: u64,
+    /// Decimal digits of the numerator or denominator of any number.
+    pub max_digits: u64,
+    /// Bytes of values created.
+    pub max_bytes: u64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            max_steps: DEFAULT_MAX_STEPS,
+            max_digits: crate::number::DEFAULT_MAX_DIGITS,
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// How much a value weighs for the budgets: one per scalar, plus the
+/// weight of every element or field.
+pub fn weight(v: &Value) -> u64 {
+    match v {
+        Value::List(items) => 1 + items.iter().map(weight).sum::<u64>(),
+        Value::Record(r) => 1 + r.0.values().map(weight).sum::<u64>(),
+        _ => 1,
+    }
+}
+
+const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
+
+/// The evaluation of one call: date, budgets and trace.
 pub struct Evaluator<'a> {
     rs: &'a Ruleset,
     /// The as-of date.
     pub as_of: Date,
     steps: u64,
     max_steps: u64,
+    bytes: u64,
+    max_bytes: u64,
+    max_bits: u64,
+    max_digits: u64,
+    nesting: u32,
     trace: Option<Trace>,
     depth: u32,
     rule_stack: Vec<usize>,
 }
 
-fn arith(e: crate::number::ArithmeticError) -> String {
+fn arith(e: ArithmeticError) -> String {
     e.to_string()
 }
 
 impl<'a> Evaluator<'a> {
-    /// A new evaluation as of a date.
+    /// A new evaluation as of a date, with the default budgets.
     pub fn new(rs: &'a Ruleset, as_of: Date, trace: bool) -> Self {
+        let b = Budget::default();
         Evaluator {
             rs,
             as_of,
             steps: 0,
-            max_steps: DEFAULT_MAX_STEPS,
+            max_steps: b.max_steps,
+            bytes: 0,
+            max_bytes: b.max_bytes,
+            max_bits: digits_to_bits(b.max_digits),
+            max_digits: b.max_digits,
+            nesting: 0,
             trace: if trace { Some(Trace::default()) } else { None },
             depth: 0,
             rule_stack: Vec::new(),
@@ -182,6 +260,20 @@ impl<'a> Evaluator<'a> {
     pub fn with_max_steps(mut self, n: u64) -> Self {
         self.max_steps = n;
         self
+    }
+
+    /// Sets every budget.
+    pub fn with_budget(mut self, b: Budget) -> Self {
+        self.max_steps = b.max_steps;
+        self.max_bytes = b.max_bytes;
+        self.max_digits = b.max_digits;
+        self.max_bits = digits_to_bits(b.max_digits);
+        self
+    }
+
+    /// Steps used so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
     }
 
     /// The trace collected so far (empty when tracing is off), and how many
@@ -201,19 +293,78 @@ impl<'a> Evaluator<'a> {
             .unwrap_or_else(|| "scenario".into())
     }
 
+    /// ` at file:line:col` for a position in the current rule's pack, empty
+    /// when the position is not known.
+    fn at(&self, at: Loc) -> String {
+        if at.line == 0 {
+            return String::new();
+        }
+        let file = self
+            .rule_stack
+            .last()
+            .and_then(|&i| self.rs.rules.get(i))
+            .and_then(|r| self.rs.packs.get(r.pack))
+            .map(|p| p.file.as_str());
+        match file {
+            Some(f) => format!(" at {f}:{}:{}", at.line, at.column),
+            None => format!(" at line {}, column {}", at.line, at.column),
+        }
+    }
+
     fn fail(&self, message: impl Into<String>) -> Fault {
         Fault::Failed { rule: self.current_rule(), message: message.into() }
     }
 
-    fn tick(&mut self) -> Result<(), Fault> {
-        self.steps += 1;
+    fn limit(&self, message: impl Into<String>) -> Fault {
+        Fault::Limit { rule: self.current_rule(), message: message.into() }
+    }
+
+    /// Counts `n` steps of work.
+    fn tick_n(&mut self, n: u64) -> Result<(), Fault> {
+        self.steps = self.steps.saturating_add(n);
         if self.steps > self.max_steps {
-            Err(Fault::Limit {
-                rule: self.current_rule(),
-                message: format!("evaluation took more than {} steps", self.max_steps),
-            })
+            Err(self.limit(format!("evaluation took more than {} steps", self.max_steps)))
         } else {
             Ok(())
+        }
+    }
+
+    fn tick(&mut self) -> Result<(), Fault> {
+        self.tick_n(1)
+    }
+
+    /// Counts `n` bytes of values created.
+    fn alloc(&mut self, n: u64) -> Result<(), Fault> {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.max_bytes {
+            Err(self.limit(format!("evaluation would create more than {} bytes of values", self.max_bytes)))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Checks a computed number against the size budget and counts its
+    /// memory.
+    fn sized(&mut self, n: Number, what: &str, at: Loc) -> Result<Number, Fault> {
+        let bits = n.bits();
+        if bits > self.max_bits {
+            return Err(self.limit(format!(
+                "{what} would make a number of about {} digits, more than the limit of {} digits{}",
+                bits_to_digits(bits),
+                self.max_digits,
+                self.at(at)
+            )));
+        }
+        if bits > 64 {
+            self.alloc(n.heap_bytes())?;
+        }
+        Ok(n)
+    }
+
+    fn arith_fault(&self, e: ArithmeticError, what: String, at: Loc) -> Fault {
+        match e {
+            ArithmeticError::TooLarge { .. } => self.limit(format!("{what}: {e}{}", self.at(at))),
+            _ => self.fail(format!("{e} in {what}{}", self.at(at))),
         }
     }
 
@@ -294,6 +445,7 @@ impl<'a> Evaluator<'a> {
             }
             Body::Formula { lets, outputs } => {
                 let mut frame = args;
+                frame.reserve(lets.len() + outputs.len());
                 for (name, e) in lets {
                     let v = self.eval(e, &mut frame)?;
                     if depth == 0 {
@@ -314,51 +466,73 @@ impl<'a> Evaluator<'a> {
                 self.record_value(TraceKind::Output, rule, name, v);
             }
         }
+        self.alloc(out.len() as u64 * VALUE_BYTES)?;
         Ok(Value::record(out))
     }
 
     fn eval_table(&mut self, rule: &Rule, table: &Table, args: &[Value], depth: u32) -> Result<Vec<Value>, Fault> {
+        let row_matches =
+            |row: &crate::ruleset::Row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
+        // every matching row is kept only when the trace or the hit policy
+        // needs them all; otherwise the first (and, for `unique`, a second)
+        let keep_all = self.trace.is_some() || table.hit == HitPolicy::Collect;
         let mut matched: Vec<usize> = Vec::new();
+        let mut first: Option<usize> = None;
+        let mut second = false;
         for (ri, row) in table.rows.iter().enumerate() {
-            self.tick()?;
-            let hit = row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
-            if hit {
-                matched.push(ri);
-                if table.hit == HitPolicy::First {
+            self.tick_n(1 + row.conds.len() as u64)?;
+            if row_matches(row) {
+                if keep_all {
+                    matched.push(ri);
+                }
+                if first.is_none() {
+                    first = Some(ri);
+                } else {
+                    second = true;
+                }
+                if table.hit == HitPolicy::First || (table.hit == HitPolicy::Unique && second && !keep_all) {
                     break;
                 }
             }
         }
-        if table.hit == HitPolicy::Unique && matched.len() > 1 {
-            let rows: Vec<String> = matched.iter().map(|r| (r + 1).to_string()).collect();
+        if table.hit == HitPolicy::Unique && second {
+            let rows: Vec<String> = table
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, row)| row_matches(row))
+                .map(|(r, _)| (r + 1).to_string())
+                .collect();
             return Err(self.fail(format!("rows {} all match, but the table's hit policy is unique", rows.join(", "))));
         }
-        for &ri in &matched {
-            if let Some(row) = table.rows.get(ri) {
-                if self.trace.is_some() {
-                    let detail = row
-                        .conds
-                        .iter()
-                        .map(|(i, c)| {
-                            format!("{} {}", rule.inputs.get(*i).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    self.record(TraceEntry {
-                        kind: TraceKind::Row,
-                        depth,
-                        rule: rule.qualified.clone(),
-                        name: Some(format!("row {}", ri + 1)),
-                        detail: if detail.is_empty() { "always".into() } else { detail },
-                        value: None,
-                        cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
-                        count: 1,
-                    });
+        if self.trace.is_some() {
+            for &ri in &matched {
+                let Some(row) = table.rows.get(ri) else { continue };
+                let detail = row
+                    .conds
+                    .iter()
+                    .map(|(i, c)| {
+                        format!("{} {}", rule.inputs.get(*i).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.record(TraceEntry {
+                    kind: TraceKind::Row,
+                    depth,
+                    rule: rule.qualified.clone(),
+                    name: Some(format!("row {}", ri + 1)),
+                    detail: if detail.is_empty() { "always".into() } else { detail },
+                    value: None,
+                    cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
+                    count: 1,
+                });
+                if table.hit != HitPolicy::Collect {
+                    break;
                 }
             }
         }
         if table.hit == HitPolicy::Collect {
-            let mut cols: Vec<Vec<Value>> = vec![Vec::new(); rule.outputs.len()];
+            let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(matched.len()); rule.outputs.len()];
             for &ri in &matched {
                 if let Some(row) = table.rows.get(ri) {
                     for (col, v) in cols.iter_mut().zip(row.outputs.iter()) {
@@ -366,9 +540,10 @@ impl<'a> Evaluator<'a> {
                     }
                 }
             }
+            self.alloc((matched.len() * rule.outputs.len()) as u64 * VALUE_BYTES)?;
             return Ok(cols.into_iter().map(|c| Value::List(Arc::new(c))).collect());
         }
-        match matched.first().and_then(|&ri| table.rows.get(ri)) {
+        match first.and_then(|ri| table.rows.get(ri)) {
             Some(row) => Ok(row.outputs.clone()),
             None => match &table.default {
                 Some(d) => Ok(d.clone()),
@@ -424,6 +599,16 @@ impl<'a> Evaluator<'a> {
     /// The first fault.
     pub fn eval(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Value, Fault> {
         self.tick()?;
+        if self.nesting >= MAX_NESTING {
+            return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
+        }
+        self.nesting += 1;
+        let r = self.eval_node(e, frame);
+        self.nesting -= 1;
+        r
+    }
+
+    fn eval_node(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Value, Fault> {
         match e {
             CExpr::Const(v) => Ok(v.clone()),
             CExpr::Local(slot) => {
@@ -442,19 +627,21 @@ impl<'a> Evaluator<'a> {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
                 other => Err(self.fail(format!("`not` of {}", other.kind()))),
             },
-            CExpr::And(a, b) => {
-                if self.eval_bool(a, frame)? {
-                    Ok(Value::Bool(self.eval_bool(b, frame)?))
-                } else {
-                    Ok(Value::Bool(false))
+            CExpr::And(items) => {
+                for item in items {
+                    if !self.eval_bool(item, frame)? {
+                        return Ok(Value::Bool(false));
+                    }
                 }
+                Ok(Value::Bool(true))
             }
-            CExpr::Or(a, b) => {
-                if self.eval_bool(a, frame)? {
-                    Ok(Value::Bool(true))
-                } else {
-                    Ok(Value::Bool(self.eval_bool(b, frame)?))
+            CExpr::Or(items) => {
+                for item in items {
+                    if self.eval_bool(item, frame)? {
+                        return Ok(Value::Bool(true));
+                    }
                 }
+                Ok(Value::Bool(false))
             }
             CExpr::If(c, a, b) => {
                 if self.eval_bool(c, frame)? {
@@ -463,126 +650,209 @@ impl<'a> Evaluator<'a> {
                     self.eval(b, frame)
                 }
             }
+            CExpr::Arith(first, rest) => self.eval_arith(first, rest, frame),
             CExpr::Binary(op, a, b) => {
                 let va = self.eval(a, frame)?;
                 let vb = self.eval(b, frame)?;
-                self.binary(*op, va, vb)
+                self.compare(*op, va, vb)
             }
-            CExpr::List(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(self.eval(i, frame)?);
-                }
-                Ok(Value::List(Arc::new(out)))
-            }
-            CExpr::Record(fields) => {
-                let mut out = IndexMap::with_capacity(fields.len());
-                for (n, fe) in fields {
-                    out.insert(n.to_string(), self.eval(fe, frame)?);
-                }
-                Ok(Value::record(out))
-            }
-            CExpr::CallRule { rule, args, check } => {
-                let rs = self.rs;
-                let Some(target) = rs.rules.get(*rule) else {
-                    return Err(self.fail(format!("no rule with index {rule}")));
-                };
-                let mut values = Vec::with_capacity(args.len());
-                for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
-                    let v = match a {
-                        Some(a) => self.eval(a, frame)?,
-                        None => input
-                            .default
-                            .clone()
-                            .ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?,
-                    };
-                    if *needs_check {
-                        conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
-                            rule: target.qualified.clone(),
-                            field: p.field,
-                            message: p.message,
-                            allowed: p.allowed,
-                        })?;
-                    }
-                    values.push(v);
-                }
-                self.call_rule(*rule, values)
-            }
-            CExpr::Builtin(b, args) => {
+            CExpr::List(items) => self.eval_list(items, frame),
+            CExpr::Record(fields) => self.eval_record(fields, frame),
+            CExpr::CallRule { rule, args, check } => self.eval_call(*rule, args, check, frame),
+            CExpr::Builtin(b, args, at) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
                     vals.push(self.eval(a, frame)?);
                 }
-                self.builtin(*b, vals)
+                self.builtin(*b, vals, *at)
             }
-            CExpr::Aggregate { kind, slot, list, filter, body } => {
-                let items = match self.eval(list, frame)? {
-                    Value::List(items) => items,
-                    other => return Err(self.fail(format!("`{}` over {}, not a list", kind.name(), other.kind()))),
-                };
-                frame.truncate(*slot);
-                let mut acc: Option<Value> = None;
-                let mut count: i64 = 0;
-                let mut collected = Vec::new();
-                let mut result: Option<bool> = None;
-                for item in items.iter() {
-                    frame.truncate(*slot);
-                    frame.push(item.clone());
-                    if let Some(f) = filter {
-                        if !self.eval_bool(f, frame)? {
-                            continue;
+            CExpr::Aggregate { kind, slot, list, filter, body, at } => {
+                self.eval_aggregate(*kind, *slot, list, filter.as_deref(), body.as_deref(), *at, frame)
+            }
+        }
+    }
+
+    fn eval_number(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Number, Fault> {
+        match self.eval(e, frame)? {
+            Value::Number(n) => Ok(n),
+            other => Err(self.fail(format!("arithmetic on {}, not a number", other.kind()))),
+        }
+    }
+
+    /// One exact operation, checked against the size budget.
+    fn arith(&mut self, op: BinOp, x: &Number, y: &Number, at: Loc) -> Result<Number, Fault> {
+        let r = match op {
+            BinOp::Add => x.add(y),
+            BinOp::Sub => x.sub(y),
+            BinOp::Mul => x.mul(y),
+            BinOp::Div => x.div(y),
+            _ => return Err(self.fail(format!("`{}` is not arithmetic", op.symbol()))),
+        };
+        match r {
+            Ok(n) => self.sized(n, &format!("`{}`", op.symbol()), at),
+            Err(e) => Err(self.arith_fault(e, format!("`{x} {} {y}`", op.symbol()), at)),
+        }
+    }
+
+    /// A chain of `+ - * /`, left to right, without recursion per term.
+    fn eval_arith(
+        &mut self,
+        first: &CExpr,
+        rest: &[(BinOp, CExpr, Loc)],
+        frame: &mut Vec<Value>,
+    ) -> Result<Value, Fault> {
+        let mut acc = self.eval_number(first, frame)?;
+        for (op, e, at) in rest {
+            let y = self.eval_number(e, frame)?;
+            acc = self.arith(*op, &acc, &y, *at)?;
+        }
+        Ok(Value::Number(acc))
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &[CExpr], frame: &mut Vec<Value>) -> Result<Value, Fault> {
+        self.alloc(items.len() as u64 * VALUE_BYTES)?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.eval(i, frame)?);
+        }
+        Ok(Value::List(Arc::new(out)))
+    }
+
+    #[inline(never)]
+    fn eval_record(&mut self, fields: &[(Arc<str>, CExpr)], frame: &mut Vec<Value>) -> Result<Value, Fault> {
+        self.alloc(fields.len() as u64 * (VALUE_BYTES + 32))?;
+        let mut out = IndexMap::with_capacity(fields.len());
+        for (n, fe) in fields {
+            out.insert(n.to_string(), self.eval(fe, frame)?);
+        }
+        Ok(Value::record(out))
+    }
+
+    #[inline(never)]
+    fn eval_call(
+        &mut self,
+        rule: usize,
+        args: &[Option<CExpr>],
+        check: &[bool],
+        frame: &mut Vec<Value>,
+    ) -> Result<Value, Fault> {
+        let rs = self.rs;
+        let Some(target) = rs.rules.get(rule) else {
+            return Err(self.fail(format!("no rule with index {rule}")));
+        };
+        let mut values = Vec::with_capacity(args.len());
+        for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
+            let v = match a {
+                Some(a) => self.eval(a, frame)?,
+                None => {
+                    input.default.clone().ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?
+                }
+            };
+            if *needs_check {
+                if matches!(v, Value::List(_) | Value::Record(_)) {
+                    self.tick_n(weight(&v))?;
+                }
+                conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
+                    rule: target.qualified.clone(),
+                    field: p.field,
+                    message: p.message,
+                    allowed: p.allowed,
+                })?;
+            }
+            values.push(v);
+        }
+        if self.nesting >= MAX_NESTING {
+            return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
+        }
+        self.nesting += 1;
+        let r = self.call_rule(rule, values);
+        self.nesting -= 1;
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn eval_aggregate(
+        &mut self,
+        kind: AggKind,
+        slot: usize,
+        list: &CExpr,
+        filter: Option<&CExpr>,
+        body: Option<&CExpr>,
+        at: Loc,
+        frame: &mut Vec<Value>,
+    ) -> Result<Value, Fault> {
+        let items = match self.eval(list, frame)? {
+            Value::List(items) => items,
+            other => return Err(self.fail(format!("`{}` over {}, not a list", kind.name(), other.kind()))),
+        };
+        frame.truncate(slot);
+        let mut sum = Number::zero();
+        let mut best: Option<Value> = None;
+        let mut count: i64 = 0;
+        let mut collected = Vec::new();
+        let mut result: Option<bool> = None;
+        for item in items.iter() {
+            self.tick()?;
+            frame.truncate(slot);
+            frame.push(item.clone());
+            if let Some(f) = filter {
+                if !self.eval_bool(f, frame)? {
+                    continue;
+                }
+            }
+            count += 1;
+            let Some(body) = body else { continue };
+            let v = self.eval(body, frame)?;
+            match kind {
+                AggKind::Sum => {
+                    let Value::Number(y) = &v else {
+                        return Err(self.fail(format!("`sum` of {}, not a number", v.kind())));
+                    };
+                    sum = self.arith(BinOp::Add, &sum, y, at)?;
+                }
+                AggKind::Min | AggKind::Max => {
+                    best = Some(match best {
+                        None => v,
+                        Some(a) => {
+                            let keep_a = if kind == AggKind::Min { a <= v } else { a >= v };
+                            if keep_a {
+                                a
+                            } else {
+                                v
+                            }
                         }
+                    })
+                }
+                AggKind::Any | AggKind::All => {
+                    let b = matches!(v, Value::Bool(true));
+                    if kind == AggKind::Any && b {
+                        result = Some(true);
+                        break;
                     }
-                    count += 1;
-                    let Some(body) = body else { continue };
-                    let v = self.eval(body, frame)?;
-                    match kind {
-                        AggKind::Sum => {
-                            acc = Some(match acc {
-                                None => v,
-                                Some(a) => self.binary(BinOp::Add, a, v)?,
-                            })
-                        }
-                        AggKind::Min | AggKind::Max => {
-                            acc = Some(match acc {
-                                None => v,
-                                Some(a) => {
-                                    let keep_a = if *kind == AggKind::Min { a <= v } else { a >= v };
-                                    if keep_a {
-                                        a
-                                    } else {
-                                        v
-                                    }
-                                }
-                            })
-                        }
-                        AggKind::Any | AggKind::All => {
-                            let b = matches!(v, Value::Bool(true));
-                            if *kind == AggKind::Any && b {
-                                result = Some(true);
-                                break;
-                            }
-                            if *kind == AggKind::All && !b {
-                                result = Some(false);
-                                break;
-                            }
-                        }
-                        AggKind::List => collected.push(v),
-                        AggKind::Count => {}
+                    if kind == AggKind::All && !b {
+                        result = Some(false);
+                        break;
                     }
                 }
-                frame.truncate(*slot);
-                match kind {
-                    AggKind::Count => Ok(Value::int(count)),
-                    AggKind::Sum => Ok(acc.unwrap_or(Value::Number(Number::zero()))),
-                    AggKind::Min | AggKind::Max => {
-                        acc.ok_or_else(|| self.fail(format!("`{}` over an empty list has no value", kind.name())))
-                    }
-                    AggKind::Any => Ok(Value::Bool(result.unwrap_or(false))),
-                    AggKind::All => Ok(Value::Bool(result.unwrap_or(true))),
-                    AggKind::List => Ok(Value::List(Arc::new(collected))),
+                AggKind::List => {
+                    self.alloc(VALUE_BYTES)?;
+                    collected.push(v);
                 }
+                AggKind::Count => {}
             }
+        }
+        frame.truncate(slot);
+        match kind {
+            AggKind::Count => Ok(Value::int(count)),
+            AggKind::Sum => Ok(Value::Number(sum)),
+            AggKind::Min | AggKind::Max => {
+                best.ok_or_else(|| self.fail(format!("`{}` over an empty list has no value", kind.name())))
+            }
+            AggKind::Any => Ok(Value::Bool(result.unwrap_or(false))),
+            AggKind::All => Ok(Value::Bool(result.unwrap_or(true))),
+            AggKind::List => Ok(Value::List(Arc::new(collected))),
         }
     }
 
@@ -593,36 +863,39 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, Fault> {
+    /// Comparisons and membership; comparing lists or records costs steps
+    /// in proportion to their size.
+    fn compare(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, Fault> {
         match op {
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let (Value::Number(x), Value::Number(y)) = (&a, &b) else {
-                    return Err(self.fail(format!("`{}` of {} and {}", op.symbol(), a.kind(), b.kind())));
-                };
-                let r = match op {
-                    BinOp::Add => x.add(y),
-                    BinOp::Sub => x.sub(y),
-                    BinOp::Mul => x.mul(y),
-                    _ => x.div(y),
-                };
-                r.map(Value::Number).map_err(|e| self.fail(format!("{} in `{x} {} {y}`", arith(e), op.symbol())))
+            BinOp::Eq | BinOp::Ne => {
+                if matches!(a, Value::List(_) | Value::Record(_)) {
+                    self.tick_n(weight(&a).min(weight(&b)))?;
+                }
+                Ok(Value::Bool((a == b) == (op == BinOp::Eq)))
             }
-            BinOp::Eq => Ok(Value::Bool(a == b)),
-            BinOp::Ne => Ok(Value::Bool(a != b)),
             BinOp::Lt => Ok(Value::Bool(a < b)),
             BinOp::Le => Ok(Value::Bool(a <= b)),
             BinOp::Gt => Ok(Value::Bool(a > b)),
             BinOp::Ge => Ok(Value::Bool(a >= b)),
             BinOp::In => match b {
-                Value::List(items) => Ok(Value::Bool(items.contains(&a))),
+                Value::List(items) => {
+                    let per = if matches!(a, Value::List(_) | Value::Record(_)) { weight(&a) } else { 1 };
+                    for item in items.iter() {
+                        self.tick_n(per)?;
+                        if *item == a {
+                            return Ok(Value::Bool(true));
+                        }
+                    }
+                    Ok(Value::Bool(false))
+                }
                 other => Err(self.fail(format!("`in` needs a list, found {}", other.kind()))),
             },
-            BinOp::And | BinOp::Or => Err(self.fail("logical operator outside its short-circuit form")),
+            _ => Err(self.fail(format!("`{}` is not a comparison", op.symbol()))),
         }
     }
 
     /// The list `item(0) … item(span)` that `dates` and `range` produce,
-    /// bounded in length and counted against the step budget.
+    /// bounded in length and counted against the budgets.
     fn generated_list(
         &mut self,
         function: &str,
@@ -637,7 +910,9 @@ impl<'a> Evaluator<'a> {
                 MAX_GENERATED + 1
             )));
         }
-        let mut out = Vec::with_capacity(usize::try_from(span.max(-1) + 1).unwrap_or(0));
+        let len = span.max(-1) + 1;
+        self.alloc(len as u64 * VALUE_BYTES)?;
+        let mut out = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
         for k in 0..=span {
             self.tick()?;
             out.push(item(k).map_err(|e| self.fail(e))?);
@@ -645,7 +920,8 @@ impl<'a> Evaluator<'a> {
         Ok(Value::List(Arc::new(out)))
     }
 
-    fn builtin(&mut self, b: Builtin, args: Vec<Value>) -> Result<Value, Fault> {
+    #[inline(never)]
+    fn builtin(&mut self, b: Builtin, args: Vec<Value>, at: Loc) -> Result<Value, Fault> {
         let num = |v: Option<&Value>| match v {
             Some(Value::Number(n)) => Some(n.clone()),
             _ => None,
@@ -661,19 +937,21 @@ impl<'a> Evaluator<'a> {
         let bad = |s: &Self| s.fail("a built-in function received a value of the wrong kind");
         match b {
             Builtin::Min | Builtin::Max => {
-                let items: Vec<Value> = match args.as_slice() {
-                    [Value::List(items)] => items.to_vec(),
-                    _ => args,
+                let items: &[Value] = match args.as_slice() {
+                    [Value::List(items)] => items.as_slice(),
+                    _ => args.as_slice(),
                 };
-                let best = if b == Builtin::Min { items.into_iter().min() } else { items.into_iter().max() };
-                best.ok_or_else(|| self.fail("`min`/`max` of an empty list has no value"))
+                self.tick_n(items.len() as u64)?;
+                let best = if b == Builtin::Min { items.iter().min() } else { items.iter().max() };
+                best.cloned().ok_or_else(|| self.fail("`min`/`max` of an empty list has no value"))
             }
             Builtin::SumList => match args.first() {
                 Some(Value::List(items)) => {
                     let mut acc = Number::zero();
                     for v in items.iter() {
+                        self.tick()?;
                         let Value::Number(n) = v else { return Err(bad(self)) };
-                        acc = acc.add(n).map_err(|e| self.fail(arith(e)))?;
+                        acc = self.arith(BinOp::Add, &acc, n, at)?;
                     }
                     Ok(Value::Number(acc))
                 }
@@ -687,7 +965,10 @@ impl<'a> Evaluator<'a> {
             Builtin::Round(mode) => {
                 let x = num(args.first()).ok_or_else(|| bad(self))?;
                 let places = if args.len() > 1 { int(args.get(1)).ok_or_else(|| bad(self))? } else { 0 };
-                x.round(places, mode).map(Value::Number).map_err(|e| self.fail(arith(e)))
+                match x.round(places, mode) {
+                    Ok(n) => self.sized(n, &format!("`{}`", mode.name()), at).map(Value::Number),
+                    Err(e) => Err(self.arith_fault(e, format!("rounding `{x}` to {places} places"), at)),
+                }
             }
             Builtin::DaysBetween => {
                 let (Some(a), Some(b2)) = (date(args.first()), date(args.get(1))) else { return Err(bad(self)) };
@@ -724,18 +1005,32 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::Pow => {
                 let (Some(x), Some(n)) = (num(args.first()), int(args.get(1))) else { return Err(bad(self)) };
-                if n.abs() > 1_000 {
-                    return Err(self.fail(format!("`pow` exponent {n} is beyond the limit 1000")));
+                if n.unsigned_abs() > MAX_POW_EXPONENT {
+                    return Err(
+                        self.fail(format!("`pow` exponent {n} is beyond the limit {MAX_POW_EXPONENT}{}", self.at(at)))
+                    );
                 }
-                let mut acc = Number::from_int(1);
-                for _ in 0..n.abs() {
-                    self.tick()?;
-                    acc = acc.mul(&x).map_err(|e| self.fail(arith(e)))?;
+                let max_bits = self.max_bits;
+                let mut mults = 0u64;
+                let r = x.pow(n, |p| {
+                    mults += 1;
+                    let bits = p.bits();
+                    if bits > max_bits {
+                        Err(ArithmeticError::TooLarge { digits: bits_to_digits(bits), limit: 0 })
+                    } else {
+                        Ok(())
+                    }
+                });
+                self.tick_n(mults)?;
+                match r {
+                    Ok(p) => self.sized(p, "`pow`", at).map(Value::Number),
+                    Err(ArithmeticError::TooLarge { digits, .. }) => Err(self.limit(format!(
+                        "`pow({x}, {n})` would make a number of about {digits} digits, more than the limit of {} digits{}",
+                        self.max_digits,
+                        self.at(at)
+                    ))),
+                    Err(e) => Err(self.arith_fault(e, format!("`pow({x}, {n})`"), at)),
                 }
-                if n < 0 {
-                    acc = Number::from_int(1).div(&acc).map_err(|e| self.fail(arith(e)))?;
-                }
-                Ok(Value::Number(acc))
             }
             Builtin::MinutesBetween | Builtin::HoursBetween => {
                 let (Some(Value::DateTime(a)), Some(Value::DateTime(z))) = (args.first(), args.get(1)) else {
@@ -770,21 +1065,34 @@ impl<'a> Evaluator<'a> {
                 self.generated_list("range", "numbers", z.saturating_sub(a), |k| Ok(Value::int(a + k)))
             }
             Builtin::Contains => match (args.first(), args.get(1)) {
-                (Some(Value::Text(t)), Some(Value::Text(p))) => Ok(Value::Bool(t.contains(&**p))),
+                (Some(Value::Text(t)), Some(Value::Text(p))) => {
+                    self.tick_n((t.len() as u64).saturating_mul(p.len().max(1) as u64).min(u64::MAX / 2))?;
+                    Ok(Value::Bool(t.contains(&**p)))
+                }
                 _ => Err(bad(self)),
             },
             Builtin::Length => match args.first() {
-                Some(Value::Text(t)) => Ok(Value::int(t.chars().count() as i64)),
+                Some(Value::Text(t)) => {
+                    self.tick_n(t.len() as u64)?;
+                    Ok(Value::int(t.chars().count() as i64))
+                }
                 _ => Err(bad(self)),
             },
             Builtin::AsOf => Ok(Value::Date(self.as_of)),
             Builtin::Concat => {
-                let mut out = Vec::new();
+                let total: usize = args.iter().map(|a| if let Value::List(items) = a { items.len() } else { 0 }).sum();
+                if total > crate::value::MAX_LIST_LEN {
+                    return Err(self.fail(format!(
+                        "`concat` would make a list of {total} items, longer than the limit {}{}",
+                        crate::value::MAX_LIST_LEN,
+                        self.at(at)
+                    )));
+                }
+                self.tick_n(total as u64)?;
+                self.alloc(total as u64 * VALUE_BYTES)?;
+                let mut out = Vec::with_capacity(total);
                 for a in &args {
                     let Value::List(items) = a else { return Err(bad(self)) };
-                    if out.len() + items.len() > crate::value::MAX_LIST_LEN {
-                        return Err(self.fail("`concat` would make a list longer than the limit"));
-                    }
                     out.extend(items.iter().cloned());
                 }
                 Ok(Value::List(Arc::new(out)))

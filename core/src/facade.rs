@@ -11,14 +11,15 @@ fn options_error(field: &str, message: String) -> Error {
     Error::Eval(EvalError::Input { rule: String::new(), field, message, allowed: None })
 }
 
-/// Reads evaluation options from JSON: `{"as_of": "YYYY-MM-DD", "trace": bool}`
-/// (both optional; the trace is on unless `"trace": false`). `None` or an
-/// empty string means the defaults.
+/// Reads evaluation options from JSON: `{"as_of": "YYYY-MM-DD", "trace": bool,
+/// "max_steps": n, "max_digits": n, "max_bytes": n}` (all optional; the trace
+/// is on unless `"trace": false`). `None` or an empty string means the
+/// defaults.
 ///
 /// # Errors
 /// An input error naming the bad option.
 pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
-    let mut opts = EvalOptions { as_of: None, trace: true, max_steps: None };
+    let mut opts = EvalOptions { trace: true, ..EvalOptions::default() };
     let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
     let v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| options_error("options", format!("options are not valid JSON: {e}")))?;
@@ -32,13 +33,18 @@ pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
                 opts.as_of = Some(Date::parse(s).map_err(|e| options_error("as_of", e))?);
             }
             ("trace", serde_json::Value::Bool(b)) => opts.trace = *b,
-            ("max_steps", serde_json::Value::Number(n)) => {
-                opts.max_steps = Some(n.as_u64().ok_or_else(|| options_error("max_steps", "expected a positive integer".into()))?)
+            ("max_steps" | "max_digits" | "max_bytes", serde_json::Value::Number(n)) => {
+                let v = Some(n.as_u64().ok_or_else(|| options_error(k, "expected a positive integer".into()))?);
+                match k.as_str() {
+                    "max_steps" => opts.max_steps = v,
+                    "max_digits" => opts.max_digits = v,
+                    _ => opts.max_bytes = v,
+                }
             }
             (other, _) => {
                 return Err(options_error(
                     other,
-                    format!("unknown or ill-typed option `{other}`; options are as_of (\"YYYY-MM-DD\"), trace (bool), max_steps (integer)"),
+                    format!("unknown or ill-typed option `{other}`; options are as_of (\"YYYY-MM-DD\"), trace (bool), max_steps, max_digits, max_bytes (integers)"),
                 ))
             }
         }

@@ -828,6 +828,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 let mut scope = Scope {
                     locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
                     pack: Some(pc.name.clone()),
+                    locator: Default::default(),
                 };
                 let mut lets = Vec::new();
                 let mut ok = true;
@@ -841,6 +842,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         ok = false;
                         continue;
                     };
+                    scope.locator = crate::yaml::locator(d.text, src);
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
                             scope.locals.push((name.clone(), t));
@@ -863,6 +865,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         ok = false;
                         continue;
                     };
+                    scope.locator = crate::yaml::locator(d.text, src);
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
                             let final_t = match p.declared_outputs.get(name) {
@@ -984,7 +987,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 location: format!("{}:{}", d.file, t.rule.pos.line),
             });
         }
-        let scope = Scope { locals: Vec::new(), pack: Some(pc.name.clone()) };
+        let scope = Scope { locals: Vec::new(), pack: Some(pc.name.clone()), locator: Default::default() };
         let claims = compile_claims(d, pc, &pf.claims, &scope, &g);
         if let Some(p) = rs.packs.get_mut(pi) {
             p.tests = tests;
@@ -1094,6 +1097,7 @@ fn mentions(e: &syntax::Expr, names: &[String]) -> bool {
         K::Path(p) => p.first().is_some_and(|f| names.contains(f)),
         K::Field(a, _) | K::Neg(a) | K::Not(a) => mentions(a, names),
         K::Binary(_, a, b) => mentions(a, names) || mentions(b, names),
+        K::Chain(first, rest) => mentions(first, names) || rest.iter().any(|(_, e)| mentions(e, names)),
         K::If(a, b, c) => mentions(a, names) || mentions(b, names) || mentions(c, names),
         K::Call { args, named, .. } => {
             args.iter().any(|a| mentions(a, names)) || named.iter().any(|(_, a)| mentions(a, names))
@@ -1194,6 +1198,7 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
                 return None;
             }
             let mut sc = scope.clone();
+            sc.locator = crate::yaml::locator(d.text, src);
             match compile::compile(&e, &mut sc, g) {
                 Ok((c, _)) => Some((src.text.clone(), c)),
                 Err(err) => {

@@ -170,7 +170,7 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
         }
     };
     let g = loader::globals_of(&rs);
-    let mut scope = Scope { locals: Vec::new(), pack: None };
+    let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
     let mut frame: Vec<Value> = Vec::new();
     for (dname, node) in &sf.data {
         let j = node.to_json();

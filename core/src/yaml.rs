@@ -302,6 +302,45 @@ impl JsonSchema for Located {
     }
 }
 
+/// The file position of every character offset of an expression scalar (and
+/// one past its end), computed in one pass; the same positions
+/// [`offset_to_pos`] gives one at a time.
+pub fn locator(file_text: &str, scalar: &Located) -> crate::expr::compile::Locator {
+    use crate::expr::compile::{Loc, Locator};
+    let start = scalar.pos;
+    let mut lines = file_text.lines().skip(start.line.saturating_sub(1) as usize);
+    let line_text = lines.next().unwrap_or("");
+    let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
+    let n = scalar.text.chars().count();
+    let single = !scalar.text.contains('\n');
+    let at = |line: u32, column: u32| Loc { line, column };
+    let positions: Vec<Loc> = match first {
+        Some('"') | Some('\'') if single => (0..=n).map(|k| at(start.line, start.column + 1 + k as u32)).collect(),
+        Some('|') => {
+            let mut out = Vec::with_capacity(n + 1);
+            let mut line_no = start.line + 1;
+            let indent_of = |l: Option<&str>| l.map(|t| t.chars().take_while(|c| *c == ' ').count()).unwrap_or(0);
+            let mut indent = indent_of(lines.next());
+            let mut col = 0usize;
+            for ch in scalar.text.chars() {
+                out.push(at(line_no, (indent + col + 1) as u32));
+                if ch == '\n' {
+                    line_no += 1;
+                    indent = indent_of(lines.next());
+                    col = 0;
+                } else {
+                    col += 1;
+                }
+            }
+            out.push(at(line_no, (indent + col + 1) as u32));
+            out
+        }
+        Some(_) if single => (0..=n).map(|k| at(start.line, start.column + k as u32)).collect(),
+        _ => vec![at(start.line, start.column); n + 1],
+    };
+    Locator::new(positions)
+}
+
 /// Maps a character offset inside a scalar back to a line and column of the
 /// file. Plain and quoted one-line scalars map exactly (a quoted scalar's
 /// text starts one column after its opening quote); in a `|` block, the

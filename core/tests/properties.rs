@@ -145,24 +145,21 @@ fn leaf() -> impl Strategy<Value = Expr> {
 fn expr_tree() -> impl Strategy<Value = Expr> {
     leaf().prop_recursive(5, 48, 4, |inner| {
         let e = |kind| Expr { kind, pos: 0 };
-        let ops = prop::sample::select(vec![
-            BinOp::Add,
-            BinOp::Sub,
-            BinOp::Mul,
-            BinOp::Div,
-            BinOp::Eq,
-            BinOp::Ne,
-            BinOp::Lt,
-            BinOp::Le,
-            BinOp::Gt,
-            BinOp::Ge,
-            BinOp::And,
-            BinOp::Or,
-            BinOp::In,
-        ]);
+        let ops =
+            prop::sample::select(vec![BinOp::Eq, BinOp::Ne, BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge, BinOp::In]);
+        // a chain holds operators of one precedence level
+        let levels: Vec<Vec<BinOp>> =
+            vec![vec![BinOp::Add, BinOp::Sub], vec![BinOp::Mul, BinOp::Div], vec![BinOp::And], vec![BinOp::Or]];
+        let chain =
+            (prop::sample::select(levels), inner.clone(), prop::collection::vec((0usize..2, inner.clone()), 1..4))
+                .prop_map(move |(level, first, rest)| {
+                    let rest = rest.into_iter().map(|(k, x)| (level[k % level.len()], x)).collect();
+                    e(ExprKind::Chain(Box::new(first), rest))
+                });
         prop_oneof![
             inner.clone().prop_map(move |a| e(ExprKind::Neg(Box::new(a)))),
             inner.clone().prop_map(move |a| e(ExprKind::Not(Box::new(a)))),
+            chain,
             (ops, inner.clone(), inner.clone()).prop_map(move |(op, a, b)| e(ExprKind::Binary(
                 op,
                 Box::new(a),
@@ -228,6 +225,20 @@ proptest! {
         let printed = e.to_string();
         let back = syntax::parse(&printed);
         prop_assert!(back.is_ok(), "`{}` does not parse: {:?}", printed, back.err());
+        prop_assert_eq!(back.unwrap(), e);
+    }
+
+    #[test]
+    fn long_chains_print_flat_and_parse_back(n in 1usize..3000, ops in prop::collection::vec(0usize..4, 1..8)) {
+        let symbols = ["+", "-", "*", "/"];
+        let mut text = String::from("a");
+        for i in 0..n {
+            text.push_str(&format!(" {} x_{}", symbols[ops[i % ops.len()]], i % 7));
+        }
+        let e = syntax::parse(&text).unwrap();
+        let printed = e.to_string();
+        let back = syntax::parse(&printed);
+        prop_assert!(back.is_ok(), "the printed chain of {} terms does not parse: {:?}", n + 1, back.err());
         prop_assert_eq!(back.unwrap(), e);
     }
 

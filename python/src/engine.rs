@@ -193,7 +193,7 @@ impl PyEngine {
         let mode = NumberMode::parse(numbers)?;
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
         let input = inputs_to_json(inputs, allow_float).map_err(|e| convert_error(py, rule, e))?;
-        let opts = EvalOptions { as_of, trace, max_steps };
+        let opts = EvalOptions { as_of, trace, max_steps, ..EvalOptions::default() };
         let rule_id = rule.to_string();
         match py.detach(|| self.inner.evaluate(&rule_id, &input, &opts)) {
             Ok(d) => decision_to_py(py, d, mode),
@@ -245,7 +245,7 @@ impl PyEngine {
             });
         }
         let good: Vec<serde_json::Value> = converted.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
-        let opts = EvalOptions { as_of, trace, max_steps };
+        let opts = EvalOptions { as_of, trace, max_steps, ..EvalOptions::default() };
         let rule_id = rule.to_string();
         let results = py.detach(|| self.inner.evaluate_many(&rule_id, &good, &opts));
         let mut results = results.into_iter();

@@ -108,6 +108,38 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "as_of",
 ];
 
+/// Where a compiled node came from in its pack file (1-based; `0:0` when
+/// the expression has no file, as in a scenario given on the command line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loc {
+    /// Line.
+    pub line: u32,
+    /// Column, in characters.
+    pub column: u32,
+}
+
+/// Maps character offsets of one expression to file positions. Built once
+/// per expression by the loader; compilation stamps each node that can fail
+/// at run time with its position, so a run-time error names file:line:col.
+#[derive(Clone, Debug, Default)]
+pub struct Locator(Option<Arc<[Loc]>>);
+
+impl Locator {
+    /// A locator from the position of every character offset (and one past
+    /// the end).
+    pub fn new(positions: Vec<Loc>) -> Locator {
+        Locator(Some(positions.into()))
+    }
+
+    /// The position of a character offset.
+    pub fn at(&self, offset: usize) -> Loc {
+        match &self.0 {
+            Some(p) => p.get(offset).or_else(|| p.last()).copied().unwrap_or_default(),
+            None => Loc::default(),
+        }
+    }
+}
+
 /// A compiled expression.
 #[derive(Clone, Debug)]
 pub enum CExpr {
@@ -123,12 +155,15 @@ pub enum CExpr {
     Neg(Box<CExpr>),
     /// Logical not.
     Not(Box<CExpr>),
-    /// Arithmetic (`+ - * /`), comparison or membership.
+    /// Comparison or membership.
     Binary(BinOp, Box<CExpr>, Box<CExpr>),
-    /// Short-circuit `and`.
-    And(Box<CExpr>, Box<CExpr>),
-    /// Short-circuit `or`.
-    Or(Box<CExpr>, Box<CExpr>),
+    /// Arithmetic: the first operand, then each `+ - * /` with its operand
+    /// and where the operator stands, applied left to right.
+    Arith(Box<CExpr>, Vec<(BinOp, CExpr, Loc)>),
+    /// Short-circuit `and` of every operand, left to right.
+    And(Vec<CExpr>),
+    /// Short-circuit `or` of every operand, left to right.
+    Or(Vec<CExpr>),
     /// Conditional.
     If(Box<CExpr>, Box<CExpr>, Box<CExpr>),
     /// A call of another rule: one argument per input (None = the input's
@@ -141,8 +176,8 @@ pub enum CExpr {
         /// Per argument: needs a run-time check against the input type.
         check: Vec<bool>,
     },
-    /// A built-in function.
-    Builtin(Builtin, Vec<CExpr>),
+    /// A built-in function, and where it is called.
+    Builtin(Builtin, Vec<CExpr>, Loc),
     /// An aggregate or comprehension; the loop variable lives at `slot`.
     Aggregate {
         /// Which aggregate.
@@ -155,6 +190,8 @@ pub enum CExpr {
         filter: Option<Box<CExpr>>,
         /// The body.
         body: Option<Box<CExpr>>,
+        /// Where the aggregate is written.
+        at: Loc,
     },
     /// A list literal.
     List(Vec<CExpr>),
@@ -241,6 +278,8 @@ pub struct Scope {
     pub locals: Vec<(String, Type)>,
     /// The pack whose parameters and rules bare names refer to.
     pub pack: Option<String>,
+    /// File positions of the expression being compiled.
+    pub locator: Locator,
 }
 
 impl Scope {
@@ -286,6 +325,7 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
             let (cb, tb) = compile(b, scope, g)?;
             compile_binary(*op, ca, ta, cb, tb, a.pos, b.pos)?
         }
+        ExprKind::Chain(first, rest) => compile_chain(first, rest, scope, g)?,
         ExprKind::If(c, a, b) => {
             let (cc, tc) = compile(c, scope, g)?;
             expect_bool(&tc, c.pos, "`if`")?;
@@ -367,7 +407,8 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
             })();
             scope.locals.truncate(slot);
             let (cf, cb, t) = result?;
-            (CExpr::Aggregate { kind: *kind, slot, list: Box::new(cl), filter: cf, body: cb }, t)
+            let at = scope.locator.at(pos);
+            (CExpr::Aggregate { kind: *kind, slot, list: Box::new(cl), filter: cf, body: cb, at }, t)
         }
         ExprKind::Call { name, args, named } => compile_call(name, args, named, pos, scope, g)?,
     })
@@ -447,6 +488,55 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
     Err(cerr_help(pos, format!("unknown name `{}`", path.join(".")), help))
 }
 
+/// Compiles a flat chain of one precedence level: `+ -`, `* /`, `and` or
+/// `or`. Each operand is compiled once and moved into place, so checking is
+/// linear in the number of terms.
+fn compile_chain(
+    first: &Expr,
+    rest: &[(BinOp, Expr)],
+    scope: &mut Scope,
+    g: &Globals,
+) -> Result<(CExpr, Type), CompileError> {
+    let (c0, t0) = compile(first, scope, g)?;
+    let logical = rest.first().is_some_and(|(op, _)| matches!(op, BinOp::And | BinOp::Or));
+    if logical {
+        let op = rest.first().map(|(op, _)| *op).unwrap_or(BinOp::And);
+        expect_bool(&t0, first.pos, op.symbol())?;
+        let mut items = Vec::with_capacity(rest.len() + 1);
+        items.push(c0);
+        for (op2, e) in rest {
+            if *op2 != op {
+                return Err(cerr(e.pos, format!("`{}` mixed with `{}` in one chain", op2.symbol(), op.symbol())));
+            }
+            let (c, t) = compile(e, scope, g)?;
+            expect_bool(&t, e.pos, op.symbol())?;
+            items.push(c);
+        }
+        return Ok((if op == BinOp::And { CExpr::And(items) } else { CExpr::Or(items) }, Type::Bool));
+    }
+    let mut all_integer = t0 == Type::Integer;
+    if !t0.is_numeric() {
+        let sym = rest.first().map(|(op, _)| op.symbol()).unwrap_or("+");
+        return Err(cerr(first.pos, format!("`{sym}` needs numbers, found {t0}")));
+    }
+    let mut items = Vec::with_capacity(rest.len());
+    for (op, e) in rest {
+        if !matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div) {
+            return Err(cerr(e.pos, format!("`{}` cannot be chained with arithmetic", op.symbol())));
+        }
+        let (c, t) = compile(e, scope, g)?;
+        if !t.is_numeric() {
+            return Err(cerr(e.pos, format!("`{}` needs numbers, found {t}", op.symbol())));
+        }
+        all_integer &= t == Type::Integer && *op != BinOp::Div;
+        // the operator stands just before its operand; the operand's own
+        // position is the nearest one the tree keeps
+        items.push((*op, c, scope.locator.at(e.pos)));
+    }
+    let t = if all_integer { Type::Integer } else { Type::Number };
+    Ok((CExpr::Arith(Box::new(c0), items), t))
+}
+
 fn compile_binary(
     op: BinOp,
     ca: CExpr,
@@ -456,30 +546,29 @@ fn compile_binary(
     pa: usize,
     pb: usize,
 ) -> Result<(CExpr, Type), CompileError> {
-    let bin = |t: Type| (CExpr::Binary(op, Box::new(ca.clone()), Box::new(cb.clone())), t);
     match op {
-        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::And | BinOp::Or => {
+            // the parser writes these as chains; a tree built by hand gets
+            // the same checks by going through the chain
+            let (logical, want) = (matches!(op, BinOp::And | BinOp::Or), op.symbol());
+            if logical {
+                expect_bool(&ta, pa, want)?;
+                expect_bool(&tb, pb, want)?;
+                let items = vec![ca, cb];
+                return Ok((if op == BinOp::And { CExpr::And(items) } else { CExpr::Or(items) }, Type::Bool));
+            }
             if !ta.is_numeric() {
-                return Err(cerr(pa, format!("`{}` needs numbers, found {ta}", op.symbol())));
+                return Err(cerr(pa, format!("`{want}` needs numbers, found {ta}")));
             }
             if !tb.is_numeric() {
-                return Err(cerr(pb, format!("`{}` needs numbers, found {tb}", op.symbol())));
+                return Err(cerr(pb, format!("`{want}` needs numbers, found {tb}")));
             }
             let t = if op != BinOp::Div && ta == Type::Integer && tb == Type::Integer {
                 Type::Integer
             } else {
                 Type::Number
             };
-            Ok(bin(t))
-        }
-        BinOp::And | BinOp::Or => {
-            expect_bool(&ta, pa, op.symbol())?;
-            expect_bool(&tb, pb, op.symbol())?;
-            Ok(if op == BinOp::And {
-                (CExpr::And(Box::new(ca), Box::new(cb)), Type::Bool)
-            } else {
-                (CExpr::Or(Box::new(ca), Box::new(cb)), Type::Bool)
-            })
+            Ok((CExpr::Arith(Box::new(ca), vec![(op, cb, Loc::default())]), t))
         }
         BinOp::Eq | BinOp::Ne => {
             if ta.join(&tb).is_none() {
@@ -487,7 +576,7 @@ fn compile_binary(
             }
             check_enum_literal(&ta, &cb, pb)?;
             check_enum_literal(&tb, &ca, pa)?;
-            Ok(bin(Type::Bool))
+            Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
         }
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
             let ok = (ta.is_numeric() && tb.is_numeric())
@@ -496,7 +585,7 @@ fn compile_binary(
             if !ok {
                 return Err(cerr(pb, format!("`{}` orders numbers or dates, not {ta} and {tb}", op.symbol())));
             }
-            Ok(bin(Type::Bool))
+            Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
         }
         BinOp::In => match &tb {
             Type::List(elem) => {
@@ -508,7 +597,7 @@ fn compile_binary(
                         check_enum_literal(&ta, item, pb)?;
                     }
                 }
-                Ok(bin(Type::Bool))
+                Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
             }
             other => Err(cerr(pb, format!("`in` needs a list on its right, found {other}"))),
         },
@@ -593,7 +682,7 @@ fn compile_call(
             ts.push((t, a.pos));
         }
         let t = builtin_type(b, &joined, &ts, pos)?;
-        return Ok((CExpr::Builtin(b, cs), t));
+        return Ok((CExpr::Builtin(b, cs, scope.locator.at(pos)), t));
     }
     // a rule: `rule` in the current pack, or `pack.rule`
     let qualified = match (name, &scope.pack) {
@@ -857,6 +946,10 @@ pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
         ExprKind::Binary(_, a, b) => {
             called_rules(a, out);
             called_rules(b, out);
+        }
+        ExprKind::Chain(first, rest) => {
+            called_rules(first, out);
+            rest.iter().for_each(|(_, e)| called_rules(e, out));
         }
         ExprKind::If(a, b, c) => {
             called_rules(a, out);

@@ -18,8 +18,10 @@ use crate::date::{Date, DateTime};
 use crate::number::Number;
 use std::fmt;
 
-/// The most characters an expression may have.
-pub const MAX_EXPR_CHARS: usize = 8_000;
+/// The most characters an expression may have. Parsing, checking and
+/// evaluation are linear in the length, and no shape of expression nests
+/// deeper than [`MAX_DEPTH`], so this bounds time, not the stack.
+pub const MAX_EXPR_CHARS: usize = 100_000;
 /// The deepest nesting the parser accepts.
 pub const MAX_DEPTH: usize = 64;
 
@@ -158,8 +160,12 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     /// `not x`
     Not(Box<Expr>),
-    /// `a op b`
+    /// `a op b`: a comparison or `in` (which do not chain).
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a op b op c …`: operators of one precedence level (`+ -`, `* /`,
+    /// `and`, `or`) applied left to right. A flat list, not a nested tree, so
+    /// that a formula of thousands of terms is no deeper than one of two.
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     /// `if c then a else b`
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A call: `name(args)`; named arguments for rules, positional for
@@ -485,26 +491,31 @@ impl Parser {
         self.or()
     }
 
-    fn or(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.and()?;
-        while self.is_kw("or") {
+    /// Collects `first (op next)*` into one flat chain.
+    fn chain(
+        &mut self,
+        op_of: fn(&Tok) -> Option<BinOp>,
+        next: fn(&mut Self) -> Result<Expr, SyntaxError>,
+    ) -> Result<Expr, SyntaxError> {
+        let first = next(self)?;
+        let mut rest = Vec::new();
+        while let Some(op) = op_of(self.peek()) {
             self.bump();
-            let right = self.and()?;
-            let pos = left.pos;
-            left = Expr { kind: ExprKind::Binary(BinOp::Or, Box::new(left), Box::new(right)), pos };
+            rest.push((op, next(self)?));
         }
-        Ok(left)
+        if rest.is_empty() {
+            return Ok(first);
+        }
+        let pos = first.pos;
+        Ok(Expr { kind: ExprKind::Chain(Box::new(first), rest), pos })
+    }
+
+    fn or(&mut self) -> Result<Expr, SyntaxError> {
+        self.chain(|t| matches!(t, Tok::Ident(s) if s == "or").then_some(BinOp::Or), Self::and)
     }
 
     fn and(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.not()?;
-        while self.is_kw("and") {
-            self.bump();
-            let right = self.not()?;
-            let pos = left.pos;
-            left = Expr { kind: ExprKind::Binary(BinOp::And, Box::new(left), Box::new(right)), pos };
-        }
-        Ok(left)
+        self.chain(|t| matches!(t, Tok::Ident(s) if s == "and").then_some(BinOp::And), Self::not)
     }
 
     fn not(&mut self) -> Result<Expr, SyntaxError> {
@@ -545,33 +556,25 @@ impl Parser {
     }
 
     fn add(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.mul()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("+") => BinOp::Add,
-                Tok::Sym("-") => BinOp::Sub,
-                _ => return Ok(left),
-            };
-            self.bump();
-            let right = self.mul()?;
-            let pos = left.pos;
-            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos };
-        }
+        self.chain(
+            |t| match t {
+                Tok::Sym("+") => Some(BinOp::Add),
+                Tok::Sym("-") => Some(BinOp::Sub),
+                _ => None,
+            },
+            Self::mul,
+        )
     }
 
     fn mul(&mut self) -> Result<Expr, SyntaxError> {
-        let mut left = self.unary()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("*") => BinOp::Mul,
-                Tok::Sym("/") => BinOp::Div,
-                _ => return Ok(left),
-            };
-            self.bump();
-            let right = self.unary()?;
-            let pos = left.pos;
-            left = Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos };
-        }
+        self.chain(
+            |t| match t {
+                Tok::Sym("*") => Some(BinOp::Mul),
+                Tok::Sym("/") => Some(BinOp::Div),
+                _ => None,
+            },
+            Self::unary,
+        )
     }
 
     fn unary(&mut self) -> Result<Expr, SyntaxError> {
@@ -588,19 +591,37 @@ impl Parser {
 
     fn postfix(&mut self) -> Result<Expr, SyntaxError> {
         let mut e = self.primary()?;
-        while self.is_sym(".") {
+        // each `.field` of a computed value nests one level
+        let mut nested = 0;
+        let result = loop {
+            if !self.is_sym(".") {
+                break Ok(e);
+            }
             self.bump();
-            let name = self.name()?;
+            let name = match self.name() {
+                Ok(n) => n,
+                Err(err) => break Err(err),
+            };
             let pos = e.pos;
             e = match e.kind {
                 ExprKind::Path(mut p) => {
+                    if p.len() >= MAX_DEPTH {
+                        break Err(err(pos, format!("a dotted name has more than {MAX_DEPTH} parts")));
+                    }
                     p.push(name);
                     Expr { kind: ExprKind::Path(p), pos }
                 }
-                other => Expr { kind: ExprKind::Field(Box::new(Expr { kind: other, pos }), name), pos },
+                other => {
+                    if let Err(err) = self.enter() {
+                        break Err(err);
+                    }
+                    nested += 1;
+                    Expr { kind: ExprKind::Field(Box::new(Expr { kind: other, pos }), name), pos }
+                }
             };
-        }
-        Ok(e)
+        };
+        self.depth -= nested;
+        result
     }
 
     /// `body for var in list (where filter)?` after the body has been parsed.
@@ -819,6 +840,16 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
     Ok(e)
 }
 
+/// A non-negative number as a literal that parses back to it: integers and
+/// finite decimals as they are, other fractions as `(n/d)`.
+fn number_literal(n: &Number) -> String {
+    if n.is_integer() || n.decimal_places().is_some() {
+        n.to_string()
+    } else {
+        format!("({}/{})", n.numer(), n.denom())
+    }
+}
+
 fn write_text(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     if s.contains('"') {
         write!(f, "'{s}'")
@@ -833,12 +864,10 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ExprKind::Number(n) => {
-                if n.numer() < 0 {
-                    write!(f, "(-{})", n.abs())
-                } else if n.is_integer() || n.to_decimal_string().is_some() {
-                    write!(f, "{n}")
+                if n.is_negative() {
+                    write!(f, "(-{})", number_literal(&n.abs()))
                 } else {
-                    write!(f, "({}/{})", n.numer(), n.denom())
+                    f.write_str(&number_literal(n))
                 }
             }
             ExprKind::Text(s) => write_text(f, s),
@@ -850,6 +879,13 @@ impl fmt::Display for Expr {
             ExprKind::Neg(e) => write!(f, "(-{e})"),
             ExprKind::Not(e) => write!(f, "(not {e})"),
             ExprKind::Binary(op, a, b) => write!(f, "({a} {} {b})", op.symbol()),
+            ExprKind::Chain(first, rest) => {
+                write!(f, "({first}")?;
+                for (op, e) in rest {
+                    write!(f, " {} {e}", op.symbol())?;
+                }
+                f.write_str(")")
+            }
             ExprKind::If(c, a, b) => write!(f, "(if {c} then {a} else {b})"),
             ExprKind::Call { name, args, named } => {
                 write!(f, "{}(", name.join("."))?;
@@ -918,7 +954,10 @@ mod tests {
     #[test]
     fn printed_formula_as_in_the_text() {
         let e = p("（366-104-11）×33");
-        assert_eq!(e.to_string(), "(((366 - 104) - 11) * 33)");
+        assert_eq!(e.to_string(), "((366 - 104 - 11) * 33)");
+        let e = p("a - b + c * d / 2 or x and y and z");
+        assert_eq!(e.to_string(), "((a - b + (c * d / 2)) or (x and y and z))");
+        assert_eq!(p(&e.to_string()), e);
     }
 
     #[test]
