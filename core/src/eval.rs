@@ -17,7 +17,10 @@
 //! - **memory** ([`Budget::max_bytes`]): bytes of the lists, records and big
 //!   numbers the evaluation creates (its inputs are not counted);
 //! - **nesting** ([`MAX_NESTING`]): expression nodes and rule calls open at
-//!   once, which bounds the stack the evaluator uses.
+//!   once, which bounds the stack the evaluator uses; when the thread's own
+//!   stack runs low, evaluation goes on in stack segments on the heap
+//!   (`stacker`, as rustc does for deep recursion), so no accepted input can
+//!   overflow a host thread's stack, however small.
 
 use crate::date::Date;
 use crate::expr::compile::{Builtin, CExpr, Loc};
@@ -42,6 +45,12 @@ pub const DEFAULT_MAX_BYTES: u64 = 1 << 30;
 /// is reached only through long chains of rules calling rules; with it the
 /// evaluator needs at most a few hundred KiB of stack.
 pub const MAX_NESTING: u32 = 400;
+/// When less stack than this is left, evaluation continues on a new stack
+/// segment of [`STACK_SEGMENT`] bytes (`stacker`), so a host thread with a
+/// small stack is safe whatever the build's frame sizes.
+pub const STACK_RED_ZONE: usize = 64 * 1024;
+/// The size of each stack segment evaluation adds when it runs low.
+pub const STACK_SEGMENT: usize = 1024 * 1024;
 /// One less than the longest list `dates(a, b)` or `range(a, b)` may produce.
 const MAX_GENERATED: i64 = 100_000;
 /// The largest exponent `pow` takes; the size budget stops most powers far
@@ -603,7 +612,7 @@ impl<'a> Evaluator<'a> {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
         }
         self.nesting += 1;
-        let r = self.eval_node(e, frame);
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(e, frame));
         self.nesting -= 1;
         r
     }

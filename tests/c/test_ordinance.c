@@ -298,13 +298,20 @@ static void test_evaluate_errors(OrdEngine *engine) {
     st = ord_evaluate_json(engine, "energy_safety.year_calendar", "{\"year\":100000}", AS_OF, &out);
     expect_error("evaluation error", st, ORD_STATUS_EVALUATION_ERROR, out, "evaluation", "100000", NULL);
 
+    /* Numbers have no ceiling: (2^63 - 1)^2 comes back exact, as a JSON
+     * string since it is beyond a JSON integer's safe range; the size budget
+     * (max_digits) turns growth past it into a limit error. */
+    const char *huge = "{\"days_in_year\":9223372036854775807,\"weekend_days\":0,\"holidays\":0,"
+                       "\"officers\":9223372036854775807}";
+    out = NULL;
+    st = ord_evaluate_json(engine, "energy_safety.statutory_workdays", huge, AS_OF, &out);
+    CHECK(st == ORD_STATUS_OK && contains(out, "\"total\":\"85070591730234615847396907784232501249\""),
+          "no ceiling on exact numbers: %s", out);
+    ord_string_free(out);
     out = (char *)"sentinel";
-    st = ord_evaluate_json(engine, "energy_safety.statutory_workdays",
-                           "{\"days_in_year\":9223372036854775807,\"weekend_days\":0,\"holidays\":0,"
-                           "\"officers\":9223372036854775807}",
-                           AS_OF, &out);
-    expect_error("overflow is an error, not a wrap", st, ORD_STATUS_EVALUATION_ERROR, out, "evaluation", "overflow",
-                 NULL);
+    st = ord_evaluate_json(engine, "energy_safety.statutory_workdays", huge,
+                           "{\"as_of\":\"2024-06-30\",\"max_digits\":30}", &out);
+    expect_error("size budget", st, ORD_STATUS_LIMIT_EXCEEDED, out, "limit", "digits", NULL);
 
     out = (char *)"sentinel";
     st = ord_evaluate_json(engine, "energy_safety.year_calendar", "{\"year\":2024}",

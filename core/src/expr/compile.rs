@@ -293,6 +293,11 @@ impl Scope {
 /// # Errors
 /// The first name or type error.
 pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    // nesting is bounded by the parser; a small host stack is topped up
+    stacker::maybe_grow(32 * 1024, 256 * 1024, || compile_node(e, scope, g))
+}
+
+fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
     let pos = e.pos;
     Ok(match &e.kind {
         ExprKind::Number(n) => {

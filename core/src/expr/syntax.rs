@@ -472,7 +472,8 @@ impl Parser {
 
     fn expr(&mut self) -> Result<Expr, SyntaxError> {
         self.enter()?;
-        let r = self.expr_inner();
+        // nesting is bounded; a small host stack is topped up on the heap
+        let r = stacker::maybe_grow(32 * 1024, 256 * 1024, || self.expr_inner());
         self.depth -= 1;
         r
     }
