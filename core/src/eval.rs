@@ -52,7 +52,7 @@ pub const STACK_RED_ZONE: usize = 64 * 1024;
 /// The size of each stack segment evaluation adds when it runs low.
 pub const STACK_SEGMENT: usize = 1024 * 1024;
 /// One less than the longest list `dates(a, b)` or `range(a, b)` may produce.
-const MAX_GENERATED: i64 = 100_000;
+pub const MAX_GENERATED: i64 = 100_000;
 /// The largest exponent `pow` takes; the size budget stops most powers far
 /// sooner.
 pub const MAX_POW_EXPONENT: u64 = 1_000_000;
@@ -239,6 +239,49 @@ pub struct Evaluator<'a> {
     trace: Option<Trace>,
     depth: u32,
     rule_stack: Vec<usize>,
+    /// Per formula rule call open, the values of its fused passes: per
+    /// pass, per member, the value or error once computed.
+    fused: Vec<Vec<Option<PassValues>>>,
+}
+
+/// The values of the members of one fused pass: each computed one holds its
+/// value or its error.
+type PassValues = Vec<Option<Result<Value, Fault>>>;
+
+/// The running state of one aggregate over a list.
+struct Acc {
+    kind: AggKind,
+    sum: Number,
+    best: Option<Value>,
+    count: i64,
+    collected: Vec<Value>,
+    decided: Option<bool>,
+}
+
+impl Acc {
+    fn new(kind: AggKind) -> Acc {
+        Acc { kind, sum: Number::zero(), best: None, count: 0, collected: Vec::new(), decided: None }
+    }
+
+    /// Whether more elements can change the result (`any` and `all` stop
+    /// once decided).
+    fn open(&self) -> bool {
+        self.decided.is_none()
+    }
+
+    /// The value once every element has been taken.
+    fn finish(self, ev: &Evaluator) -> Result<Value, Fault> {
+        match self.kind {
+            AggKind::Count => Ok(Value::int(self.count)),
+            AggKind::Sum => Ok(Value::Number(self.sum)),
+            AggKind::Min | AggKind::Max => {
+                self.best.ok_or_else(|| ev.fail(format!("`{}` over an empty list has no value", self.kind.name())))
+            }
+            AggKind::Any => Ok(Value::Bool(self.decided.unwrap_or(false))),
+            AggKind::All => Ok(Value::Bool(self.decided.unwrap_or(true))),
+            AggKind::List => Ok(Value::List(Arc::new(self.collected))),
+        }
+    }
 }
 
 fn arith(e: ArithmeticError) -> String {
@@ -262,6 +305,7 @@ impl<'a> Evaluator<'a> {
             trace: if trace { Some(Trace::default()) } else { None },
             depth: 0,
             rule_stack: Vec::new(),
+            fused: Vec::new(),
         }
     }
 
@@ -407,6 +451,29 @@ impl<'a> Evaluator<'a> {
     /// # Errors
     /// The first fault.
     pub fn call_rule(&mut self, rid: usize, args: Vec<Value>) -> Result<Value, Fault> {
+        let values = self.run_rule(rid, args)?;
+        let rule = self.rs.rules.get(rid).ok_or_else(|| self.fail(format!("no rule with index {rid}")))?;
+        self.alloc(values.len() as u64 * VALUE_BYTES)?;
+        let out: IndexMap<String, Value> = rule.outputs.iter().map(|(n, _)| n.clone()).zip(values).collect();
+        Ok(Value::record(out))
+    }
+
+    /// Evaluates a rule and returns its output number `i` alone: what
+    /// `rule(…).field` reads, without the record of every output.
+    ///
+    /// # Errors
+    /// The first fault.
+    pub fn call_rule_output(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Result<Value, Fault> {
+        let mut values = self.run_rule(rid, args)?;
+        if i < values.len() {
+            Ok(values.swap_remove(i))
+        } else {
+            Err(self.fail(format!("no output {i}")))
+        }
+    }
+
+    /// The outputs of a rule, in declaration order.
+    fn run_rule(&mut self, rid: usize, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
         let rs = self.rs;
         let Some(rule) = rs.rules.get(rid) else {
             return Err(self.fail(format!("no rule with index {rid}")));
@@ -419,7 +486,7 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn call_rule_inner(&mut self, rule: &'a Rule, args: Vec<Value>) -> Result<Value, Fault> {
+    fn call_rule_inner(&mut self, rule: &'a Rule, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
         let depth = self.depth - 1;
         if self.trace.is_some() {
             let detail = rule
@@ -444,39 +511,204 @@ impl<'a> Evaluator<'a> {
                 count: 1,
             });
         }
-        let mut out = IndexMap::with_capacity(rule.outputs.len());
-        match &rule.body {
-            Body::Table(table) => {
-                let values = self.eval_table(rule, table, &args, depth)?;
-                for ((name, _), v) in rule.outputs.iter().zip(values) {
-                    out.insert(name.clone(), v);
+        let out = match &rule.body {
+            Body::Table(table) => self.eval_table(rule, table, &args, depth)?,
+            Body::Formula { lets, outputs, passes, .. } => {
+                if !passes.is_empty() {
+                    self.fused.push(vec![None; passes.len()]);
                 }
+                let r = self.run_formula(rule, lets, outputs, args, depth);
+                if !passes.is_empty() {
+                    self.fused.pop();
+                }
+                r?
             }
-            Body::Formula { lets, outputs } => {
-                let mut frame = args;
-                frame.reserve(lets.len() + outputs.len());
-                for (name, e) in lets {
-                    let v = self.eval(e, &mut frame)?;
-                    if depth == 0 {
-                        self.record_value(TraceKind::Let, rule, name, &v);
-                    }
-                    frame.push(v);
-                }
-                for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
-                    let v = self.eval(e, &mut frame)?;
-                    conform(&v, ty, name).map_err(|p| self.fail(format!("output {}", p.message)))?;
-                    frame.push(v.clone());
-                    out.insert(name.clone(), v);
-                }
-            }
-        }
-        if depth == 0 {
-            for (name, v) in &out {
+        };
+        if depth == 0 && self.trace.is_some() {
+            for ((name, _), v) in rule.outputs.iter().zip(&out) {
                 self.record_value(TraceKind::Output, rule, name, v);
             }
         }
-        self.alloc(out.len() as u64 * VALUE_BYTES)?;
-        Ok(Value::record(out))
+        Ok(out)
+    }
+
+    fn run_formula(
+        &mut self,
+        rule: &'a Rule,
+        lets: &[(String, CExpr)],
+        outputs: &[CExpr],
+        args: Vec<Value>,
+        depth: u32,
+    ) -> Result<Vec<Value>, Fault> {
+        let mut out = Vec::with_capacity(outputs.len());
+        let mut frame = args;
+        frame.reserve(lets.len() + outputs.len());
+        for (name, e) in lets {
+            let v = self.eval(e, &mut frame)?;
+            if depth == 0 {
+                self.record_value(TraceKind::Let, rule, name, &v);
+            }
+            frame.push(v);
+        }
+        for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
+            let v = self.eval(e, &mut frame)?;
+            conform(&v, ty, name).map_err(|p| self.fail(format!("output {}", p.message)))?;
+            frame.push(v.clone());
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    /// The value of member `member` of fused pass `pass` of the rule being
+    /// evaluated: the first time it is asked for, one walk over the list
+    /// computes it together with every other member that can be computed
+    /// now.
+    #[inline(never)]
+    fn fused_value(&mut self, pass: usize, member: usize, frame: &[Value]) -> Result<Value, Fault> {
+        let cell = |ev: &Self| {
+            ev.fused
+                .last()
+                .and_then(|f| f.get(pass))
+                .and_then(|r| r.as_ref())
+                .and_then(|r| r.get(member))
+                .cloned()
+                .flatten()
+        };
+        if let Some(r) = cell(self) {
+            return r;
+        }
+        let rs = self.rs;
+        let rule = self.rule_stack.last().and_then(|&r| rs.rules.get(r));
+        let Some(Body::Formula { passes, .. }) = rule.map(|r| &r.body) else {
+            return Err(self.fail("a fused value outside its rule"));
+        };
+        let Some(p) = passes.get(pass) else { return Err(self.fail("no such fused pass")) };
+        let mut results = self
+            .fused
+            .last_mut()
+            .and_then(|f| f.get_mut(pass))
+            .and_then(Option::take)
+            .unwrap_or_else(|| vec![None; p.members.len()]);
+        let walked = self.run_pass(p, frame, &mut results);
+        if let Some(slot) = self.fused.last_mut().and_then(|f| f.get_mut(pass)) {
+            *slot = Some(results);
+        }
+        walked?;
+        cell(self).unwrap_or_else(|| Err(self.fail("a fused value was not computed")))
+    }
+
+    /// One walk over a list for every member of a pass not yet computed
+    /// whose steps are computed (it reads below `frame.len()`); each member's
+    /// value or error is kept apart. Only running out of a budget stops the
+    /// walk.
+    fn run_pass(
+        &mut self,
+        p: &crate::expr::fuse::Pass,
+        frame: &[Value],
+        results: &mut [Option<Result<Value, Fault>>],
+    ) -> Result<(), Fault> {
+        let items = match frame.get(p.list) {
+            Some(Value::List(items)) => items.clone(),
+            _ => return Err(self.fail("a fused pass over a value that is not a list")),
+        };
+        let len = frame.len();
+        let todo: Vec<usize> = (0..p.members.len())
+            .filter(|&m| {
+                results.get(m).is_some_and(Option::is_none) && p.members.get(m).is_some_and(|x| x.needs <= len)
+            })
+            .collect();
+        let mut accs: Vec<Result<Acc, Fault>> =
+            todo.iter().filter_map(|&m| p.members.get(m)).map(|m| Ok(Acc::new(m.kind))).collect();
+        // the frame as it is, then each member's variable in its own slot;
+        // the slots between what a member reads and its variable are not read
+        let mut scratch: Vec<Value> = frame.to_vec();
+        for item in items.iter() {
+            self.tick()?;
+            for (&m, acc) in todo.iter().zip(accs.iter_mut()) {
+                let (Some(m), Ok(a)) = (p.members.get(m), acc.as_mut()) else { continue };
+                if !a.open() {
+                    continue;
+                }
+                if m.slot >= len {
+                    scratch.truncate(len);
+                    scratch.resize(m.slot, Value::Bool(false));
+                } else {
+                    scratch.truncate(m.slot);
+                }
+                scratch.push(item.clone());
+                let r = self.take_element(a, m.filter.as_ref(), m.body.as_ref(), m.at, &mut scratch);
+                if m.slot < len {
+                    scratch.truncate(m.slot);
+                    scratch.extend(frame.get(m.slot..).unwrap_or_default().iter().cloned());
+                }
+                match r {
+                    Ok(()) => {}
+                    Err(f @ Fault::Limit { .. }) => return Err(f),
+                    Err(f) => *acc = Err(f),
+                }
+            }
+        }
+        for (&m, acc) in todo.iter().zip(accs) {
+            if let Some(cell) = results.get_mut(m) {
+                *cell = Some(acc.and_then(|a| a.finish(self)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes one element (already in its slot at the end of `frame`) into an
+    /// aggregate.
+    fn take_element(
+        &mut self,
+        acc: &mut Acc,
+        filter: Option<&CExpr>,
+        body: Option<&CExpr>,
+        at: Loc,
+        frame: &mut Vec<Value>,
+    ) -> Result<(), Fault> {
+        if let Some(f) = filter {
+            if !self.eval_bool(f, frame)? {
+                return Ok(());
+            }
+        }
+        acc.count += 1;
+        let Some(body) = body else { return Ok(()) };
+        let v = self.eval(body, frame)?;
+        match acc.kind {
+            AggKind::Sum => {
+                let Value::Number(y) = &v else {
+                    return Err(self.fail(format!("`sum` of {}, not a number", v.kind())));
+                };
+                acc.sum = self.arith(BinOp::Add, &acc.sum, y, at)?;
+            }
+            AggKind::Min | AggKind::Max => {
+                let keep = match &acc.best {
+                    None => false,
+                    Some(a) => {
+                        if acc.kind == AggKind::Min {
+                            *a <= v
+                        } else {
+                            *a >= v
+                        }
+                    }
+                };
+                if !keep {
+                    acc.best = Some(v);
+                }
+            }
+            AggKind::Any | AggKind::All => {
+                let b = matches!(v, Value::Bool(true));
+                if (acc.kind == AggKind::Any) == b {
+                    acc.decided = Some(b);
+                }
+            }
+            AggKind::List => {
+                self.alloc(VALUE_BYTES)?;
+                acc.collected.push(v);
+            }
+            AggKind::Count => {}
+        }
+        Ok(())
     }
 
     fn eval_table(&mut self, rule: &Rule, table: &Table, args: &[Value], depth: u32) -> Result<Vec<Value>, Fault> {
@@ -667,7 +899,8 @@ impl<'a> Evaluator<'a> {
             }
             CExpr::List(items) => self.eval_list(items, frame),
             CExpr::Record(fields) => self.eval_record(fields, frame),
-            CExpr::CallRule { rule, args, check } => self.eval_call(*rule, args, check, frame),
+            CExpr::CallRule { rule, args, check, output } => self.eval_call(*rule, args, check, *output, frame),
+            CExpr::Fused { pass, member } => self.fused_value(*pass, *member, frame),
             CExpr::Builtin(b, args, at) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
@@ -744,6 +977,7 @@ impl<'a> Evaluator<'a> {
         rule: usize,
         args: &[Option<CExpr>],
         check: &[bool],
+        output: Option<usize>,
         frame: &mut Vec<Value>,
     ) -> Result<Value, Fault> {
         let rs = self.rs;
@@ -775,7 +1009,10 @@ impl<'a> Evaluator<'a> {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
         }
         self.nesting += 1;
-        let r = self.call_rule(rule, values);
+        let r = match output {
+            Some(i) => self.call_rule_output(rule, values, i),
+            None => self.call_rule(rule, values),
+        };
         self.nesting -= 1;
         r
     }
@@ -796,73 +1033,22 @@ impl<'a> Evaluator<'a> {
             Value::List(items) => items,
             other => return Err(self.fail(format!("`{}` over {}, not a list", kind.name(), other.kind()))),
         };
-        frame.truncate(slot);
-        let mut sum = Number::zero();
-        let mut best: Option<Value> = None;
-        let mut count: i64 = 0;
-        let mut collected = Vec::new();
-        let mut result: Option<bool> = None;
+        let mut acc = Acc::new(kind);
         for item in items.iter() {
+            if !acc.open() {
+                break;
+            }
             self.tick()?;
             frame.truncate(slot);
             frame.push(item.clone());
-            if let Some(f) = filter {
-                if !self.eval_bool(f, frame)? {
-                    continue;
-                }
+            let r = self.take_element(&mut acc, filter, body, at, frame);
+            if r.is_err() {
+                frame.truncate(slot);
             }
-            count += 1;
-            let Some(body) = body else { continue };
-            let v = self.eval(body, frame)?;
-            match kind {
-                AggKind::Sum => {
-                    let Value::Number(y) = &v else {
-                        return Err(self.fail(format!("`sum` of {}, not a number", v.kind())));
-                    };
-                    sum = self.arith(BinOp::Add, &sum, y, at)?;
-                }
-                AggKind::Min | AggKind::Max => {
-                    best = Some(match best {
-                        None => v,
-                        Some(a) => {
-                            let keep_a = if kind == AggKind::Min { a <= v } else { a >= v };
-                            if keep_a {
-                                a
-                            } else {
-                                v
-                            }
-                        }
-                    })
-                }
-                AggKind::Any | AggKind::All => {
-                    let b = matches!(v, Value::Bool(true));
-                    if kind == AggKind::Any && b {
-                        result = Some(true);
-                        break;
-                    }
-                    if kind == AggKind::All && !b {
-                        result = Some(false);
-                        break;
-                    }
-                }
-                AggKind::List => {
-                    self.alloc(VALUE_BYTES)?;
-                    collected.push(v);
-                }
-                AggKind::Count => {}
-            }
+            r?;
         }
         frame.truncate(slot);
-        match kind {
-            AggKind::Count => Ok(Value::int(count)),
-            AggKind::Sum => Ok(Value::Number(sum)),
-            AggKind::Min | AggKind::Max => {
-                best.ok_or_else(|| self.fail(format!("`{}` over an empty list has no value", kind.name())))
-            }
-            AggKind::Any => Ok(Value::Bool(result.unwrap_or(false))),
-            AggKind::All => Ok(Value::Bool(result.unwrap_or(true))),
-            AggKind::List => Ok(Value::List(Arc::new(collected))),
-        }
+        acc.finish(self)
     }
 
     fn eval_bool(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<bool, Fault> {

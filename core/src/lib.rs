@@ -18,10 +18,13 @@
 //! ```
 //!
 //! The modules follow the life of a rule: [`yaml`] and [`model`] read the
-//! files, [`loader`] validates and compiles them into a [`ruleset::Ruleset`]
-//! ([`expr`] holds the expression language), [`eval`] runs them, [`engine`]
-//! is the public entry point, [`facade`] the JSON surface the bindings use,
-//! and [`scenario`] with [`report`] run and print whole scenarios.
+//! files, [`loader`] validates them and compiles them to slots
+//! ([`expr::compile`]) into a [`ruleset::Ruleset`] ([`expr::syntax`] parses
+//! the expression language), [`eval`] runs them on exact [`number`]s within
+//! budgets, [`reference`] is the plain interpreter the tests hold [`eval`]
+//! equal to, [`engine`] is the public entry point, [`facade`] the JSON
+//! surface the bindings use, and [`scenario`] with [`report`] run and print
+//! whole scenarios.
 
 pub mod date;
 pub mod engine;
@@ -32,6 +35,7 @@ pub mod facade;
 pub mod loader;
 pub mod model;
 pub mod number;
+pub mod reference;
 pub mod report;
 pub mod ruleset;
 pub mod scenario;

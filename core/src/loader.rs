@@ -911,7 +911,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 if !ok {
                     continue;
                 }
-                (outs, Body::Formula { lets, outputs: out_exprs })
+                (outs, formula_body(p.inputs.len(), lets, out_exprs))
             }
             _ => continue,
         };
@@ -1111,6 +1111,19 @@ fn mentions(e: &syntax::Expr, names: &[String]) -> bool {
         K::Record(fields) => fields.iter().any(|(_, a)| mentions(a, names)),
         K::Number(_) | K::Text(_) | K::Date(_) | K::DateTime(_) | K::Bool(_) => false,
     }
+}
+
+/// A formula body with its aggregates fused into one pass per list
+/// ([`crate::expr::fuse`]); the steps as compiled are kept for the reference
+/// interpreter when fusing changed them.
+fn formula_body(n_inputs: usize, lets: Vec<(String, CExpr)>, outputs: Vec<CExpr>) -> Body {
+    let original = crate::ruleset::FormulaSteps { lets: lets.clone(), outputs: outputs.clone() };
+    let (mut lets, mut outputs) = (lets, outputs);
+    let (passes, changed) = {
+        let mut steps: Vec<&mut CExpr> = lets.iter_mut().map(|(_, e)| e).chain(outputs.iter_mut()).collect();
+        crate::expr::fuse::fuse_steps(n_inputs, &mut steps)
+    };
+    Body::Formula { lets, outputs, passes, original: changed.then(|| Arc::new(original)) }
 }
 
 /// Kahn's algorithm; rules left out of the order are on or behind a cycle.

@@ -239,7 +239,7 @@ impl Number {
     /// evaluator's budget bounds.
     pub fn bits(&self) -> u64 {
         match &self.0 {
-            Repr::Small { n, d } => u64::from(64 - n.unsigned_abs().leading_zeros().min(64 - d.leading_zeros())),
+            Repr::Small { n, d } => u64::from(64 - n.unsigned_abs().leading_zeros().min(d.leading_zeros())),
             Repr::Big(r) => r.numer().bits().max(r.denom().bits()),
         }
     }
@@ -637,6 +637,17 @@ mod tests {
         assert_eq!(back.small_parts(), Some((i64::MAX, 1)));
         assert_eq!(Number::from_int(i64::MIN).neg().neg(), Number::from_int(i64::MIN));
         assert!(big > Number::from_int(i64::MAX));
+    }
+
+    #[test]
+    fn bits_are_the_larger_of_numerator_and_denominator() {
+        assert_eq!(Number::one().bits(), 1);
+        assert_eq!(Number::zero().bits(), 1);
+        assert_eq!(n("-255/2").bits(), 8);
+        assert_eq!(n("1/1024").bits(), 11);
+        assert_eq!(Number::from_int(i64::MIN).bits(), 64);
+        let big = n(&format!("1{}", "0".repeat(40)));
+        assert_eq!(big.bits(), big.numer().bits());
     }
 
     #[test]

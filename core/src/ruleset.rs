@@ -231,7 +231,21 @@ pub enum Body {
         lets: Vec<(String, CExpr)>,
         /// Output expressions, in output order.
         outputs: Vec<CExpr>,
+        /// The fused passes the steps' [`CExpr::Fused`] nodes refer to.
+        passes: Vec<crate::expr::fuse::Pass>,
+        /// The steps as compiled, before unrolling and fusing, when those
+        /// changed them: what the reference interpreter evaluates.
+        original: Option<Arc<FormulaSteps>>,
     },
+}
+
+/// The `let` steps and output expressions of a formula.
+#[derive(Clone, Debug)]
+pub struct FormulaSteps {
+    /// `let` steps.
+    pub lets: Vec<(String, CExpr)>,
+    /// Output expressions.
+    pub outputs: Vec<CExpr>,
 }
 
 /// A compiled rule.

@@ -175,6 +175,18 @@ pub enum CExpr {
         args: Vec<Option<CExpr>>,
         /// Per argument: needs a run-time check against the input type.
         check: Vec<bool>,
+        /// `Some(i)` when only output `i` is read (`rule(…).field`): the
+        /// value comes back alone, without building the record of outputs.
+        output: Option<usize>,
+    },
+    /// A value computed by a fused pass over a list (see
+    /// [`crate::expr::fuse`]): member `member` of pass `pass` of the rule
+    /// being evaluated.
+    Fused {
+        /// The pass, an index into the rule's passes.
+        pass: usize,
+        /// The aggregate within the pass.
+        member: usize,
     },
     /// A built-in function, and where it is called.
     Builtin(Builtin, Vec<CExpr>, Loc),
@@ -429,8 +441,17 @@ fn expect_bool(t: &Type, pos: usize, what: &str) -> Result<(), CompileError> {
 
 fn field_of(c: CExpr, t: &Type, name: &str, pos: usize) -> Result<(CExpr, Type), CompileError> {
     match t {
-        Type::Record(fields) => match fields.get(name) {
-            Some(ft) => Ok((CExpr::Field(Box::new(c), Arc::from(name)), ft.clone())),
+        Type::Record(fields) => match fields.get_full(name) {
+            Some((i, _, ft)) => Ok((
+                match c {
+                    // one output of a rule call: read it by position
+                    CExpr::CallRule { rule, args, check, output: None } => {
+                        CExpr::CallRule { rule, args, check, output: Some(i) }
+                    }
+                    c => CExpr::Field(Box::new(c), Arc::from(name)),
+                },
+                ft.clone(),
+            )),
             None => {
                 let help = match suggest(name, fields.keys().map(String::as_str)) {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -753,7 +774,7 @@ fn compile_call(
             return Err(cerr_help(a.pos, format!("rule `{qualified}` has no input `{n}`"), help));
         }
     }
-    Ok((CExpr::CallRule { rule: rid, args: out, check }, Type::Record(Arc::new(sig.outputs.clone()))))
+    Ok((CExpr::CallRule { rule: rid, args: out, check, output: None }, Type::Record(Arc::new(sig.outputs.clone()))))
 }
 
 fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Result<Type, CompileError> {

@@ -1,0 +1,441 @@
+//! The reference interpreter: a plain tree-walking evaluator of compiled
+//! rules, written to be obviously right rather than fast. Nothing else uses
+//! it; the tests (`core/tests/differential.rs`) and the fuzz target
+//! (`fuzz/`) hold the evaluator of [`crate::eval`] equal to it on generated
+//! formulas, tables and inputs: the same outputs, or an error of the same
+//! kind.
+//!
+//! It keeps no budgets but the size of numbers (which is part of the
+//! semantics: a result past the size limit is a limit error), no trace and
+//! no caches. Every local lives in a plain vector that is copied where a
+//! comprehension binds its variable. Every language feature added to the
+//! evaluator is added here too, in the simplest form that says what it means.
+
+use crate::date::{Date, DateTime};
+use crate::eval::{Fault, MAX_GENERATED, MAX_POW_EXPONENT};
+use crate::expr::compile::{Builtin, CExpr};
+use crate::expr::syntax::{AggKind, BinOp};
+use crate::number::{digits_to_bits, Number};
+use crate::ruleset::{Body, HitPolicy, Rule, Ruleset};
+use crate::value::{conform, Value, MAX_LIST_LEN};
+use indexmap::IndexMap;
+use std::sync::Arc;
+
+/// Evaluates rule `rid` of `rs` on `args` (one value per declared input) as
+/// of `as_of`, with numbers bounded to `max_digits` digits; returns the
+/// outputs in declaration order.
+///
+/// # Errors
+/// The first fault, of the same kind the evaluator reports.
+pub fn evaluate(
+    rs: &Ruleset,
+    rid: usize,
+    args: Vec<Value>,
+    as_of: Date,
+    max_digits: u64,
+) -> Result<IndexMap<String, Value>, Fault> {
+    let r = Reference { rs, as_of, max_bits: digits_to_bits(max_digits) };
+    match r.call(rid, args)? {
+        Value::Record(rec) => Ok(rec.0.clone()),
+        _ => Ok(IndexMap::new()),
+    }
+}
+
+struct Reference<'a> {
+    rs: &'a Ruleset,
+    as_of: Date,
+    max_bits: u64,
+}
+
+fn failed(rule: &str, message: impl Into<String>) -> Fault {
+    Fault::Failed { rule: rule.to_string(), message: message.into() }
+}
+
+fn limit(rule: &str, message: impl Into<String>) -> Fault {
+    Fault::Limit { rule: rule.to_string(), message: message.into() }
+}
+
+impl Reference<'_> {
+    fn rule(&self, rid: usize) -> Result<&Rule, Fault> {
+        self.rs.rules.get(rid).ok_or_else(|| failed("?", "no such rule"))
+    }
+
+    /// A rule's outputs, as a record.
+    fn call(&self, rid: usize, args: Vec<Value>) -> Result<Value, Fault> {
+        let rule = self.rule(rid)?;
+        let q = rule.qualified.as_str();
+        let mut out = IndexMap::new();
+        match &rule.body {
+            Body::Table(table) => {
+                let matching: Vec<_> = table
+                    .rows
+                    .iter()
+                    .filter(|row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v))))
+                    .collect();
+                let values: Vec<Value> = match table.hit {
+                    HitPolicy::Collect => (0..rule.outputs.len())
+                        .map(|k| {
+                            Value::List(Arc::new(
+                                matching.iter().filter_map(|row| row.outputs.get(k).cloned()).collect(),
+                            ))
+                        })
+                        .collect(),
+                    HitPolicy::Unique if matching.len() > 1 => return Err(failed(q, "more than one row matches")),
+                    HitPolicy::Unique | HitPolicy::First => match (matching.first(), &table.default) {
+                        (Some(row), _) => row.outputs.clone(),
+                        (None, Some(d)) => d.clone(),
+                        (None, None) => return Err(failed(q, "no row matches")),
+                    },
+                };
+                for ((name, _), v) in rule.outputs.iter().zip(values) {
+                    out.insert(name.clone(), v);
+                }
+            }
+            Body::Formula { lets, outputs, original, .. } => {
+                // the steps as compiled, before the evaluator's rewrites
+                let (lets, outputs) = match original {
+                    Some(o) => (&o.lets, &o.outputs),
+                    None => (lets, outputs),
+                };
+                let mut env = args;
+                for (_, e) in lets {
+                    let v = self.eval(q, e, &env)?;
+                    env.push(v);
+                }
+                for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
+                    let v = self.eval(q, e, &env)?;
+                    conform(&v, ty, name).map_err(|p| failed(q, p.message))?;
+                    env.push(v.clone());
+                    out.insert(name.clone(), v);
+                }
+            }
+        }
+        Ok(Value::record(out))
+    }
+
+    fn number(&self, q: &str, e: &CExpr, env: &[Value]) -> Result<Number, Fault> {
+        match self.eval(q, e, env)? {
+            Value::Number(n) => Ok(n),
+            other => Err(failed(q, format!("{} is not a number", other.kind()))),
+        }
+    }
+
+    fn truth(&self, q: &str, e: &CExpr, env: &[Value]) -> Result<bool, Fault> {
+        match self.eval(q, e, env)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(failed(q, format!("{} is not true or false", other.kind()))),
+        }
+    }
+
+    /// A number checked against the size limit.
+    fn fits(&self, q: &str, r: Result<Number, crate::number::ArithmeticError>) -> Result<Number, Fault> {
+        match r {
+            Ok(n) if n.bits() > self.max_bits => Err(limit(q, "number too large")),
+            Ok(n) => Ok(n),
+            Err(crate::number::ArithmeticError::TooLarge { .. }) => Err(limit(q, "number too large")),
+            Err(e) => Err(failed(q, e.to_string())),
+        }
+    }
+
+    fn eval(&self, q: &str, e: &CExpr, env: &[Value]) -> Result<Value, Fault> {
+        Ok(match e {
+            CExpr::Const(v) => v.clone(),
+            CExpr::Local(slot) => env.get(*slot).cloned().ok_or_else(|| failed(q, "no such local"))?,
+            CExpr::Param(p) => {
+                let param = self.rs.params.get(*p).ok_or_else(|| failed(q, "no such parameter"))?;
+                // the latest version that has started by the as-of date
+                let mut found = None;
+                for v in &param.versions {
+                    if v.from <= self.as_of {
+                        found = Some(v.value.clone());
+                    }
+                }
+                found.ok_or_else(|| failed(q, "the parameter has no value yet"))?
+            }
+            CExpr::Field(inner, name) => {
+                self.eval(q, inner, env)?.field(name).cloned().ok_or_else(|| failed(q, "no such field"))?
+            }
+            CExpr::Neg(inner) => Value::Number(self.number(q, inner, env)?.neg()),
+            CExpr::Not(inner) => Value::Bool(!self.truth(q, inner, env)?),
+            CExpr::And(items) => {
+                let mut all = true;
+                for item in items {
+                    if !self.truth(q, item, env)? {
+                        all = false;
+                        break;
+                    }
+                }
+                Value::Bool(all)
+            }
+            CExpr::Or(items) => {
+                let mut some = false;
+                for item in items {
+                    if self.truth(q, item, env)? {
+                        some = true;
+                        break;
+                    }
+                }
+                Value::Bool(some)
+            }
+            CExpr::If(c, a, b) => {
+                if self.truth(q, c, env)? {
+                    self.eval(q, a, env)?
+                } else {
+                    self.eval(q, b, env)?
+                }
+            }
+            CExpr::Arith(first, rest) => {
+                let mut acc = self.number(q, first, env)?;
+                for (op, operand, _) in rest {
+                    let y = self.number(q, operand, env)?;
+                    acc = self.fits(
+                        q,
+                        match op {
+                            BinOp::Add => acc.add(&y),
+                            BinOp::Sub => acc.sub(&y),
+                            BinOp::Mul => acc.mul(&y),
+                            _ => acc.div(&y),
+                        },
+                    )?;
+                }
+                Value::Number(acc)
+            }
+            CExpr::Binary(op, a, b) => {
+                let (x, y) = (self.eval(q, a, env)?, self.eval(q, b, env)?);
+                Value::Bool(match op {
+                    BinOp::Eq => x == y,
+                    BinOp::Ne => x != y,
+                    BinOp::Lt => x < y,
+                    BinOp::Le => x <= y,
+                    BinOp::Gt => x > y,
+                    BinOp::Ge => x >= y,
+                    BinOp::In => match y {
+                        Value::List(items) => items.contains(&x),
+                        _ => return Err(failed(q, "`in` needs a list")),
+                    },
+                    _ => return Err(failed(q, "not a comparison")),
+                })
+            }
+            CExpr::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    out.push(self.eval(q, item, env)?);
+                }
+                Value::List(Arc::new(out))
+            }
+            CExpr::Record(fields) => {
+                let mut out = IndexMap::new();
+                for (name, fe) in fields {
+                    out.insert(name.to_string(), self.eval(q, fe, env)?);
+                }
+                Value::record(out)
+            }
+            CExpr::Fused { .. } => return Err(failed(q, "the reference interpreter reads the steps before fusing")),
+            CExpr::CallRule { rule, args, check, output } => {
+                let target = self.rule(*rule)?;
+                let mut values = Vec::new();
+                for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
+                    let v = match a {
+                        Some(a) => self.eval(q, a, env)?,
+                        None => input.default.clone().ok_or_else(|| failed(q, "no default"))?,
+                    };
+                    if *needs_check {
+                        conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
+                            rule: target.qualified.clone(),
+                            field: p.field,
+                            message: p.message,
+                            allowed: p.allowed,
+                        })?;
+                    }
+                    values.push(v);
+                }
+                let outputs = self.call(*rule, values)?;
+                match output {
+                    // `rule(…).field`: the output by its position
+                    Some(i) => match &outputs {
+                        Value::Record(r) => {
+                            r.0.get_index(*i).map(|(_, v)| v.clone()).ok_or_else(|| failed(q, "no such output"))?
+                        }
+                        _ => return Err(failed(q, "a rule gave no record")),
+                    },
+                    None => outputs,
+                }
+            }
+            CExpr::Aggregate { kind, slot, list, filter, body, .. } => {
+                let Value::List(items) = self.eval(q, list, env)? else {
+                    return Err(failed(q, "an aggregate needs a list"));
+                };
+                // the elements that pass the filter, each with its body value
+                // (evaluated lazily, so `any` and `all` stop where they decide)
+                let mut values = Vec::new();
+                let mut decided = None;
+                for item in items.iter() {
+                    let mut inner: Vec<Value> = env.iter().take(*slot).cloned().collect();
+                    inner.push(item.clone());
+                    if let Some(f) = filter {
+                        if !self.truth(q, f, &inner)? {
+                            continue;
+                        }
+                    }
+                    let Some(b) = body else {
+                        values.push(Value::Bool(true));
+                        continue;
+                    };
+                    let v = self.eval(q, b, &inner)?;
+                    if (*kind == AggKind::Any && v == Value::Bool(true))
+                        || (*kind == AggKind::All && v == Value::Bool(false))
+                    {
+                        decided = Some(v);
+                        break;
+                    }
+                    values.push(v);
+                }
+                match kind {
+                    AggKind::Count => Value::int(values.len() as i64),
+                    AggKind::Sum => {
+                        let mut total = Number::zero();
+                        for v in &values {
+                            let Value::Number(n) = v else { return Err(failed(q, "`sum` of a non-number")) };
+                            total = self.fits(q, total.add(n))?;
+                        }
+                        Value::Number(total)
+                    }
+                    AggKind::Min => values.iter().min().cloned().ok_or_else(|| failed(q, "`min` of nothing"))?,
+                    AggKind::Max => values.iter().max().cloned().ok_or_else(|| failed(q, "`max` of nothing"))?,
+                    AggKind::Any => decided.unwrap_or(Value::Bool(false)),
+                    AggKind::All => decided.unwrap_or(Value::Bool(true)),
+                    AggKind::List => Value::List(Arc::new(values)),
+                }
+            }
+            CExpr::Builtin(b, args, _) => {
+                let mut vals = Vec::new();
+                for a in args {
+                    vals.push(self.eval(q, a, env)?);
+                }
+                self.builtin(q, *b, &vals)?
+            }
+        })
+    }
+
+    fn builtin(&self, q: &str, b: Builtin, args: &[Value]) -> Result<Value, Fault> {
+        let wrong = || failed(q, "a built-in function received a value of the wrong kind");
+        let num = |i: usize| match args.get(i) {
+            Some(Value::Number(n)) => Ok(n.clone()),
+            _ => Err(wrong()),
+        };
+        let int = |i: usize| num(i).and_then(|n| n.to_i64().ok_or_else(wrong));
+        let date = |i: usize| match args.get(i) {
+            Some(Value::Date(d)) => Ok(*d),
+            _ => Err(wrong()),
+        };
+        let datetime = |i: usize| match args.get(i) {
+            Some(Value::DateTime(d)) => Ok(*d),
+            _ => Err(wrong()),
+        };
+        let text = |i: usize| match args.get(i) {
+            Some(Value::Text(t)) => Ok(t.clone()),
+            _ => Err(wrong()),
+        };
+        let list = |i: usize| match args.get(i) {
+            Some(Value::List(items)) => Ok(items.clone()),
+            _ => Err(wrong()),
+        };
+        let dated = |r: Result<Date, String>| r.map(Value::Date).map_err(|m| failed(q, m));
+        // a generated list of span + 1 items, within the limit
+        let generated = |span: i64, item: &dyn Fn(i64) -> Result<Value, String>| {
+            if span > MAX_GENERATED {
+                return Err(failed(q, "the list would be too long"));
+            }
+            (0..=span)
+                .map(|k| item(k).map_err(|m| failed(q, m)))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|v| Value::List(Arc::new(v)))
+        };
+        Ok(match b {
+            Builtin::Min | Builtin::Max => {
+                let items: Vec<Value> = match args {
+                    [Value::List(items)] => items.to_vec(),
+                    _ => args.to_vec(),
+                };
+                let best = if b == Builtin::Min { items.into_iter().min() } else { items.into_iter().max() };
+                best.ok_or_else(|| failed(q, "`min`/`max` of nothing"))?
+            }
+            Builtin::SumList => {
+                let mut total = Number::zero();
+                for v in list(0)?.iter() {
+                    let Value::Number(n) = v else { return Err(wrong()) };
+                    total = self.fits(q, total.add(n))?;
+                }
+                Value::Number(total)
+            }
+            Builtin::CountList => Value::int(list(0)?.len() as i64),
+            Builtin::Abs => Value::Number(num(0)?.abs()),
+            Builtin::Round(mode) => {
+                let places = if args.len() > 1 { int(1)? } else { 0 };
+                Value::Number(self.fits(q, num(0)?.round(places, mode))?)
+            }
+            Builtin::DaysBetween => Value::int(date(0)?.days_until(date(1)?)),
+            Builtin::AddDays => dated(date(0)?.add_days(int(1)?))?,
+            Builtin::AddMonths => dated(date(0)?.add_months(int(1)?))?,
+            Builtin::AddYears => dated(date(0)?.add_years(int(1)?))?,
+            Builtin::Year => Value::int(date(0)?.year()),
+            Builtin::Month => Value::int(i64::from(date(0)?.month())),
+            Builtin::Day => Value::int(i64::from(date(0)?.day())),
+            Builtin::Weekday => Value::int(i64::from(date(0)?.weekday())),
+            Builtin::MakeDate => {
+                let (m, d) = (u32::try_from(int(1)?).unwrap_or(0), u32::try_from(int(2)?).unwrap_or(0));
+                dated(Date::from_ymd(int(0)?, m, d))?
+            }
+            Builtin::Dates => {
+                let (a, z) = (date(0)?, date(1)?);
+                generated(a.days_until(z), &|k| a.add_days(k).map(Value::Date))?
+            }
+            Builtin::LastDayOfMonth => {
+                let (y, m, _) = date(0)?.ymd();
+                dated(Date::from_ymd(y, m, crate::date::days_in_month(y, m)))?
+            }
+            Builtin::Concat => {
+                let mut out = Vec::new();
+                for i in 0..args.len() {
+                    out.extend(list(i)?.iter().cloned());
+                }
+                if out.len() > MAX_LIST_LEN {
+                    return Err(failed(q, "the list would be too long"));
+                }
+                Value::List(Arc::new(out))
+            }
+            Builtin::Pow => {
+                let (x, n) = (num(0)?, int(1)?);
+                if n.unsigned_abs() > MAX_POW_EXPONENT {
+                    return Err(failed(q, "the exponent is too large"));
+                }
+                // x·x·…·x, n times, or its reciprocal; each partial product
+                // is within the limit exactly when the power by squaring is
+                let mut acc = Number::one();
+                let base = if n < 0 { self.fits(q, Number::one().div(&x))? } else { x };
+                for _ in 0..n.unsigned_abs() {
+                    acc = self.fits(q, acc.mul(&base))?;
+                }
+                Value::Number(acc)
+            }
+            Builtin::MinutesBetween => Value::int(datetime(0)?.seconds_until(datetime(1)?).div_euclid(60)),
+            Builtin::HoursBetween => {
+                let secs = datetime(0)?.seconds_until(datetime(1)?);
+                Value::Number(self.fits(q, Number::ratio(i128::from(secs), 3600))?)
+            }
+            Builtin::AddMinutes => datetime(0)?.add_minutes(int(1)?).map(Value::DateTime).map_err(|m| failed(q, m))?,
+            Builtin::DateOf => Value::Date(datetime(0)?.date()),
+            Builtin::MakeDateTime => {
+                let (h, m) = (u32::try_from(int(1)?).unwrap_or(99), u32::try_from(int(2)?).unwrap_or(99));
+                DateTime::from_parts(date(0)?, h, m).map(Value::DateTime).map_err(|e| failed(q, e))?
+            }
+            Builtin::Range => {
+                let (a, z) = (int(0)?, int(1)?);
+                generated(z.saturating_sub(a), &|k| Ok(Value::int(a + k)))?
+            }
+            Builtin::Contains => Value::Bool(text(0)?.contains(&*text(1)?)),
+            Builtin::Length => Value::int(text(0)?.chars().count() as i64),
+            Builtin::AsOf => Value::Date(self.as_of),
+        })
+    }
+}

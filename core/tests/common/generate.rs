@@ -1,0 +1,218 @@
+//! Well-typed formulas and a pack around them, built from a stream of
+//! choices: shared by the differential property test and the fuzz target
+//! (`fuzz/fuzz_targets/differential.rs`), which both hold the evaluator equal
+//! to the reference interpreter on what this builds.
+#![allow(dead_code)]
+#![allow(clippy::indexing_slicing)]
+
+use ordinance_core::engine::{bind_inputs, evaluate_in};
+use ordinance_core::eval::Fault;
+use ordinance_core::loader::{load, SourceFile};
+use ordinance_core::{reference, Date, EvalError, EvalOptions};
+use std::path::PathBuf;
+
+/// Builds formulas from a stream of choices; every production is well typed
+/// by construction, so every generated pack loads.
+pub struct Gen<'a> {
+    /// The choices, used round-robin.
+    pub choices: &'a [u32],
+    /// How many have been used.
+    pub i: usize,
+}
+
+impl Gen<'_> {
+    /// The next choice, below `n`.
+    pub fn pick(&mut self, n: u32) -> u32 {
+        let v = self.choices.get(self.i % self.choices.len().max(1)).copied().unwrap_or(0);
+        self.i += 1;
+        v % n
+    }
+
+    /// A number-valued expression; `x` (a number) is in scope inside a
+    /// comprehension, `p` (a number) after the first `let`.
+    pub fn num(&mut self, depth: u32, x: bool, p: bool) -> String {
+        if depth == 0 {
+            return self.num_leaf(x, p);
+        }
+        let d = depth - 1;
+        match self.pick(22) {
+            0..=3 => self.num_leaf(x, p),
+            4 | 5 => {
+                // a flat chain of one precedence level
+                let ops: &[&str] = if self.pick(2) == 0 { &["+", "-"] } else { &["*", "/"] };
+                let mut s = self.num(d, x, p);
+                for _ in 0..=self.pick(3) {
+                    let op = ops[self.pick(2) as usize];
+                    s = format!("{s} {op} {}", self.num(d, x, p));
+                }
+                format!("({s})")
+            }
+            6 => format!("(-{})", self.num(d, x, p)),
+            7 => format!("(if {} then {} else {})", self.boolean(d, x, p), self.num(d, x, p), self.num(d, x, p)),
+            8 => format!("min({}, {})", self.num(d, x, p), self.num(d, x, p)),
+            9 => format!("max({}, {}, {})", self.num(d, x, p), self.num(d, x, p), self.num(d, x, p)),
+            10 => format!("abs({})", self.num(d, x, p)),
+            11 => format!("pow({}, {})", self.num(d, x, p), self.pick(9) as i64 - 2),
+            12 => {
+                let f = ["round_half_up", "round_half_even", "ceil", "floor"][self.pick(4) as usize];
+                format!("{f}({}, {})", self.num(d, x, p), self.pick(4) as i64 - 1)
+            }
+            13 => format!("sum({} for x in xs where {})", self.num(d, true, p), self.boolean(d, true, p)),
+            14 => format!("count(x in xs where {})", self.boolean(d, true, p)),
+            15 => ["max(xs)", "min(xs)", "sum(xs)", "count(xs)"][self.pick(4) as usize].to_string(),
+            16 => format!("grade(n = {}, cls = cls).level", self.num(d, x, p)),
+            17 => format!("count(grades(n = {}, cls = cls).level)", self.num(d, x, p)),
+            18 => format!("scaled(x = {}).y", self.num(d, x, p)),
+            19 => format!("days_between(d, add_days(d, {}))", ["a", "3", "-7"][self.pick(3) as usize]),
+            20 => format!("sum([{}, {}])", self.num(d, x, p), self.num(d, x, p)),
+            _ => format!("max({} for x in concat(xs, [a, b]))", self.num(d, true, p)),
+        }
+    }
+
+    fn num_leaf(&mut self, x: bool, p: bool) -> String {
+        let names: Vec<&str> = ["a", "b", "c"].into_iter().chain(x.then_some("x")).chain(p.then_some("p")).collect();
+        match self.pick(8) {
+            0 => ["0", "1", "3", "12"][self.pick(4) as usize].to_string(),
+            1 => ["0.5", "40%", "2.25", "1/3"][self.pick(4) as usize].to_string(),
+            2 => "rate".to_string(),
+            _ => names[self.pick(names.len() as u32) as usize].to_string(),
+        }
+    }
+
+    pub fn boolean(&mut self, depth: u32, x: bool, p: bool) -> String {
+        let d = depth.saturating_sub(1);
+        match self.pick(if depth == 0 { 3 } else { 10 }) {
+            0 => "flag".to_string(),
+            1 => ["cls == \"A\"", "cls in [\"B\", \"C\"]", "cls != \"D\""][self.pick(3) as usize].to_string(),
+            2 | 3 => {
+                let op = ["<", "<=", ">", ">=", "==", "!="][self.pick(6) as usize];
+                format!("{} {op} {}", self.num(d, x, p), self.num(d, x, p))
+            }
+            4 => format!("(not {})", self.boolean(d, x, p)),
+            5 | 6 => {
+                let op = if self.pick(2) == 0 { "and" } else { "or" };
+                format!("({} {op} {} {op} {})", self.boolean(d, x, p), self.boolean(d, x, p), self.boolean(d, x, p))
+            }
+            7 => format!("any({} for x in xs)", self.boolean(d, true, p)),
+            8 => format!("all({} for x in xs where {})", self.boolean(d, true, p), self.boolean(d, true, p)),
+            _ => format!("{} in [1, 2, 3, a]", self.num(d, x, p)),
+        }
+    }
+}
+
+pub const HEADER: &str = "format: 1
+pack: t
+source: {document: D1, title: t, issued_by: i, date: 2024-01-01}
+valid: {from: 2024-01-01, until: 2024-12-31}
+parameters:
+  rate:
+    versions:
+      - {from: 2024-01-01, value: 0.05, cite: {clause: c, quote: q}}
+      - {from: 2024-07-01, value: 0.06, cite: {clause: c, quote: q}}
+    cite: {clause: c, quote: q}
+";
+
+pub fn pack(formulas: &(String, String, String), t: &[i64; 3]) -> String {
+    let (p, n, b) = formulas;
+    format!(
+        "{HEADER}rules:
+  grade:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number, cls: {{enum: [A, B, C, D]}}}}
+    outputs: {{level: number}}
+    table:
+      hit: first
+      rows:
+        - {{when: {{n: {{\"<\": {}}}, cls: [A, B]}}, then: {{level: 1}}}}
+        - {{when: {{n: {{\">=\": {}, \"<=\": {}}}}}, then: {{level: 2}}}}
+        - {{when: {{cls: D}}, then: {{level: 3}}}}
+      default: {{level: 0}}
+  grades:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number, cls: {{enum: [A, B, C, D]}}}}
+    outputs: {{level: number}}
+    table:
+      hit: collect
+      rows:
+        - {{when: {{n: {{\">\": {}}}}}, then: {{level: 1}}}}
+        - {{when: {{cls: [C, D]}}, then: {{level: 2}}}}
+  scaled:
+    cite: {{clause: c, quote: q}}
+    inputs: {{x: number}}
+    formula:
+      y: x * rate + 1
+  probe:
+    cite: {{clause: c, quote: q}}
+    inputs: {{a: integer, b: number, c: number, xs: {{list: number}}, flag: bool, cls: {{enum: [A, B, C, D]}}, d: date}}
+    formula:
+      p: '{p}'
+      n: '{n}'
+      t: '{b}'
+",
+        t[0],
+        t[1],
+        t[1] + t[2].abs(),
+        t[0]
+    )
+}
+
+fn kind_of_error(e: &EvalError) -> &'static str {
+    match e {
+        EvalError::Input { .. } => "input",
+        EvalError::Evaluation { .. } => "evaluation",
+        EvalError::Limit { .. } => "limit",
+        _ => "other",
+    }
+}
+
+fn kind_of_fault(f: &Fault) -> &'static str {
+    match f {
+        Fault::Input { .. } => "input",
+        Fault::Failed { .. } => "evaluation",
+        Fault::Limit { .. } => "limit",
+    }
+}
+
+/// Loads `text` as the pack `t.yaml`, evaluates `t.probe` on `input` with the
+/// evaluator and with the reference interpreter, and says how they differ:
+/// `Ok` when both give the same outputs or errors of the same kind.
+///
+/// # Errors
+/// A description of the disagreement, or of a pack that does not load.
+pub fn differential(text: &str, input: &serde_json::Value, as_of: Date, max_digits: u64) -> Result<(), String> {
+    let rs = load(&[SourceFile { path: PathBuf::from("t.yaml"), text: text.to_string() }])
+        .map_err(|e| format!("a generated pack does not load: {e}\n{text}"))?;
+    let opts = EvalOptions { as_of: Some(as_of), max_digits: Some(max_digits), ..EvalOptions::default() };
+    let compiled = evaluate_in(&rs, "t.probe", input, &opts);
+    let (rid, rule) = rs.rule("t.probe").ok_or("no rule t.probe")?;
+    let args = bind_inputs(rule, input).map_err(|e| format!("the generated input does not bind: {e}"))?;
+    let oracle = reference::evaluate(&rs, rid, args, as_of, max_digits);
+    match (&compiled, &oracle) {
+        (Ok(d), Ok(outputs)) if d.outputs == *outputs => Ok(()),
+        (Err(e), Err(f)) if kind_of_error(e) == kind_of_fault(f) => Ok(()),
+        _ => Err(format!(
+            "they disagree: evaluator {:?}, reference {:?}\n{text}\ninput {input}",
+            compiled.as_ref().map(|d| &d.outputs),
+            oracle
+        )),
+    }
+}
+
+/// Inputs for `t.probe` from a stream of choices (for the fuzz target; the
+/// property test draws them from strategies).
+pub fn input_from(g: &mut Gen) -> serde_json::Value {
+    let fraction = |g: &mut Gen| format!("{}/{}", g.pick(61) as i64 - 30, g.pick(8) + 1);
+    let xs: Vec<String> = (0..g.pick(5)).map(|_| fraction(g)).collect();
+    let c = if g.pick(3) == 0 { "0".to_string() } else { fraction(g) };
+    let d = Date::from_ymd(2024, 1, 1).and_then(|d| d.add_days(i64::from(g.pick(300)))).map(|d| d.to_string());
+    let cls = ["A", "B", "C", "D"][g.pick(4) as usize];
+    serde_json::json!({
+        "a": g.pick(41) as i64 - 20,
+        "b": fraction(g),
+        "c": c,
+        "xs": xs,
+        "flag": g.pick(2) == 1,
+        "cls": cls,
+        "d": d.unwrap_or_default(),
+    })
+}
