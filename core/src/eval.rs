@@ -48,7 +48,7 @@ pub const MAX_NESTING: u32 = 400;
 /// When less stack than this is left, evaluation continues on a new stack
 /// segment of [`STACK_SEGMENT`] bytes (`stacker`), so a host thread with a
 /// small stack is safe whatever the build's frame sizes.
-pub const STACK_RED_ZONE: usize = 64 * 1024;
+pub const STACK_RED_ZONE: usize = 128 * 1024;
 /// The size of each stack segment evaluation adds when it runs low.
 pub const STACK_SEGMENT: usize = 1024 * 1024;
 /// One less than the longest list `dates(a, b)` or `range(a, b)` may produce.
@@ -242,6 +242,17 @@ pub struct Evaluator<'a> {
     /// Per formula rule call open, the values of its fused passes: per
     /// pass, per member, the value or error once computed.
     fused: Vec<Vec<Option<PassValues>>>,
+}
+
+/// The field `name` of a record value, looked for first at position `hint`.
+fn field_at<'v>(v: &'v Value, name: &str, hint: usize) -> Option<&'v Value> {
+    match v {
+        Value::Record(r) => match r.0.get_index(hint) {
+            Some((k, fv)) if k.as_str() == name => Some(fv),
+            _ => r.0.get(name),
+        },
+        _ => None,
+    }
 }
 
 /// The values of the members of one fused pass: each computed one holds its
@@ -612,34 +623,43 @@ impl<'a> Evaluator<'a> {
             _ => return Err(self.fail("a fused pass over a value that is not a list")),
         };
         let len = frame.len();
-        let todo: Vec<usize> = (0..p.members.len())
+        // the members to take now, in the order of their variable's slot, so
+        // that one element moves up the frame once per walk step
+        let mut todo: Vec<usize> = (0..p.members.len())
             .filter(|&m| {
                 results.get(m).is_some_and(Option::is_none) && p.members.get(m).is_some_and(|x| x.needs <= len)
             })
             .collect();
+        todo.sort_by_key(|&m| p.members.get(m).map(|x| x.slot));
         let mut accs: Vec<Result<Acc, Fault>> =
             todo.iter().filter_map(|&m| p.members.get(m)).map(|m| Ok(Acc::new(m.kind))).collect();
-        // the frame as it is, then each member's variable in its own slot;
-        // the slots between what a member reads and its variable are not read
+        // the frame as it is, then the element in each member's slot; the
+        // slots between what a member reads and its variable are not read
         let mut scratch: Vec<Value> = frame.to_vec();
         for item in items.iter() {
             self.tick()?;
+            scratch.truncate(len);
             for (&m, acc) in todo.iter().zip(accs.iter_mut()) {
                 let (Some(m), Ok(a)) = (p.members.get(m), acc.as_mut()) else { continue };
                 if !a.open() {
                     continue;
                 }
-                if m.slot >= len {
-                    scratch.truncate(len);
-                    scratch.resize(m.slot, Value::Bool(false));
+                let below = m.slot < len;
+                if below {
+                    // a variable in a slot the frame uses: put it back after
+                    scratch.truncate(m.slot);
+                    scratch.push(item.clone());
+                } else if scratch.len() == m.slot + 1 {
+                    // the element is already in this slot
                 } else {
-                    scratch.truncate(m.slot);
+                    scratch.truncate(m.slot.max(len));
+                    scratch.resize(m.slot, Value::Bool(false));
+                    scratch.push(item.clone());
                 }
-                scratch.push(item.clone());
                 let r = self.take_element(a, m.filter.as_ref(), m.body.as_ref(), m.at, &mut scratch);
-                if m.slot < len {
-                    scratch.truncate(m.slot);
-                    scratch.extend(frame.get(m.slot..).unwrap_or_default().iter().cloned());
+                if below || scratch.len() != m.slot + 1 {
+                    scratch.truncate(m.slot.min(len));
+                    scratch.extend(frame.get(scratch.len()..).unwrap_or_default().iter().cloned());
                 }
                 match r {
                     Ok(()) => {}
@@ -844,7 +864,13 @@ impl<'a> Evaluator<'a> {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
         }
         self.nesting += 1;
-        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(e, frame));
+        // the stack is looked at every fourth level: the red zone holds four
+        // levels of the largest frames with room to spare
+        let r = if self.nesting % 4 == 0 {
+            stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.eval_node(e, frame))
+        } else {
+            self.eval_node(e, frame)
+        };
         self.nesting -= 1;
         r
     }
@@ -856,9 +882,17 @@ impl<'a> Evaluator<'a> {
                 frame.get(*slot).cloned().ok_or_else(|| self.fail(format!("no local in slot {slot}")))
             }
             CExpr::Param(p) => self.param(*p),
-            CExpr::Field(inner, name) => {
+            CExpr::Field(inner, name, hint) => {
+                // a field of a local is read in place, without copying the record
+                if let CExpr::Local(slot) = **inner {
+                    if let Some(v) = frame.get(slot) {
+                        return field_at(v, name, *hint)
+                            .cloned()
+                            .ok_or_else(|| self.fail(format!("the value has no field `{name}`")));
+                    }
+                }
                 let v = self.eval(inner, frame)?;
-                v.field(name).cloned().ok_or_else(|| self.fail(format!("the value has no field `{name}`")))
+                field_at(&v, name, *hint).cloned().ok_or_else(|| self.fail(format!("the value has no field `{name}`")))
             }
             CExpr::Neg(inner) => match self.eval(inner, frame)? {
                 Value::Number(n) => Ok(Value::Number(n.neg())),
@@ -893,6 +927,13 @@ impl<'a> Evaluator<'a> {
             }
             CExpr::Arith(first, rest) => self.eval_arith(first, rest, frame),
             CExpr::Binary(op, a, b) => {
+                // a comparison with a constant reads the constant in place
+                if let (BinOp::Eq | BinOp::Ne, CExpr::Const(c)) = (op, &**b) {
+                    if !matches!(c, Value::List(_) | Value::Record(_)) {
+                        let va = self.eval(a, frame)?;
+                        return Ok(Value::Bool((va == *c) == (*op == BinOp::Eq)));
+                    }
+                }
                 let va = self.eval(a, frame)?;
                 let vb = self.eval(b, frame)?;
                 self.compare(*op, va, vb)

@@ -152,7 +152,7 @@ impl Reference<'_> {
                 }
                 found.ok_or_else(|| failed(q, "the parameter has no value yet"))?
             }
-            CExpr::Field(inner, name) => {
+            CExpr::Field(inner, name, _) => {
                 self.eval(q, inner, env)?.field(name).cloned().ok_or_else(|| failed(q, "no such field"))?
             }
             CExpr::Neg(inner) => Value::Number(self.number(q, inner, env)?.neg()),

@@ -348,79 +348,102 @@ pub fn json_number(j: &serde_json::Value) -> Option<Result<Number, String>> {
 /// # Errors
 /// The first problem found, naming the field path.
 pub fn from_json(j: &serde_json::Value, ty: &Type, field: &str) -> Result<Value, InputProblem> {
+    convert_json(j, ty, &FieldPath::Root(field))
+}
+
+/// Where a value stands in the input, spelt out (`roster[3].sector`) only
+/// when a problem is reported.
+enum FieldPath<'a> {
+    Root(&'a str),
+    Index(&'a FieldPath<'a>, usize),
+    Field(&'a FieldPath<'a>, &'a str),
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldPath::Root(s) => f.write_str(s),
+            FieldPath::Index(p, i) => write!(f, "{p}[{i}]"),
+            FieldPath::Field(p, name) => {
+                if matches!(p, FieldPath::Root(s) if s.is_empty()) {
+                    f.write_str(name)
+                } else {
+                    write!(f, "{p}.{name}")
+                }
+            }
+        }
+    }
+}
+
+fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Value, InputProblem> {
+    // the path is formatted only on the way out with a problem
+    let problem = |message: String| problem(&path.to_string(), message);
     match ty {
         Type::Integer | Type::Number => {
             let n = match json_number(j) {
                 Some(Ok(n)) => n,
-                Some(Err(e)) => {
-                    return Err(problem(field, format!("{} is not an exact number: {e}", describe_json(j))))
-                }
+                Some(Err(e)) => return Err(problem(format!("{} is not an exact number: {e}", describe_json(j)))),
                 None => {
-                    return Err(problem(field, format!("expected {ty}, found {}", describe_json(j))));
+                    return Err(problem(format!("expected {ty}, found {}", describe_json(j))));
                 }
             };
             if *ty == Type::Integer && !n.is_integer() {
-                return Err(problem(field, format!("expected an integer, found `{n}`")));
+                return Err(problem(format!("expected an integer, found `{n}`")));
             }
             Ok(Value::Number(n))
         }
         Type::Bool => match j {
             serde_json::Value::Bool(b) => Ok(Value::Bool(*b)),
-            _ => Err(problem(field, format!("expected true or false, found {}", describe_json(j)))),
+            _ => Err(problem(format!("expected true or false, found {}", describe_json(j)))),
         },
         Type::Text | Type::Unknown => match j {
             serde_json::Value::String(s) => Ok(Value::text(s)),
-            _ => Err(problem(field, format!("expected text, found {}", describe_json(j)))),
+            _ => Err(problem(format!("expected text, found {}", describe_json(j)))),
         },
         Type::Enum(allowed) => match j {
             serde_json::Value::String(s) if allowed.iter().any(|a| a == s) => Ok(Value::text(s)),
             _ => Err(InputProblem {
-                field: field.to_string(),
+                field: path.to_string(),
                 message: format!("{} is not allowed; expected one of {}", describe_json(j), allowed.join(", ")),
                 allowed: Some(allowed.to_vec()),
             }),
         },
         Type::Date => match j {
-            serde_json::Value::String(s) => Date::parse(s).map(Value::Date).map_err(|e| problem(field, e)),
-            _ => Err(problem(field, format!("expected a date (YYYY-MM-DD), found {}", describe_json(j)))),
+            serde_json::Value::String(s) => Date::parse(s).map(Value::Date).map_err(|e| problem(e)),
+            _ => Err(problem(format!("expected a date (YYYY-MM-DD), found {}", describe_json(j)))),
         },
         Type::DateTime => match j {
-            serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(|e| problem(field, e)),
-            _ => {
-                Err(problem(field, format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j))))
-            }
+            serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(|e| problem(e)),
+            _ => Err(problem(format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j)))),
         },
         Type::List(elem) => match j {
             serde_json::Value::Array(items) => {
                 if items.len() > MAX_LIST_LEN {
-                    return Err(problem(
-                        field,
-                        format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len()),
-                    ));
+                    return Err(problem(format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len())));
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    out.push(from_json(item, elem, &format!("{field}[{i}]"))?);
+                    out.push(convert_json(item, elem, &FieldPath::Index(path, i))?);
                 }
                 Ok(Value::List(Arc::new(out)))
             }
-            _ => Err(problem(field, format!("expected a list, found {}", describe_json(j)))),
+            _ => Err(problem(format!("expected a list, found {}", describe_json(j)))),
         },
         Type::Record(fields) => match j {
             serde_json::Value::Object(map) => {
                 let mut out = IndexMap::with_capacity(fields.len());
                 for (name, fty) in fields.iter() {
-                    let path = if field.is_empty() { name.clone() } else { format!("{field}.{name}") };
+                    let inner = FieldPath::Field(path, name);
                     match map.get(name) {
                         Some(v) => {
-                            out.insert(name.clone(), from_json(v, fty, &path)?);
+                            out.insert(name.clone(), convert_json(v, fty, &inner)?);
                         }
-                        None => return Err(problem(&path, format!("missing field `{name}`"))),
+                        None => return Err(self::problem(&inner.to_string(), format!("missing field `{name}`"))),
                     }
                 }
                 Ok(Value::record(out))
             }
-            _ => Err(problem(field, format!("expected a record (JSON object), found {}", describe_json(j)))),
+            _ => Err(problem(format!("expected a record (JSON object), found {}", describe_json(j)))),
         },
     }
 }

@@ -149,8 +149,10 @@ pub enum CExpr {
     Local(usize),
     /// A parameter, resolved as of the evaluation date.
     Param(usize),
-    /// Field of a record.
-    Field(Box<CExpr>, Arc<str>),
+    /// Field of a record, and the position the field has in the record's
+    /// type: where it is looked for first, before looking it up by name (a
+    /// record may carry more fields than its type names).
+    Field(Box<CExpr>, Arc<str>, usize),
     /// Negation.
     Neg(Box<CExpr>),
     /// Logical not.
@@ -448,7 +450,7 @@ fn field_of(c: CExpr, t: &Type, name: &str, pos: usize) -> Result<(CExpr, Type),
                     CExpr::CallRule { rule, args, check, output: None } => {
                         CExpr::CallRule { rule, args, check, output: Some(i) }
                     }
-                    c => CExpr::Field(Box::new(c), Arc::from(name)),
+                    c => CExpr::Field(Box::new(c), Arc::from(name), i),
                 },
                 ft.clone(),
             )),

@@ -62,7 +62,7 @@ pub struct Member {
 fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
     match e {
         CExpr::Const(_) | CExpr::Local(_) | CExpr::Param(_) | CExpr::Fused { .. } => {}
-        CExpr::Field(a, _) | CExpr::Neg(a) | CExpr::Not(a) => f(a),
+        CExpr::Field(a, _, _) | CExpr::Neg(a) | CExpr::Not(a) => f(a),
         CExpr::Binary(_, a, b) => {
             f(a);
             f(b);
