@@ -409,11 +409,11 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
             }),
         },
         Type::Date => match j {
-            serde_json::Value::String(s) => Date::parse(s).map(Value::Date).map_err(|e| problem(e)),
+            serde_json::Value::String(s) => Date::parse(s).map(Value::Date).map_err(&problem),
             _ => Err(problem(format!("expected a date (YYYY-MM-DD), found {}", describe_json(j)))),
         },
         Type::DateTime => match j {
-            serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(|e| problem(e)),
+            serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(&problem),
             _ => Err(problem(format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j)))),
         },
         Type::List(elem) => match j {
