@@ -9,7 +9,7 @@ use crate::eval::{weight, Budget, Evaluator, Fault, TraceEntry, STEPS_PER_INPUT_
 use crate::expr::compile::suggest;
 use crate::loader::{self, SourceFile};
 use crate::ruleset::{Body, Pack, Rule, Ruleset};
-use crate::value::{from_json, Type, Value};
+use crate::value::{from_json, Record, Type, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -431,7 +431,7 @@ pub fn evaluate_in(
     let (trace, omitted) = ev.take_trace();
     let outputs = match out {
         // the record was just made: take its fields rather than copy them
-        Value::Record(rec) => Arc::try_unwrap(rec).map(|r| r.0).unwrap_or_else(|rec| rec.0.clone()),
+        Value::Record(rec) => Arc::try_unwrap(rec).map(Record::into_map).unwrap_or_else(|rec| rec.to_map()),
         _ => IndexMap::new(),
     };
     Ok(Decision {

@@ -27,8 +27,7 @@ use crate::expr::compile::{Builtin, CExpr, Loc};
 use crate::expr::syntax::{AggKind, BinOp};
 use crate::number::{bits_to_digits, digits_to_bits, ArithmeticError, Number};
 use crate::ruleset::{Body, Citation, HitPolicy, Rule, Ruleset, Table};
-use crate::value::{conform, Value};
-use indexmap::IndexMap;
+use crate::value::{conform, FieldNames, Record, Value};
 use std::sync::Arc;
 
 /// The default budget of evaluation steps for one call, before the
@@ -190,6 +189,10 @@ impl Trace {
     }
 }
 
+/// What evaluation returns inside this module: the fault is boxed, so that
+/// a result is no larger than a value.
+type Res<T> = Result<T, Box<Fault>>;
+
 /// The budgets of one evaluation (see the module documentation for what
 /// each bounds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +220,7 @@ impl Default for Budget {
 pub fn weight(v: &Value) -> u64 {
     match v {
         Value::List(items) => 1 + items.iter().map(weight).sum::<u64>(),
-        Value::Record(r) => 1 + r.0.values().map(weight).sum::<u64>(),
+        Value::Record(r) => 1 + r.values().map(weight).sum::<u64>(),
         _ => 1,
     }
 }
@@ -247,9 +250,9 @@ pub struct Evaluator<'a> {
 /// The field `name` of a record value, looked for first at position `hint`.
 fn field_at<'v>(v: &'v Value, name: &str, hint: usize) -> Option<&'v Value> {
     match v {
-        Value::Record(r) => match r.0.get_index(hint) {
-            Some((k, fv)) if k.as_str() == name => Some(fv),
-            _ => r.0.get(name),
+        Value::Record(r) => match r.get_index(hint) {
+            Some((k, fv)) if k == name => Some(fv),
+            _ => r.get(name),
         },
         _ => None,
     }
@@ -257,7 +260,7 @@ fn field_at<'v>(v: &'v Value, name: &str, hint: usize) -> Option<&'v Value> {
 
 /// The values of the members of one fused pass: each computed one holds its
 /// value or its error.
-type PassValues = Vec<Option<Result<Value, Fault>>>;
+type PassValues = Vec<Option<Res<Value>>>;
 
 /// The running state of one aggregate over a list.
 struct Acc {
@@ -281,7 +284,7 @@ impl Acc {
     }
 
     /// The value once every element has been taken.
-    fn finish(self, ev: &Evaluator) -> Result<Value, Fault> {
+    fn finish(self, ev: &Evaluator) -> Res<Value> {
         match self.kind {
             AggKind::Count => Ok(Value::int(self.count)),
             AggKind::Sum => Ok(Value::Number(self.sum)),
@@ -375,16 +378,16 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn fail(&self, message: impl Into<String>) -> Fault {
-        Fault::Failed { rule: self.current_rule(), message: message.into() }
+    fn fail(&self, message: impl Into<String>) -> Box<Fault> {
+        Box::new(Fault::Failed { rule: self.current_rule(), message: message.into() })
     }
 
-    fn limit(&self, message: impl Into<String>) -> Fault {
-        Fault::Limit { rule: self.current_rule(), message: message.into() }
+    fn limit(&self, message: impl Into<String>) -> Box<Fault> {
+        Box::new(Fault::Limit { rule: self.current_rule(), message: message.into() })
     }
 
     /// Counts `n` steps of work.
-    fn tick_n(&mut self, n: u64) -> Result<(), Fault> {
+    fn tick_n(&mut self, n: u64) -> Res<()> {
         self.steps = self.steps.saturating_add(n);
         if self.steps > self.max_steps {
             Err(self.limit(format!("evaluation took more than {} steps", self.max_steps)))
@@ -393,12 +396,12 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn tick(&mut self) -> Result<(), Fault> {
+    fn tick(&mut self) -> Res<()> {
         self.tick_n(1)
     }
 
     /// Counts `n` bytes of values created.
-    fn alloc(&mut self, n: u64) -> Result<(), Fault> {
+    fn alloc(&mut self, n: u64) -> Res<()> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.max_bytes {
             Err(self.limit(format!("evaluation would create more than {} bytes of values", self.max_bytes)))
@@ -409,7 +412,7 @@ impl<'a> Evaluator<'a> {
 
     /// Checks a computed number against the size budget and counts its
     /// memory.
-    fn sized(&mut self, n: Number, what: &str, at: Loc) -> Result<Number, Fault> {
+    fn sized(&mut self, n: Number, what: &str, at: Loc) -> Res<Number> {
         let bits = n.bits();
         if bits > self.max_bits {
             return Err(self.limit(format!(
@@ -425,7 +428,7 @@ impl<'a> Evaluator<'a> {
         Ok(n)
     }
 
-    fn arith_fault(&self, e: ArithmeticError, what: String, at: Loc) -> Fault {
+    fn arith_fault(&self, e: ArithmeticError, what: String, at: Loc) -> Box<Fault> {
         match e {
             ArithmeticError::TooLarge { .. } => self.limit(format!("{what}: {e}{}", self.at(at))),
             _ => self.fail(format!("{e} in {what}{}", self.at(at))),
@@ -462,11 +465,14 @@ impl<'a> Evaluator<'a> {
     /// # Errors
     /// The first fault.
     pub fn call_rule(&mut self, rid: usize, args: Vec<Value>) -> Result<Value, Fault> {
+        self.call_rule_record(rid, args).map_err(|f| *f)
+    }
+
+    fn call_rule_record(&mut self, rid: usize, args: Vec<Value>) -> Res<Value> {
         let values = self.run_rule(rid, args)?;
         let rule = self.rs.rules.get(rid).ok_or_else(|| self.fail(format!("no rule with index {rid}")))?;
         self.alloc(values.len() as u64 * VALUE_BYTES)?;
-        let out: IndexMap<String, Value> = rule.outputs.iter().map(|(n, _)| n.clone()).zip(values).collect();
-        Ok(Value::record(out))
+        Ok(Value::Record(Arc::new(Record::with_names(rule.output_names.clone(), values))))
     }
 
     /// Evaluates a rule and returns its output number `i` alone: what
@@ -475,6 +481,10 @@ impl<'a> Evaluator<'a> {
     /// # Errors
     /// The first fault.
     pub fn call_rule_output(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Result<Value, Fault> {
+        self.output_of(rid, args, i).map_err(|f| *f)
+    }
+
+    fn output_of(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Res<Value> {
         let mut values = self.run_rule(rid, args)?;
         if i < values.len() {
             Ok(values.swap_remove(i))
@@ -484,7 +494,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The outputs of a rule, in declaration order.
-    fn run_rule(&mut self, rid: usize, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
+    fn run_rule(&mut self, rid: usize, args: Vec<Value>) -> Res<Vec<Value>> {
         let rs = self.rs;
         let Some(rule) = rs.rules.get(rid) else {
             return Err(self.fail(format!("no rule with index {rid}")));
@@ -497,7 +507,7 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn call_rule_inner(&mut self, rule: &'a Rule, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
+    fn call_rule_inner(&mut self, rule: &'a Rule, args: Vec<Value>) -> Res<Vec<Value>> {
         let depth = self.depth - 1;
         if self.trace.is_some() {
             let detail = rule
@@ -550,19 +560,19 @@ impl<'a> Evaluator<'a> {
         outputs: &[CExpr],
         args: Vec<Value>,
         depth: u32,
-    ) -> Result<Vec<Value>, Fault> {
+    ) -> Res<Vec<Value>> {
         let mut out = Vec::with_capacity(outputs.len());
         let mut frame = args;
         frame.reserve(lets.len() + outputs.len());
         for (name, e) in lets {
-            let v = self.eval(e, &mut frame)?;
+            let v = self.eval_expr(e, &mut frame)?;
             if depth == 0 {
                 self.record_value(TraceKind::Let, rule, name, &v);
             }
             frame.push(v);
         }
         for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
-            let v = self.eval(e, &mut frame)?;
+            let v = self.eval_expr(e, &mut frame)?;
             conform(&v, ty, name).map_err(|p| self.fail(format!("output {}", p.message)))?;
             frame.push(v.clone());
             out.push(v);
@@ -575,7 +585,7 @@ impl<'a> Evaluator<'a> {
     /// computes it together with every other member that can be computed
     /// now.
     #[inline(never)]
-    fn fused_value(&mut self, pass: usize, member: usize, frame: &[Value]) -> Result<Value, Fault> {
+    fn fused_value(&mut self, pass: usize, member: usize, frame: &[Value]) -> Res<Value> {
         let cell = |ev: &Self| {
             ev.fused
                 .last()
@@ -616,8 +626,8 @@ impl<'a> Evaluator<'a> {
         &mut self,
         p: &crate::expr::fuse::Pass,
         frame: &[Value],
-        results: &mut [Option<Result<Value, Fault>>],
-    ) -> Result<(), Fault> {
+        results: &mut [Option<Res<Value>>],
+    ) -> Res<()> {
         let items = match frame.get(p.list) {
             Some(Value::List(items)) => items.clone(),
             _ => return Err(self.fail("a fused pass over a value that is not a list")),
@@ -631,7 +641,7 @@ impl<'a> Evaluator<'a> {
             })
             .collect();
         todo.sort_by_key(|&m| p.members.get(m).map(|x| x.slot));
-        let mut accs: Vec<Result<Acc, Fault>> =
+        let mut accs: Vec<Res<Acc>> =
             todo.iter().filter_map(|&m| p.members.get(m)).map(|m| Ok(Acc::new(m.kind))).collect();
         // the frame as it is, then the element in each member's slot; the
         // slots between what a member reads and its variable are not read
@@ -663,7 +673,7 @@ impl<'a> Evaluator<'a> {
                 }
                 match r {
                     Ok(()) => {}
-                    Err(f @ Fault::Limit { .. }) => return Err(f),
+                    Err(f) if matches!(*f, Fault::Limit { .. }) => return Err(f),
                     Err(f) => *acc = Err(f),
                 }
             }
@@ -685,7 +695,7 @@ impl<'a> Evaluator<'a> {
         body: Option<&CExpr>,
         at: Loc,
         frame: &mut Vec<Value>,
-    ) -> Result<(), Fault> {
+    ) -> Res<()> {
         if let Some(f) = filter {
             if !self.eval_bool(f, frame)? {
                 return Ok(());
@@ -693,7 +703,7 @@ impl<'a> Evaluator<'a> {
         }
         acc.count += 1;
         let Some(body) = body else { return Ok(()) };
-        let v = self.eval(body, frame)?;
+        let v = self.eval_expr(body, frame)?;
         match acc.kind {
             AggKind::Sum => {
                 let Value::Number(y) = &v else {
@@ -731,7 +741,7 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn eval_table(&mut self, rule: &Rule, table: &Table, args: &[Value], depth: u32) -> Result<Vec<Value>, Fault> {
+    fn eval_table(&mut self, rule: &Rule, table: &Table, args: &[Value], depth: u32) -> Res<Vec<Value>> {
         let row_matches =
             |row: &crate::ruleset::Row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
         // every matching row is kept only when the trace or the hit policy
@@ -822,7 +832,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn param(&mut self, pid: usize) -> Result<Value, Fault> {
+    fn param(&mut self, pid: usize) -> Res<Value> {
         let rs = self.rs;
         let Some(p) = rs.params.get(pid) else {
             return Err(self.fail(format!("no parameter with index {pid}")));
@@ -859,6 +869,12 @@ impl<'a> Evaluator<'a> {
     /// # Errors
     /// The first fault.
     pub fn eval(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Value, Fault> {
+        self.eval_expr(e, frame).map_err(|f| *f)
+    }
+
+    /// [`Evaluator::eval`], with the fault boxed so that results stay small
+    /// on the hot path.
+    fn eval_expr(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<Value> {
         self.tick()?;
         if self.nesting >= MAX_NESTING {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
@@ -875,7 +891,7 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn eval_node(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Value, Fault> {
+    fn eval_node(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<Value> {
         match e {
             CExpr::Const(v) => Ok(v.clone()),
             CExpr::Local(slot) => {
@@ -891,14 +907,14 @@ impl<'a> Evaluator<'a> {
                             .ok_or_else(|| self.fail(format!("the value has no field `{name}`")));
                     }
                 }
-                let v = self.eval(inner, frame)?;
+                let v = self.eval_expr(inner, frame)?;
                 field_at(&v, name, *hint).cloned().ok_or_else(|| self.fail(format!("the value has no field `{name}`")))
             }
-            CExpr::Neg(inner) => match self.eval(inner, frame)? {
+            CExpr::Neg(inner) => match self.eval_expr(inner, frame)? {
                 Value::Number(n) => Ok(Value::Number(n.neg())),
                 other => Err(self.fail(format!("cannot negate {}", other.kind()))),
             },
-            CExpr::Not(inner) => match self.eval(inner, frame)? {
+            CExpr::Not(inner) => match self.eval_expr(inner, frame)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
                 other => Err(self.fail(format!("`not` of {}", other.kind()))),
             },
@@ -920,9 +936,9 @@ impl<'a> Evaluator<'a> {
             }
             CExpr::If(c, a, b) => {
                 if self.eval_bool(c, frame)? {
-                    self.eval(a, frame)
+                    self.eval_expr(a, frame)
                 } else {
-                    self.eval(b, frame)
+                    self.eval_expr(b, frame)
                 }
             }
             CExpr::Arith(first, rest) => self.eval_arith(first, rest, frame),
@@ -930,22 +946,22 @@ impl<'a> Evaluator<'a> {
                 // a comparison with a constant reads the constant in place
                 if let (BinOp::Eq | BinOp::Ne, CExpr::Const(c)) = (op, &**b) {
                     if !matches!(c, Value::List(_) | Value::Record(_)) {
-                        let va = self.eval(a, frame)?;
+                        let va = self.eval_expr(a, frame)?;
                         return Ok(Value::Bool((va == *c) == (*op == BinOp::Eq)));
                     }
                 }
-                let va = self.eval(a, frame)?;
-                let vb = self.eval(b, frame)?;
+                let va = self.eval_expr(a, frame)?;
+                let vb = self.eval_expr(b, frame)?;
                 self.compare(*op, va, vb)
             }
             CExpr::List(items) => self.eval_list(items, frame),
-            CExpr::Record(fields) => self.eval_record(fields, frame),
+            CExpr::Record(names, fields) => self.eval_record(names, fields, frame),
             CExpr::CallRule { rule, args, check, output } => self.eval_call(*rule, args, check, *output, frame),
             CExpr::Fused { pass, member } => self.fused_value(*pass, *member, frame),
             CExpr::Builtin(b, args, at) => {
                 let mut vals = Vec::with_capacity(args.len());
                 for a in args {
-                    vals.push(self.eval(a, frame)?);
+                    vals.push(self.eval_expr(a, frame)?);
                 }
                 self.builtin(*b, vals, *at)
             }
@@ -955,15 +971,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_number(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<Number, Fault> {
-        match self.eval(e, frame)? {
+    fn eval_number(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<Number> {
+        match self.eval_expr(e, frame)? {
             Value::Number(n) => Ok(n),
             other => Err(self.fail(format!("arithmetic on {}, not a number", other.kind()))),
         }
     }
 
     /// One exact operation, checked against the size budget.
-    fn arith(&mut self, op: BinOp, x: &Number, y: &Number, at: Loc) -> Result<Number, Fault> {
+    fn arith(&mut self, op: BinOp, x: &Number, y: &Number, at: Loc) -> Res<Number> {
         let r = match op {
             BinOp::Add => x.add(y),
             BinOp::Sub => x.sub(y),
@@ -983,7 +999,7 @@ impl<'a> Evaluator<'a> {
         first: &CExpr,
         rest: &[(BinOp, CExpr, Loc)],
         frame: &mut Vec<Value>,
-    ) -> Result<Value, Fault> {
+    ) -> Res<Value> {
         let mut acc = self.eval_number(first, frame)?;
         for (op, e, at) in rest {
             let y = self.eval_number(e, frame)?;
@@ -993,23 +1009,23 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(never)]
-    fn eval_list(&mut self, items: &[CExpr], frame: &mut Vec<Value>) -> Result<Value, Fault> {
+    fn eval_list(&mut self, items: &[CExpr], frame: &mut Vec<Value>) -> Res<Value> {
         self.alloc(items.len() as u64 * VALUE_BYTES)?;
         let mut out = Vec::with_capacity(items.len());
         for i in items {
-            out.push(self.eval(i, frame)?);
+            out.push(self.eval_expr(i, frame)?);
         }
         Ok(Value::List(Arc::new(out)))
     }
 
     #[inline(never)]
-    fn eval_record(&mut self, fields: &[(Arc<str>, CExpr)], frame: &mut Vec<Value>) -> Result<Value, Fault> {
-        self.alloc(fields.len() as u64 * (VALUE_BYTES + 32))?;
-        let mut out = IndexMap::with_capacity(fields.len());
-        for (n, fe) in fields {
-            out.insert(n.to_string(), self.eval(fe, frame)?);
+    fn eval_record(&mut self, names: &FieldNames, fields: &[CExpr], frame: &mut Vec<Value>) -> Res<Value> {
+        self.alloc(fields.len() as u64 * VALUE_BYTES)?;
+        let mut values = Vec::with_capacity(fields.len());
+        for fe in fields {
+            values.push(self.eval_expr(fe, frame)?);
         }
-        Ok(Value::record(out))
+        Ok(Value::Record(Arc::new(Record::with_names(names.clone(), values))))
     }
 
     #[inline(never)]
@@ -1020,7 +1036,7 @@ impl<'a> Evaluator<'a> {
         check: &[bool],
         output: Option<usize>,
         frame: &mut Vec<Value>,
-    ) -> Result<Value, Fault> {
+    ) -> Res<Value> {
         let rs = self.rs;
         let Some(target) = rs.rules.get(rule) else {
             return Err(self.fail(format!("no rule with index {rule}")));
@@ -1028,7 +1044,7 @@ impl<'a> Evaluator<'a> {
         let mut values = Vec::with_capacity(args.len());
         for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
             let v = match a {
-                Some(a) => self.eval(a, frame)?,
+                Some(a) => self.eval_expr(a, frame)?,
                 None => {
                     input.default.clone().ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?
                 }
@@ -1037,11 +1053,13 @@ impl<'a> Evaluator<'a> {
                 if matches!(v, Value::List(_) | Value::Record(_)) {
                     self.tick_n(weight(&v))?;
                 }
-                conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
-                    rule: target.qualified.clone(),
-                    field: p.field,
-                    message: p.message,
-                    allowed: p.allowed,
+                conform(&v, &input.ty, &input.name).map_err(|p| {
+                    Box::new(Fault::Input {
+                        rule: target.qualified.clone(),
+                        field: p.field,
+                        message: p.message,
+                        allowed: p.allowed,
+                    })
                 })?;
             }
             values.push(v);
@@ -1051,8 +1069,8 @@ impl<'a> Evaluator<'a> {
         }
         self.nesting += 1;
         let r = match output {
-            Some(i) => self.call_rule_output(rule, values, i),
-            None => self.call_rule(rule, values),
+            Some(i) => self.output_of(rule, values, i),
+            None => self.call_rule_record(rule, values),
         };
         self.nesting -= 1;
         r
@@ -1069,8 +1087,8 @@ impl<'a> Evaluator<'a> {
         body: Option<&CExpr>,
         at: Loc,
         frame: &mut Vec<Value>,
-    ) -> Result<Value, Fault> {
-        let items = match self.eval(list, frame)? {
+    ) -> Res<Value> {
+        let items = match self.eval_expr(list, frame)? {
             Value::List(items) => items,
             other => return Err(self.fail(format!("`{}` over {}, not a list", kind.name(), other.kind()))),
         };
@@ -1092,8 +1110,8 @@ impl<'a> Evaluator<'a> {
         acc.finish(self)
     }
 
-    fn eval_bool(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Result<bool, Fault> {
-        match self.eval(e, frame)? {
+    fn eval_bool(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<bool> {
+        match self.eval_expr(e, frame)? {
             Value::Bool(b) => Ok(b),
             other => Err(self.fail(format!("expected true or false, found {}", other.kind()))),
         }
@@ -1101,7 +1119,7 @@ impl<'a> Evaluator<'a> {
 
     /// Comparisons and membership; comparing lists or records costs steps
     /// in proportion to their size.
-    fn compare(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, Fault> {
+    fn compare(&mut self, op: BinOp, a: Value, b: Value) -> Res<Value> {
         match op {
             BinOp::Eq | BinOp::Ne => {
                 if matches!(a, Value::List(_) | Value::Record(_)) {
@@ -1138,7 +1156,7 @@ impl<'a> Evaluator<'a> {
         unit: &str,
         span: i64,
         mut item: impl FnMut(i64) -> Result<Value, String>,
-    ) -> Result<Value, Fault> {
+    ) -> Res<Value> {
         if span > MAX_GENERATED {
             return Err(self.fail(format!(
                 "`{function}` would list {} {unit}, more than the limit {}",
@@ -1157,7 +1175,7 @@ impl<'a> Evaluator<'a> {
     }
 
     #[inline(never)]
-    fn builtin(&mut self, b: Builtin, args: Vec<Value>, at: Loc) -> Result<Value, Fault> {
+    fn builtin(&mut self, b: Builtin, args: Vec<Value>, at: Loc) -> Res<Value> {
         let num = |v: Option<&Value>| match v {
             Some(Value::Number(n)) => Some(n.clone()),
             _ => None,

@@ -929,6 +929,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                 title: p.def.title.clone(),
                 cite: p.cite.clone(),
                 inputs: p.inputs.clone(),
+                output_names: outputs.iter().map(|(n, _)| Arc::from(n.as_str())).collect(),
                 outputs,
                 body,
             });

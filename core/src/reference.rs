@@ -36,7 +36,7 @@ pub fn evaluate(
 ) -> Result<IndexMap<String, Value>, Fault> {
     let r = Reference { rs, as_of, max_bits: digits_to_bits(max_digits) };
     match r.call(rid, args)? {
-        Value::Record(rec) => Ok(rec.0.clone()),
+        Value::Record(rec) => Ok(rec.to_map()),
         _ => Ok(IndexMap::new()),
     }
 }
@@ -223,9 +223,9 @@ impl Reference<'_> {
                 }
                 Value::List(Arc::new(out))
             }
-            CExpr::Record(fields) => {
+            CExpr::Record(names, fields) => {
                 let mut out = IndexMap::new();
-                for (name, fe) in fields {
+                for (name, fe) in names.iter().zip(fields) {
                     out.insert(name.to_string(), self.eval(q, fe, env)?);
                 }
                 Value::record(out)
@@ -254,7 +254,7 @@ impl Reference<'_> {
                     // `rule(…).field`: the output by its position
                     Some(i) => match &outputs {
                         Value::Record(r) => {
-                            r.0.get_index(*i).map(|(_, v)| v.clone()).ok_or_else(|| failed(q, "no such output"))?
+                            r.get_index(*i).map(|(_, v)| v.clone()).ok_or_else(|| failed(q, "no such output"))?
                         }
                         _ => return Err(failed(q, "a rule gave no record")),
                     },

@@ -29,8 +29,8 @@ pub fn pad(s: &str, width: usize) -> String {
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
     match v {
         Value::Record(r) => {
-            for (k, fv) in &r.0 {
-                let name = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            for (k, fv) in r.iter() {
+                let name = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
                 flatten(&name, fv, out);
             }
         }
@@ -51,8 +51,8 @@ fn render_list(items: &[Value], indent: &str, out: &mut String) {
         let _ = writeln!(out, "{indent}{}", Value::List(std::sync::Arc::new(items.to_vec())));
         return;
     }
-    let cols: Vec<String> = records.first().map(|r| r.0.keys().cloned().collect()).unwrap_or_default();
-    let cell = |r: &crate::value::Record, c: &str| r.0.get(c).map(|v| v.to_string()).unwrap_or_default();
+    let cols: Vec<String> = records.first().map(|r| r.keys().map(str::to_string).collect()).unwrap_or_default();
+    let cell = |r: &crate::value::Record, c: &str| r.get(c).map(|v| v.to_string()).unwrap_or_default();
     let widths: Vec<usize> = cols
         .iter()
         .map(|c| records.iter().map(|r| display_width(&cell(r, c))).chain([display_width(c)]).max().unwrap_or(0))

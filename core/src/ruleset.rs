@@ -263,6 +263,8 @@ pub struct Rule {
     pub inputs: Vec<InputDef>,
     /// Outputs in declaration order.
     pub outputs: Vec<(String, Type)>,
+    /// The output names, shared by every record of this rule's outputs.
+    pub output_names: crate::value::FieldNames,
     /// The body.
     pub body: Body,
 }

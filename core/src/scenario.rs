@@ -305,7 +305,7 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
         }
         let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
         let outputs = match &out {
-            Value::Record(rec) => rec.0.clone(),
+            Value::Record(rec) => rec.to_map(),
             _ => IndexMap::new(),
         };
         frame.push(out);

@@ -180,15 +180,136 @@ pub enum Value {
     Record(Arc<Record>),
 }
 
-/// The fields of a record value, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct Record(pub IndexMap<String, Value>);
+/// The names of a record's fields, shared by every record of one shape (the
+/// outputs of a rule, the fields of a record literal, of an input type).
+pub type FieldNames = Arc<[Arc<str>]>;
+
+/// The fields of a record value, in order: names shared by every record of
+/// its shape, and one value per name. Reading a field by its position is
+/// direct; by its name, a short scan (records are small).
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    names: FieldNames,
+    values: Vec<Value>,
+}
+
+impl Record {
+    /// A record of `values` under `names` (one value per name; extra values
+    /// or names are dropped).
+    pub fn with_names(names: FieldNames, mut values: Vec<Value>) -> Record {
+        let names = if values.len() < names.len() { names.iter().take(values.len()).cloned().collect() } else { names };
+        values.truncate(names.len());
+        Record { names, values }
+    }
+
+    /// A record from (name, value) pairs, in order.
+    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Record {
+        let (names, values): (Vec<Arc<str>>, Vec<Value>) = pairs.into_iter().map(|(k, v)| (Arc::from(k.as_ref()), v)).unzip();
+        Record { names: names.into(), values }
+    }
+
+    /// The value of a field.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.names.iter().position(|n| &**n == name).and_then(|i| self.values.get(i))
+    }
+
+    /// The field at a position: name and value.
+    pub fn get_index(&self, i: usize) -> Option<(&str, &Value)> {
+        Some((self.names.get(i)?, self.values.get(i)?))
+    }
+
+    /// The fields in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.names.iter().map(|n| &**n).zip(self.values.iter())
+    }
+
+    /// The field names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(|n| &**n)
+    }
+
+    /// The values in order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.values.iter()
+    }
+
+    /// The shared names.
+    pub fn names(&self) -> &FieldNames {
+        &self.names
+    }
+
+    /// How many fields.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True with no fields.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The fields as a map, name → value.
+    pub fn to_map(&self) -> IndexMap<String, Value> {
+        self.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    /// The fields as a map, taking the values.
+    pub fn into_map(self) -> IndexMap<String, Value> {
+        self.names.iter().map(|k| k.to_string()).zip(self.values).collect()
+    }
+}
+
+impl PartialEq for Record {
+    /// Two records are equal when they have the same fields with equal
+    /// values, in whatever order.
+    fn eq(&self, other: &Self) -> bool {
+        if self.len() != other.len() {
+            return false;
+        }
+        if Arc::ptr_eq(&self.names, &other.names) || self.names == other.names {
+            return self.values == other.values;
+        }
+        self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl Eq for Record {}
 
 impl std::hash::Hash for Record {
+    /// Consistent with equality in any order: the hashes of the fields are
+    /// combined without regard to their order.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        for (k, v) in &self.0 {
-            k.hash(state);
-            v.hash(state);
+        use std::hash::Hasher;
+        let mut combined: u64 = 0;
+        for (k, v) in self.iter() {
+            // a fixed hasher, so that equal records hash alike
+            let mut f = FixedHasher::default();
+            k.hash(&mut f);
+            v.hash(&mut f);
+            combined = combined.wrapping_add(f.finish());
+        }
+        state.write_usize(self.len());
+        state.write_u64(combined);
+    }
+}
+
+/// FNV-1a, for combining field hashes order-independently.
+struct FixedHasher(u64);
+
+impl Default for FixedHasher {
+    fn default() -> Self {
+        FixedHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FixedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
         }
     }
 }
@@ -201,7 +322,7 @@ impl PartialOrd for Record {
 
 impl Ord for Record {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.iter().cmp(other.0.iter())
+        self.iter().cmp(other.iter())
     }
 }
 
@@ -218,13 +339,13 @@ impl Value {
 
     /// A record value from its fields.
     pub fn record(fields: IndexMap<String, Value>) -> Value {
-        Value::Record(Arc::new(Record(fields)))
+        Value::Record(Arc::new(Record::from_pairs(fields)))
     }
 
     /// The field of a record, if this is a record that has it.
     pub fn field(&self, name: &str) -> Option<&Value> {
         match self {
-            Value::Record(r) => r.0.get(name),
+            Value::Record(r) => r.get(name),
             _ => None,
         }
     }
@@ -238,7 +359,7 @@ impl Value {
             Value::Date(d) => serde_json::Value::String(d.to_string()),
             Value::DateTime(d) => serde_json::Value::String(d.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
-            Value::Record(r) => serde_json::Value::Object(r.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Record(r) => serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect()),
         }
     }
 
@@ -287,7 +408,7 @@ impl fmt::Display for Value {
             }
             Value::Record(r) => {
                 f.write_str("{")?;
-                for (i, (k, v)) in r.0.iter().enumerate() {
+                for (i, (k, v)) in r.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
@@ -422,30 +543,51 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
                     return Err(problem(format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len())));
                 }
                 let mut out = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    out.push(convert_json(item, elem, &FieldPath::Index(path, i))?);
+                if let Type::Record(fields) = &**elem {
+                    // every record of the list shares one set of names
+                    let names = record_names(fields);
+                    for (i, item) in items.iter().enumerate() {
+                        out.push(convert_record(item, fields, &names, &FieldPath::Index(path, i))?);
+                    }
+                } else {
+                    for (i, item) in items.iter().enumerate() {
+                        out.push(convert_json(item, elem, &FieldPath::Index(path, i))?);
+                    }
                 }
                 Ok(Value::List(Arc::new(out)))
             }
             _ => Err(problem(format!("expected a list, found {}", describe_json(j)))),
         },
-        Type::Record(fields) => match j {
-            serde_json::Value::Object(map) => {
-                let mut out = IndexMap::with_capacity(fields.len());
-                for (name, fty) in fields.iter() {
-                    let inner = FieldPath::Field(path, name);
-                    match map.get(name) {
-                        Some(v) => {
-                            out.insert(name.clone(), convert_json(v, fty, &inner)?);
-                        }
-                        None => return Err(self::problem(&inner.to_string(), format!("missing field `{name}`"))),
-                    }
-                }
-                Ok(Value::record(out))
-            }
-            _ => Err(problem(format!("expected a record (JSON object), found {}", describe_json(j)))),
-        },
+        Type::Record(fields) => convert_record(j, fields, &record_names(fields), path),
     }
+}
+
+/// The field names of a record type, to share.
+pub fn record_names(fields: &IndexMap<String, Type>) -> FieldNames {
+    fields.keys().map(|k| Arc::from(k.as_str())).collect()
+}
+
+fn convert_record(
+    j: &serde_json::Value,
+    fields: &IndexMap<String, Type>,
+    names: &FieldNames,
+    path: &FieldPath,
+) -> Result<Value, InputProblem> {
+    let serde_json::Value::Object(map) = j else {
+        return Err(problem(
+            &path.to_string(),
+            format!("expected a record (JSON object), found {}", describe_json(j)),
+        ));
+    };
+    let mut values = Vec::with_capacity(fields.len());
+    for (name, fty) in fields.iter() {
+        let inner = FieldPath::Field(path, name);
+        match map.get(name) {
+            Some(v) => values.push(convert_json(v, fty, &inner)?),
+            None => return Err(problem(&inner.to_string(), format!("missing field `{name}`"))),
+        }
+    }
+    Ok(Value::Record(Arc::new(Record::with_names(names.clone(), values))))
 }
 
 /// Checks that a value computed inside the engine has the declared type
@@ -454,27 +596,31 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
 /// # Errors
 /// The first problem found.
 pub fn conform(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
+    conform_at(v, ty, &FieldPath::Root(field))
+}
+
+fn conform_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> {
     match (v, ty) {
         (Value::Number(n), Type::Integer) if !n.is_integer() => {
-            Err(problem(field, format!("expected an integer, found `{n}`")))
+            Err(problem(&path.to_string(), format!("expected an integer, found `{n}`")))
         }
         (Value::Text(s), Type::Enum(allowed)) if !allowed.iter().any(|a| **a == **s) => Err(InputProblem {
-            field: field.to_string(),
+            field: path.to_string(),
             message: format!("`{s}` is not allowed; expected one of {}", allowed.join(", ")),
             allowed: Some(allowed.to_vec()),
         }),
         (Value::List(items), Type::List(elem)) => {
             for (i, item) in items.iter().enumerate() {
-                conform(item, elem, &format!("{field}[{i}]"))?;
+                conform_at(item, elem, &FieldPath::Index(path, i))?;
             }
             Ok(())
         }
         (Value::Record(r), Type::Record(fields)) => {
             for (name, fty) in fields.iter() {
-                let path = format!("{field}.{name}");
-                match r.0.get(name) {
-                    Some(fv) => conform(fv, fty, &path)?,
-                    None => return Err(problem(&path, format!("missing field `{name}`"))),
+                let inner = FieldPath::Field(path, name);
+                match r.get(name) {
+                    Some(fv) => conform_at(fv, fty, &inner)?,
+                    None => return Err(problem(&inner.to_string(), format!("missing field `{name}`"))),
                 }
             }
             Ok(())

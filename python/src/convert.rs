@@ -399,7 +399,7 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value, mode: NumberMode) -> PyResul
         }
         Value::Record(r) => {
             let dict = PyDict::new(py);
-            for (k, fv) in &r.0 {
+            for (k, fv) in r.iter() {
                 dict.set_item(k, value_to_py(py, fv, mode)?)?;
             }
             dict.into_any()

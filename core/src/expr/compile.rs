@@ -209,8 +209,9 @@ pub enum CExpr {
     },
     /// A list literal.
     List(Vec<CExpr>),
-    /// A record literal.
-    Record(Vec<(Arc<str>, CExpr)>),
+    /// A record literal: its field names (shared by every record it makes)
+    /// and one expression per field.
+    Record(crate::value::FieldNames, Vec<CExpr>),
 }
 
 /// The signature of a rule, as its callers see it.
@@ -371,9 +372,10 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             for (name, fe) in fields {
                 let (c, t) = compile(fe, scope, g)?;
                 types.insert(name.clone(), t);
-                out.push((Arc::from(name.as_str()), c));
+                out.push(c);
             }
-            (CExpr::Record(out), Type::Record(Arc::new(types)))
+            let names = fields.iter().map(|(n, _)| Arc::from(n.as_str())).collect();
+            (CExpr::Record(names, out), Type::Record(Arc::new(types)))
         }
         ExprKind::Aggregate { kind, body, var, list, filter } => {
             let (cl, tl) = compile(list, scope, g)?;

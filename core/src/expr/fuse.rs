@@ -71,7 +71,7 @@ fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
             f(first);
             rest.iter_mut().for_each(|(_, x, _)| f(x));
         }
-        CExpr::And(items) | CExpr::Or(items) | CExpr::List(items) | CExpr::Builtin(_, items, _) => {
+        CExpr::And(items) | CExpr::Or(items) | CExpr::List(items) | CExpr::Builtin(_, items, _) | CExpr::Record(_, items) => {
             items.iter_mut().for_each(f)
         }
         CExpr::If(c, a, b) => {
@@ -79,7 +79,6 @@ fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
             f(a);
             f(b);
         }
-        CExpr::Record(fields) => fields.iter_mut().for_each(|(_, x)| f(x)),
         CExpr::CallRule { args, .. } => args.iter_mut().flatten().for_each(f),
         CExpr::Aggregate { list, filter, body, .. } => {
             f(list);
