@@ -9,7 +9,7 @@ use crate::eval::{weight, Budget, Evaluator, Fault, TraceEntry, STEPS_PER_INPUT_
 use crate::expr::compile::suggest;
 use crate::loader::{self, SourceFile};
 use crate::ruleset::{Body, Pack, Rule, Ruleset};
-use crate::value::{from_json, Record, Type, Value};
+use crate::value::{from_json, Type, Value};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -251,15 +251,28 @@ impl Engine {
     }
 
     /// Evaluates one rule over many input records, against one snapshot of
-    /// the rules; each record gets its own result.
+    /// the rules; each record gets its own result. The rule is looked up
+    /// and its as-of date resolved once for the whole batch.
     pub fn evaluate_many(
         &self,
         rule: &str,
         records: &[serde_json::Value],
         opts: &EvalOptions,
     ) -> Vec<Result<Decision, EvalError>> {
-        let rs = self.snapshot();
-        records.iter().map(|r| evaluate_in(&rs, rule, r, opts)).collect()
+        match self.prepare(rule, opts) {
+            Ok(p) => records.iter().map(|r| p.evaluate(r)).collect(),
+            Err(e) => records.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+
+    /// Looks a rule up and resolves its as-of date once, against the
+    /// current snapshot of the rules, for evaluating it many times: the
+    /// entry point of batches, columns and bindings' hot paths.
+    ///
+    /// # Errors
+    /// An unknown rule, or an as-of date outside the pack's validity.
+    pub fn prepare(&self, rule: &str, opts: &EvalOptions) -> Result<Prepared, EvalError> {
+        Prepared::new(self.snapshot(), rule, opts)
     }
 
     /// Runs every pack's tests.
@@ -315,6 +328,213 @@ impl Engine {
     pub fn rules(&self) -> Vec<RuleInfo> {
         let rs = self.snapshot();
         rs.rules.iter().map(|r| RuleInfo::of(&rs, r)).collect()
+    }
+}
+
+/// One rule of one snapshot of the rules, looked up and with its as-of date
+/// resolved, ready to evaluate many times ([`Engine::prepare`]). A reload of
+/// the engine does not change it.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    rs: Arc<Ruleset>,
+    rule: Arc<Rule>,
+    rid: usize,
+    as_of: Date,
+    as_of_reason: String,
+    opts: EvalOptions,
+}
+
+/// The outputs of many evaluations as columns: one per output, a value per
+/// row (`None` where the row failed), and the error of each failed row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Columns {
+    /// Output names and types, in declaration order.
+    pub outputs: Vec<(String, Type)>,
+    /// One column per output, one entry per row.
+    pub values: Vec<Vec<Option<Value>>>,
+    /// Per row, its error, if it failed.
+    pub errors: Vec<Option<EvalError>>,
+}
+
+/// Looks a rule up and resolves its as-of date: (index, date, reason).
+fn look_up(rs: &Ruleset, rule: &str, opts: &EvalOptions) -> Result<(usize, Date, String), EvalError> {
+    let Some((rid, r)) = rs.rule(rule) else {
+        return Err(EvalError::UnknownRule {
+            rule: rule.into(),
+            suggestion: suggest(rule, rs.rule_index.keys().map(String::as_str)),
+        });
+    };
+    let Some(pack) = rs.pack_of(r) else {
+        return Err(EvalError::Evaluation { rule: rule.into(), message: "the rule has no pack".into() });
+    };
+    let (as_of, reason) = Engine::resolve_as_of(pack, rule, opts.as_of)?;
+    Ok((rid, as_of, reason))
+}
+
+/// The decision of rule `rid` on JSON inputs.
+fn decide(
+    rs: &Ruleset,
+    rid: usize,
+    (as_of, reason): (Date, &str),
+    opts: &EvalOptions,
+    inputs: &serde_json::Value,
+) -> Result<Decision, EvalError> {
+    let r = rs
+        .rules
+        .get(rid)
+        .ok_or_else(|| EvalError::Evaluation { rule: String::new(), message: "no such rule".into() })?;
+    let args = bind_inputs(r, inputs)?;
+    let (outputs, trace, omitted) = run(rs, rid, as_of, opts, args, opts.trace)?;
+    Ok(Decision {
+        rule: r.qualified.clone(),
+        outputs: r.outputs.iter().map(|(n, _)| n.clone()).zip(outputs).collect(),
+        trace,
+        trace_omitted: omitted,
+        ruleset: rs.hash.clone(),
+        as_of,
+        as_of_reason: reason.to_string(),
+    })
+}
+
+/// Runs rule `rid` on checked arguments: outputs, trace, entries omitted.
+fn run(
+    rs: &Ruleset,
+    rid: usize,
+    as_of: Date,
+    opts: &EvalOptions,
+    args: Vec<Value>,
+    trace: bool,
+) -> Result<(Vec<Value>, Vec<TraceEntry>, u64), EvalError> {
+    let input_weight = if opts.max_steps.is_none() { args.iter().map(weight).sum() } else { 0 };
+    let mut ev = Evaluator::new(rs, as_of, trace).with_budget(opts.budget(input_weight));
+    let outputs = ev.rule_outputs(rid, args).map_err(fault_to_error)?;
+    let (trace, omitted) = ev.take_trace();
+    Ok((outputs, trace, omitted))
+}
+
+impl Prepared {
+    fn new(rs: Arc<Ruleset>, rule: &str, opts: &EvalOptions) -> Result<Prepared, EvalError> {
+        let (rid, as_of, as_of_reason) = look_up(&rs, rule, opts)?;
+        let rule =
+            rs.rules.get(rid).cloned().ok_or_else(|| EvalError::UnknownRule { rule: rule.into(), suggestion: None })?;
+        Ok(Prepared { rs, rule, rid, as_of, as_of_reason, opts: opts.clone() })
+    }
+
+    /// The rule.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+
+    /// The date evaluations are made as of, and why.
+    pub fn as_of(&self) -> (Date, &str) {
+        (self.as_of, &self.as_of_reason)
+    }
+
+    /// Evaluates the rule on JSON inputs, as [`Engine::evaluate`].
+    ///
+    /// # Errors
+    /// As [`Engine::evaluate`].
+    pub fn evaluate(&self, inputs: &serde_json::Value) -> Result<Decision, EvalError> {
+        decide(&self.rs, self.rid, (self.as_of, &self.as_of_reason), &self.opts, inputs)
+    }
+
+    /// Evaluates the rule on values a binding has built, one per declared
+    /// input in order (`None` for an input's default); returns the outputs
+    /// in declaration order. No JSON, no trace, no decision document: the
+    /// hot path of batches and columns.
+    ///
+    /// # Errors
+    /// A value of the wrong type or number of values, or any evaluation
+    /// error.
+    pub fn evaluate_values(&self, args: Vec<Option<Value>>) -> Result<Vec<Value>, EvalError> {
+        let r = self.rule();
+        if args.len() != r.inputs.len() {
+            return Err(EvalError::Input {
+                rule: r.qualified.clone(),
+                field: String::new(),
+                message: format!("{} values given for {} inputs", args.len(), r.inputs.len()),
+                allowed: None,
+            });
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for (a, input) in args.into_iter().zip(&r.inputs) {
+            let v = match a {
+                Some(v) => {
+                    crate::value::check(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
+                        rule: r.qualified.clone(),
+                        field: p.field,
+                        message: p.message,
+                        allowed: p.allowed,
+                    })?;
+                    v
+                }
+                None => input.default.clone().ok_or_else(|| EvalError::Input {
+                    rule: r.qualified.clone(),
+                    field: input.name.clone(),
+                    message: format!("missing input `{}` ({})", input.name, input.ty),
+                    allowed: match &input.ty {
+                        Type::Enum(a) => Some(a.to_vec()),
+                        _ => None,
+                    },
+                })?,
+            };
+            values.push(v);
+        }
+        run(&self.rs, self.rid, self.as_of, &self.opts, values, false).map(|(outputs, _, _)| outputs)
+    }
+
+    /// Evaluates the rule over columns of inputs (name → one value per row;
+    /// an input with a default may be left out), returning the outputs as
+    /// columns with each failed row's error in place.
+    ///
+    /// # Errors
+    /// An unknown column, a missing column for an input without default, or
+    /// columns of different lengths.
+    pub fn evaluate_columns(&self, columns: &[(&str, &[Value])]) -> Result<Columns, EvalError> {
+        let r = self.rule();
+        let input_error = |field: &str, message: String| EvalError::Input {
+            rule: r.qualified.clone(),
+            field: field.to_string(),
+            message,
+            allowed: None,
+        };
+        for (name, _) in columns {
+            if !r.inputs.iter().any(|i| i.name == *name) {
+                return Err(input_error(name, format!("the rule has no input `{name}`")));
+            }
+        }
+        let rows = columns.first().map(|(_, c)| c.len()).unwrap_or(0);
+        if let Some((name, c)) = columns.iter().find(|(_, c)| c.len() != rows) {
+            return Err(input_error(name, format!("column `{name}` has {} rows, the first has {rows}", c.len())));
+        }
+        let by_input: Vec<Option<&[Value]>> =
+            r.inputs.iter().map(|i| columns.iter().find(|(n, _)| *n == i.name).map(|(_, c)| *c)).collect();
+        if let Some(i) = r.inputs.iter().zip(&by_input).find(|(i, c)| c.is_none() && i.default.is_none()) {
+            return Err(input_error(&i.0.name, format!("no column for input `{}`, which has no default", i.0.name)));
+        }
+        let mut out = Columns {
+            outputs: r.outputs.clone(),
+            values: vec![Vec::with_capacity(rows); r.outputs.len()],
+            errors: Vec::with_capacity(rows),
+        };
+        for row in 0..rows {
+            let args = by_input.iter().map(|c| c.and_then(|c| c.get(row)).cloned()).collect();
+            match self.evaluate_values(args) {
+                Ok(values) => {
+                    for (col, v) in out.values.iter_mut().zip(values) {
+                        col.push(Some(v));
+                    }
+                    out.errors.push(None);
+                }
+                Err(e) => {
+                    for col in out.values.iter_mut() {
+                        col.push(None);
+                    }
+                    out.errors.push(Some(e));
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -414,35 +634,8 @@ pub fn evaluate_in(
     inputs: &serde_json::Value,
     opts: &EvalOptions,
 ) -> Result<Decision, EvalError> {
-    let Some((rid, r)) = rs.rule(rule) else {
-        return Err(EvalError::UnknownRule {
-            rule: rule.into(),
-            suggestion: suggest(rule, rs.rule_index.keys().map(String::as_str)),
-        });
-    };
-    let Some(pack) = rs.pack_of(r) else {
-        return Err(EvalError::Evaluation { rule: rule.into(), message: "the rule has no pack".into() });
-    };
-    let (as_of, reason) = Engine::resolve_as_of(pack, rule, opts.as_of)?;
-    let args = bind_inputs(r, inputs)?;
-    let input_weight = if opts.max_steps.is_none() { args.iter().map(weight).sum() } else { 0 };
-    let mut ev = Evaluator::new(rs, as_of, opts.trace).with_budget(opts.budget(input_weight));
-    let out = ev.call_rule(rid, args).map_err(fault_to_error)?;
-    let (trace, omitted) = ev.take_trace();
-    let outputs = match out {
-        // the record was just made: take its fields rather than copy them
-        Value::Record(rec) => Arc::try_unwrap(rec).map(Record::into_map).unwrap_or_else(|rec| rec.to_map()),
-        _ => IndexMap::new(),
-    };
-    Ok(Decision {
-        rule: r.qualified.clone(),
-        outputs,
-        trace,
-        trace_omitted: omitted,
-        ruleset: rs.hash.clone(),
-        as_of,
-        as_of_reason: reason,
-    })
+    let (rid, as_of, reason) = look_up(rs, rule, opts)?;
+    decide(rs, rid, (as_of, &reason), opts, inputs)
 }
 
 /// Checks JSON inputs against a rule's declared inputs, in order.

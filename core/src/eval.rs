@@ -475,6 +475,14 @@ impl<'a> Evaluator<'a> {
         Ok(Value::Record(Arc::new(Record::with_names(rule.output_names.clone(), values))))
     }
 
+    /// Evaluates a rule and returns its outputs in declaration order.
+    ///
+    /// # Errors
+    /// The first fault.
+    pub fn rule_outputs(&mut self, rid: usize, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
+        self.run_rule(rid, args).map_err(|f| *f)
+    }
+
     /// Evaluates a rule and returns its output number `i` alone: what
     /// `rule(…).field` reads, without the record of every output.
     ///
@@ -994,12 +1002,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A chain of `+ - * /`, left to right, without recursion per term.
-    fn eval_arith(
-        &mut self,
-        first: &CExpr,
-        rest: &[(BinOp, CExpr, Loc)],
-        frame: &mut Vec<Value>,
-    ) -> Res<Value> {
+    fn eval_arith(&mut self, first: &CExpr, rest: &[(BinOp, CExpr, Loc)], frame: &mut Vec<Value>) -> Res<Value> {
         let mut acc = self.eval_number(first, frame)?;
         for (op, e, at) in rest {
             let y = self.eval_number(e, frame)?;

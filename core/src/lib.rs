@@ -45,7 +45,7 @@ pub mod value;
 pub mod yaml;
 
 pub use date::Date;
-pub use engine::{Decision, Engine, EvalOptions, RuleInfo, TestOutcome, TestReport};
+pub use engine::{Columns, Decision, Engine, EvalOptions, Prepared, RuleInfo, TestOutcome, TestReport};
 pub use error::{Diagnostic, Error, EvalError, LoadError};
 pub use eval::{TraceEntry, TraceKind};
 pub use number::{Number, RoundingMode};

@@ -1008,7 +1008,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         match r {
             Some(rule) => {
                 rs.rule_index.insert(rule.qualified.clone(), i);
-                rs.rules.push(rule);
+                rs.rules.push(Arc::new(rule));
             }
             None => {
                 return Err(LoadError::single("<rules>", 0, 0, "a rule failed to compile without a diagnostic", None));

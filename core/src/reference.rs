@@ -57,7 +57,7 @@ fn limit(rule: &str, message: impl Into<String>) -> Fault {
 
 impl Reference<'_> {
     fn rule(&self, rid: usize) -> Result<&Rule, Fault> {
-        self.rs.rules.get(rid).ok_or_else(|| failed("?", "no such rule"))
+        self.rs.rules.get(rid).map(|r| &**r).ok_or_else(|| failed("?", "no such rule"))
     }
 
     /// A rule's outputs, as a record.

@@ -318,8 +318,8 @@ pub struct Ruleset {
     pub packs: Vec<Pack>,
     /// Parameters of all packs.
     pub params: Vec<Param>,
-    /// Rules of all packs.
-    pub rules: Vec<Rule>,
+    /// Rules of all packs (shared, so that a prepared rule can hold one).
+    pub rules: Vec<Arc<Rule>>,
     /// Rule index by qualified id.
     pub rule_index: HashMap<String, usize>,
     /// Content hash of the loaded files.
@@ -330,7 +330,7 @@ impl Ruleset {
     /// A rule by qualified id.
     pub fn rule(&self, id: &str) -> Option<(usize, &Rule)> {
         let i = *self.rule_index.get(id)?;
-        self.rules.get(i).map(|r| (i, r))
+        self.rules.get(i).map(|r| (i, &**r))
     }
 
     /// The pack a rule belongs to.

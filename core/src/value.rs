@@ -204,7 +204,8 @@ impl Record {
 
     /// A record from (name, value) pairs, in order.
     pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Record {
-        let (names, values): (Vec<Arc<str>>, Vec<Value>) = pairs.into_iter().map(|(k, v)| (Arc::from(k.as_ref()), v)).unzip();
+        let (names, values): (Vec<Arc<str>>, Vec<Value>) =
+            pairs.into_iter().map(|(k, v)| (Arc::from(k.as_ref()), v)).unzip();
         Record { names: names.into(), values }
     }
 
@@ -359,7 +360,9 @@ impl Value {
             Value::Date(d) => serde_json::Value::String(d.to_string()),
             Value::DateTime(d) => serde_json::Value::String(d.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
-            Value::Record(r) => serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect()),
+            Value::Record(r) => {
+                serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
+            }
         }
     }
 
@@ -574,10 +577,7 @@ fn convert_record(
     path: &FieldPath,
 ) -> Result<Value, InputProblem> {
     let serde_json::Value::Object(map) = j else {
-        return Err(problem(
-            &path.to_string(),
-            format!("expected a record (JSON object), found {}", describe_json(j)),
-        ));
+        return Err(problem(&path.to_string(), format!("expected a record (JSON object), found {}", describe_json(j))));
     };
     let mut values = Vec::with_capacity(fields.len());
     for (name, fty) in fields.iter() {
@@ -588,6 +588,53 @@ fn convert_record(
         }
     }
     Ok(Value::Record(Arc::new(Record::with_names(names.clone(), values))))
+}
+
+/// Checks that a value built by a binding (not read from JSON) has the
+/// declared type: its kind, then enum membership and integrality.
+///
+/// # Errors
+/// The first problem found, naming the field path.
+pub fn check(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
+    check_at(v, ty, &FieldPath::Root(field))
+}
+
+fn check_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> {
+    let kind_fits = match (v, ty) {
+        (_, Type::Unknown) => true,
+        (Value::Number(_), Type::Integer | Type::Number) => true,
+        (Value::Bool(_), Type::Bool) => true,
+        (Value::Text(_), Type::Text | Type::Enum(_)) => true,
+        (Value::Date(_), Type::Date) => true,
+        (Value::DateTime(_), Type::DateTime) => true,
+        (Value::List(items), Type::List(elem)) => {
+            if items.len() > MAX_LIST_LEN {
+                return Err(problem(
+                    &path.to_string(),
+                    format!("list has {} items, more than the limit {MAX_LIST_LEN}", items.len()),
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                check_at(item, elem, &FieldPath::Index(path, i))?;
+            }
+            return Ok(());
+        }
+        (Value::Record(r), Type::Record(fields)) => {
+            for (name, fty) in fields.iter() {
+                let inner = FieldPath::Field(path, name);
+                match r.get(name) {
+                    Some(fv) => check_at(fv, fty, &inner)?,
+                    None => return Err(problem(&inner.to_string(), format!("missing field `{name}`"))),
+                }
+            }
+            return Ok(());
+        }
+        _ => false,
+    };
+    if !kind_fits {
+        return Err(problem(&path.to_string(), format!("expected {ty}, found {}", v.kind())));
+    }
+    conform_at(v, ty, path)
 }
 
 /// Checks that a value computed inside the engine has the declared type

@@ -71,9 +71,11 @@ fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
             f(first);
             rest.iter_mut().for_each(|(_, x, _)| f(x));
         }
-        CExpr::And(items) | CExpr::Or(items) | CExpr::List(items) | CExpr::Builtin(_, items, _) | CExpr::Record(_, items) => {
-            items.iter_mut().for_each(f)
-        }
+        CExpr::And(items)
+        | CExpr::Or(items)
+        | CExpr::List(items)
+        | CExpr::Builtin(_, items, _)
+        | CExpr::Record(_, items) => items.iter_mut().for_each(f),
         CExpr::If(c, a, b) => {
             f(c);
             f(a);
