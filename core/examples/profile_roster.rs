@@ -22,6 +22,13 @@ fn main() {
                 black_box(engine.evaluate("energy_safety.planned_inspections", &input, &opts).unwrap());
             }
         }
+        "prepared" => {
+            let p = engine.prepare("energy_safety.inspection_frequency", &opts).unwrap();
+            let v = ordinance_core::Value::text("C");
+            for _ in 0..n {
+                black_box(p.evaluate_values(vec![Some(v.clone())]).unwrap());
+            }
+        }
         _ => {
             let input = serde_json::json!({"class": "C"});
             for _ in 0..n {

@@ -456,7 +456,7 @@ impl Prepared {
                 allowed: None,
             });
         }
-        let mut values = Vec::with_capacity(args.len());
+        let mut values = Vec::with_capacity(r.frame_size());
         for (a, input) in args.into_iter().zip(&r.inputs) {
             let v = match a {
                 Some(v) => {
@@ -673,7 +673,7 @@ pub fn bind_inputs(r: &Rule, inputs: &serde_json::Value) -> Result<Vec<Value>, E
             });
         }
     }
-    let mut args = Vec::with_capacity(r.inputs.len());
+    let mut args = Vec::with_capacity(r.frame_size());
     for input in &r.inputs {
         match obj.get(&input.name) {
             Some(j) => args.push(from_json(j, &input.ty, &input.name).map_err(|p| EvalError::Input {

@@ -241,7 +241,8 @@ pub struct Evaluator<'a> {
     nesting: u32,
     trace: Option<Trace>,
     depth: u32,
-    rule_stack: Vec<usize>,
+    /// The rule being evaluated (the innermost call).
+    current: Option<usize>,
     /// Per formula rule call open, the values of its fused passes: per
     /// pass, per member, the value or error once computed.
     fused: Vec<Vec<Option<PassValues>>>,
@@ -318,7 +319,7 @@ impl<'a> Evaluator<'a> {
             nesting: 0,
             trace: if trace { Some(Trace::default()) } else { None },
             depth: 0,
-            rule_stack: Vec::new(),
+            current: None,
             fused: Vec::new(),
         }
     }
@@ -353,9 +354,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn current_rule(&self) -> String {
-        self.rule_stack
-            .last()
-            .and_then(|&i| self.rs.rules.get(i))
+        self.current
+            .and_then(|i| self.rs.rules.get(i))
             .map(|r| r.qualified.clone())
             .unwrap_or_else(|| "scenario".into())
     }
@@ -367,9 +367,8 @@ impl<'a> Evaluator<'a> {
             return String::new();
         }
         let file = self
-            .rule_stack
-            .last()
-            .and_then(|&i| self.rs.rules.get(i))
+            .current
+            .and_then(|i| self.rs.rules.get(i))
             .and_then(|r| self.rs.packs.get(r.pack))
             .map(|p| p.file.as_str());
         match file {
@@ -416,7 +415,7 @@ impl<'a> Evaluator<'a> {
         let bits = n.bits();
         if bits > self.max_bits {
             return Err(self.limit(format!(
-                "{what} would make a number of about {} digits, more than the limit of {} digits{}",
+                "`{what}` would make a number of about {} digits, more than the limit of {} digits{}",
                 bits_to_digits(bits),
                 self.max_digits,
                 self.at(at)
@@ -507,11 +506,11 @@ impl<'a> Evaluator<'a> {
         let Some(rule) = rs.rules.get(rid) else {
             return Err(self.fail(format!("no rule with index {rid}")));
         };
-        self.rule_stack.push(rid);
+        let caller = self.current.replace(rid);
         self.depth += 1;
         let r = self.call_rule_inner(rule, args);
         self.depth -= 1;
-        self.rule_stack.pop();
+        self.current = caller;
         r
     }
 
@@ -607,7 +606,7 @@ impl<'a> Evaluator<'a> {
             return r;
         }
         let rs = self.rs;
-        let rule = self.rule_stack.last().and_then(|&r| rs.rules.get(r));
+        let rule = self.current.and_then(|r| rs.rules.get(r));
         let Some(Body::Formula { passes, .. }) = rule.map(|r| &r.body) else {
             return Err(self.fail("a fused value outside its rule"));
         };
@@ -996,7 +995,7 @@ impl<'a> Evaluator<'a> {
             _ => return Err(self.fail(format!("`{}` is not arithmetic", op.symbol()))),
         };
         match r {
-            Ok(n) => self.sized(n, &format!("`{}`", op.symbol()), at),
+            Ok(n) => self.sized(n, op.symbol(), at),
             Err(e) => Err(self.arith_fault(e, format!("`{x} {} {y}`", op.symbol()), at)),
         }
     }
@@ -1044,7 +1043,8 @@ impl<'a> Evaluator<'a> {
         let Some(target) = rs.rules.get(rule) else {
             return Err(self.fail(format!("no rule with index {rule}")));
         };
-        let mut values = Vec::with_capacity(args.len());
+        // room for the callee's whole frame, so that it never grows
+        let mut values = Vec::with_capacity(target.frame_size());
         for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
             let v = match a {
                 Some(a) => self.eval_expr(a, frame)?,
@@ -1223,7 +1223,7 @@ impl<'a> Evaluator<'a> {
                 let x = num(args.first()).ok_or_else(|| bad(self))?;
                 let places = if args.len() > 1 { int(args.get(1)).ok_or_else(|| bad(self))? } else { 0 };
                 match x.round(places, mode) {
-                    Ok(n) => self.sized(n, &format!("`{}`", mode.name()), at).map(Value::Number),
+                    Ok(n) => self.sized(n, mode.name(), at).map(Value::Number),
                     Err(e) => Err(self.arith_fault(e, format!("rounding `{x}` to {places} places"), at)),
                 }
             }
@@ -1280,7 +1280,7 @@ impl<'a> Evaluator<'a> {
                 });
                 self.tick_n(mults)?;
                 match r {
-                    Ok(p) => self.sized(p, "`pow`", at).map(Value::Number),
+                    Ok(p) => self.sized(p, "pow", at).map(Value::Number),
                     Err(ArithmeticError::TooLarge { digits, .. }) => Err(self.limit(format!(
                         "`pow({x}, {n})` would make a number of about {digits} digits, more than the limit of {} digits{}",
                         self.max_digits,

@@ -18,6 +18,7 @@ use crate::value::{from_json, Type, Value};
 use crate::yaml::{self, offset_to_pos, Located, Node, NodeKind, Pos};
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -40,6 +41,23 @@ pub(crate) struct Diags<'a> {
     pub file: String,
     pub text: &'a str,
     pub out: Vec<Diagnostic>,
+    /// Byte offsets where the text's lines start, found on first use.
+    pub line_starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Diags<'a> {
+    /// Diagnostics of one file.
+    pub fn new(file: String, text: &'a str) -> Self {
+        Diags { file, text, out: Vec::new(), line_starts: std::cell::OnceCell::new() }
+    }
+
+    /// The file positions of an expression scalar's characters.
+    pub fn locator(&self, scalar: &Located) -> compile::Locator {
+        let starts = self
+            .line_starts
+            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
+        yaml::locator(self.text, starts, scalar)
+    }
 }
 
 /// Keeps a message on one line, however much of the author's text it quotes:
@@ -428,12 +446,14 @@ struct Pending<'f> {
 /// # Errors
 /// Every problem found, located.
 pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
+    // packs citing one source text share it: it is read and prepared once
+    let mut source_texts: HashMap<PathBuf, Arc<SourceText>> = HashMap::new();
     let mut all_diags: Vec<Diagnostic> = Vec::new();
     let mut parsed: Vec<(usize, PackFile)> = Vec::new();
     let mut diag_sets: Vec<Diags> = Vec::new();
     for (fi, f) in files.iter().enumerate() {
         let name = f.path.display().to_string();
-        let mut d = Diags { file: name.clone(), text: &f.text, out: Vec::new() };
+        let mut d = Diags::new(name.clone(), &f.text);
         if f.text.len() > yaml::MAX_YAML_BYTES {
             d.at(
                 Pos { line: 0, column: 0, ..Pos::default() },
@@ -505,8 +525,13 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                     format!("the source text has {} bytes, more than the limit {MAX_SOURCE_TEXT_BYTES}", m.len()),
                     None,
                 ),
+                Ok(_) if source_texts.contains_key(&p) => source = source_texts.get(&p).cloned(),
                 Ok(_) => match std::fs::read_to_string(&p) {
-                    Ok(s) => source = Some(Arc::new(SourceText::new(&s))),
+                    Ok(s) => {
+                        let text = Arc::new(SourceText::new(&s));
+                        source_texts.insert(p.clone(), text.clone());
+                        source = Some(text);
+                    }
                     Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), None),
                 },
                 Err(e) => d.at(
@@ -842,7 +867,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         ok = false;
                         continue;
                     };
-                    scope.locator = crate::yaml::locator(d.text, src);
+                    scope.locator = d.locator(src);
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
                             scope.locals.push((name.clone(), t));
@@ -865,7 +890,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
                         ok = false;
                         continue;
                     };
-                    scope.locator = crate::yaml::locator(d.text, src);
+                    scope.locator = d.locator(src);
                     match compile::compile(e, &mut scope, &g) {
                         Ok((c, t)) => {
                             let final_t = match p.declared_outputs.get(name) {
@@ -1212,7 +1237,7 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
                 return None;
             }
             let mut sc = scope.clone();
-            sc.locator = crate::yaml::locator(d.text, src);
+            sc.locator = d.locator(src);
             match compile::compile(&e, &mut sc, g) {
                 Ok((c, _)) => Some((src.text.clone(), c)),
                 Err(err) => {

@@ -326,6 +326,18 @@ pub struct Ruleset {
     pub hash: String,
 }
 
+impl Rule {
+    /// How many locals an evaluation of the rule holds at most: its inputs,
+    /// `let` steps and outputs.
+    pub fn frame_size(&self) -> usize {
+        self.inputs.len()
+            + match &self.body {
+                Body::Formula { lets, outputs, .. } => lets.len() + outputs.len(),
+                Body::Table(_) => 0,
+            }
+    }
+}
+
 impl Ruleset {
     /// A rule by qualified id.
     pub fn rule(&self, id: &str) -> Option<(usize, &Rule)> {

@@ -154,7 +154,7 @@ fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Repo
     };
     let engine = Engine::load_dir(&rules_path)?;
     let rs = engine.snapshot();
-    let mut d = Diags { file: name.clone(), text: &text, out: Vec::new() };
+    let mut d = Diags::new(name.clone(), &text);
     if sf.format != 1 {
         d.at(
             yaml::Pos { line: 1, column: 1, ..Default::default() },

@@ -305,10 +305,13 @@ impl JsonSchema for Located {
 /// The file position of every character offset of an expression scalar (and
 /// one past its end), computed in one pass; the same positions
 /// [`offset_to_pos`] gives one at a time.
-pub fn locator(file_text: &str, scalar: &Located) -> crate::expr::compile::Locator {
+pub fn locator(file_text: &str, line_starts: &[usize], scalar: &Located) -> crate::expr::compile::Locator {
     use crate::expr::compile::{Loc, Locator};
     let start = scalar.pos;
-    let mut lines = file_text.lines().skip(start.line.saturating_sub(1) as usize);
+    // the file from the scalar's line on (`line_starts` holds where each
+    // line starts, so nothing before it is scanned)
+    let from = line_starts.get(start.line.saturating_sub(1) as usize).copied().unwrap_or(file_text.len());
+    let mut lines = file_text.get(from..).unwrap_or("").lines();
     let line_text = lines.next().unwrap_or("");
     let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
     let n = scalar.text.chars().count();
