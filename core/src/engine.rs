@@ -90,6 +90,51 @@ impl Decision {
     }
 }
 
+impl Decision {
+    /// Writes the JSON document ([`Decision::to_json`]) straight into
+    /// `out`: the same bytes as `to_json().to_string()`, without building a
+    /// JSON tree (the trace, when there is one, goes through its tree).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        use crate::value::write_json_str;
+        out.extend_from_slice(b"{\"rule\":");
+        write_json_str(out, &self.rule);
+        out.extend_from_slice(b",\"outputs\":{");
+        for (i, (k, v)) in self.outputs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_json_str(out, k);
+            out.push(b':');
+            v.write_json(out);
+        }
+        out.extend_from_slice(b"},\"trace\":[");
+        for (i, t) in self.trace.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let _ = serde_json::to_writer(&mut *out, &t.to_json());
+        }
+        out.push(b']');
+        if self.trace_omitted > 0 {
+            out.extend_from_slice(format!(",\"trace_omitted\":{}", self.trace_omitted).as_bytes());
+        }
+        out.extend_from_slice(b",\"ruleset\":");
+        write_json_str(out, &self.ruleset);
+        out.extend_from_slice(b",\"as_of\":");
+        write_json_str(out, &self.as_of.to_string());
+        out.extend_from_slice(b",\"as_of_reason\":");
+        write_json_str(out, &self.as_of_reason);
+        out.push(b'}');
+    }
+
+    /// The JSON document as text ([`Decision::write_json`]).
+    pub fn json_string(&self) -> String {
+        let mut out = Vec::with_capacity(256);
+        self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
 /// The outcome of one pack test.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TestOutcome {

@@ -81,7 +81,7 @@ pub fn evaluate_json(
     let opts = parse_options(options_json)?;
     let input = parse_input(rule, input_json)?;
     let d = engine.evaluate(rule, &input, &opts)?;
-    Ok(d.to_json().to_string())
+    Ok(d.json_string())
 }
 
 /// Evaluates one rule over a JSON array of input objects. The result is a
@@ -106,15 +106,27 @@ pub fn evaluate_many_json(
             allowed: None,
         }));
     };
-    let results = engine.evaluate_many(rule, &records, &opts);
-    let out: Vec<serde_json::Value> = results
-        .into_iter()
-        .map(|r| match r {
-            Ok(d) => serde_json::json!({ "ok": d.to_json() }),
-            Err(e) => serde_json::json!({ "error": e.to_json() }),
-        })
-        .collect();
-    Ok(serde_json::Value::Array(out).to_string())
+    // one document written straight from the values, not one per record
+    let mut out = Vec::with_capacity(64 * records.len() + 2);
+    out.push(b'[');
+    for (i, r) in engine.evaluate_many(rule, &records, &opts).into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match r {
+            Ok(d) => {
+                out.extend_from_slice(b"{\"ok\":");
+                d.write_json(&mut out);
+            }
+            Err(e) => {
+                out.extend_from_slice(b"{\"error\":");
+                let _ = serde_json::to_writer(&mut out, &e.to_json());
+            }
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+    Ok(String::from_utf8(out).unwrap_or_default())
 }
 
 /// The metadata of every rule, as a JSON array.

@@ -366,6 +366,44 @@ impl Value {
         }
     }
 
+    /// Writes the JSON form ([`Value::to_json`]) straight into `out`, the
+    /// same bytes `to_json().to_string()` gives, without building a JSON
+    /// tree.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Value::Number(n) => match n.to_i64() {
+                Some(i) => out.extend_from_slice(i.to_string().as_bytes()),
+                None => write_json_str(out, &n.to_string()),
+            },
+            Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Value::Text(s) => write_json_str(out, s),
+            Value::Date(d) => write_json_str(out, &d.to_string()),
+            Value::DateTime(d) => write_json_str(out, &d.to_string()),
+            Value::List(items) => {
+                out.push(b'[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    v.write_json(out);
+                }
+                out.push(b']');
+            }
+            Value::Record(r) => {
+                out.push(b'{');
+                for (i, (k, v)) in r.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, k);
+                    out.push(b':');
+                    v.write_json(out);
+                }
+                out.push(b'}');
+            }
+        }
+    }
+
     /// A short name of the kind of value, for messages.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -378,6 +416,12 @@ impl Value {
             Value::Record(_) => "record",
         }
     }
+}
+
+/// Writes a JSON string, escaped as `serde_json` escapes it.
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // writing into a vector cannot fail
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 fn number_to_json(n: &Number) -> serde_json::Value {

@@ -87,3 +87,38 @@ fn a_prepared_rule_keeps_its_snapshot_and_date() {
     assert_eq!(p.rule().qualified, FREQ);
     assert!(matches!(engine.prepare("energy_safety.no_such_rule", &opts()), Err(EvalError::UnknownRule { .. })));
 }
+
+#[test]
+fn decision_documents_written_directly_are_the_json_trees_bytes() {
+    // every test case of every shipped pack, traced and not
+    let engine = ordinance_core::Engine::load_dir(common::rules_dir()).unwrap();
+    let rs = engine.snapshot();
+    let mut compared = 0;
+    for pack in &rs.packs {
+        for t in &pack.tests {
+            for trace in [false, true] {
+                let o = ordinance_core::EvalOptions { as_of: Some(t.as_of), trace, ..Default::default() };
+                if let Ok(d) = engine.evaluate(&t.rule, &t.given, &o) {
+                    assert_eq!(d.json_string(), d.to_json().to_string(), "{} ({})", t.name, t.location);
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert!(compared > 200, "only {compared} decisions compared");
+    // and a number too large for a JSON integer, and text that needs escapes
+    let d = engine
+        .evaluate(
+            "energy_safety.statutory_workdays",
+            &serde_json::json!({"days_in_year": i64::MAX, "weekend_days": 0, "holidays": 0, "officers": i64::MAX}),
+            &opts(),
+        )
+        .unwrap();
+    assert_eq!(d.json_string(), d.to_json().to_string());
+    let mut out = Vec::new();
+    Value::text("引号\"、反斜杠\\ 和换行\n").write_json(&mut out);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        serde_json::Value::String("引号\"、反斜杠\\ 和换行\n".into()).to_string()
+    );
+}
