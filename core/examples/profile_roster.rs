@@ -1,5 +1,5 @@
 //! Runs one case of the benchmark in a loop, for a profiler:
-//! `cargo run --release -p ordinance-core --example profile_roster -- roster|table N`.
+//! `cargo run --release -p ordinance-core --example profile_roster -- roster|table|traced|prepared N`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 use ordinance_core::{Date, Engine, EvalOptions};
 use std::hint::black_box;
@@ -30,6 +30,8 @@ fn main() {
             }
         }
         _ => {
+            // `table`, or `traced` for the same with the trace on
+            let opts = EvalOptions { trace: case == "traced", ..opts };
             let input = serde_json::json!({"class": "C"});
             for _ in 0..n {
                 black_box(engine.evaluate("energy_safety.inspection_frequency", &input, &opts).unwrap());

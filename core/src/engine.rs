@@ -98,16 +98,9 @@ impl Decision {
         use crate::value::write_json_str;
         out.extend_from_slice(b"{\"rule\":");
         write_json_str(out, &self.rule);
-        out.extend_from_slice(b",\"outputs\":{");
-        for (i, (k, v)) in self.outputs.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_str(out, k);
-            out.push(b':');
-            v.write_json(out);
-        }
-        out.extend_from_slice(b"},\"trace\":[");
+        out.extend_from_slice(b",\"outputs\":");
+        crate::value::write_json_fields(out, self.outputs.iter().map(|(k, v)| (k.as_str(), v)));
+        out.extend_from_slice(b",\"trace\":[");
         for (i, t) in self.trace.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -513,15 +506,7 @@ impl Prepared {
                     })?;
                     v
                 }
-                None => input.default.clone().ok_or_else(|| EvalError::Input {
-                    rule: r.qualified.clone(),
-                    field: input.name.clone(),
-                    message: format!("missing input `{}` ({})", input.name, input.ty),
-                    allowed: match &input.ty {
-                        Type::Enum(a) => Some(a.to_vec()),
-                        _ => None,
-                    },
-                })?,
+                None => input.default.clone().ok_or_else(|| missing_input(r, input))?,
             };
             values.push(v);
         }
@@ -683,6 +668,19 @@ pub fn evaluate_in(
     decide(rs, rid, (as_of, &reason), opts, inputs)
 }
 
+/// The error of an input given no value that has no default.
+fn missing_input(r: &Rule, input: &crate::ruleset::InputDef) -> EvalError {
+    EvalError::Input {
+        rule: r.qualified.clone(),
+        field: input.name.clone(),
+        message: format!("missing input `{}` ({})", input.name, input.ty),
+        allowed: match &input.ty {
+            Type::Enum(a) => Some(a.to_vec()),
+            _ => None,
+        },
+    }
+}
+
 /// Checks JSON inputs against a rule's declared inputs, in order.
 ///
 /// # Errors
@@ -729,17 +727,7 @@ pub fn bind_inputs(r: &Rule, inputs: &serde_json::Value) -> Result<Vec<Value>, E
             })?),
             None => match &input.default {
                 Some(d) => args.push(d.clone()),
-                None => {
-                    return Err(EvalError::Input {
-                        rule: r.qualified.clone(),
-                        field: input.name.clone(),
-                        message: format!("missing input `{}` ({})", input.name, input.ty),
-                        allowed: match &input.ty {
-                            Type::Enum(a) => Some(a.to_vec()),
-                            _ => None,
-                        },
-                    })
-                }
+                None => return Err(missing_input(r, input)),
             },
         }
     }

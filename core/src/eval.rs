@@ -167,24 +167,59 @@ impl TraceEntry {
 #[derive(Default)]
 struct Trace {
     entries: Vec<TraceEntry>,
-    index: std::collections::HashMap<(TraceKind, u32, String, Option<String>, String), usize>,
+    /// Entries by a hash of what makes a step the same step (kind, depth,
+    /// rule, name, detail), hashed from references: nothing is copied to
+    /// look a step up.
+    index: std::collections::HashMap<u64, Vec<usize>, std::hash::BuildHasherDefault<StepHasher>>,
     dropped: u64,
+}
+
+/// Whether two entries record the same step (then the second only counts).
+fn same_step(a: &TraceEntry, b: &TraceEntry) -> bool {
+    a.kind == b.kind && a.depth == b.depth && a.rule == b.rule && a.name == b.name && a.detail == b.detail
+}
+
+/// A fast, unkeyed hash for the trace's index (a collision only costs a
+/// comparison, and the index holds at most [`MAX_TRACE`] entries).
+#[derive(Default)]
+struct StepHasher(u64);
+
+impl std::hash::Hasher for StepHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
 }
 
 impl Trace {
     fn push(&mut self, e: TraceEntry) {
-        let key = (e.kind, e.depth, e.rule.clone(), e.name.clone(), e.detail.clone());
-        if let Some(&i) = self.index.get(&key) {
-            if let Some(existing) = self.entries.get_mut(i) {
-                existing.count += 1;
-                return;
-            }
+        use std::hash::{Hash, Hasher};
+        let mut h = StepHasher::default();
+        (e.kind, e.depth, &e.rule, &e.name, &e.detail).hash(&mut h);
+        let key = h.finish();
+        let same = self
+            .index
+            .get(&key)
+            .and_then(|is| is.iter().copied().find(|&i| self.entries.get(i).is_some_and(|x| same_step(x, &e))));
+        if let Some(existing) = same.and_then(|i| self.entries.get_mut(i)) {
+            existing.count += 1;
+            return;
         }
         if self.entries.len() >= MAX_TRACE {
             self.dropped += 1;
             return;
         }
-        self.index.insert(key, self.entries.len());
+        self.index.entry(key).or_default().push(self.entries.len());
         self.entries.push(e);
     }
 }

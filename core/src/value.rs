@@ -389,18 +389,7 @@ impl Value {
                 }
                 out.push(b']');
             }
-            Value::Record(r) => {
-                out.push(b'{');
-                for (i, (k, v)) in r.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    write_json_str(out, k);
-                    out.push(b':');
-                    v.write_json(out);
-                }
-                out.push(b'}');
-            }
+            Value::Record(r) => write_json_fields(out, r.iter()),
         }
     }
 
@@ -416,6 +405,20 @@ impl Value {
             Value::Record(_) => "record",
         }
     }
+}
+
+/// Writes a JSON object of named values.
+pub fn write_json_fields<'v>(out: &mut Vec<u8>, fields: impl Iterator<Item = (&'v str, &'v Value)>) {
+    out.push(b'{');
+    for (i, (k, v)) in fields.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_str(out, k);
+        out.push(b':');
+        v.write_json(out);
+    }
+    out.push(b'}');
 }
 
 /// Writes a JSON string, escaped as `serde_json` escapes it.

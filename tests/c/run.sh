@@ -140,6 +140,10 @@ check every-export-exists-and-is-tested exports
 check c-compile gcc -std=c11 -Wall -Wextra -Werror -pthread -g -Iinclude tests/c/*.c \
     -L"$WORK/lib" -lordinance -o "$WORK/test_ordinance"
 
+# the C benchmark is run by hand (docs/performance.md); it must keep compiling
+check c-bench-compiles gcc -std=c11 -Wall -Wextra -Werror -O2 -Iinclude benches/c/bench_ordinance.c \
+    -L"$WORK/lib" -lordinance -o "$WORK/bench_ordinance"
+
 if [ -x "$WORK/test_ordinance" ]; then
     check c-tests env LD_LIBRARY_PATH="$WORK/lib" "$WORK/test_ordinance" "$RULES"
     grep -E '^c: ' "$LOGS/c-tests.log" || true

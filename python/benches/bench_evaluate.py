@@ -1,0 +1,54 @@
+"""The cost of the Python binding, measured (never asserted): one
+``Engine.evaluate`` with the trace off and on, and ``evaluate_many`` over a
+DataFrame, beside what plain Python and pandas take for the same lookup
+(the floor). ``docs/performance.md`` records what it printed.
+
+    bash python/run_tests.sh            # builds and installs the package into target/py-venv
+    target/py-venv/bin/python python/benches/bench_evaluate.py rules
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Callable
+
+import ordinance
+
+
+def per_call(n: int, f: Callable[[], object]) -> float:
+    """Nanoseconds per call of ``f``, over ``n`` calls."""
+    f()
+    start = time.perf_counter_ns()
+    for _ in range(n):
+        f()
+    return (time.perf_counter_ns() - start) / n
+
+
+def main() -> None:
+    rules = sys.argv[1] if len(sys.argv) > 1 else "rules"
+    engine = ordinance.Engine(rules)
+    rule = "energy_safety.inspection_frequency"
+    visits = {"A": 4, "B": 8, "C": 8, "D": 12}
+    floor = per_call(200_000, lambda: visits["C"])
+    for trace in (False, True):
+        t = per_call(20_000, lambda: engine.evaluate(rule, {"class": "C"}, as_of="2024-06-30", trace=trace))
+        print(f"Engine.evaluate, trace {'on ' if trace else 'off'}          {t:10.0f} ns/call   floor {floor:6.0f} ns (dict)")
+    try:
+        import pandas as pd
+    except ImportError:
+        print("pandas is not installed: no DataFrame figures")
+        return
+    rows = 100_000
+    df = pd.DataFrame({"class": ["ABCD"[i % 4] for i in range(rows)]})
+    start = time.perf_counter_ns()
+    df["class"].map(visits)
+    floor_df = (time.perf_counter_ns() - start) / rows
+    start = time.perf_counter_ns()
+    engine.evaluate_many(rule, df, as_of="2024-06-30")
+    t = (time.perf_counter_ns() - start) / rows
+    print(f"evaluate_many(DataFrame {rows}), per row {t:10.0f} ns/row    floor {floor_df:6.1f} ns (Series.map)")
+
+
+if __name__ == "__main__":
+    main()
