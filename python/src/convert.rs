@@ -343,11 +343,14 @@ pub fn as_of_date(obj: Option<&Bound<'_, PyAny>>) -> Result<Option<Date>, Conver
 /// # Errors
 /// When Python cannot build the object.
 pub fn number_to_py<'py>(py: Python<'py>, n: &Number, mode: NumberMode) -> PyResult<Bound<'py, PyAny>> {
-    let numer = n.numer().into_pyobject(py)?.into_any();
+    // machine-word parts convert directly; only big ones go through BigInt
+    let (numer, denom) = match n.small_parts() {
+        Some((a, b)) => (a.into_pyobject(py)?.into_any(), b.into_pyobject(py)?.into_any()),
+        None => (n.numer().into_pyobject(py)?.into_any(), n.denom().into_pyobject(py)?.into_any()),
+    };
     if n.is_integer() {
         return Ok(numer);
     }
-    let denom = n.denom().into_pyobject(py)?;
     match mode {
         // Python's int / int is correctly rounded, unlike a cast in Rust.
         NumberMode::Float => numer.div(denom),
