@@ -202,7 +202,21 @@ impl std::hash::Hasher for StepHasher {
 }
 
 impl Trace {
+    /// A trace with room for a typical decision's steps.
+    fn with_room() -> Trace {
+        Trace { entries: Vec::with_capacity(8), index: Default::default(), dropped: 0 }
+    }
+
     fn push(&mut self, e: TraceEntry) {
+        // the lets and outputs of the rule asked about happen once
+        if matches!(e.kind, TraceKind::Let | TraceKind::Output) && e.depth == 0 {
+            if self.entries.len() >= MAX_TRACE {
+                self.dropped += 1;
+            } else {
+                self.entries.push(e);
+            }
+            return;
+        }
         use std::hash::{Hash, Hasher};
         let mut h = StepHasher::default();
         (e.kind, e.depth, &e.rule, &e.name, &e.detail).hash(&mut h);
@@ -352,7 +366,7 @@ impl<'a> Evaluator<'a> {
             max_bits: digits_to_bits(b.max_digits),
             max_digits: b.max_digits,
             nesting: 0,
-            trace: if trace { Some(Trace::default()) } else { None },
+            trace: if trace { Some(Trace::with_room()) } else { None },
             depth: 0,
             current: None,
             fused: Vec::new(),
@@ -552,17 +566,20 @@ impl<'a> Evaluator<'a> {
     fn call_rule_inner(&mut self, rule: &'a Rule, args: Vec<Value>) -> Res<Vec<Value>> {
         let depth = self.depth - 1;
         if self.trace.is_some() {
-            let detail = rule
-                .inputs
-                .iter()
-                .zip(args.iter())
-                .filter(|(_, v)| !matches!(v, Value::List(_)) || depth == 0)
-                .map(|(i, v)| match v {
-                    Value::List(items) => format!("{} = list of {}", i.name, items.len()),
-                    other => format!("{} = {}", i.name, other),
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            use std::fmt::Write;
+            let mut detail = String::new();
+            for (i, v) in rule.inputs.iter().zip(args.iter()) {
+                if matches!(v, Value::List(_)) && depth != 0 {
+                    continue;
+                }
+                if !detail.is_empty() {
+                    detail.push_str(", ");
+                }
+                let _ = match v {
+                    Value::List(items) => write!(detail, "{} = list of {}", i.name, items.len()),
+                    other => write!(detail, "{} = {}", i.name, other),
+                };
+            }
             self.record(TraceEntry {
                 kind: TraceKind::Rule,
                 depth,
@@ -820,21 +837,15 @@ impl<'a> Evaluator<'a> {
         }
         if self.trace.is_some() {
             for &ri in &matched {
-                let Some(row) = table.rows.get(ri) else { continue };
-                let detail = row
-                    .conds
-                    .iter()
-                    .map(|(i, c)| {
-                        format!("{} {}", rule.inputs.get(*i).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let (Some(row), Some((name, detail))) = (table.rows.get(ri), table.trace_text.get(ri)) else {
+                    continue;
+                };
                 self.record(TraceEntry {
                     kind: TraceKind::Row,
                     depth,
                     rule: rule.qualified.clone(),
-                    name: Some(format!("row {}", ri + 1)),
-                    detail: if detail.is_empty() { "always".into() } else { detail },
+                    name: Some(name.clone()),
+                    detail: detail.clone(),
                     value: None,
                     cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
                     count: 1,

@@ -1365,7 +1365,7 @@ fn compile_table(
             );
         }
     }
-    Some(Table { hit, rows, default })
+    Some(Table::new(hit, rows, default, inputs))
 }
 
 fn compile_row(

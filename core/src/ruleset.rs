@@ -218,6 +218,31 @@ pub struct Table {
     pub rows: Vec<Row>,
     /// Outputs when nothing matches.
     pub default: Option<Vec<Value>>,
+    /// Per row, how the trace names it (`row 2`) and words its conditions
+    /// (`class in [B, C]`): spelt out once, at load.
+    pub trace_text: Vec<(String, String)>,
+}
+
+impl Table {
+    /// A table, with the trace's wording of each row.
+    pub fn new(hit: HitPolicy, rows: Vec<Row>, default: Option<Vec<Value>>, inputs: &[InputDef]) -> Table {
+        let trace_text = rows
+            .iter()
+            .enumerate()
+            .map(|(i, row)| {
+                let detail = row
+                    .conds
+                    .iter()
+                    .map(|(k, c)| {
+                        format!("{} {}", inputs.get(*k).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (format!("row {}", i + 1), if detail.is_empty() { "always".into() } else { detail })
+            })
+            .collect();
+        Table { hit, rows, default, trace_text }
+    }
 }
 
 /// The body of a rule.
