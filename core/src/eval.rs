@@ -929,6 +929,23 @@ impl<'a> Evaluator<'a> {
     /// on the hot path.
     fn eval_expr(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<Value> {
         self.tick()?;
+        // leaves open no nesting: read them here, without a frame of their own
+        match e {
+            CExpr::Const(v) => return Ok(v.clone()),
+            CExpr::Local(slot) => {
+                if let Some(v) = frame.get(*slot) {
+                    return Ok(v.clone());
+                }
+            }
+            CExpr::Field(inner, name, hint) => {
+                if let CExpr::Local(slot) = **inner {
+                    if let Some(v) = frame.get(slot).and_then(|r| field_at(r, name, *hint)) {
+                        return Ok(v.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
         if self.nesting >= MAX_NESTING {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
         }
