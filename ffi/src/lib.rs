@@ -396,8 +396,9 @@ pub unsafe extern "C" fn ord_engine_free(engine: *mut OrdEngine) {
 /// `"energy_safety.inspection_frequency"`) on the JSON object `input_json`.
 ///
 /// `options_json` may be NULL or `""` for the defaults, or a JSON object
-/// `{"as_of": "YYYY-MM-DD", "trace": true|false, "max_steps": N}` (all keys
-/// optional). Without `as_of` the engine uses today (Asia/Shanghai) while
+/// `{"as_of": "YYYY-MM-DD", "trace": true|false, "max_steps": N,
+/// "max_digits": N, "max_bytes": N}` (all keys optional; the budgets of
+/// steps, of the digits of any number, and of bytes created). Without `as_of` the engine uses today (Asia/Shanghai) while
 /// the pack is in force, else its last day in force, and says so in the
 /// decision's `as_of_reason`.
 ///
