@@ -4,26 +4,66 @@
 # header drift), the packs' own YAML tests, every shipped scenario, the C ABI
 # tests (plain and under valgrind) with the .NET client, and the Python
 # package with its notebook. Installs what it needs (Debian packages when
-# root, Python packages into a venv). The last line is `N passed, M failed`.
+# root, Python packages into a venv). The last line is `N passed, M failed`,
+# counting the tests every step ran (cargo's, the packs', the C suite's
+# checks, pytest's; a step with no tests of its own, such as clippy, counts
+# as one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR=never
+LOGS="$(mktemp -d "${TMPDIR:-/tmp}/ordinance-tests.XXXXXX")"
+trap 'rm -rf "$LOGS"' EXIT
 passed=0
 failed=0
+steps=0
 failures=()
+
+# The tests a step ran, from its output: cargo's `test result:` lines added
+# up, else the last `N passed, M failed` line (ordinance test, the C suite),
+# else pytest's `N passed`; a step that prints no count is one test.
+count_tests() {
+    local log="$1" ok="$2"
+    local counts
+    counts=$(grep -E '^test result: ' "$log" | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/' |
+        awk '{p+=$1; f+=$2} END {if (NR) print p, f}')
+    if [ -z "$counts" ]; then
+        counts=$(grep -E '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 |
+            sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2 \3/')
+    fi
+    if [ -z "$counts" ]; then
+        counts=$(grep -E '=+ .*[0-9]+ passed' "$log" | tail -n 1 |
+            sed -E 's/.* ([0-9]+) passed.*/\1/; s/$/ 0/')
+        if grep -qE '=+ .*[0-9]+ failed' "$log"; then
+            counts="${counts%% *} $(grep -E '=+ .*[0-9]+ failed' "$log" | tail -n 1 | sed -E 's/.* ([0-9]+) failed.*/\1/')"
+        fi
+    fi
+    if [ -z "$counts" ]; then
+        if [ "$ok" = 1 ]; then counts="1 0"; else counts="0 1"; fi
+    fi
+    set -- $counts
+    passed=$((passed + $1))
+    failed=$((failed + $2))
+    # a step that failed without a failing test still counts as a failure
+    if [ "$ok" = 0 ] && [ "$2" = 0 ]; then
+        failed=$((failed + 1))
+    fi
+}
 
 step() {
     local name="$1"
     shift
     echo
     echo "=== $name"
-    local start=$SECONDS
-    if "$@"; then
-        passed=$((passed + 1))
+    steps=$((steps + 1))
+    local start=$SECONDS log="$LOGS/step-$steps.log" rc
+    "$@" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" -eq 0 ]; then
+        count_tests "$log" 1
         echo "--- ok: $name ($((SECONDS - start)) s)"
     else
-        failed=$((failed + 1))
+        count_tests "$log" 0
         failures+=("$name")
         echo "--- FAILED: $name ($((SECONDS - start)) s)"
     fi
