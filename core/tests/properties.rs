@@ -614,3 +614,65 @@ proptest! {
         prop_assert_eq!(&after.outputs["by_class"].field("D"), &before.outputs["by_class"].field("D"));
     }
 }
+
+// ---------- numbers: the small and big forms are one arithmetic ----------
+
+/// Machine-word edges and ordinary values, so that results cross from the
+/// small form into the big one and back.
+fn edge_i64() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        Just(i64::MAX),
+        Just(i64::MIN),
+        Just(i64::MAX - 1),
+        Just(i64::MIN + 1),
+        Just(0i64),
+        Just(1i64),
+        Just(-1i64),
+        (-1_000i64..1_000),
+        any::<i64>(),
+    ]
+}
+
+fn number_from(n: i64, d: i64) -> Number {
+    Number::ratio(i128::from(n), i128::from(d)).unwrap()
+}
+
+fn big_of(x: &Number) -> num_rational::BigRational {
+    num_rational::BigRational::new(x.numer(), x.denom())
+}
+
+proptest! {
+    #![proptest_config(cases(1024, "properties"))]
+
+    #[test]
+    fn exact_arithmetic_agrees_with_big_rationals(
+        an in edge_i64(), ad in edge_i64().prop_filter("non-zero", |d| *d != 0),
+        bn in edge_i64(), bd in edge_i64().prop_filter("non-zero", |d| *d != 0),
+        k in 0u32..6,
+    ) {
+        let (a, b) = (number_from(an, ad), number_from(bn, bd));
+        let (ba, bb) = (big_of(&a), big_of(&b));
+        prop_assert_eq!(big_of(&a.add(&b).unwrap()), &ba + &bb);
+        prop_assert_eq!(big_of(&a.sub(&b).unwrap()), &ba - &bb);
+        prop_assert_eq!(big_of(&a.mul(&b).unwrap()), &ba * &bb);
+        if !b.is_zero() {
+            prop_assert_eq!(big_of(&a.div(&b).unwrap()), &ba / &bb);
+        }
+        prop_assert_eq!(a.cmp(&b), ba.cmp(&bb));
+        prop_assert_eq!(a == b, ba == bb);
+        // a power, then back: (a^k)·(a^-k) = 1 for a ≠ 0
+        let p = a.pow(i64::from(k), |_| Ok(())).unwrap();
+        prop_assert_eq!(big_of(&p), num_traits::pow(ba.clone(), k as usize));
+        if !a.is_zero() {
+            let inv = a.pow(-i64::from(k), |_| Ok(())).unwrap();
+            prop_assert_eq!(p.mul(&inv).unwrap(), Number::one());
+        }
+        // the printed form parses back to the same value, in either form
+        let sum = a.add(&b).unwrap();
+        prop_assert_eq!(Number::parse(&sum.to_string()).unwrap(), sum.clone());
+        // a value equal to one in the small form is held in it
+        let back = sum.sub(&b).unwrap();
+        prop_assert_eq!(&back, &a);
+        prop_assert_eq!(back.small_parts().is_some(), a.small_parts().is_some());
+    }
+}
