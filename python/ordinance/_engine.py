@@ -79,6 +79,8 @@ class Engine:
         numbers: Numbers = "fraction",
         allow_float: bool = False,
         max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
     ) -> Decision:
         """Evaluates ``rule`` (``pack.rule``) on ``inputs`` (input name → value).
 
@@ -89,8 +91,10 @@ class Engine:
         ``numbers="float"`` gives floats (for plotting). Inputs must be exact
         (int, Fraction, Decimal, or a string such as ``"0.4"`` or ``"1/3"``);
         ``allow_float=True`` reads floats by their shortest decimal form.
-        ``max_steps`` lowers (or raises) the evaluation step budget; going
-        over it raises :class:`LimitError`.
+        ``max_steps`` lowers (or raises) the evaluation step budget,
+        ``max_digits`` the most digits of any number computed (numbers have
+        no other ceiling) and ``max_bytes`` the memory the evaluation may
+        create; going over any of them raises :class:`LimitError`.
 
         ``inputs`` may also be a pandas Series (a DataFrame row): it is read
         as :meth:`evaluate_many` reads rows — only the rule's inputs, missing
@@ -112,6 +116,8 @@ class Engine:
             numbers=numbers,
             allow_float=allow_float,
             max_steps=max_steps,
+            max_digits=max_digits,
+            max_bytes=max_bytes,
         )
         return Decision(data)
 
@@ -126,6 +132,8 @@ class Engine:
         numbers: Numbers = ...,
         allow_float: bool = ...,
         max_steps: int | None = ...,
+        max_digits: int | None = ...,
+        max_bytes: int | None = ...,
         errors: Errors = ...,
         prefix: str = ...,
     ) -> pd.DataFrame: ...
@@ -141,6 +149,8 @@ class Engine:
         numbers: Numbers = ...,
         allow_float: bool = ...,
         max_steps: int | None = ...,
+        max_digits: int | None = ...,
+        max_bytes: int | None = ...,
         errors: Literal["raise"] = ...,
         prefix: str = ...,
     ) -> list[Decision]: ...
@@ -156,6 +166,8 @@ class Engine:
         numbers: Numbers = ...,
         allow_float: bool = ...,
         max_steps: int | None = ...,
+        max_digits: int | None = ...,
+        max_bytes: int | None = ...,
         errors: Literal["collect"],
         prefix: str = ...,
     ) -> list[Decision | OrdinanceError]: ...
@@ -170,6 +182,8 @@ class Engine:
         numbers: Numbers = "fraction",
         allow_float: bool = False,
         max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
         errors: Errors = "raise",
         prefix: str = "",
     ) -> Any:
@@ -207,6 +221,8 @@ class Engine:
             numbers=numbers,
             allow_float=allow_float,
             max_steps=max_steps,
+            max_digits=max_digits,
+            max_bytes=max_bytes,
         )
         for r in results:
             if isinstance(r, UnknownRuleError) or (errors == "raise" and isinstance(r, OrdinanceError)):

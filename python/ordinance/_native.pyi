@@ -52,6 +52,8 @@ class Engine:
         numbers: _Numbers = "fraction",
         allow_float: bool = False,
         max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
     ) -> DecisionDict: ...
     def evaluate_many(
         self,
@@ -63,6 +65,8 @@ class Engine:
         numbers: _Numbers = "fraction",
         allow_float: bool = False,
         max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
     ) -> list[DecisionDict | OrdinanceError]: ...
     def run_tests(self) -> TestReportDict: ...
     def reload(self) -> None: ...

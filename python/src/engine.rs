@@ -177,7 +177,7 @@ impl PyEngine {
     }
 
     /// Evaluates one rule; returns the decision as a `dict`.
-    #[pyo3(signature = (rule, inputs = None, *, as_of = None, trace = true, numbers = "fraction", allow_float = false, max_steps = None))]
+    #[pyo3(signature = (rule, inputs = None, *, as_of = None, trace = true, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate<'py>(
         &self,
@@ -189,11 +189,13 @@ impl PyEngine {
         numbers: &str,
         allow_float: bool,
         max_steps: Option<u64>,
+        max_digits: Option<u64>,
+        max_bytes: Option<u64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let mode = NumberMode::parse(numbers)?;
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
         let input = inputs_to_json(inputs, allow_float).map_err(|e| convert_error(py, rule, e))?;
-        let opts = EvalOptions { as_of, trace, max_steps, ..EvalOptions::default() };
+        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes };
         let rule_id = rule.to_string();
         match py.detach(|| self.inner.evaluate(&rule_id, &input, &opts)) {
             Ok(d) => decision_to_py(py, d, mode),
@@ -205,7 +207,7 @@ impl PyEngine {
     /// in the same order holding, for each record, the decision `dict` or
     /// the exception (an `OrdinanceError` whose `.index` is the record's
     /// position) — one bad record does not hide the others.
-    #[pyo3(signature = (rule, records, *, as_of = None, trace = false, numbers = "fraction", allow_float = false, max_steps = None))]
+    #[pyo3(signature = (rule, records, *, as_of = None, trace = false, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_many<'py>(
         &self,
@@ -217,6 +219,8 @@ impl PyEngine {
         numbers: &str,
         allow_float: bool,
         max_steps: Option<u64>,
+        max_digits: Option<u64>,
+        max_bytes: Option<u64>,
     ) -> PyResult<Bound<'py, PyList>> {
         let mode = NumberMode::parse(numbers)?;
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
@@ -245,7 +249,7 @@ impl PyEngine {
             });
         }
         let good: Vec<serde_json::Value> = converted.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
-        let opts = EvalOptions { as_of, trace, max_steps, ..EvalOptions::default() };
+        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes };
         let rule_id = rule.to_string();
         let results = py.detach(|| self.inner.evaluate_many(&rule_id, &good, &opts));
         let mut results = results.into_iter();

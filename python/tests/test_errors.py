@@ -204,6 +204,21 @@ def test_limit_error(exact: ordinance.Engine) -> None:
     assert exact.evaluate("exact.total", {"items": [1, 2]}, as_of="2024-03-01", max_steps=1000)["total"] == 3
 
 
+def test_numbers_have_no_ceiling_but_a_size_budget(exact: ordinance.Engine) -> None:
+    # a sum beyond 64 bits comes back exact
+    big = 2**62
+    items = [big] * 8
+    assert exact.evaluate("exact.total", {"items": items}, as_of="2024-03-01")["total"] == sum(items)
+    # a number past max_digits digits is a limit error naming the operation
+    huge = 10**40
+    with pytest.raises(ordinance.LimitError) as info:
+        exact.evaluate("exact.total", {"items": [huge, huge]}, as_of="2024-03-01", max_digits=20)
+    assert info.value.code == "limit"
+    assert "digits" in str(info.value)
+    rows = exact.evaluate_many("exact.total", [{"items": [huge, huge]}], as_of="2024-03-01", max_digits=20, errors="collect")
+    assert isinstance(rows[0], ordinance.LimitError)
+
+
 def test_evaluate_many_raises_the_first_error_with_its_index(engine: ordinance.Engine) -> None:
     records = [{"class": "A"}, {"class": "B"}, {"class": "X"}, {"class": 1.5}]
     with pytest.raises(ordinance.InputError) as info:
