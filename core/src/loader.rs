@@ -769,26 +769,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
     g.sigs = vec![None; pending.len()];
 
     // dependency order (and cycles)
-    let mut deps: Vec<Vec<usize>> = Vec::with_capacity(pending.len());
-    for p in &pending {
-        let pack_name = pack_ctx.get(p.pack).map(|c| c.name.clone()).unwrap_or_default();
-        let mut calls = Vec::new();
-        for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
-            if let Some(e) = e {
-                called_rules(e, &mut calls);
-            }
-        }
-        let mut ds: Vec<usize> = calls
-            .iter()
-            .filter_map(|(name, _)| {
-                let q = if name.len() == 1 { format!("{pack_name}.{}", name.join(".")) } else { name.join(".") };
-                g.rules.get(&q).copied()
-            })
-            .collect();
-        ds.sort_unstable();
-        ds.dedup();
-        deps.push(ds);
-    }
+    let deps = call_graph(&pending, &pack_ctx, &g);
     let order = topo_order(&deps);
     let in_cycle: Vec<bool> = (0..pending.len()).map(|i| !order.contains(&i)).collect();
     for (i, p) in pending.iter().enumerate() {
@@ -829,117 +810,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         }
         let qualified = format!("{}.{}", pc.name, p.name);
         let types = named_types.get(p.pack).cloned().unwrap_or_default();
-        let (outputs, body) = match (&p.def.table, &p.def.formula) {
-            (Some(t), None) => {
-                if p.declared_outputs.is_empty() {
-                    d.at(
-                        t.hit.pos,
-                        format!("table rule `{}` declares no outputs", p.name),
-                        Some("add `outputs: {name: type}`".into()),
-                    );
-                    continue;
-                }
-                let outputs: Vec<(String, Type)> =
-                    p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                let Some(table) = compile_table(d, pc, &qualified, t, &p.inputs, &outputs, &types) else { continue };
-                let outputs = if table.hit == HitPolicy::Collect {
-                    outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
-                } else {
-                    outputs
-                };
-                (outputs, Body::Table(table))
-            }
-            (None, Some(_)) => {
-                let mut scope = Scope {
-                    locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
-                    pack: Some(pc.name.clone()),
-                    locator: Default::default(),
-                };
-                let mut lets = Vec::new();
-                let mut ok = true;
-                // names whose step failed: a later step that uses one is not
-                // checked (it would only report the name as unknown), but
-                // independent steps still are
-                let mut failed: Vec<String> = Vec::new();
-                for (name, src, e) in &p.parsed_lets {
-                    let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
-                        failed.push(name.clone());
-                        ok = false;
-                        continue;
-                    };
-                    scope.locator = d.locator(src);
-                    match compile::compile(e, &mut scope, &g) {
-                        Ok((c, t)) => {
-                            scope.locals.push((name.clone(), t));
-                            lets.push((name.clone(), c));
-                        }
-                        Err(err) => {
-                            d.in_expr(src, err.pos, err.message, err.help);
-                            failed.push(name.clone());
-                            ok = false;
-                            // keep the slots of later steps where evaluation expects them
-                            scope.locals.push((name.clone(), Type::Unknown));
-                        }
-                    }
-                }
-                let mut outs = Vec::new();
-                let mut out_exprs = Vec::new();
-                for (name, src, e) in &p.parsed_outputs {
-                    let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
-                        failed.push(name.clone());
-                        ok = false;
-                        continue;
-                    };
-                    scope.locator = d.locator(src);
-                    match compile::compile(e, &mut scope, &g) {
-                        Ok((c, t)) => {
-                            let final_t = match p.declared_outputs.get(name) {
-                                Some(decl) => {
-                                    if !t.fits(decl) {
-                                        d.in_expr(
-                                            src,
-                                            0,
-                                            format!("output `{name}` is declared {decl}, but the formula gives {t}"),
-                                            if *decl == Type::Integer && t == Type::Number {
-                                                Some(
-                                                    "round explicitly: `ceil(x)`, `floor(x)` or `round_half_up(x, 0)`"
-                                                        .into(),
-                                                )
-                                            } else {
-                                                None
-                                            },
-                                        );
-                                        ok = false;
-                                    }
-                                    decl.clone()
-                                }
-                                None => t,
-                            };
-                            scope.locals.push((name.clone(), final_t.clone()));
-                            outs.push((name.clone(), final_t));
-                            out_exprs.push(c);
-                        }
-                        Err(err) => {
-                            d.in_expr(src, err.pos, err.message, err.help);
-                            failed.push(name.clone());
-                            ok = false;
-                            scope.locals.push((name.clone(), Type::Unknown));
-                        }
-                    }
-                }
-                for name in p.declared_outputs.keys() {
-                    if !p.parsed_outputs.iter().any(|(n, _, _)| n == name) {
-                        d.at(p.def.cite.quote.pos, format!("output `{name}` of `{}` has no formula", p.name), None);
-                        ok = false;
-                    }
-                }
-                if !ok {
-                    continue;
-                }
-                (outs, formula_body(p.inputs.len(), lets, out_exprs))
-            }
-            _ => continue,
-        };
+        let Some((outputs, body)) = compile_body(d, pc, &g, p, &qualified, &types) else { continue };
         if let Some(slot) = g.sigs.get_mut(i) {
             *slot = Some(RuleSig {
                 qualified: qualified.clone(),
@@ -1040,17 +911,7 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             }
         }
     }
-    let mut h = Sha256::new();
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
-    for f in sorted {
-        h.update(f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default().as_bytes());
-        h.update([0u8]);
-        h.update(f.text.as_bytes());
-        h.update([0u8]);
-    }
-    let digest = h.finalize();
-    rs.hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    rs.hash = content_hash(files);
     Ok(rs)
 }
 
@@ -1137,6 +998,170 @@ fn mentions(e: &syntax::Expr, names: &[String]) -> bool {
         K::Record(fields) => fields.iter().any(|(_, a)| mentions(a, names)),
         K::Number(_) | K::Text(_) | K::Date(_) | K::DateTime(_) | K::Bool(_) => false,
     }
+}
+
+/// Compiles one rule's body — its table, or its `let` steps and output
+/// formulas — once every rule it calls is compiled: the outputs (with their
+/// types) and the body, or `None` when a diagnostic was reported.
+fn compile_body(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    p: &Pending,
+    qualified: &str,
+    types: &IndexMap<String, Type>,
+) -> Option<(Vec<(String, Type)>, Body)> {
+    match (&p.def.table, &p.def.formula) {
+        (Some(t), None) => {
+            if p.declared_outputs.is_empty() {
+                d.at(
+                    t.hit.pos,
+                    format!("table rule `{}` declares no outputs", p.name),
+                    Some("add `outputs: {name: type}`".into()),
+                );
+                return None;
+            }
+            let outputs: Vec<(String, Type)> = p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let table = compile_table(d, pc, qualified, t, &p.inputs, &outputs, types)?;
+            let outputs = if table.hit == HitPolicy::Collect {
+                outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
+            } else {
+                outputs
+            };
+            Some((outputs, Body::Table(table)))
+        }
+        (None, Some(_)) => {
+            let mut scope = Scope {
+                locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
+                pack: Some(pc.name.clone()),
+                locator: Default::default(),
+            };
+            let mut lets = Vec::new();
+            let mut ok = true;
+            // names whose step failed: a later step that uses one is not
+            // checked (it would only report the name as unknown), but
+            // independent steps still are
+            let mut failed: Vec<String> = Vec::new();
+            for (name, src, e) in &p.parsed_lets {
+                let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
+                    failed.push(name.clone());
+                    ok = false;
+                    continue;
+                };
+                scope.locator = d.locator(src);
+                match compile::compile(e, &mut scope, g) {
+                    Ok((c, t)) => {
+                        scope.locals.push((name.clone(), t));
+                        lets.push((name.clone(), c));
+                    }
+                    Err(err) => {
+                        d.in_expr(src, err.pos, err.message, err.help);
+                        failed.push(name.clone());
+                        ok = false;
+                        // keep the slots of later steps where evaluation expects them
+                        scope.locals.push((name.clone(), Type::Unknown));
+                    }
+                }
+            }
+            let mut outs = Vec::new();
+            let mut out_exprs = Vec::new();
+            for (name, src, e) in &p.parsed_outputs {
+                let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
+                    failed.push(name.clone());
+                    ok = false;
+                    continue;
+                };
+                scope.locator = d.locator(src);
+                match compile::compile(e, &mut scope, g) {
+                    Ok((c, t)) => {
+                        let final_t = match p.declared_outputs.get(name) {
+                            Some(decl) => {
+                                if !t.fits(decl) {
+                                    d.in_expr(
+                                        src,
+                                        0,
+                                        format!("output `{name}` is declared {decl}, but the formula gives {t}"),
+                                        if *decl == Type::Integer && t == Type::Number {
+                                            Some(
+                                                "round explicitly: `ceil(x)`, `floor(x)` or `round_half_up(x, 0)`"
+                                                    .into(),
+                                            )
+                                        } else {
+                                            None
+                                        },
+                                    );
+                                    ok = false;
+                                }
+                                decl.clone()
+                            }
+                            None => t,
+                        };
+                        scope.locals.push((name.clone(), final_t.clone()));
+                        outs.push((name.clone(), final_t));
+                        out_exprs.push(c);
+                    }
+                    Err(err) => {
+                        d.in_expr(src, err.pos, err.message, err.help);
+                        failed.push(name.clone());
+                        ok = false;
+                        scope.locals.push((name.clone(), Type::Unknown));
+                    }
+                }
+            }
+            for name in p.declared_outputs.keys() {
+                if !p.parsed_outputs.iter().any(|(n, _, _)| n == name) {
+                    d.at(p.def.cite.quote.pos, format!("output `{name}` of `{}` has no formula", p.name), None);
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+            Some((outs, formula_body(p.inputs.len(), lets, out_exprs)))
+        }
+        _ => None,
+    }
+}
+
+/// The rule-set version: the first 8 bytes of a SHA-256 over every file's
+/// name and text, in name order, as hex.
+fn content_hash(files: &[SourceFile]) -> String {
+    let mut h = Sha256::new();
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+    for f in sorted {
+        h.update(f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default().as_bytes());
+        h.update([0u8]);
+        h.update(f.text.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// For each pending rule, the rules it calls (indices, sorted, once each).
+fn call_graph(pending: &[Pending], pack_ctx: &[PackCtx], g: &Globals) -> Vec<Vec<usize>> {
+    let mut deps: Vec<Vec<usize>> = Vec::with_capacity(pending.len());
+    for p in pending {
+        let pack_name = pack_ctx.get(p.pack).map(|c| c.name.clone()).unwrap_or_default();
+        let mut calls = Vec::new();
+        for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
+            if let Some(e) = e {
+                called_rules(e, &mut calls);
+            }
+        }
+        let mut ds: Vec<usize> = calls
+            .iter()
+            .filter_map(|(name, _)| {
+                let q = if name.len() == 1 { format!("{pack_name}.{}", name.join(".")) } else { name.join(".") };
+                g.rules.get(&q).copied()
+            })
+            .collect();
+        ds.sort_unstable();
+        ds.dedup();
+        deps.push(ds);
+    }
+    deps
 }
 
 /// A formula body with its aggregates fused into one pass per list
