@@ -170,35 +170,13 @@ struct Trace {
     /// Entries by a hash of what makes a step the same step (kind, depth,
     /// rule, name, detail), hashed from references: nothing is copied to
     /// look a step up.
-    index: std::collections::HashMap<u64, Vec<usize>, std::hash::BuildHasherDefault<StepHasher>>,
+    index: std::collections::HashMap<u64, Vec<usize>, std::hash::BuildHasherDefault<crate::value::FastHasher>>,
     dropped: u64,
 }
 
 /// Whether two entries record the same step (then the second only counts).
 fn same_step(a: &TraceEntry, b: &TraceEntry) -> bool {
     a.kind == b.kind && a.depth == b.depth && a.rule == b.rule && a.name == b.name && a.detail == b.detail
-}
-
-/// A fast, unkeyed hash for the trace's index (a collision only costs a
-/// comparison, and the index holds at most [`MAX_TRACE`] entries).
-#[derive(Default)]
-struct StepHasher(u64);
-
-impl std::hash::Hasher for StepHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        for b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
 }
 
 impl Trace {
@@ -218,7 +196,7 @@ impl Trace {
             return;
         }
         use std::hash::{Hash, Hasher};
-        let mut h = StepHasher::default();
+        let mut h = crate::value::FastHasher::default();
         (e.kind, e.depth, &e.rule, &e.name, &e.detail).hash(&mut h);
         let key = h.finish();
         let same = self
@@ -388,11 +366,6 @@ impl<'a> Evaluator<'a> {
         self
     }
 
-    /// Steps used so far.
-    pub fn steps(&self) -> u64 {
-        self.steps
-    }
-
     /// The trace collected so far (empty when tracing is off), and how many
     /// entries did not fit.
     pub fn take_trace(&mut self) -> (Vec<TraceEntry>, u64) {
@@ -533,13 +506,6 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates a rule and returns its output number `i` alone: what
     /// `rule(…).field` reads, without the record of every output.
-    ///
-    /// # Errors
-    /// The first fault.
-    pub fn call_rule_output(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Result<Value, Fault> {
-        self.output_of(rid, args, i).map_err(|f| *f)
-    }
-
     fn output_of(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Res<Value> {
         let mut values = self.run_rule(rid, args)?;
         if i < values.len() {

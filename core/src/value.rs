@@ -283,8 +283,8 @@ impl std::hash::Hash for Record {
         use std::hash::Hasher;
         let mut combined: u64 = 0;
         for (k, v) in self.iter() {
-            // a fixed hasher, so that equal records hash alike
-            let mut f = FixedHasher::default();
+            // an unkeyed hasher, so that equal records hash alike
+            let mut f = FastHasher::default();
             k.hash(&mut f);
             v.hash(&mut f);
             combined = combined.wrapping_add(f.finish());
@@ -294,23 +294,25 @@ impl std::hash::Hash for Record {
     }
 }
 
-/// FNV-1a, for combining field hashes order-independently.
-struct FixedHasher(u64);
+/// A fast, unkeyed hash (a word at a time, multiply-rotate): for combining
+/// a record's field hashes in any order, and for the trace's index of
+/// steps, where a collision only costs a comparison.
+#[derive(Default)]
+pub(crate) struct FastHasher(u64);
 
-impl Default for FixedHasher {
-    fn default() -> Self {
-        FixedHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FixedHasher {
+impl std::hash::Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
         }
     }
 }
