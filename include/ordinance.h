@@ -165,6 +165,39 @@ OrdStatus ord_engine_load_dir(const char *dir, struct OrdEngine **out);
 OrdStatus ord_engine_reload(struct OrdEngine *engine);
 
 /**
+ * Reloads like `ord_engine_reload` and stores in `*out_json` what changed:
+ * `{"previous": "<hash>", "ruleset": "<hash>", "added": [pack ids],
+ * "removed": [{"pack", "file"}], "changed": [pack ids], "unchanged": [pack
+ * ids]}`. A pack counts as changed when its file or the source text it
+ * cites changed. A removed pack is reported, never silent; an engine
+ * loaded by `ord_engine_load_dir_with` with `"forbid_removal": true`
+ * refuses the reload instead (`ORD_STATUS_LOAD_ERROR`, keeping its rules).
+ *
+ * On failure stores NULL and returns the status, as `ord_engine_reload`.
+ * The string is owned by the caller: free it with `ord_string_free`.
+ *
+ * # Safety
+ * `engine` is NULL or a live engine; `out_json` is NULL or valid for
+ * writing one pointer.
+ */
+OrdStatus ord_engine_reload_json(struct OrdEngine *engine, char **out_json);
+
+/**
+ * Loads like `ord_engine_load_dir`, with options: `options_json` is NULL,
+ * `""` or a JSON object `{"shared_sources": ["DIR", ...], "forbid_removal":
+ * bool}` (both optional). `shared_sources` lists folders, besides the
+ * rules folder, that packs' source texts may be read from;
+ * `forbid_removal` makes a reload in which a pack has disappeared fail.
+ * Bad options are `ORD_STATUS_INVALID_JSON` (malformed) or
+ * `ORD_STATUS_INPUT_ERROR` (an unknown key or a wrong type).
+ *
+ * # Safety
+ * `dir` and `options_json` are NULL or NUL-terminated strings; `out` is
+ * NULL or valid for writing one pointer.
+ */
+OrdStatus ord_engine_load_dir_with(const char *dir, const char *options_json, struct OrdEngine **out);
+
+/**
  * Frees an engine. NULL is accepted and ignored.
  *
  * No other call may be using `engine` at the time, and it must not be used

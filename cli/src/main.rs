@@ -4,8 +4,8 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ordinance_core::report::{render_decision, render_text};
-use ordinance_core::{facade, scenario, Engine, Error};
-use std::path::PathBuf;
+use ordinance_core::{facade, scenario, Engine, Error, LoadOptions};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Writes a line to standard output, ignoring a closed pipe (`ordinance rules | head`).
@@ -30,6 +30,10 @@ struct Cli {
     /// Rules directory (default: $ORDINANCE_RULES, else ./rules)
     #[arg(long, global = true, value_name = "DIR")]
     rules: Option<PathBuf>,
+    /// A further folder packs may read source texts from (repeatable; by
+    /// default a pack reads only inside the rules directory)
+    #[arg(long = "sources", global = true, value_name = "DIR")]
+    sources: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -140,9 +144,17 @@ fn main() -> ExitCode {
     }
 }
 
+/// The largest input document `eval --input @FILE` reads.
+const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
+
+fn load_options(cli: &Cli) -> LoadOptions {
+    LoadOptions { shared_sources: cli.sources.clone(), forbid_removal: false }
+}
+
 fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
+    let load = || Engine::load_dir_with(dir, load_options(cli));
     match &cli.command {
-        Command::Check { format } => match Engine::load_dir(dir) {
+        Command::Check { format } => match load() {
             Ok(engine) => {
                 let rules = engine.rules();
                 if *format == Format::Json {
@@ -173,7 +185,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
         },
         Command::Test { format } => {
-            let engine = Engine::load_dir(dir)?;
+            let engine = load()?;
             if *format == Format::Json {
                 outln!("{}", facade::run_tests_json(&engine));
                 let r = engine.run_tests();
@@ -194,16 +206,17 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Eval { rule, input, as_of, format } => {
-            let engine = Engine::load_dir(dir)?;
+            let engine = load()?;
             let text = match input.strip_prefix('@') {
-                Some(path) => std::fs::read_to_string(path).map_err(|e| {
-                    Error::Eval(ordinance_core::EvalError::Input {
-                        rule: rule.clone(),
-                        field: String::new(),
-                        message: format!("cannot read `{path}`: {e}"),
-                        allowed: None,
-                    })
-                })?,
+                Some(path) => ordinance_core::files::read_text(Path::new(path), path, "input file", MAX_INPUT_BYTES)
+                    .map_err(|e| {
+                        Error::Eval(ordinance_core::EvalError::Input {
+                            rule: rule.clone(),
+                            field: String::new(),
+                            message: e.message,
+                            allowed: None,
+                        })
+                    })?,
                 None => input.clone(),
             };
             let options = serde_json::json!({ "as_of": as_of }).to_string();
@@ -218,7 +231,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { scenario: path, format, strict } => {
-            let report = scenario::run_file(path, dir)?;
+            let report = scenario::run_file_with(path, dir, &load_options(cli))?;
             if *format == Format::Json {
                 outln!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
             } else {
@@ -227,7 +240,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Rules { format } => {
-            let engine = Engine::load_dir(dir)?;
+            let engine = load()?;
             if *format == Format::Json {
                 outln!("{}", facade::rules_json(&engine));
                 return Ok(ExitCode::SUCCESS);

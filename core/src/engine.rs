@@ -168,10 +168,100 @@ enum Origin {
     Files(Vec<PathBuf>),
 }
 
+/// How an engine loads and reloads its packs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Folders, besides the rules folder, that source texts may be read
+    /// from (`text: ../texts/x.txt` when `../texts` is listed). Empty by
+    /// default: a pack reads only inside its rules folder.
+    pub shared_sources: Vec<PathBuf>,
+    /// Refuse a reload in which a pack has disappeared (the engine keeps
+    /// its packs and the reload fails with a located error). By default a
+    /// removal is allowed and reported in [`ReloadReport::removed`].
+    pub forbid_removal: bool,
+}
+
+/// What a reload changed, pack by pack (ids in file order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// The rule-set hash before.
+    pub previous: String,
+    /// The rule-set hash now.
+    pub ruleset: String,
+    /// Packs that are new.
+    pub added: Vec<String>,
+    /// Packs that are gone, with the file each was loaded from.
+    pub removed: Vec<(String, String)>,
+    /// Packs whose file or cited source text changed.
+    pub changed: Vec<String>,
+    /// Packs as they were.
+    pub unchanged: Vec<String>,
+}
+
+impl ReloadReport {
+    /// Compares two rule sets.
+    pub fn between(old: &Ruleset, new: &Ruleset) -> ReloadReport {
+        let mut r = ReloadReport { previous: old.hash.clone(), ruleset: new.hash.clone(), ..ReloadReport::default() };
+        for p in &new.packs {
+            match old.packs.iter().find(|o| o.name == p.name) {
+                None => r.added.push(p.name.clone()),
+                Some(o) if o.digest != p.digest => r.changed.push(p.name.clone()),
+                Some(_) => r.unchanged.push(p.name.clone()),
+            }
+        }
+        for o in &old.packs {
+            if !new.packs.iter().any(|p| p.name == o.name) {
+                r.removed.push((o.name.clone(), o.file.clone()));
+            }
+        }
+        r
+    }
+
+    /// Nothing was added, removed or changed.
+    pub fn is_unchanged(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    /// The JSON form: `{"previous", "ruleset", "added", "removed": [{"pack",
+    /// "file"}], "changed", "unchanged"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "previous": self.previous,
+            "ruleset": self.ruleset,
+            "added": self.added,
+            "removed": self.removed.iter().map(|(p, f)| serde_json::json!({"pack": p, "file": f})).collect::<Vec<_>>(),
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+        })
+    }
+}
+
+impl std::fmt::Display for ReloadReport {
+    /// One line: `reloaded: 1 added (x), 1 changed (y), 0 removed, 7 unchanged; rule set a → b`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |v: &[String]| if v.is_empty() { String::new() } else { format!(" ({})", v.join(", ")) };
+        let removed: Vec<String> = self.removed.iter().map(|(p, _)| p.clone()).collect();
+        write!(
+            f,
+            "reloaded: {} added{}, {} changed{}, {} removed{}, {} unchanged; rule set {} → {}",
+            self.added.len(),
+            list(&self.added),
+            self.changed.len(),
+            list(&self.changed),
+            self.removed.len(),
+            list(&removed),
+            self.unchanged.len(),
+            self.previous,
+            self.ruleset
+        )
+    }
+}
+
 /// The rules engine.
 #[derive(Debug)]
 pub struct Engine {
     origin: Origin,
+    options: LoadOptions,
     current: RwLock<Arc<Ruleset>>,
 }
 
@@ -184,46 +274,93 @@ fn fault_to_error(f: Fault) -> EvalError {
 }
 
 impl Engine {
-    /// Loads every `.yaml` pack in a directory.
+    /// Loads every `.yaml` pack in a directory. Source texts are read
+    /// only inside it.
     ///
     /// # Errors
     /// Every problem in every pack, located.
     pub fn load_dir(dir: impl AsRef<Path>) -> Result<Engine, LoadError> {
-        let dir = dir.as_ref().to_path_buf();
-        let rs = loader::load(&loader::pack_files(&dir)?)?;
-        Ok(Engine { origin: Origin::Dir(dir), current: RwLock::new(Arc::new(rs)) })
+        Self::load_dir_with(dir, LoadOptions::default())
     }
 
-    /// Loads the given pack files.
+    /// Loads every `.yaml` pack in a directory, with options (shared source
+    /// folders; whether a reload may remove a pack).
+    ///
+    /// # Errors
+    /// Every problem in every pack, located.
+    pub fn load_dir_with(dir: impl AsRef<Path>, options: LoadOptions) -> Result<Engine, LoadError> {
+        let origin = Origin::Dir(dir.as_ref().to_path_buf());
+        let rs = Self::load_origin(&origin, &options)?;
+        Ok(Engine { origin, options, current: RwLock::new(Arc::new(rs)) })
+    }
+
+    /// Loads the given pack files; each reads source texts inside its own
+    /// folder.
     ///
     /// # Errors
     /// Every problem in every pack, located.
     pub fn from_files(paths: &[PathBuf]) -> Result<Engine, LoadError> {
-        let rs = Self::load_files(paths)?;
-        Ok(Engine { origin: Origin::Files(paths.to_vec()), current: RwLock::new(Arc::new(rs)) })
+        let origin = Origin::Files(paths.to_vec());
+        let options = LoadOptions::default();
+        let rs = Self::load_origin(&origin, &options)?;
+        Ok(Engine { origin, options, current: RwLock::new(Arc::new(rs)) })
     }
 
-    fn load_files(paths: &[PathBuf]) -> Result<Ruleset, LoadError> {
-        let mut files = Vec::new();
-        for p in paths {
-            files.push(SourceFile { path: p.clone(), text: loader::read_limited(p)? });
-        }
-        loader::load(&files)
+    fn load_origin(origin: &Origin, options: &LoadOptions) -> Result<Ruleset, LoadError> {
+        let mut lo = loader::LoadOptions { root: None, shared_sources: options.shared_sources.clone() };
+        let files = match origin {
+            Origin::Dir(d) => {
+                lo.root = Some(d.clone());
+                loader::pack_files(d)?
+            }
+            Origin::Files(ps) => {
+                let mut files = Vec::new();
+                for p in ps {
+                    files.push(SourceFile { path: p.clone(), text: loader::read_limited(p)? });
+                }
+                files
+            }
+        };
+        loader::load_with(&files, &lo)
     }
 
-    /// Loads the packs again and swaps them in atomically. If they fail to
-    /// load, the engine keeps the packs it had and returns the errors.
+    /// The options the engine loads with.
+    pub fn options(&self) -> &LoadOptions {
+        &self.options
+    }
+
+    /// Loads the packs again and swaps them in atomically, and says what
+    /// changed. If they fail to load (or a pack is gone and the options
+    /// forbid that), the engine keeps the packs it had and returns the
+    /// errors.
     ///
     /// # Errors
-    /// The problems in the new packs.
-    pub fn reload(&self) -> Result<(), LoadError> {
-        let rs = match &self.origin {
-            Origin::Dir(d) => loader::load(&loader::pack_files(d)?)?,
-            Origin::Files(ps) => Self::load_files(ps)?,
-        };
+    /// The problems in the new packs; a removed pack when removal is
+    /// forbidden.
+    pub fn reload(&self) -> Result<ReloadReport, LoadError> {
+        let rs = Self::load_origin(&self.origin, &self.options)?;
         let mut guard = self.current.write().unwrap_or_else(|p| p.into_inner());
+        let report = ReloadReport::between(&guard, &rs);
+        if self.options.forbid_removal && !report.removed.is_empty() {
+            let dir = match &self.origin {
+                Origin::Dir(d) => d.display().to_string(),
+                Origin::Files(_) => "<packs>".into(),
+            };
+            let diagnostics = report
+                .removed
+                .iter()
+                .map(|(pack, file)| crate::error::Diagnostic {
+                    file: dir.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("the pack `{pack}` (from `{file}`) is gone, and this engine may not remove packs"),
+                    help: Some("restore the pack, or reload without forbidding removal".into()),
+                })
+                .collect();
+            return Err(LoadError { diagnostics });
+        }
         *guard = Arc::new(rs);
-        Ok(())
+        Ok(report)
     }
 
     /// The current ruleset (a snapshot; a later reload does not change it).

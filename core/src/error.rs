@@ -21,9 +21,14 @@ pub struct Diagnostic {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `file:line:col: error: message`, then `  help: …` on its own line.
+    /// `file:line:col: error: message` (`file: error: message` for a
+    /// problem with the file as a whole), then `  help: …` on its own line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)?;
+        if self.line == 0 {
+            write!(f, "{}: error: {}", self.file, self.message)?;
+        } else {
+            write!(f, "{}:{}:{}: error: {}", self.file, self.line, self.column, self.message)?;
+        }
         if let Some(h) = &self.help {
             write!(f, "\n  help: {h}")?;
         }

@@ -21,8 +21,8 @@ fn options_error(field: &str, message: String) -> Error {
 pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
     let mut opts = EvalOptions { trace: true, ..EvalOptions::default() };
     let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| options_error("options", format!("options are not valid JSON: {e}")))?;
+    let v = crate::json::parse_strict(text)
+        .map_err(|e| options_error("options", format!("options are not valid JSON: {}", e.message)))?;
     let serde_json::Value::Object(m) = v else {
         return Err(options_error("options", "options must be a JSON object like {\"as_of\": \"2024-06-30\"}".into()));
     };
@@ -52,19 +52,64 @@ pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
     Ok(opts)
 }
 
-/// Parses a JSON input document.
+/// Reads load options from JSON: `{"shared_sources": ["DIR", ...],
+/// "forbid_removal": bool}` (both optional). `None` or an empty string means
+/// the defaults.
 ///
 /// # Errors
-/// An input error when the text is not JSON.
+/// An input error naming the bad option.
+pub fn parse_load_options(options_json: Option<&str>) -> Result<crate::engine::LoadOptions, Error> {
+    let mut opts = crate::engine::LoadOptions::default();
+    let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
+    let v = crate::json::parse_strict(text)
+        .map_err(|e| options_error("options", format!("options are not valid JSON: {}", e.message)))?;
+    let serde_json::Value::Object(m) = v else {
+        return Err(options_error("options", "options must be a JSON object like {\"forbid_removal\": true}".into()));
+    };
+    for (k, val) in &m {
+        match (k.as_str(), val) {
+            ("forbid_removal", serde_json::Value::Bool(b)) => opts.forbid_removal = *b,
+            ("shared_sources", serde_json::Value::Array(items)) => {
+                for item in items {
+                    let serde_json::Value::String(dir) = item else {
+                        return Err(options_error(k, "expected a list of folder paths (strings)".into()));
+                    };
+                    opts.shared_sources.push(dir.into());
+                }
+            }
+            (other, _) => {
+                return Err(options_error(
+                    other,
+                    format!("unknown or ill-typed option `{other}`; options are shared_sources (a list of folders) and forbid_removal (bool)"),
+                ))
+            }
+        }
+    }
+    Ok(opts)
+}
+
+/// Parses a JSON input document strictly: a key twice in one object is an
+/// error naming it.
+///
+/// # Errors
+/// An input error when the text is not JSON or repeats a key; a limit
+/// error when it nests deeper than [`crate::json::MAX_JSON_DEPTH`].
 pub fn parse_input(rule: &str, input_json: &str) -> Result<serde_json::Value, Error> {
-    serde_json::from_str(input_json).map_err(|e| {
+    crate::json::parse_strict(input_json).map_err(|e| input_json_error(rule, &e))
+}
+
+/// The error for input JSON that [`crate::json`] refused.
+pub fn input_json_error(rule: &str, e: &crate::json::JsonError) -> Error {
+    if e.too_deep {
+        Error::Eval(EvalError::Limit { rule: rule.into(), message: format!("input: {}", e.message) })
+    } else {
         Error::Eval(EvalError::Input {
             rule: rule.into(),
             field: String::new(),
-            message: format!("input is not valid JSON: {e}"),
+            message: format!("input is not valid JSON: {}", e.message),
             allowed: None,
         })
-    })
+    }
 }
 
 /// Evaluates a rule: JSON inputs and options in, the decision document out

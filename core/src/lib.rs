@@ -32,6 +32,8 @@ pub mod error;
 pub mod eval;
 pub mod expr;
 pub mod facade;
+pub mod files;
+pub mod json;
 pub mod loader;
 pub mod model;
 pub mod number;
@@ -45,7 +47,9 @@ pub mod value;
 pub mod yaml;
 
 pub use date::Date;
-pub use engine::{Columns, Decision, Engine, EvalOptions, Prepared, RuleInfo, TestOutcome, TestReport};
+pub use engine::{
+    Columns, Decision, Engine, EvalOptions, LoadOptions, Prepared, ReloadReport, RuleInfo, TestOutcome, TestReport,
+};
 pub use error::{Diagnostic, Error, EvalError, LoadError};
 pub use eval::{TraceEntry, TraceKind};
 pub use number::{Number, RoundingMode};

@@ -7,6 +7,7 @@ use crate::date::Date;
 use crate::error::{Diagnostic, LoadError};
 use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
 use crate::expr::syntax;
+use crate::files;
 use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
 use crate::number::Number;
 use crate::ruleset::{
@@ -151,28 +152,24 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-/// Reads a YAML file with the size limit.
+/// Reads a YAML file (pack or scenario): a regular file, at most
+/// [`yaml::MAX_YAML_BYTES`], UTF-8. The limit is enforced while reading.
 ///
 /// # Errors
-/// A load error naming the file.
+/// A load error naming the file (and, for bytes that are not UTF-8, the
+/// line and column of the first).
 pub fn read_limited(path: &Path) -> Result<String, LoadError> {
     let name = path.display().to_string();
-    let meta = std::fs::metadata(path)
-        .map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))?;
-    if meta.len() as usize > yaml::MAX_YAML_BYTES {
-        return Err(LoadError::single(
-            &name,
-            0,
-            0,
-            format!("the file has {} bytes, more than the limit {}", meta.len(), yaml::MAX_YAML_BYTES),
-            Some("split it into several packs".into()),
-        ));
-    }
-    std::fs::read_to_string(path)
-        .map_err(|e| LoadError::single(&name, 0, 0, format!("cannot read the file: {e}"), None))
+    files::read_text(path, &name, "file", yaml::MAX_YAML_BYTES).map_err(|e| file_error(&name, e))
 }
 
-/// The YAML files of a rules directory, sorted by name.
+fn file_error(file: &str, e: files::FileError) -> LoadError {
+    let (line, column) = e.at.unwrap_or((0, 0));
+    LoadError::single(file, line, column, one_line(&e.message), e.help)
+}
+
+/// The YAML files of a rules directory, sorted by name. A file that is a
+/// symlink must resolve inside the directory.
 ///
 /// # Errors
 /// A load error when the directory cannot be read or holds no pack.
@@ -190,22 +187,29 @@ pub fn pack_files(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .filter(|p| !p.is_dir())
         .collect();
     paths.sort();
     if paths.is_empty() {
         return Err(LoadError::single(&name, 0, 0, "the rules directory holds no .yaml pack", None));
     }
-    let mut files = Vec::new();
+    let confine = files::Confinement::new(dir, &[]);
+    let mut out = Vec::new();
     let mut diags = Vec::new();
     for p in paths {
-        match read_limited(&p) {
-            Ok(text) => files.push(SourceFile { path: p, text }),
-            Err(e) => diags.extend(e.diagnostics),
+        let shown = p.display().to_string();
+        let file_name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let read = confine
+            .resolve(dir, &file_name, "pack file")
+            .and_then(|canon| files::read_text(&canon, &file_name, "pack file", yaml::MAX_YAML_BYTES));
+        match read {
+            Ok(text) => out.push(SourceFile { path: p, text }),
+            Err(e) => diags.extend(file_error(&shown, e).diagnostics),
         }
     }
     if diags.is_empty() {
-        Ok(files)
+        Ok(out)
     } else {
         Err(LoadError { diagnostics: diags })
     }
@@ -446,8 +450,29 @@ struct Pending<'f> {
 /// # Errors
 /// Every problem found, located.
 pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
+    load_with(files, &LoadOptions::default())
+}
+
+/// Where a pack's source texts may be read from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The rules folder: every source text resolves inside it. Without one,
+    /// inside the folder of the pack that names it.
+    pub root: Option<PathBuf>,
+    /// Further folders source texts may resolve into (a folder of texts
+    /// shared by several rule folders). Empty by default.
+    pub shared_sources: Vec<PathBuf>,
+}
+
+/// Loads packs, reading source texts only inside the folders `options`
+/// allows.
+///
+/// # Errors
+/// Every problem in every pack, located.
+pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset, LoadError> {
     // packs citing one source text share it: it is read and prepared once
     let mut source_texts: HashMap<PathBuf, Arc<SourceText>> = HashMap::new();
+    let mut confinements: HashMap<PathBuf, files::Confinement> = HashMap::new();
     let mut all_diags: Vec<Diagnostic> = Vec::new();
     let mut parsed: Vec<(usize, PackFile)> = Vec::new();
     let mut diag_sets: Vec<Diags> = Vec::new();
@@ -457,8 +482,8 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         if f.text.len() > yaml::MAX_YAML_BYTES {
             d.at(
                 Pos { line: 0, column: 0, ..Pos::default() },
-                format!("the file has {} bytes, more than the limit {}", f.text.len(), yaml::MAX_YAML_BYTES),
-                None,
+                format!("the file has {} bytes, more than the limit of {}", f.text.len(), yaml::MAX_YAML_BYTES),
+                Some("split it into several packs".into()),
             );
         } else {
             match serde_saphyr::from_str_with_options::<PackFile>(&f.text, yaml::options()) {
@@ -518,27 +543,22 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let mut source = None;
         if let Some(t) = &pf.source.text {
             let base = f.path.parent().unwrap_or(Path::new("."));
-            let p = base.join(&t.text);
-            match std::fs::metadata(&p) {
-                Ok(m) if m.len() as usize > MAX_SOURCE_TEXT_BYTES => d.at(
-                    t.pos,
-                    format!("the source text has {} bytes, more than the limit {MAX_SOURCE_TEXT_BYTES}", m.len()),
-                    None,
-                ),
-                Ok(_) if source_texts.contains_key(&p) => source = source_texts.get(&p).cloned(),
-                Ok(_) => match std::fs::read_to_string(&p) {
-                    Ok(s) => {
-                        let text = Arc::new(SourceText::new(&s));
-                        source_texts.insert(p.clone(), text.clone());
-                        source = Some(text);
-                    }
-                    Err(e) => d.at(t.pos, format!("cannot read the source text `{}`: {e}", p.display()), None),
-                },
-                Err(e) => d.at(
-                    t.pos,
-                    format!("cannot read the source text `{}`: {e}", p.display()),
-                    Some("the path is relative to the pack file".into()),
-                ),
+            let root = options.root.as_deref().unwrap_or(base);
+            let confine = confinements
+                .entry(root.to_path_buf())
+                .or_insert_with(|| files::Confinement::new(root, &options.shared_sources));
+            let read = confine.resolve(base, &t.text, "source text").and_then(|canon| match source_texts.get(&canon) {
+                Some(text) => Ok(text.clone()),
+                None => {
+                    let s = files::read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
+                    let text = Arc::new(SourceText::new(&s));
+                    source_texts.insert(canon, text.clone());
+                    Ok(text)
+                }
+            });
+            match read {
+                Ok(text) => source = Some(text),
+                Err(e) => d.at(t.pos, e.message, e.help),
             }
         }
         let range = pf.source.lines.as_ref().and_then(|l| line_range(d, l));
@@ -631,6 +651,12 @@ pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
             name: pname.clone(),
             title: pf.title.clone(),
             file: f.path.display().to_string(),
+            digest: {
+                let mut bytes = f.text.as_bytes().to_vec();
+                bytes.push(0);
+                bytes.extend_from_slice(source.as_ref().map_or("", |s| s.digest()).as_bytes());
+                hex_digest(&bytes)
+            },
             source: SourceInfo {
                 document: pf.source.document.clone(),
                 title: pf.source.title.clone(),
@@ -1125,6 +1151,16 @@ fn compile_body(
 
 /// The rule-set version: the first 8 bytes of a SHA-256 over every file's
 /// name and text, in name order, as hex.
+/// SHA-256 of bytes, as lowercase hex.
+pub(crate) fn hex_digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The rule-set hash of pack files: names and texts, in name order.
+pub fn files_hash(files: &[SourceFile]) -> String {
+    content_hash(files)
+}
+
 fn content_hash(files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     let mut sorted: Vec<&SourceFile> = files.iter().collect();

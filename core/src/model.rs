@@ -254,7 +254,7 @@ pub struct ScenarioFile {
     /// Rules directory relative to this file; the command's rules directory
     /// when omitted.
     #[serde(default)]
-    pub rules: Option<String>,
+    pub rules: Option<Located>,
     /// Packs whose own claims are reconciled in this report.
     #[serde(default)]
     pub packs: Vec<Located>,

@@ -92,6 +92,13 @@ pub fn render_text(r: &Report) -> String {
     let total = r.claims_checked();
     let bad = r.disagreements();
     let _ = writeln!(out, "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree", total - bad);
+    if let Some(run) = r.run.filter(|run| run.scenarios > 1) {
+        let _ = writeln!(
+            out,
+            "run: {} scenario(s), rules loaded {} time(s) (each rules folder once)",
+            run.scenarios, run.rule_loads
+        );
+    }
     out
 }
 

@@ -62,6 +62,9 @@ pub struct Pack {
     pub title: Option<String>,
     /// The file it was loaded from.
     pub file: String,
+    /// SHA-256 (hex) of the pack file and of the source text it cites: a
+    /// reload compares these to report the packs that changed.
+    pub digest: String,
     /// The source document.
     pub source: SourceInfo,
     /// First day in force.

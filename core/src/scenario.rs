@@ -8,17 +8,22 @@ use crate::error::{Error, EvalError, LoadError};
 use crate::eval::{Evaluator, Fault};
 use crate::expr::compile::{self, suggest, CExpr, Scope};
 use crate::expr::syntax;
+use crate::files;
 use crate::loader::{self, compile_claims, Diags, PackCtx};
 use crate::model::ScenarioFile;
 use crate::ruleset::{Citation, Claim, Ruleset};
 use crate::value::{conform, from_json, infer_type, Value};
 use crate::yaml;
 use indexmap::IndexMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How deep scenarios may include one another.
-const MAX_INCLUDE_DEPTH: usize = 4;
+pub const MAX_INCLUDE_DEPTH: usize = 4;
+/// The most scenarios one run may hold, the first and every included one
+/// (a scenario included twice counts twice).
+pub const MAX_SCENARIOS: usize = 64;
 
 /// The outputs of one evaluation step.
 #[derive(Clone, Debug, PartialEq)]
@@ -84,6 +89,19 @@ pub struct Report {
     pub claims: Vec<ClaimReport>,
     /// Reports of included scenarios.
     pub includes: Vec<Report>,
+    /// For the scenario run (not for the ones it includes): how many
+    /// scenarios ran and how often rules were loaded.
+    pub run: Option<RunStats>,
+}
+
+/// What one run of a scenario tree did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Scenarios run, the first and every included one.
+    pub scenarios: usize,
+    /// Rules folders loaded: each distinct folder (by path and content) is
+    /// loaded once per run and shared by every scenario that uses it.
+    pub rule_loads: usize,
 }
 
 impl Report {
@@ -122,6 +140,7 @@ impl Report {
             })).collect::<Vec<_>>(),
             "includes": self.includes.iter().map(Report::to_json).collect::<Vec<_>>(),
             "summary": {"claims": self.claims_checked(), "disagreements": self.disagreements()},
+            "run": self.run.map(|r| serde_json::json!({"scenarios": r.scenarios, "rule_loads": r.rule_loads})),
         })
     }
 }
@@ -129,248 +148,353 @@ impl Report {
 /// Runs a scenario file. The rules come from the scenario's own `rules:`
 /// directory when it names one, else from `rules_dir`.
 ///
+/// Every path a scenario names (`include:`, `rules:`) is relative and must
+/// resolve inside the first scenario's folder (`rules:` may also name the
+/// command's rules folder or a folder inside it). A run holds at most
+/// [`MAX_SCENARIOS`] scenarios, [`MAX_INCLUDE_DEPTH`] levels deep, and loads
+/// each rules folder once.
+///
 /// # Errors
 /// A load error for the scenario or the packs, or an evaluation error of a
 /// step (claims never fail the run: they are reported).
 pub fn run_file(path: &Path, rules_dir: &Path) -> Result<Report, Error> {
-    run_file_at_depth(path, rules_dir, 0)
+    run_file_with(path, rules_dir, &crate::engine::LoadOptions::default())
 }
 
-fn run_file_at_depth(path: &Path, rules_dir: &Path, depth: usize) -> Result<Report, Error> {
-    let name = path.display().to_string();
-    let text = loader::read_limited(path)?;
-    let mut sf: ScenarioFile = serde_saphyr::from_str_with_options(&text, yaml::options())
-        .map_err(|e| LoadError { diagnostics: vec![loader::yaml_error(&name, &e)] })?;
-    for n in sf.data.values_mut() {
-        n.restore_exact_numbers(&text);
-    }
-    for c in &mut sf.claims {
-        c.printed.restore_exact_numbers(&text);
-    }
-    let base = path.parent().unwrap_or(Path::new("."));
-    let rules_path: PathBuf = match &sf.rules {
-        Some(r) => base.join(r),
-        None => rules_dir.to_path_buf(),
+/// Runs a scenario file as [`run_file`] does, loading rules with options
+/// (folders of shared source texts).
+///
+/// # Errors
+/// As [`run_file`].
+pub fn run_file_with(path: &Path, rules_dir: &Path, options: &crate::engine::LoadOptions) -> Result<Report, Error> {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut run = Run {
+        scenarios: files::Confinement::new(folder, &[]),
+        rules: files::Confinement::new(folder, &[rules_dir.to_path_buf()]),
+        loaded: HashMap::new(),
+        stats: RunStats::default(),
+        chain: Vec::new(),
+        shared_sources: options.shared_sources.clone(),
     };
-    let engine = Engine::load_dir(&rules_path)?;
-    let rs = engine.snapshot();
-    let mut d = Diags::new(name.clone(), &text);
-    if sf.format != 1 {
-        d.at(
-            yaml::Pos { line: 1, column: 1, ..Default::default() },
-            format!("format {} is not supported", sf.format),
-            Some("write `format: 1`".into()),
-        );
-    }
-    let as_of = match Date::parse(&sf.as_of.text) {
-        Ok(x) => x,
-        Err(m) => {
-            d.at(sf.as_of.pos, m, None);
-            return Err(LoadError { diagnostics: d.out }.into());
+    let mut report = run.file(path, rules_dir, 0)?;
+    report.run = Some(run.stats);
+    Ok(report)
+}
+
+/// The state of one run over a scenario tree.
+struct Run {
+    /// Where included scenarios may be.
+    scenarios: files::Confinement,
+    /// Where a scenario's `rules:` may point.
+    rules: files::Confinement,
+    /// Rules already loaded, by canonical folder and content hash.
+    loaded: HashMap<(PathBuf, String), Arc<Ruleset>>,
+    stats: RunStats,
+    /// The includes being run, outermost first (canonical paths).
+    chain: Vec<PathBuf>,
+    /// Folders of shared source texts.
+    shared_sources: Vec<PathBuf>,
+}
+
+impl Run {
+    /// The rules of a folder, loaded once per run.
+    fn rules_of(&mut self, dir: &Path) -> Result<Arc<Ruleset>, Error> {
+        let files = loader::pack_files(dir)?;
+        let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let key = (canon, loader::files_hash(&files));
+        if let Some(rs) = self.loaded.get(&key) {
+            return Ok(rs.clone());
         }
-    };
-    let g = loader::globals_of(&rs);
-    let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
-    let mut frame: Vec<Value> = Vec::new();
-    for (dname, node) in &sf.data {
-        let j = node.to_json();
-        let t = infer_type(&j);
-        match from_json(&j, &t, dname) {
-            Ok(v) => {
-                scope.locals.push((dname.clone(), t));
-                frame.push(v);
-            }
-            Err(p) => d.at(node.pos, p.message, None),
+        let rs = Arc::new(loader::load_with(
+            &files,
+            &loader::LoadOptions { root: Some(dir.to_path_buf()), shared_sources: self.shared_sources.clone() },
+        )?);
+        self.stats.rule_loads += 1;
+        self.loaded.insert(key, rs.clone());
+        Ok(rs)
+    }
+
+    fn file(&mut self, path: &Path, rules_dir: &Path, depth: usize) -> Result<Report, Error> {
+        self.stats.scenarios += 1;
+        let name = path.display().to_string();
+        let text = loader::read_limited(path)?;
+        let mut sf: ScenarioFile = serde_saphyr::from_str_with_options(&text, yaml::options())
+            .map_err(|e| LoadError { diagnostics: vec![loader::yaml_error(&name, &e)] })?;
+        for n in sf.data.values_mut() {
+            n.restore_exact_numbers(&text);
         }
-    }
-    // compile the steps
-    struct Step {
-        id: String,
-        title: Option<String>,
-        rule: usize,
-        args: Vec<Option<CExpr>>,
-    }
-    let mut steps = Vec::new();
-    for s in &sf.evaluate {
-        let Some((rid, r)) = rs.rule(&s.rule.text) else {
-            let help =
-                suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
-            d.at(
-                s.rule.pos,
-                format!("unknown rule `{}`", s.rule.text),
-                help.or(Some("name rules as `pack.rule`".into())),
-            );
-            continue;
+        for c in &mut sf.claims {
+            c.printed.restore_exact_numbers(&text);
+        }
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let rules_path: PathBuf = match &sf.rules {
+            Some(r) => match self.rules.resolve_dir(base, &r.text, "rules folder") {
+                Ok(p) => p,
+                Err(e) => return Err(LoadError::single(&name, r.pos.line, r.pos.column, e.message, e.help).into()),
+            },
+            None => rules_dir.to_path_buf(),
         };
-        for (k, v) in &s.with_inputs {
-            if !r.inputs.iter().any(|i| i.name == *k) {
-                let help = suggest(k, r.inputs.iter().map(|i| i.name.as_str())).map(|x| format!("did you mean `{x}`?"));
-                d.at(v.pos, format!("rule `{}` has no input `{k}`", r.qualified), help);
+        let rs = self.rules_of(&rules_path)?;
+        let mut report = self.body(&name, &text, &sf, &rs)?;
+        report.includes = self.includes(&name, base, &sf, &rules_path, depth, path)?;
+        Ok(report)
+    }
+
+    /// Runs the scenarios a scenario includes.
+    fn includes(
+        &mut self,
+        name: &str,
+        base: &Path,
+        sf: &ScenarioFile,
+        rules_path: &Path,
+        depth: usize,
+        path: &Path,
+    ) -> Result<Vec<Report>, Error> {
+        let mut includes = Vec::new();
+        let me = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        self.chain.push(me);
+        for inc in &sf.include {
+            let at = |message: String, help: &str| -> Error {
+                LoadError::single(name, inc.pos.line, inc.pos.column, message, Some(help.into())).into()
+            };
+            let p = match self.scenarios.resolve(base, &inc.text, "included scenario") {
+                Ok(p) => p,
+                Err(e) => {
+                    return Err(LoadError::single(name, inc.pos.line, inc.pos.column, e.message, e.help).into());
+                }
+            };
+            if let Some(first) = self.chain.iter().position(|c| *c == p) {
+                let cycle: Vec<String> = self
+                    .chain
+                    .iter()
+                    .skip(first)
+                    .chain(std::iter::once(&p))
+                    .map(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+                    .collect();
+                return Err(at(
+                    format!("the scenario includes itself: {}", cycle.join(" → ")),
+                    "remove the include that closes the cycle",
+                ));
+            }
+            if depth + 1 > MAX_INCLUDE_DEPTH {
+                return Err(at(
+                    format!("scenarios are included more than {MAX_INCLUDE_DEPTH} levels deep"),
+                    "include the deep scenarios from a higher level",
+                ));
+            }
+            if self.stats.scenarios >= MAX_SCENARIOS {
+                return Err(at(
+                    format!(
+                        "the run would hold more than {MAX_SCENARIOS} scenarios (the first and every included one)"
+                    ),
+                    "include each scenario once, from the top-level scenario",
+                ));
+            }
+            includes.push(self.file(&p, rules_path, depth + 1)?);
+        }
+        self.chain.pop();
+        Ok(includes)
+    }
+
+    /// Evaluates a scenario's steps and reconciles its claims.
+    fn body(&mut self, name: &str, text: &str, sf: &ScenarioFile, rs: &Arc<Ruleset>) -> Result<Report, Error> {
+        let name = name.to_string();
+        let mut d = Diags::new(name.clone(), text);
+        if sf.format != 1 {
+            d.at(
+                yaml::Pos { line: 1, column: 1, ..Default::default() },
+                format!("format {} is not supported", sf.format),
+                Some("write `format: 1`".into()),
+            );
+        }
+        let as_of = match Date::parse(&sf.as_of.text) {
+            Ok(x) => x,
+            Err(m) => {
+                d.at(sf.as_of.pos, m, None);
+                return Err(LoadError { diagnostics: d.out }.into());
+            }
+        };
+        let g = loader::globals_of(rs);
+        let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
+        let mut frame: Vec<Value> = Vec::new();
+        for (dname, node) in &sf.data {
+            let j = node.to_json();
+            let t = infer_type(&j);
+            match from_json(&j, &t, dname) {
+                Ok(v) => {
+                    scope.locals.push((dname.clone(), t));
+                    frame.push(v);
+                }
+                Err(p) => d.at(node.pos, p.message, None),
             }
         }
-        let mut args = Vec::new();
-        let mut ok = true;
-        for input in &r.inputs {
-            match s.with_inputs.get(&input.name) {
-                Some(src) => match syntax::parse(&src.text) {
-                    Ok(e) => match compile::compile(&e, &mut scope, &g) {
-                        Ok((c, t)) => {
-                            if !t.fits(&input.ty) {
-                                d.at(
-                                    src.pos,
-                                    format!("input `{}` of `{}` is {}, found {t}", input.name, r.qualified, input.ty),
-                                    None,
-                                );
+        // compile the steps
+        struct Step {
+            id: String,
+            title: Option<String>,
+            rule: usize,
+            args: Vec<Option<CExpr>>,
+        }
+        let mut steps = Vec::new();
+        for s in &sf.evaluate {
+            let Some((rid, r)) = rs.rule(&s.rule.text) else {
+                let help = suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str))
+                    .map(|x| format!("did you mean `{x}`?"));
+                d.at(
+                    s.rule.pos,
+                    format!("unknown rule `{}`", s.rule.text),
+                    help.or(Some("name rules as `pack.rule`".into())),
+                );
+                continue;
+            };
+            for (k, v) in &s.with_inputs {
+                if !r.inputs.iter().any(|i| i.name == *k) {
+                    let help =
+                        suggest(k, r.inputs.iter().map(|i| i.name.as_str())).map(|x| format!("did you mean `{x}`?"));
+                    d.at(v.pos, format!("rule `{}` has no input `{k}`", r.qualified), help);
+                }
+            }
+            let mut args = Vec::new();
+            let mut ok = true;
+            for input in &r.inputs {
+                match s.with_inputs.get(&input.name) {
+                    Some(src) => match syntax::parse(&src.text) {
+                        Ok(e) => match compile::compile(&e, &mut scope, &g) {
+                            Ok((c, t)) => {
+                                if !t.fits(&input.ty) {
+                                    d.at(
+                                        src.pos,
+                                        format!(
+                                            "input `{}` of `{}` is {}, found {t}",
+                                            input.name, r.qualified, input.ty
+                                        ),
+                                        None,
+                                    );
+                                    ok = false;
+                                }
+                                args.push(Some(c));
+                            }
+                            Err(err) => {
+                                d.in_expr(src, err.pos, err.message, err.help);
                                 ok = false;
                             }
-                            args.push(Some(c));
-                        }
+                        },
                         Err(err) => {
                             d.in_expr(src, err.pos, err.message, err.help);
                             ok = false;
                         }
                     },
-                    Err(err) => {
-                        d.in_expr(src, err.pos, err.message, err.help);
+                    None if input.default.is_some() => args.push(None),
+                    None => {
+                        d.at(
+                            s.rule.pos,
+                            format!("missing input `{}` for `{}`", input.name, r.qualified),
+                            Some(format!("add `with: {{{}: …}}`", input.name)),
+                        );
                         ok = false;
                     }
-                },
-                None if input.default.is_some() => args.push(None),
-                None => {
-                    d.at(
-                        s.rule.pos,
-                        format!("missing input `{}` for `{}`", input.name, r.qualified),
-                        Some(format!("add `with: {{{}: …}}`", input.name)),
-                    );
-                    ok = false;
                 }
             }
+            if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
+                d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
+            }
+            scope
+                .locals
+                .push((s.id.text.clone(), crate::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
+            if ok {
+                steps.push(Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args });
+            }
         }
-        if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
-            d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
-        }
-        scope
-            .locals
-            .push((s.id.text.clone(), crate::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
-        if ok {
-            steps.push(Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args });
-        }
-    }
-    // the scenario's citations are checked against the source text of the
-    // first pack it lists
-    let first_pack = sf.packs.first().and_then(|p| rs.packs.iter().find(|x| x.name == p.text));
-    let ctx = PackCtx {
-        name: sf.scenario.clone(),
-        document: first_pack.map(|p| p.source.document.clone()).unwrap_or_default(),
-        source: first_pack.and_then(|p| p.source_text.clone()),
-        range: first_pack.and_then(|p| p.source_range),
-        documents: first_pack.map(|p| p.source_documents.clone()).unwrap_or_default(),
-    };
-    let claims = compile_claims(&mut d, &ctx, &sf.claims, &scope, &g);
-    let mut pack_claims: Vec<(String, &Claim)> = Vec::new();
-    for p in &sf.packs {
-        match rs.packs.iter().find(|x| x.name == p.text) {
-            Some(pack) => pack_claims.extend(pack.claims.iter().map(|c| (pack.source.document.clone(), c))),
-            None => d.at(p.pos, format!("unknown pack `{}`", p.text), None),
-        }
-    }
-    if !d.out.is_empty() {
-        return Err(LoadError { diagnostics: d.out }.into());
-    }
-    if steps.len() != sf.evaluate.len() {
-        return Err(LoadError::single(&name, 0, 0, "a step failed to compile", None).into());
-    }
-
-    // run the steps
-    let mut reports = Vec::new();
-    for s in &steps {
-        let Some(r) = rs.rules.get(s.rule) else { continue };
-        if let Some(pack) = rs.pack_of(r) {
-            Engine::resolve_as_of(pack, &r.qualified, Some(as_of))?;
-        }
-        let mut ev = Evaluator::new(&rs, as_of, false);
-        let mut values = Vec::new();
-        for (a, input) in s.args.iter().zip(&r.inputs) {
-            let v = match a {
-                Some(c) => ev.eval(c, &mut frame).map_err(fault_error)?,
-                None => input.default.clone().unwrap_or(Value::Bool(false)),
-            };
-            conform(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
-                rule: r.qualified.clone(),
-                field: p.field,
-                message: p.message,
-                allowed: p.allowed,
-            })?;
-            values.push(v);
-        }
-        let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
-        let outputs = match &out {
-            Value::Record(rec) => rec.to_map(),
-            _ => IndexMap::new(),
+        // the scenario's citations are checked against the source text of the
+        // first pack it lists
+        let first_pack = sf.packs.first().and_then(|p| rs.packs.iter().find(|x| x.name == p.text));
+        let ctx = PackCtx {
+            name: sf.scenario.clone(),
+            document: first_pack.map(|p| p.source.document.clone()).unwrap_or_default(),
+            source: first_pack.and_then(|p| p.source_text.clone()),
+            range: first_pack.and_then(|p| p.source_range),
+            documents: first_pack.map(|p| p.source_documents.clone()).unwrap_or_default(),
         };
-        frame.push(out);
-        reports.push(StepReport {
-            id: s.id.clone(),
-            title: s.title.clone(),
-            rule: r.qualified.clone(),
-            cite: r.cite.clone(),
-            outputs,
-        });
-    }
-    let _ = bind_inputs;
+        let claims = compile_claims(&mut d, &ctx, &sf.claims, &scope, &g);
+        let mut pack_claims: Vec<(String, &Claim)> = Vec::new();
+        for p in &sf.packs {
+            match rs.packs.iter().find(|x| x.name == p.text) {
+                Some(pack) => pack_claims.extend(pack.claims.iter().map(|c| (pack.source.document.clone(), c))),
+                None => d.at(p.pos, format!("unknown pack `{}`", p.text), None),
+            }
+        }
+        if !d.out.is_empty() {
+            return Err(LoadError { diagnostics: d.out }.into());
+        }
+        if steps.len() != sf.evaluate.len() {
+            return Err(LoadError::single(&name, 0, 0, "a step failed to compile", None).into());
+        }
 
-    // reconcile claims
-    let mut claim_reports = Vec::new();
-    for (doc, c) in pack_claims {
-        let mut pack_frame = Vec::new();
-        let mut report = reconcile(&rs, as_of, c, &mut pack_frame);
-        let mut cite = (*report.cite).clone();
-        if cite.document.is_empty() {
-            cite.document = doc;
+        // run the steps
+        let mut reports = Vec::new();
+        for s in &steps {
+            let Some(r) = rs.rules.get(s.rule) else { continue };
+            if let Some(pack) = rs.pack_of(r) {
+                Engine::resolve_as_of(pack, &r.qualified, Some(as_of))?;
+            }
+            let mut ev = Evaluator::new(rs, as_of, false);
+            let mut values = Vec::new();
+            for (a, input) in s.args.iter().zip(&r.inputs) {
+                let v = match a {
+                    Some(c) => ev.eval(c, &mut frame).map_err(fault_error)?,
+                    None => input.default.clone().unwrap_or(Value::Bool(false)),
+                };
+                conform(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
+                    rule: r.qualified.clone(),
+                    field: p.field,
+                    message: p.message,
+                    allowed: p.allowed,
+                })?;
+                values.push(v);
+            }
+            let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
+            let outputs = match &out {
+                Value::Record(rec) => rec.to_map(),
+                _ => IndexMap::new(),
+            };
+            frame.push(out);
+            reports.push(StepReport {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                rule: r.qualified.clone(),
+                cite: r.cite.clone(),
+                outputs,
+            });
         }
-        report.cite = Arc::new(cite);
-        claim_reports.push(report);
-    }
-    for c in &claims {
-        claim_reports.push(reconcile(&rs, as_of, c, &mut frame));
-    }
+        let _ = bind_inputs;
 
-    // included scenarios
-    let mut includes = Vec::new();
-    for inc in &sf.include {
-        if depth + 1 > MAX_INCLUDE_DEPTH {
-            return Err(LoadError::single(
-                &name,
-                inc.pos.line,
-                inc.pos.column,
-                format!("scenarios are included more than {MAX_INCLUDE_DEPTH} levels deep"),
-                Some("check for a scenario that includes itself".into()),
-            )
-            .into());
+        // reconcile claims
+        let mut claim_reports = Vec::new();
+        for (doc, c) in pack_claims {
+            let mut pack_frame = Vec::new();
+            let mut report = reconcile(rs, as_of, c, &mut pack_frame);
+            let mut cite = (*report.cite).clone();
+            if cite.document.is_empty() {
+                cite.document = doc;
+            }
+            report.cite = Arc::new(cite);
+            claim_reports.push(report);
         }
-        let p = base.join(&inc.text);
-        if !p.is_file() {
-            return Err(LoadError::single(
-                &name,
-                inc.pos.line,
-                inc.pos.column,
-                format!("cannot find the included scenario `{}`", inc.text),
-                Some("paths are relative to this scenario file".into()),
-            )
-            .into());
+        for c in &claims {
+            claim_reports.push(reconcile(rs, as_of, c, &mut frame));
         }
-        includes.push(run_file_at_depth(&p, &rules_path, depth + 1)?);
+
+        Ok(Report {
+            scenario: sf.scenario.clone(),
+            title: sf.title.clone(),
+            as_of,
+            ruleset: rs.hash.clone(),
+            steps: reports,
+            claims: claim_reports,
+            includes: Vec::new(),
+            run: None,
+        })
     }
-    let _: Option<&Ruleset> = None;
-    Ok(Report {
-        scenario: sf.scenario.clone(),
-        title: sf.title.clone(),
-        as_of,
-        ruleset: rs.hash.clone(),
-        steps: reports,
-        claims: claim_reports,
-        includes,
-    })
 }
 
 fn fault_error(f: Fault) -> Error {

@@ -9,6 +9,9 @@ pub struct SourceText {
     norm: String,
     /// For each byte of `norm` that starts a character: the line it was on.
     lines: Vec<(usize, u32)>,
+    /// SHA-256 of the text as read, hex: a changed text changes the packs
+    /// that cite it.
+    digest: String,
 }
 
 impl SourceText {
@@ -22,7 +25,12 @@ impl SourceText {
                 norm.push(c);
             }
         }
-        SourceText { norm, lines }
+        SourceText { norm, lines, digest: crate::loader::hex_digest(text.as_bytes()) }
+    }
+
+    /// SHA-256 of the text, hex.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     fn line_at(&self, byte: usize) -> u32 {

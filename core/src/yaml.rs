@@ -307,65 +307,96 @@ impl JsonSchema for Located {
 /// [`offset_to_pos`] gives one at a time.
 pub fn locator(file_text: &str, line_starts: &[usize], scalar: &Located) -> crate::expr::compile::Locator {
     use crate::expr::compile::{Loc, Locator};
+    let from = line_starts.get(scalar.pos.line.saturating_sub(1) as usize).copied().unwrap_or(file_text.len());
+    Locator::new(
+        align(file_text.get(from..).unwrap_or(""), scalar)
+            .into_iter()
+            .map(|(line, column)| Loc { line, column })
+            .collect(),
+    )
+}
+
+/// The most source characters skipped between two characters of a
+/// scalar's value (indentation, a line break, an escape's backslash):
+/// beyond it the value's character is taken to have no source of its own
+/// (an escape such as `\n`) and keeps the position reached.
+const MAX_SKIP: usize = 512;
+
+/// Aligns a scalar's value with its source text, character by character.
+/// `from_line` is the file from the scalar's first line on. The value's
+/// characters appear in the source in order — a block scalar (`|`, `>`)
+/// adds indentation and line breaks, a folded or plain multi-line scalar
+/// turns line breaks into spaces, a quoted one adds quotes and escapes — so
+/// each is found by scanning forward: a space of the value matches any
+/// white space, another character itself.
+fn align(from_line: &str, scalar: &Located) -> Vec<(u32, u32)> {
     let start = scalar.pos;
-    // the file from the scalar's line on (`line_starts` holds where each
-    // line starts, so nothing before it is scanned)
-    let from = line_starts.get(start.line.saturating_sub(1) as usize).copied().unwrap_or(file_text.len());
-    let mut lines = file_text.get(from..).unwrap_or("").lines();
-    let line_text = lines.next().unwrap_or("");
-    let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
-    let n = scalar.text.chars().count();
-    let single = !scalar.text.contains('\n');
-    let at = |line: u32, column: u32| Loc { line, column };
-    let positions: Vec<Loc> = match first {
-        Some('"') | Some('\'') if single => (0..=n).map(|k| at(start.line, start.column + 1 + k as u32)).collect(),
-        Some('|') => {
-            let mut out = Vec::with_capacity(n + 1);
-            let mut line_no = start.line + 1;
-            let indent_of = |l: Option<&str>| l.map(|t| t.chars().take_while(|c| *c == ' ').count()).unwrap_or(0);
-            let mut indent = indent_of(lines.next());
-            let mut col = 0usize;
-            for ch in scalar.text.chars() {
-                out.push(at(line_no, (indent + col + 1) as u32));
-                if ch == '\n' {
-                    line_no += 1;
-                    indent = indent_of(lines.next());
-                    col = 0;
-                } else {
-                    col += 1;
-                }
+    let mut line = start.line.max(1);
+    let mut column = 1u32;
+    let mut src = from_line.char_indices().peekable();
+    // to the scalar's first character
+    while column < start.column {
+        match src.peek() {
+            Some((_, c)) if *c != '\n' => {
+                src.next();
+                column += 1;
             }
-            out.push(at(line_no, (indent + col + 1) as u32));
-            out
+            _ => break,
         }
-        Some(_) if single => (0..=n).map(|k| at(start.line, start.column + k as u32)).collect(),
-        _ => vec![at(start.line, start.column); n + 1],
-    };
-    Locator::new(positions)
+    }
+    if matches!(src.peek(), Some((_, '"' | '\''))) {
+        src.next();
+        column += 1;
+    }
+    let rest: Vec<char> = src.map(|(_, c)| c).collect();
+    let mut at = 0usize;
+    let mut out = Vec::with_capacity(scalar.text.len() + 1);
+    for ch in scalar.text.chars() {
+        // scan ahead for the character, without moving if it is not there
+        let (mut l, mut c, mut k) = (line, column, at);
+        let mut found = false;
+        while let Some(&s) = rest.get(k) {
+            if k - at > MAX_SKIP {
+                break;
+            }
+            let matches = if ch.is_whitespace() { s.is_whitespace() } else { s == ch };
+            if matches {
+                found = true;
+                break;
+            }
+            if s == '\n' {
+                l += 1;
+                c = 1;
+            } else {
+                c += 1;
+            }
+            k += 1;
+        }
+        if found {
+            out.push((l, c));
+            // past the matched character
+            if rest.get(k) == Some(&'\n') {
+                line = l + 1;
+                column = 1;
+            } else {
+                line = l;
+                column = c + 1;
+            }
+            at = k + 1;
+        } else {
+            out.push((line, column));
+        }
+    }
+    out.push((line, column));
+    out
 }
 
 /// Maps a character offset inside a scalar back to a line and column of the
-/// file. Plain and quoted one-line scalars map exactly (a quoted scalar's
-/// text starts one column after its opening quote); in a `|` block, the
-/// value's lines are the file's lines after the indicator, at the block's
-/// indentation. Other multi-line forms point at the scalar's start.
+/// file, for every style of scalar (plain, quoted, `|` and `>` blocks, on
+/// one line or several). See [`align`].
 pub fn offset_to_pos(file_text: &str, scalar: &Located, char_offset: usize) -> (u32, u32) {
-    let start = scalar.pos;
-    let line_text = file_text.lines().nth(start.line.saturating_sub(1) as usize).unwrap_or("");
-    let first = line_text.chars().nth(start.column.saturating_sub(1) as usize);
-    match first {
-        Some('"') | Some('\'') if !scalar.text.contains('\n') => (start.line, start.column + 1 + char_offset as u32),
-        Some('|') => {
-            // locate the character within the block's lines
-            let before: String = scalar.text.chars().take(char_offset).collect();
-            let line_in_block = before.matches('\n').count();
-            let col_in_line = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0);
-            let block_line_no = start.line as usize + 1 + line_in_block;
-            let block_line = file_text.lines().nth(block_line_no.saturating_sub(1)).unwrap_or("");
-            let indent = block_line.chars().take_while(|c| *c == ' ').count();
-            (block_line_no as u32, (indent + col_in_line + 1) as u32)
-        }
-        _ if !scalar.text.contains('\n') && first.is_some() => (start.line, start.column + char_offset as u32),
-        _ => (start.line, start.column),
-    }
+    let from =
+        file_text.split_inclusive('\n').take(scalar.pos.line.saturating_sub(1) as usize).map(str::len).sum::<usize>();
+    let positions = align(file_text.get(from..).unwrap_or(""), scalar);
+    positions.get(char_offset).or(positions.last()).copied().unwrap_or((scalar.pos.line, scalar.pos.column))
 }

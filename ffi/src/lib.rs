@@ -268,23 +268,21 @@ unsafe fn engine_ref<'a>(engine: *const OrdEngine) -> Result<&'a Engine, Failure
     }
 }
 
-/// Whether `text` is well-formed JSON (validated without building it).
-fn is_json(text: &str) -> bool {
-    serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
-}
-
-/// Rejects malformed input or options JSON with `ORD_STATUS_INVALID_JSON`,
-/// using the core's own parser to word the error.
+/// Rejects malformed input or options JSON (or a key given twice in one
+/// object) with `ORD_STATUS_INVALID_JSON`, and JSON nested too deep with
+/// `ORD_STATUS_LIMIT_EXCEEDED`, using the core's own strict parser to word
+/// the error (validated without building it).
 fn check_json(rule: &str, input: &str, options: Option<&str>) -> Result<(), Failure> {
-    if let Some(o) = options.filter(|o| !o.trim().is_empty() && !is_json(o)) {
-        if let Err(e) = facade::parse_options(Some(o)) {
-            return Err(Failure::invalid_json(&e));
+    if let Some(o) = options.filter(|o| !o.trim().is_empty()) {
+        if ordinance_core::json::check_strict(o).is_err() {
+            if let Err(e) = facade::parse_options(Some(o)) {
+                return Err(Failure::invalid_json(&e));
+            }
         }
     }
-    if !is_json(input) {
-        if let Err(e) = facade::parse_input(rule, input) {
-            return Err(Failure::invalid_json(&e));
-        }
+    if let Err(j) = ordinance_core::json::check_strict(input) {
+        let e = facade::input_json_error(rule, &j);
+        return Err(if j.too_deep { Failure::core(&e) } else { Failure::invalid_json(&e) });
     }
     Ok(())
 }
@@ -365,7 +363,69 @@ pub unsafe extern "C" fn ord_engine_reload(engine: *mut OrdEngine) -> OrdStatus 
     call(|| {
         // SAFETY: the caller's contract above.
         let engine = unsafe { engine_ref(engine) }?;
-        engine.reload().map_err(|e| Failure::core(&Error::Load(e)))
+        engine.reload().map(|_| ()).map_err(|e| Failure::core(&Error::Load(e)))
+    })
+}
+
+/// Reloads like `ord_engine_reload` and stores in `*out_json` what changed:
+/// `{"previous": "<hash>", "ruleset": "<hash>", "added": [pack ids],
+/// "removed": [{"pack", "file"}], "changed": [pack ids], "unchanged": [pack
+/// ids]}`. A pack counts as changed when its file or the source text it
+/// cites changed. A removed pack is reported, never silent; an engine
+/// loaded by `ord_engine_load_dir_with` with `"forbid_removal": true`
+/// refuses the reload instead (`ORD_STATUS_LOAD_ERROR`, keeping its rules).
+///
+/// On failure stores NULL and returns the status, as `ord_engine_reload`.
+/// The string is owned by the caller: free it with `ord_string_free`.
+///
+/// # Safety
+/// `engine` is NULL or a live engine; `out_json` is NULL or valid for
+/// writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ord_engine_reload_json(engine: *mut OrdEngine, out_json: *mut *mut c_char) -> OrdStatus {
+    call(|| {
+        // SAFETY: the caller's contract above.
+        let slot = unsafe { out_param(out_json, "out_json") }?;
+        let engine = unsafe { engine_ref(engine) }?;
+        let report = engine.reload().map_err(|e| Failure::core(&Error::Load(e)))?;
+        give(slot, report.to_json().to_string());
+        Ok(())
+    })
+}
+
+/// Loads like `ord_engine_load_dir`, with options: `options_json` is NULL,
+/// `""` or a JSON object `{"shared_sources": ["DIR", ...], "forbid_removal":
+/// bool}` (both optional). `shared_sources` lists folders, besides the
+/// rules folder, that packs' source texts may be read from;
+/// `forbid_removal` makes a reload in which a pack has disappeared fail.
+/// Bad options are `ORD_STATUS_INVALID_JSON` (malformed) or
+/// `ORD_STATUS_INPUT_ERROR` (an unknown key or a wrong type).
+///
+/// # Safety
+/// `dir` and `options_json` are NULL or NUL-terminated strings; `out` is
+/// NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ord_engine_load_dir_with(
+    dir: *const c_char,
+    options_json: *const c_char,
+    out: *mut *mut OrdEngine,
+) -> OrdStatus {
+    call(|| {
+        // SAFETY: the caller's contract above.
+        let slot = unsafe { out_param(out, "out") }?;
+        let dir = unsafe { arg_str(dir, "dir") }?;
+        let options = unsafe { opt_str(options_json, "options_json") }?;
+        let malformed = options.is_some_and(|o| !o.trim().is_empty() && ordinance_core::json::check_strict(o).is_err());
+        let options = facade::parse_load_options(options).map_err(|e| {
+            if malformed {
+                Failure::invalid_json(&e)
+            } else {
+                Failure::core(&e)
+            }
+        })?;
+        let engine = Engine::load_dir_with(dir, options).map_err(|e| Failure::core(&Error::Load(e)))?;
+        *slot = Box::into_raw(Box::new(OrdEngine { engine }));
+        Ok(())
     })
 }
 

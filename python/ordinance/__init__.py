@@ -28,7 +28,7 @@ from ._native import (
     ValidityError,
     __version__,
 )
-from ._results import Decision, RuleField, RuleInfo, TestOutcome, TestReport
+from ._results import Decision, ReloadReport, RemovedPack, RuleField, RuleInfo, TestOutcome, TestReport
 from ._types import Citation, Diagnostic, TraceStep
 
 __all__ = [
@@ -45,6 +45,8 @@ __all__ = [
     "RuleInfo",
     "TestOutcome",
     "TestReport",
+    "ReloadReport",
+    "RemovedPack",
     "TraceStep",
     "UnknownRuleError",
     "ValidityError",

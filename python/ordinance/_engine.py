@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from . import _frames, _native
 from ._native import OrdinanceError, UnknownRuleError
-from ._results import Decision, RuleInfo, TestReport
+from ._results import Decision, ReloadReport, RuleInfo, TestReport
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,8 +50,22 @@ class Engine:
 
     __slots__ = ("_native",)
 
-    def __init__(self, rules_dir: str | os.PathLike[str]) -> None:
-        self._native = _native.Engine(rules_dir)
+    def __init__(
+        self,
+        rules_dir: str | os.PathLike[str],
+        *,
+        shared_sources: Sequence[str | os.PathLike[str]] = (),
+        forbid_removal: bool = False,
+    ) -> None:
+        """Loads every pack in ``rules_dir``. A pack reads its source text
+        only inside ``rules_dir``, or inside a folder listed in
+        ``shared_sources``; with ``forbid_removal`` a :meth:`reload` in which
+        a pack has disappeared raises :class:`LoadError` instead."""
+        if isinstance(shared_sources, (str, os.PathLike)):
+            raise TypeError("shared_sources is a list of folders, not one path")
+        self._native = _native.Engine(
+            rules_dir, shared_sources=[os.fspath(p) for p in shared_sources], forbid_removal=forbid_removal
+        )
 
     @classmethod
     def shipped(cls) -> Engine:
@@ -243,11 +257,12 @@ class Engine:
         """Runs the tests of every loaded pack (each at its own fixed date)."""
         return TestReport._from_native(self._native.run_tests())
 
-    def reload(self) -> None:
-        """Loads the packs again from :attr:`rules_dir` and swaps them in
-        atomically. If they fail to load, raises :class:`LoadError` and
-        keeps serving the packs it had."""
-        self._native.reload()
+    def reload(self) -> ReloadReport:
+        """Loads the packs again from :attr:`rules_dir`, swaps them in
+        atomically and returns what changed (packs added, removed, changed).
+        If they fail to load, raises :class:`LoadError` and keeps serving
+        the packs it had."""
+        return ReloadReport._from_native(self._native.reload())
 
     def rules(self) -> list[RuleInfo]:
         """Metadata of every rule: id, title, kind, inputs, outputs,

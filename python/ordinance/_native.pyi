@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, final
 
-from ordinance._types import DecisionDict, Diagnostic, RuleInfoDict, TestReportDict
+from ordinance._types import DecisionDict, Diagnostic, ReloadReportDict, RuleInfoDict, TestReportDict
 
 __all__ = [
     "__version__",
@@ -37,7 +37,13 @@ class NativeDecision:
 
 @final
 class Engine:
-    def __new__(cls, rules_dir: str | os.PathLike[str]) -> Engine: ...
+    def __new__(
+        cls,
+        rules_dir: str | os.PathLike[str],
+        *,
+        shared_sources: Sequence[str | os.PathLike[str]] = ...,
+        forbid_removal: bool = False,
+    ) -> Engine: ...
     @property
     def rules_dir(self) -> Path: ...
     @property
@@ -69,7 +75,7 @@ class Engine:
         max_bytes: int | None = None,
     ) -> list[DecisionDict | OrdinanceError]: ...
     def run_tests(self) -> TestReportDict: ...
-    def reload(self) -> None: ...
+    def reload(self) -> ReloadReportDict: ...
     def rules(self) -> list[RuleInfoDict]: ...
 
 class OrdinanceError(Exception):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._html import decision_html, format_value
-from ._types import Citation, DecisionDict, RuleInfoDict, TestReportDict, TraceStep
+from ._types import Citation, DecisionDict, ReloadReportDict, RuleInfoDict, TestReportDict, TraceStep
 
 if TYPE_CHECKING:
     from ._native import NativeDecision
@@ -127,6 +127,55 @@ class TestOutcome:
     location: str
     passed: bool
     message: str | None
+
+
+@dataclass(frozen=True)
+class RemovedPack:
+    """A pack that a reload no longer found, and the file it came from."""
+
+    pack: str
+    file: str
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What :meth:`Engine.reload` changed, pack by pack. A pack counts as
+    changed when its file or the source text it cites changed."""
+
+    previous: str
+    ruleset: str
+    added: list[str] = field(default_factory=list)
+    removed: list[RemovedPack] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    @classmethod
+    def _from_native(cls, data: ReloadReportDict) -> ReloadReport:
+        return cls(
+            previous=data["previous"],
+            ruleset=data["ruleset"],
+            added=list(data["added"]),
+            removed=[RemovedPack(**r) for r in data["removed"]],
+            changed=list(data["changed"]),
+            unchanged=list(data["unchanged"]),
+        )
+
+    @property
+    def changed_anything(self) -> bool:
+        """True when a pack was added, removed or changed."""
+        return bool(self.added or self.removed or self.changed)
+
+    def __str__(self) -> str:
+        def names(v: list[str]) -> str:
+            return f" ({', '.join(v)})" if v else ""
+
+        removed = [r.pack for r in self.removed]
+        return (
+            f"reloaded: {len(self.added)} added{names(self.added)}, "
+            f"{len(self.changed)} changed{names(self.changed)}, "
+            f"{len(removed)} removed{names(removed)}, {len(self.unchanged)} unchanged; "
+            f"rule set {self.previous} → {self.ruleset}"
+        )
 
 
 @dataclass(frozen=True)

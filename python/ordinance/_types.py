@@ -79,6 +79,20 @@ class TestDict(TypedDict):
     message: str | None
 
 
+class RemovedPackDict(TypedDict):
+    pack: str
+    file: str
+
+
+class ReloadReportDict(TypedDict):
+    previous: str
+    ruleset: str
+    added: list[str]
+    removed: list[RemovedPackDict]
+    changed: list[str]
+    unchanged: list[str]
+
+
 class TestReportDict(TypedDict):
     passed: int
     failed: int

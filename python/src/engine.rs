@@ -9,7 +9,7 @@ use crate::convert::{
     self, citation_to_py, date_to_py, json_to_py, trace_entry_to_py, value_to_py, ConvertError, NumberMode,
 };
 use crate::errors::{eval_error, input_problem, load_error};
-use ordinance_core::{Decision, Engine, EvalOptions, RuleInfo, TestReport};
+use ordinance_core::{Decision, Engine, EvalOptions, LoadOptions, RuleInfo, TestReport};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
@@ -156,9 +156,11 @@ fn rule_info_to_py<'py>(py: Python<'py>, r: &RuleInfo) -> PyResult<Bound<'py, Py
 impl PyEngine {
     /// Loads every `.yaml` rule pack in `rules_dir`.
     #[new]
-    fn new(py: Python<'_>, rules_dir: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (rules_dir, *, shared_sources = Vec::new(), forbid_removal = false))]
+    fn new(py: Python<'_>, rules_dir: PathBuf, shared_sources: Vec<PathBuf>, forbid_removal: bool) -> PyResult<Self> {
         let dir = rules_dir.clone();
-        match py.detach(move || Engine::load_dir(dir)) {
+        let options = LoadOptions { shared_sources, forbid_removal };
+        match py.detach(move || Engine::load_dir_with(dir, options)) {
             Ok(inner) => Ok(PyEngine { inner, rules_dir }),
             Err(e) => Err(load_error(py, &e)),
         }
@@ -283,10 +285,13 @@ impl PyEngine {
         report_to_py(py, &report)
     }
 
-    /// Loads the packs again and swaps them in atomically; on failure the
-    /// engine keeps its packs and raises `LoadError`.
-    fn reload(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| self.inner.reload()).map_err(|e| load_error(py, &e))
+    /// Loads the packs again and swaps them in atomically; returns what
+    /// changed as a `dict` (`previous`, `ruleset`, `added`, `removed` as
+    /// `{"pack", "file"}`, `changed`, `unchanged`). On failure the engine
+    /// keeps its packs and raises `LoadError`.
+    fn reload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = py.detach(|| self.inner.reload()).map_err(|e| load_error(py, &e))?;
+        json_to_py(py, &report.to_json())
     }
 
     /// Metadata of every rule, as a list of `dict`s.
