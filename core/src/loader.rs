@@ -63,14 +63,31 @@ impl<'a> Diags<'a> {
 
 /// Keeps a message on one line, however much of the author's text it quotes:
 /// line breaks become spaces and a very long message is cut.
+/// The longest diagnostic message, in characters; a longer one (a parser's
+/// message quoting a long line) is cut after its last whole word.
+const MAX_MESSAGE_CHARS: usize = 400;
+
 pub(crate) fn one_line(message: &str) -> String {
     let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 240 {
-        let cut: String = flat.chars().take(237).collect();
-        format!("{cut}…")
-    } else {
-        flat
+    if flat.chars().count() <= MAX_MESSAGE_CHARS {
+        return flat;
     }
+    let mut out = String::new();
+    for word in flat.split(' ') {
+        if out.chars().count() + 1 + word.chars().count() > MAX_MESSAGE_CHARS - 1 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        // one enormous word: cut it, saying so
+        out = flat.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    }
+    out.push('…');
+    out
 }
 
 impl Diags<'_> {
@@ -135,7 +152,15 @@ pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
         None
     };
     let mut msg = msg.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
-    if let Some(i) = msg.rfind(" at line ") {
+    let mut help = help;
+    if let Some(budget) = msg.strip_prefix("budget breached: ") {
+        let (what, fix) = yaml::budget_words(budget);
+        msg = what;
+        help = Some(fix);
+    }
+    // the parser's own "at line N, column M (defined at …) (used at …)"
+    // tails: the diagnostic's position says where
+    if let Some(i) = msg.find(" at line ") {
         if msg.get(i..).is_some_and(|tail| tail.contains("column")) {
             msg.truncate(i);
         }

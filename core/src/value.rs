@@ -510,10 +510,29 @@ fn truncate(s: &str, n: usize) -> String {
 /// Reads an exact number from a JSON number or string.
 pub fn json_number(j: &serde_json::Value) -> Option<Result<Number, String>> {
     match j {
-        serde_json::Value::Number(n) => Some(Number::parse(&n.to_string())),
+        serde_json::Value::Number(n) => Some(json_number_text(&n.to_string())),
         serde_json::Value::String(s) => Some(Number::parse(s)),
         _ => None,
     }
+}
+
+/// A JSON number's exact value: `12`, `-0.5`, and with an exponent (`1e400`,
+/// `2.5E-3`) as long as the exponent is at most
+/// [`crate::number::MAX_LITERAL_DIGITS`] in size.
+fn json_number_text(text: &str) -> Result<Number, String> {
+    let Some((mantissa, exp)) = text.split_once(['e', 'E']) else { return Number::parse(text) };
+    let m = Number::parse(mantissa)?;
+    let limit = crate::number::MAX_LITERAL_DIGITS;
+    let e: i64 = match exp.strip_prefix('+').unwrap_or(exp).parse::<i64>() {
+        Ok(e) if e.unsigned_abs() <= limit as u64 => e,
+        _ => {
+            return Err(format!(
+                "its exponent is larger than {limit}, beyond the range of exact numbers; write the number's digits"
+            ))
+        }
+    };
+    let scale = Number::from_int(10).pow(e, |_| Ok(())).map_err(|x| x.to_string())?;
+    m.mul(&scale).map_err(|x| x.to_string())
 }
 
 /// Converts a JSON value to a value of the given type.

@@ -18,13 +18,42 @@ pub const MAX_YAML_BYTES: usize = 4 * 1024 * 1024;
 pub fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-            max_depth: 64,
-            max_nodes: 1_000_000,
+            max_aliases: MAX_ALIASES,
+            max_anchors: MAX_ANCHORS,
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
         },
     }
 }
+
+/// Says in an author's words which budget of [`options`] a file broke (the
+/// deserializer names it `Events { events: 1000001 }` and the like), and
+/// what to do.
+pub fn budget_words(raw: &str) -> (String, String) {
+    let kind = raw.split([' ', '{']).next().unwrap_or("");
+    match kind {
+        "Events" | "Nodes" => (
+            format!("the file expands to more than {MAX_NODES} YAML nodes (an alias counts its anchor's nodes each time it is used)"),
+            "write the data out, or split it into several files; deeply nested aliases multiply".into(),
+        ),
+        "Aliases" => (format!("the file uses more than {MAX_ALIASES} aliases"), "write the values out instead of `*alias`".into()),
+        "Anchors" => (format!("the file defines more than {MAX_ANCHORS} anchors"), "remove unused `&anchors`".into()),
+        "Depth" => (format!("the file nests more than {MAX_DEPTH} levels deep"), "flatten the structure".into()),
+        _ => (
+            format!("the file breaks a YAML budget ({})", raw.split(" at line ").next().unwrap_or(raw)),
+            "make the file smaller or simpler".into(),
+        ),
+    }
+}
+
+/// The most YAML nodes a file may expand to.
+pub const MAX_NODES: usize = 1_000_000;
+/// The most aliases a file may use.
+pub const MAX_ALIASES: usize = 1_000;
+/// The most anchors a file may define.
+pub const MAX_ANCHORS: usize = 1_000;
+/// The deepest nesting of a file.
+pub const MAX_DEPTH: usize = 64;
 
 /// A 1-based line and column in a file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
