@@ -13,11 +13,11 @@ explained by the clause of the document it came from::
 Numbers are exact: ``int`` or :class:`fractions.Fraction` (``float`` only
 when asked). Errors are typed: :class:`LoadError`, :class:`InputError`,
 :class:`UnknownRuleError`, :class:`EvaluationError` (with
-:class:`ValidityError` and :class:`LimitError`), all under
+:class:`ValidityError` and :class:`LimitError`) and :class:`ArgumentError`, all under
 :class:`OrdinanceError`. See ``docs/python.md``.
 """
 
-from ._engine import Engine, shipped_rules_dir
+from ._engine import ArgumentError, Engine, shipped_rules_dir
 from ._native import (
     EvaluationError,
     InputError,
@@ -36,6 +36,7 @@ __all__ = [
     "Decision",
     "Diagnostic",
     "Engine",
+    "ArgumentError",
     "EvaluationError",
     "InputError",
     "LimitError",

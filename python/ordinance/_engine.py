@@ -16,11 +16,40 @@ from ._results import Decision, ReloadReport, RuleInfo, TestReport
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Engine", "shipped_rules_dir"]
+__all__ = ["ArgumentError", "Engine", "shipped_rules_dir"]
 
 Numbers = Literal["fraction", "float"]
 Errors = Literal["raise", "collect"]
 AsOf = datetime.date | str | None
+
+_U64 = 1 << 64
+
+
+class ArgumentError(OrdinanceError, TypeError, ValueError):
+    """An argument of an ordinance call is of the wrong type or out of range
+    (a rule id that is not a string, ``numbers="bogus"``, a negative
+    ``max_steps``). It is also a ``TypeError`` and a ``ValueError``, so code
+    written against Python's own conventions still catches it."""
+
+    code = "argument"
+
+
+def _check_call(
+    rule: object,
+    numbers: object,
+    budgets: Mapping[str, object],
+) -> None:
+    if not isinstance(rule, str):
+        raise ArgumentError(f"rule must be a rule id such as 'pack.rule', not {type(rule).__name__}")
+    if numbers not in ("fraction", "float"):
+        raise ArgumentError(f'numbers must be "fraction" or "float", not {numbers!r}')
+    for name, value in budgets.items():
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ArgumentError(f"{name} must be a positive integer or None, not {type(value).__name__}")
+        if not 0 < value < _U64:
+            raise ArgumentError(f"{name} must be a positive integer below 2**64, not {value}")
 
 
 def shipped_rules_dir() -> Path:
@@ -61,8 +90,8 @@ class Engine:
         only inside ``rules_dir``, or inside a folder listed in
         ``shared_sources``; with ``forbid_removal`` a :meth:`reload` in which
         a pack has disappeared raises :class:`LoadError` instead."""
-        if isinstance(shared_sources, (str, os.PathLike)):
-            raise TypeError("shared_sources is a list of folders, not one path")
+        if isinstance(shared_sources, (str, bytes, os.PathLike)):
+            raise ArgumentError("shared_sources is a list of folders, not one path")
         self._native = _native.Engine(
             rules_dir, shared_sources=[os.fspath(p) for p in shared_sources], forbid_removal=forbid_removal
         )
@@ -117,6 +146,7 @@ class Engine:
         Raises :class:`InputError`, :class:`UnknownRuleError`,
         :class:`ValidityError` or another :class:`EvaluationError`.
         """
+        _check_call(rule, numbers, {"max_steps": max_steps, "max_digits": max_digits, "max_bytes": max_bytes})
         record: Mapping[str, object] | None
         if _frames.is_series(inputs):
             record = _frames.record_from_series(inputs, self._rule_info(rule))
@@ -216,8 +246,9 @@ class Engine:
         succeeded). An unknown rule always raises. The trace is off by
         default here; pass ``trace=True`` to keep it.
         """
+        _check_call(rule, numbers, {"max_steps": max_steps, "max_digits": max_digits, "max_bytes": max_bytes})
         if errors not in ("raise", "collect"):
-            raise ValueError(f'errors must be "raise" or "collect", not {errors!r}')
+            raise ArgumentError(f'errors must be "raise" or "collect", not {errors!r}')
         frame = records if _frames.is_dataframe(records) else None
         if frame is not None:
             info = self._rule_info(rule)
@@ -226,6 +257,10 @@ class Engine:
             info = None
             # a mapping or a string is refused by the native layer, not listed
             passthrough = isinstance(records, (list, tuple, str, bytes, Mapping))
+            if not passthrough and not isinstance(records, Iterable):
+                raise ArgumentError(
+                    f"records must be a list of mappings or a pandas DataFrame, not {type(records).__name__}"
+                )
             record_list = records if passthrough else list(records)
         results = self._native.evaluate_many(
             rule,

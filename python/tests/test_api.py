@@ -7,13 +7,17 @@ import datetime
 import filecmp
 import json
 import os
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import ordinance
 from conftest import REPO, RULES
+
+RULE = "energy_safety.inspection_frequency"
 
 FREQ = "energy_safety.inspection_frequency"
 
@@ -245,7 +249,10 @@ def test_reload_picks_up_edits_and_keeps_old_rules_on_failure(tmp_path: Path, ex
     assert e.evaluate("exact.share", {"amount": 1}, as_of="2024-03-01")["whole"] == 3
     text = (tmp_path / "exact.yaml").read_text(encoding="utf-8")
     (tmp_path / "exact.yaml").write_text(text.replace("default: 3}", "default: 4}"), encoding="utf-8")
-    e.reload()
+    report = e.reload()
+    assert isinstance(report, ordinance.ReloadReport)
+    assert report.changed == ["exact"] and report.previous == before and report.ruleset == e.ruleset
+    assert report.changed_anything and "1 changed (exact)" in str(report)
     assert e.ruleset != before
     assert e.evaluate("exact.share", {"amount": 1}, as_of="2024-03-01")["whole"] == 4
     edited = e.ruleset
@@ -270,3 +277,60 @@ def test_import_does_not_need_pandas() -> None:
     code = "import sys, ordinance; assert 'pandas' not in sys.modules, 'pandas was imported'"
     env = dict(os.environ)
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_reload_reports_a_removed_pack_and_can_forbid_it(tmp_path: Path, exact_dir: Path) -> None:
+    shutil.copy(exact_dir / "exact.yaml", tmp_path / "exact.yaml")
+    second = (tmp_path / "exact.yaml").read_text(encoding="utf-8").replace("pack: exact", "pack: second", 1)
+    (tmp_path / "second.yaml").write_text(second, encoding="utf-8")
+    e = ordinance.Engine(tmp_path)
+    assert not e.reload().changed_anything
+    (tmp_path / "second.yaml").unlink()
+    report = e.reload()
+    assert [r.pack for r in report.removed] == ["second"]
+    assert report.removed[0].file.endswith("second.yaml")
+    assert report.unchanged == ["exact"]
+
+    (tmp_path / "second.yaml").write_text(second, encoding="utf-8")
+    strict = ordinance.Engine(tmp_path, forbid_removal=True)
+    (tmp_path / "second.yaml").unlink()
+    with pytest.raises(ordinance.LoadError, match="may not remove packs"):
+        strict.reload()
+    assert strict.evaluate("second.share", {"amount": 1}, as_of="2024-03-01")["whole"] == 3
+
+
+def test_source_texts_stay_in_the_rules_folder(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ordinance.shipped_rules_dir(), rules)
+    texts = tmp_path / "texts"
+    (rules / "sources").rename(texts)
+    for pack in rules.glob("*.yaml"):
+        pack.write_text(pack.read_text(encoding="utf-8").replace("text: sources/", "text: ../texts/"), encoding="utf-8")
+    with pytest.raises(ordinance.LoadError, match="lies outside the folder") as info:
+        ordinance.Engine(rules)
+    assert info.value.line is not None and info.value.file is not None
+    e = ordinance.Engine(rules, shared_sources=[texts])
+    assert e.evaluate("energy_safety.inspection_frequency", {"class": "B"}, as_of="2024-06-01")["visits_per_year"] == 8
+    with pytest.raises(ordinance.ArgumentError):
+        ordinance.Engine(rules, shared_sources=str(texts))
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda e: e.evaluate(5, {"class": "A"}), "rule must be a rule id"),
+        (lambda e: e.evaluate(RULE, {"class": "A"}, numbers="bogus"), "numbers must be"),
+        (lambda e: e.evaluate(RULE, {"class": "A"}, max_steps=-1), "max_steps must be a positive integer"),
+        (lambda e: e.evaluate(RULE, {"class": "A"}, max_digits=10**30), "below 2**64"),
+        (lambda e: e.evaluate(RULE, {"class": "A"}, max_bytes=True), "max_bytes must be a positive integer"),
+        (lambda e: e.evaluate_many(RULE, [{"class": "A"}], errors="bogus"), "errors must be"),
+        (lambda e: e.evaluate_many(RULE, 5), "records must be a list"),
+    ],
+)
+def test_bad_arguments_raise_the_packages_typed_error(call: Any, words: str) -> None:
+    e = ordinance.Engine.shipped()
+    with pytest.raises(ordinance.ArgumentError, match=re.escape(words)) as info:
+        call(e)
+    # still the builtin kinds, for code that catches those
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+    assert isinstance(info.value, ordinance.OrdinanceError) and info.value.code == "argument"

@@ -268,6 +268,29 @@ static void test_evaluate_errors(OrdEngine *engine) {
     st = ord_evaluate_json(engine, RULE_FREQ, "[1,2]", NULL, &out);
     expect_error("input not an object", st, ORD_STATUS_INPUT_ERROR, out, "input", NULL, NULL);
 
+    /* a key given twice is refused by name, not silently the last one */
+    out = (char *)"sentinel";
+    st = ord_evaluate_json(engine, RULE_FREQ, "{\"class\":\"A\",\"class\":\"E\"}", NULL, &out);
+    expect_error("duplicate key", st, ORD_STATUS_INVALID_JSON, out, "invalid_json", "the key `class` appears twice",
+                 NULL);
+
+    /* JSON nested past the limit is a limit, and says so */
+    {
+        size_t depth = 100000;
+        char *deep = malloc(2 * depth + 16);
+        if (deep != NULL) {
+            strcpy(deep, "{\"class\":");
+            size_t at = strlen(deep);
+            memset(deep + at, '[', depth);
+            memset(deep + at + depth, ']', depth);
+            strcpy(deep + at + 2 * depth, "}");
+            out = (char *)"sentinel";
+            st = ord_evaluate_json(engine, RULE_FREQ, deep, NULL, &out);
+            expect_error("deep JSON", st, ORD_STATUS_LIMIT_EXCEEDED, out, "limit", "nests more than 128", NULL);
+            free(deep);
+        }
+    }
+
     out = (char *)"sentinel";
     st = ord_evaluate_json(engine, "energy_safety.inspection_frequenc", "{\"class\":\"A\"}", NULL, &out);
     expect_error("unknown rule", st, ORD_STATUS_UNKNOWN_RULE, out, "unknown_rule", "unknown rule",
@@ -534,6 +557,12 @@ static void test_reload(const char *rules) {
 
     st = ord_engine_reload(engine);
     CHECK(st == ORD_STATUS_OK, "reload of unchanged packs: %s", ord_last_error_message());
+    out = NULL;
+    st = ord_engine_reload_json(engine, &out);
+    CHECK(st == ORD_STATUS_OK && out != NULL && contains(out, "\"changed\":[]") && contains(out, "\"removed\":[]") &&
+              contains(out, "\"energy_safety\""),
+          "the reload report of unchanged packs: %s", out ? out : ord_last_error_message());
+    ord_string_free(out);
 
     /* A reload that fails keeps the old rules serving. */
     size_t len = strlen(original);
@@ -553,8 +582,11 @@ static void test_reload(const char *rules) {
 
     /* A reload that succeeds serves the edited pack: 4 inspectors per visit. */
     write_file(pack, edited);
-    st = ord_engine_reload(engine);
-    CHECK(st == ORD_STATUS_OK, "reload of the edited pack: %s", ord_last_error_message());
+    out = NULL;
+    st = ord_engine_reload_json(engine, &out);
+    CHECK(st == ORD_STATUS_OK && out != NULL && contains(out, "\"changed\":[\"energy_safety\"]"),
+          "the reload report names the edited pack: %s", out ? out : ord_last_error_message());
+    ord_string_free(out);
     out = NULL;
     st = ord_evaluate_json(engine, RULE_TEAM, "{\"inspectors\":3}", AS_OF, &out);
     CHECK(st == ORD_STATUS_OK && contains(out, "\"valid\":false") && contains(out, "\"shortfall\":1"),
@@ -567,6 +599,31 @@ static void test_reload(const char *rules) {
     ord_string_free(hash_before);
 
     ord_engine_free(engine);
+
+    /* An engine that may not lose packs refuses a reload without one. */
+    engine = NULL;
+    st = ord_engine_load_dir_with(dir, "{\"forbid_removal\": true}", &engine);
+    CHECK(st == ORD_STATUS_OK && engine != NULL, "load with options: %s", ord_last_error_message());
+    if (engine != NULL) {
+        char moved[4300];
+        snprintf(moved, sizeof moved, "%s.gone", pack);
+        CHECK(rename(pack, moved) == 0, "remove the pack");
+        out = (char *)"sentinel";
+        st = ord_engine_reload_json(engine, &out);
+        expect_error("a forbidden removal", st, ORD_STATUS_LOAD_ERROR, out, "load", "may not remove packs", NULL);
+        out = NULL;
+        st = ord_evaluate_json(engine, RULE_TEAM, "{\"inspectors\":3}", AS_OF, &out);
+        CHECK(st == ORD_STATUS_OK, "the pack still serves: %s", out ? out : ord_last_error_message());
+        ord_string_free(out);
+        CHECK(rename(moved, pack) == 0, "restore the pack");
+        ord_engine_free(engine);
+    }
+    engine = NULL;
+    st = ord_engine_load_dir_with(dir, "{\"forbid_removal\": 1}", &engine);
+    expect_error("ill-typed load option", st, ORD_STATUS_INPUT_ERROR, NULL, "input", "forbid_removal", NULL);
+    st = ord_engine_load_dir_with(dir, "{\"forbid_removal\": true", &engine);
+    expect_error("malformed load options", st, ORD_STATUS_INVALID_JSON, NULL, "invalid_json", NULL, NULL);
+
     free(original);
     free(edited);
     remove_tree(dir);
