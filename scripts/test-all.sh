@@ -10,6 +10,17 @@
 # as one).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+QUICK=0
+case "${1:-}" in
+    --quick) QUICK=1 ;;
+    "") ;;
+    *)
+        echo "usage: scripts/test-all.sh [--quick]"
+        exit 2
+        ;;
+esac
+# seconds each fuzz target runs in the full test command
+FUZZ_SECONDS="${ORDINANCE_FUZZ_SECONDS:-20}"
 
 export CARGO_TERM_COLOR=never
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/ordinance-tests.XXXXXX")"
@@ -89,9 +100,12 @@ step "cargo test --workspace" cargo test --workspace --quiet
 step "ordinance check" ./target/debug/ordinance check
 step "ordinance test (every pack's YAML tests)" ./target/debug/ordinance test
 step "ordinance run (every scenario in examples/)" run_scenarios
-step "benchmarks build" cargo build --quiet --release -p ordinance-core --benches
-step "C ABI, valgrind and the .NET client" bash tests/c/run.sh
-step "Python package, stubs and notebook" bash python/run_tests.sh
+if [ "$QUICK" = 0 ]; then
+    step "benchmarks build" cargo build --quiet --release -p ordinance-core --benches
+    step "C ABI, valgrind and the .NET client" bash tests/c/run.sh
+    step "Python package, stubs and notebook" bash python/run_tests.sh
+    step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"
+fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

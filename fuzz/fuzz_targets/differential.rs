@@ -15,8 +15,10 @@ fuzz_target!(|data: &[u8]| {
     if data.len() < 8 {
         return;
     }
-    let choices: Vec<u32> =
-        data.chunks(4).map(|c| c.iter().fold(0u32, |acc, b| acc.wrapping_mul(256).wrapping_add(u32::from(*b)))).collect();
+    let choices: Vec<u32> = data
+        .chunks(4)
+        .map(|c| c.iter().fold(0u32, |acc, b| acc.wrapping_mul(256).wrapping_add(u32::from(*b))))
+        .collect();
     let mut g = Gen { choices: &choices, i: 0 };
     let formulas = (g.num(3, false, false), g.num(4, false, true), g.boolean(4, false, true));
     let thresholds = [g.pick(21) as i64 - 10, g.pick(21) as i64 - 10, g.pick(21) as i64 - 10];
