@@ -11,6 +11,20 @@ fn options_error(field: &str, message: String) -> Error {
     Error::Eval(EvalError::Input { rule: String::new(), field, message, allowed: None })
 }
 
+/// The JSON object of an options text; `None` for no text or an empty one.
+fn options_object(
+    options_json: Option<&str>,
+    example: &str,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, Error> {
+    let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(None) };
+    let v = crate::json::parse_strict(text)
+        .map_err(|e| options_error("options", format!("options are not valid JSON: {}", e.message)))?;
+    match v {
+        serde_json::Value::Object(m) => Ok(Some(m)),
+        _ => Err(options_error("options", format!("options must be a JSON object like {example}"))),
+    }
+}
+
 /// Reads evaluation options from JSON: `{"as_of": "YYYY-MM-DD", "trace": bool,
 /// "max_steps": n, "max_digits": n, "max_bytes": n}` (all optional; the trace
 /// is on unless `"trace": false`). `None` or an empty string means the
@@ -20,12 +34,7 @@ fn options_error(field: &str, message: String) -> Error {
 /// An input error naming the bad option.
 pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
     let mut opts = EvalOptions { trace: true, ..EvalOptions::default() };
-    let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
-    let v = crate::json::parse_strict(text)
-        .map_err(|e| options_error("options", format!("options are not valid JSON: {}", e.message)))?;
-    let serde_json::Value::Object(m) = v else {
-        return Err(options_error("options", "options must be a JSON object like {\"as_of\": \"2024-06-30\"}".into()));
-    };
+    let Some(m) = options_object(options_json, r#"{"as_of": "2024-06-30"}"#)? else { return Ok(opts) };
     for (k, val) in &m {
         match (k.as_str(), val) {
             ("as_of", serde_json::Value::Null) => {}
@@ -60,12 +69,7 @@ pub fn parse_options(options_json: Option<&str>) -> Result<EvalOptions, Error> {
 /// An input error naming the bad option.
 pub fn parse_load_options(options_json: Option<&str>) -> Result<crate::engine::LoadOptions, Error> {
     let mut opts = crate::engine::LoadOptions::default();
-    let Some(text) = options_json.filter(|t| !t.trim().is_empty()) else { return Ok(opts) };
-    let v = crate::json::parse_strict(text)
-        .map_err(|e| options_error("options", format!("options are not valid JSON: {}", e.message)))?;
-    let serde_json::Value::Object(m) = v else {
-        return Err(options_error("options", "options must be a JSON object like {\"forbid_removal\": true}".into()));
-    };
+    let Some(m) = options_object(options_json, r#"{"forbid_removal": true}"#)? else { return Ok(opts) };
     for (k, val) in &m {
         match (k.as_str(), val) {
             ("forbid_removal", serde_json::Value::Bool(b)) => opts.forbid_removal = *b,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from . import _frames, _native
+from ._errors import ArgumentError
 from ._native import OrdinanceError, UnknownRuleError
 from ._results import Decision, ReloadReport, RuleInfo, TestReport
 
@@ -23,15 +24,6 @@ Errors = Literal["raise", "collect"]
 AsOf = datetime.date | str | None
 
 _U64 = 1 << 64
-
-
-class ArgumentError(OrdinanceError, TypeError, ValueError):
-    """An argument of an ordinance call is of the wrong type or out of range
-    (a rule id that is not a string, ``numbers="bogus"``, a negative
-    ``max_steps``). It is also a ``TypeError`` and a ``ValueError``, so code
-    written against Python's own conventions still catches it."""
-
-    code = "argument"
 
 
 def _check_call(
@@ -251,17 +243,34 @@ class Engine:
             raise ArgumentError(f'errors must be "raise" or "collect", not {errors!r}')
         frame = records if _frames.is_dataframe(records) else None
         if frame is not None:
+            # columns straight to the core: no dict or JSON document per row
             info = self._rule_info(rule)
-            record_list: list[Any] = _frames.records_from_frame(frame, info)
-        else:
-            info = None
-            # a mapping or a string is refused by the native layer, not listed
-            passthrough = isinstance(records, (list, tuple, str, bytes, Mapping))
-            if not passthrough and not isinstance(records, Iterable):
-                raise ArgumentError(
-                    f"records must be a list of mappings or a pandas DataFrame, not {type(records).__name__}"
-                )
-            record_list = records if passthrough else list(records)
+            data = self._native.evaluate_columns(
+                rule,
+                _frames.columns_from_frame(frame, info),
+                as_of=as_of,
+                numbers=numbers,
+                allow_float=allow_float,
+                max_steps=max_steps,
+                max_digits=max_digits,
+                max_bytes=max_bytes,
+            )
+            failures = data["errors"]
+            if errors == "raise":
+                first = next((e for e in failures if e is not None), None)
+                if first is not None:
+                    raise first
+            messages = [None if e is None else str(e) for e in failures]
+            return _frames.frame_with_columns(
+                frame, data["values"], messages if errors == "collect" else None, prefix
+            )
+        # a mapping or a string is refused by the native layer, not listed
+        passthrough = isinstance(records, (list, tuple, str, bytes, Mapping))
+        if not passthrough and not isinstance(records, Iterable):
+            raise ArgumentError(
+                f"records must be a list of mappings or a pandas DataFrame, not {type(records).__name__}"
+            )
+        record_list: Any = records if passthrough else list(records)
         results = self._native.evaluate_many(
             rule,
             record_list,
@@ -276,17 +285,7 @@ class Engine:
         for r in results:
             if isinstance(r, UnknownRuleError) or (errors == "raise" and isinstance(r, OrdinanceError)):
                 raise r
-        if frame is None:
-            return [r if isinstance(r, OrdinanceError) else Decision(r) for r in results]
-        if info is not None:
-            names = [o.name for o in info.outputs]
-        else:
-            names = next((list(r["outputs"]) for r in results if not isinstance(r, OrdinanceError)), [])
-        rows = [None if isinstance(r, OrdinanceError) else r["outputs"] for r in results]
-        messages = [str(r) if isinstance(r, OrdinanceError) else None for r in results]
-        return _frames.frame_with_outputs(
-            frame, names, rows, messages if errors == "collect" else None, prefix
-        )
+        return [r if isinstance(r, OrdinanceError) else Decision(r) for r in results]
 
     def run_tests(self) -> TestReport:
         """Runs the tests of every loaded pack (each at its own fixed date)."""

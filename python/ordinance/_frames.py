@@ -10,6 +10,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeGuard
 
+from ._errors import ArgumentError
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -72,48 +74,62 @@ def _columns(labels: Sequence[Any], info: RuleInfo | None) -> tuple[list[Any], s
     return [c for c in labels if c in names], dates
 
 
-def records_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> list[dict[str, Any]]:
-    """The input records of a DataFrame's rows.
+def _cell(value: object, is_date: bool) -> object:
+    if _missing(value):
+        return None
+    if (
+        is_date
+        and isinstance(value, datetime.datetime)
+        and value.tzinfo is None
+        and value.time() == datetime.time()
+    ):
+        return value.date()
+    return value
+
+
+def columns_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> dict[str, list[Any]]:
+    """The input columns of a DataFrame, one list per column (no per-row
+    dict is built).
 
     Only the columns that are inputs of the rule are passed (a roster has
     more columns than any one rule reads); when the rule is unknown every
     column is passed and the core names the problem. A missing cell (None,
-    NaN, NA, NaT) leaves the input out, so its default applies or the core
-    reports it missing. A midnight timestamp in a ``date`` input is a date
-    (pandas reads date columns as timestamps).
+    NaN, NA, NaT) is ``None``, which leaves the input out, so its default
+    applies or the core reports it missing. A midnight timestamp in a
+    ``date`` input is a date (pandas reads date columns as timestamps).
     """
     columns, date_inputs = _columns(list(frame.columns), info)
-    return [_clean(row, date_inputs) for row in frame[columns].to_dict(orient="records")]
+    return {str(c): [_cell(v, c in date_inputs) for v in frame[c].tolist()] for c in columns}
 
 
-def record_from_series(row: pd.Series[Any], info: RuleInfo | None) -> dict[str, Any]:
-    """The input record of one row given as a Series, read as
-    :func:`records_from_frame` reads the rows of a DataFrame."""
-    columns, date_inputs = _columns(list(row.index), info)
-    return _clean({c: row[c] for c in columns}, date_inputs)
-
-
-def frame_with_outputs(
+def frame_with_columns(
     frame: pd.DataFrame,
-    output_names: Sequence[str],
-    rows: Sequence[dict[str, Any] | None],
+    values: dict[str, list[Any]],
     errors: Sequence[str | None] | None,
     prefix: str,
 ) -> pd.DataFrame:
     """A copy of ``frame`` with one column per output (``prefix + name``),
-    and an ``error`` column when errors were collected."""
-    columns = [prefix + n for n in output_names]
+    from the columns the core returned, and an ``error`` column when errors
+    were collected."""
+    columns = [prefix + n for n in values]
     if errors is not None:
         columns.append(prefix + "error")
     clashes = [c for c in columns if c in frame.columns]
     if clashes:
-        raise ValueError(
+        raise ArgumentError(
             f"output column(s) {', '.join(map(repr, clashes))} already exist in the DataFrame; "
             "pass prefix= to name the output columns differently"
         )
     out = frame.copy()
-    for name in output_names:
-        out[prefix + name] = [None if r is None else r.get(name) for r in rows]
+    for name, column in values.items():
+        out[prefix + name] = column
     if errors is not None:
         out[prefix + "error"] = list(errors)
     return out
+
+
+def record_from_series(row: pd.Series[Any], info: RuleInfo | None) -> dict[str, Any]:
+    """The input record of one row given as a Series, read as
+    :func:`columns_from_frame` reads the cells of a DataFrame."""
+    columns, date_inputs = _columns(list(row.index), info)
+    return _clean({c: row[c] for c in columns}, date_inputs)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar, Literal, final
 
-from ordinance._types import DecisionDict, Diagnostic, ReloadReportDict, RuleInfoDict, TestReportDict
+from ordinance._types import ColumnsDict, DecisionDict, Diagnostic, ReloadReportDict, RuleInfoDict, TestReportDict
 
 __all__ = [
     "__version__",
@@ -74,6 +74,18 @@ class Engine:
         max_digits: int | None = None,
         max_bytes: int | None = None,
     ) -> list[DecisionDict | OrdinanceError]: ...
+    def evaluate_columns(
+        self,
+        rule: str,
+        columns: Mapping[str, Sequence[object]],
+        *,
+        as_of: _AsOf = None,
+        numbers: _Numbers = "fraction",
+        allow_float: bool = False,
+        max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
+    ) -> ColumnsDict: ...
     def run_tests(self) -> TestReportDict: ...
     def reload(self) -> ReloadReportDict: ...
     def rules(self) -> list[RuleInfoDict]: ...

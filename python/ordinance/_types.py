@@ -79,6 +79,12 @@ class TestDict(TypedDict):
     message: str | None
 
 
+class ColumnsDict(TypedDict):
+    outputs: list[str]
+    values: dict[str, list[Any]]
+    errors: list[Any]
+
+
 class RemovedPackDict(TypedDict):
     pack: str
     file: str

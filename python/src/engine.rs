@@ -9,7 +9,7 @@ use crate::convert::{
     self, citation_to_py, date_to_py, json_to_py, trace_entry_to_py, value_to_py, ConvertError, NumberMode,
 };
 use crate::errors::{eval_error, input_problem, load_error};
-use ordinance_core::{Decision, Engine, EvalOptions, LoadOptions, RuleInfo, TestReport};
+use ordinance_core::{Decision, Engine, EvalOptions, LoadOptions, RuleInfo, TestReport, Value};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyString, PyType};
@@ -277,6 +277,177 @@ impl PyEngine {
             out.append(value)?;
         }
         Ok(out)
+    }
+
+    /// Evaluates one rule over columns: `columns` maps input names to
+    /// sequences of equal length (one cell per row; `None` leaves the input
+    /// out, so its default applies or the row fails as missing). The rule
+    /// and its as-of date are resolved once; rows go to the core as values,
+    /// with no per-row dict or JSON document. Returns `{"outputs": [names],
+    /// "values": {name: list}, "errors": list}`: each list has one entry per
+    /// row, `None` in the output lists where the row failed and in the error
+    /// list where it succeeded (else the `OrdinanceError`, `.index` set).
+    #[pyo3(signature = (rule, columns, *, as_of = None, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_columns<'py>(
+        &self,
+        py: Python<'py>,
+        rule: &str,
+        columns: &Bound<'py, PyDict>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        numbers: &str,
+        allow_float: bool,
+        max_steps: Option<u64>,
+        max_digits: Option<u64>,
+        max_bytes: Option<u64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let mode = NumberMode::parse(numbers)?;
+        let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
+        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes };
+        let rule_id = rule.to_string();
+        let prepared = py.detach(|| self.inner.prepare(&rule_id, &opts)).map_err(|e| eval_error(py, &e))?;
+        let r = prepared.rule();
+        // cells to values, column by column; a cell that cannot be read
+        // fails its row (the first such problem of the row is kept)
+        let mut names: Vec<String> = Vec::with_capacity(columns.len());
+        let mut cols: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
+        let mut present: Vec<Vec<bool>> = Vec::with_capacity(columns.len());
+        let mut row_problem: Vec<Option<ordinance_core::EvalError>> = Vec::new();
+        for (key, column) in columns.iter() {
+            let name: String = key.extract()?;
+            let ty = r.inputs.iter().find(|i| i.name == name).map(|i| i.ty.clone());
+            let mut values = Vec::new();
+            let mut here = Vec::new();
+            for (row, cell) in column.try_iter()?.enumerate() {
+                let cell = cell?;
+                if row_problem.len() <= row {
+                    row_problem.resize_with(row + 1, || None);
+                }
+                let value = match (&ty, cell.is_none()) {
+                    (_, true) | (None, _) => None,
+                    (Some(ty), false) => match convert::to_json(&cell, &name, allow_float, 0) {
+                        Ok(j) => match ordinance_core::value::from_json(&j, ty, &name) {
+                            Ok(v) => Some(v),
+                            Err(p) => {
+                                let slot = row_problem.get_mut(row);
+                                if let Some(slot @ None) = slot {
+                                    *slot = Some(ordinance_core::EvalError::Input {
+                                        rule: r.qualified.clone(),
+                                        field: p.field,
+                                        message: p.message,
+                                        allowed: p.allowed,
+                                    });
+                                }
+                                None
+                            }
+                        },
+                        Err(ConvertError::Problem(p)) => {
+                            if let Some(slot @ None) = row_problem.get_mut(row) {
+                                *slot = Some(ordinance_core::EvalError::Input {
+                                    rule: r.qualified.clone(),
+                                    field: p.field,
+                                    message: p.message,
+                                    allowed: None,
+                                });
+                            }
+                            None
+                        }
+                        Err(ConvertError::Python(e)) => return Err(e),
+                    },
+                };
+                here.push(value.is_some());
+                values.push(value.unwrap_or(Value::Bool(false)));
+            }
+            names.push(name);
+            cols.push(values);
+            present.push(here);
+        }
+        let rows = cols.first().map_or(0, Vec::len);
+        if let Some((n, c)) = names.iter().zip(&cols).find(|(_, c)| c.len() != rows) {
+            return Err(input_problem(
+                py,
+                rule,
+                &convert::Problem { field: n.clone(), message: format!("column `{n}` has {} rows, the first has {rows}", c.len()) },
+            ));
+        }
+        // evaluate: each row's present cells, the others left to defaults
+        let result = py.detach(|| {
+            let mut out = ordinance_core::Columns {
+                outputs: r.outputs.clone(),
+                values: vec![Vec::with_capacity(rows); r.outputs.len()],
+                errors: Vec::with_capacity(rows),
+            };
+            let by_input: Vec<Option<usize>> = r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
+            let unknown = names.iter().find(|n| !r.inputs.iter().any(|i| i.name == **n));
+            for row in 0..rows {
+                let failed = match (unknown, row_problem.get(row).and_then(Option::as_ref)) {
+                    (Some(n), _) => Some(ordinance_core::EvalError::Input {
+                        rule: r.qualified.clone(),
+                        field: n.clone(),
+                        message: format!("the rule has no input `{n}`"),
+                        allowed: None,
+                    }),
+                    (None, Some(e)) => Some(e.clone()),
+                    (None, None) => None,
+                };
+                let result = match failed {
+                    Some(e) => Err(e),
+                    None => prepared.evaluate_values(
+                        by_input
+                            .iter()
+                            .map(|c| {
+                                c.filter(|&c| present.get(c).and_then(|p| p.get(row)).copied().unwrap_or(false))
+                                    .and_then(|c| cols.get(c).and_then(|col| col.get(row)).cloned())
+                            })
+                            .collect(),
+                    ),
+                };
+                match result {
+                    Ok(values) => {
+                        for (col, v) in out.values.iter_mut().zip(values) {
+                            col.push(Some(v));
+                        }
+                        out.errors.push(None);
+                    }
+                    Err(e) => {
+                        for col in out.values.iter_mut() {
+                            col.push(None);
+                        }
+                        out.errors.push(Some(e));
+                    }
+                }
+            }
+            out
+        });
+        let dict = PyDict::new(py);
+        let values = PyDict::new(py);
+        let output_names = PyList::empty(py);
+        for ((name, _), col) in result.outputs.iter().zip(&result.values) {
+            output_names.append(name)?;
+            let list = PyList::empty(py);
+            for v in col {
+                match v {
+                    Some(v) => list.append(value_to_py(py, v, mode)?)?,
+                    None => list.append(py.None())?,
+                }
+            }
+            values.set_item(name, list)?;
+        }
+        let errors = PyList::empty(py);
+        for (index, e) in result.errors.iter().enumerate() {
+            match e {
+                None => errors.append(py.None())?,
+                Some(e) => {
+                    let value = eval_error(py, e).into_value(py).into_bound(py);
+                    value.setattr("index", index)?;
+                    errors.append(value)?;
+                }
+            }
+        }
+        dict.set_item("outputs", output_names)?;
+        dict.set_item("values", values)?;
+        dict.set_item("errors", errors)?;
+        Ok(dict)
     }
 
     /// Runs every pack's tests; returns `{"passed", "failed", "tests": [...]}`.
