@@ -26,7 +26,7 @@ use crate::date::Date;
 use crate::expr::compile::{Builtin, CExpr, Loc};
 use crate::expr::syntax::{AggKind, BinOp};
 use crate::number::{bits_to_digits, digits_to_bits, ArithmeticError, Number};
-use crate::ruleset::{Body, Citation, HitPolicy, Rule, Ruleset, Table};
+use crate::ruleset::{Aggregate, Body, Citation, HitPolicy, Rule, Ruleset, Table};
 use crate::value::{conform, FieldNames, Record, Value};
 use std::sync::Arc;
 
@@ -771,7 +771,8 @@ impl<'a> Evaluator<'a> {
             |row: &crate::ruleset::Row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
         // every matching row is kept only when the trace or the hit policy
         // needs them all; otherwise the first (and, for `unique`, a second)
-        let keep_all = self.trace.is_some() || table.hit == HitPolicy::Collect;
+        let fast = matches!(table.hit, HitPolicy::Unique | HitPolicy::First);
+        let keep_all = self.trace.is_some() || !fast;
         let mut matched: Vec<usize> = Vec::new();
         let mut first: Option<usize> = None;
         let mut second = false;
@@ -801,6 +802,21 @@ impl<'a> Evaluator<'a> {
                 .collect();
             return Err(self.fail(format!("rows {} all match, but the table's hit policy is unique", rows.join(", "))));
         }
+        if table.hit.ranks() {
+            // a stable sort: rows of equal rank keep their order
+            matched.sort_by_key(|&ri| table.rows.get(ri).map_or(usize::MAX, |row| table.rank(row)));
+            first = matched.first().copied();
+        }
+        if table.hit == HitPolicy::Any {
+            let outputs = |ri: usize| table.rows.get(ri).map(|r| &r.outputs);
+            if let Some(other) = matched.iter().find(|&&ri| outputs(ri) != first.and_then(outputs)) {
+                let (a, b) = (first.unwrap_or(0) + 1, other + 1);
+                return Err(self.fail(format!(
+                    "rows {a} and {b} both match but give different outputs, and the table's hit policy is any"
+                )));
+            }
+        }
+        let many = table.hit.lists(table.aggregate) || table.aggregate.is_some();
         if self.trace.is_some() {
             for &ri in &matched {
                 let (Some(row), Some((name, detail))) = (table.rows.get(ri), table.trace_text.get(ri)) else {
@@ -816,12 +832,12 @@ impl<'a> Evaluator<'a> {
                     cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
                     count: 1,
                 });
-                if table.hit != HitPolicy::Collect {
+                if !many {
                     break;
                 }
             }
         }
-        if table.hit == HitPolicy::Collect {
+        if table.hit.lists(table.aggregate) {
             let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(matched.len()); rule.outputs.len()];
             for &ri in &matched {
                 if let Some(row) = table.rows.get(ri) {
@@ -832,6 +848,38 @@ impl<'a> Evaluator<'a> {
             }
             self.alloc((matched.len() * rule.outputs.len()) as u64 * VALUE_BYTES)?;
             return Ok(cols.into_iter().map(|c| Value::List(Arc::new(c))).collect());
+        }
+        match table.aggregate {
+            Some(Aggregate::Count) => {
+                return Ok(vec![Value::Number(Number::from_int(matched.len() as i64)); rule.outputs.len()]);
+            }
+            Some(Aggregate::Sum) => {
+                let mut totals = vec![Number::from_int(0); rule.outputs.len()];
+                for &ri in &matched {
+                    let Some(row) = table.rows.get(ri) else { continue };
+                    for (t, v) in totals.iter_mut().zip(&row.outputs) {
+                        if let Value::Number(x) = v {
+                            self.tick()?;
+                            *t = t.add(x).map_err(|e| self.fail(arith(e)))?;
+                        }
+                    }
+                }
+                return Ok(totals.into_iter().map(Value::Number).collect());
+            }
+            Some(agg @ (Aggregate::Min | Aggregate::Max)) if !matched.is_empty() => {
+                let mut best: Vec<Value> =
+                    matched.first().and_then(|&ri| table.rows.get(ri)).map(|r| r.outputs.clone()).unwrap_or_default();
+                for &ri in matched.iter().skip(1) {
+                    let Some(row) = table.rows.get(ri) else { continue };
+                    for (b, v) in best.iter_mut().zip(&row.outputs) {
+                        if (agg == Aggregate::Min && v < b) || (agg == Aggregate::Max && v > b) {
+                            *b = v.clone();
+                        }
+                    }
+                }
+                return Ok(best);
+            }
+            _ => {}
         }
         match first.and_then(|ri| table.rows.get(ri)) {
             Some(row) => Ok(row.outputs.clone()),

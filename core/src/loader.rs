@@ -11,8 +11,8 @@ use crate::files;
 use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
 use crate::number::Number;
 use crate::ruleset::{
-    Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset, SourceInfo,
-    Table, TestCase,
+    Aggregate, Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset,
+    SourceInfo, Table, TestCase,
 };
 use crate::sourcetext::SourceText;
 use crate::value::{from_json, Type, Value};
@@ -1074,8 +1074,10 @@ fn compile_body(
             }
             let outputs: Vec<(String, Type)> = p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             let table = compile_table(d, pc, qualified, t, &p.inputs, &outputs, types)?;
-            let outputs = if table.hit == HitPolicy::Collect {
+            let outputs = if table.hit.lists(table.aggregate) {
                 outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
+            } else if table.aggregate == Some(Aggregate::Count) {
+                outputs.into_iter().map(|(n, _)| (n, Type::Integer)).collect()
             } else {
                 outputs
             };
@@ -1365,17 +1367,84 @@ fn compile_table(
     types: &IndexMap<String, Type>,
 ) -> Option<Table> {
     let _ = types;
-    let hit = match t.hit.text.as_str() {
-        "unique" => HitPolicy::Unique,
-        "first" => HitPolicy::First,
-        "collect" => HitPolicy::Collect,
-        other => {
-            let help = suggest(other, ["unique", "first", "collect"])
-                .map(|s| format!("did you mean `{s}`?"))
-                .unwrap_or_else(|| "use `unique`, `first` or `collect`".into());
-            d.at(t.hit.pos, format!("unknown hit policy `{other}`"), Some(help));
+    let names: Vec<&str> = HitPolicy::ALL.iter().map(|h| h.name()).collect();
+    let Some(hit) = HitPolicy::ALL.iter().copied().find(|h| h.name() == t.hit.text) else {
+        let help = suggest(&t.hit.text, names.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| format!("use one of {}", names.join(", ")));
+        d.at(t.hit.pos, format!("unknown hit policy `{}`", t.hit.text), Some(help));
+        return None;
+    };
+    let aggregate = match &t.aggregate {
+        None => None,
+        Some(a) if hit != HitPolicy::Collect => {
+            d.at(a.pos, format!("`aggregate` goes with `hit: collect`, not `hit: {}`", hit.name()), None);
             return None;
         }
+        Some(a) => match Aggregate::ALL.iter().copied().find(|x| x.name() == a.text) {
+            Some(x) => Some(x),
+            None => {
+                d.at(a.pos, format!("unknown aggregator `{}`", a.text), Some("use sum, min, max or count".into()));
+                return None;
+            }
+        },
+    };
+    // what each aggregator can combine
+    if let Some(agg) = aggregate {
+        for (name, ty) in outputs {
+            let ok = match agg {
+                Aggregate::Count => true,
+                Aggregate::Sum => matches!(ty, Type::Integer | Type::Number),
+                Aggregate::Min | Aggregate::Max => {
+                    matches!(ty, Type::Integer | Type::Number | Type::Date | Type::DateTime)
+                }
+            };
+            if !ok {
+                d.at(
+                    t.aggregate.as_ref().map_or(t.hit.pos, |a| a.pos),
+                    format!("`aggregate: {}` cannot combine output `{name}` of type {ty}", agg.name()),
+                    Some("sum takes numbers; min and max numbers or dates".into()),
+                );
+                return None;
+            }
+        }
+    }
+    // a default means something only where no match gives nothing
+    let default_means_nothing = hit.lists(aggregate) || matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
+    if let (Some(dm), true) = (&t.default, default_means_nothing) {
+        let pos = dm.values().next().map_or(t.hit.pos, |n| n.pos);
+        let what = match aggregate {
+            Some(a) => format!(
+                "`collect` with `aggregate: {}` gives {} when no row matches",
+                a.name(),
+                if a == Aggregate::Sum { "0" } else { "a count of 0" }
+            ),
+            None => format!("`hit: {}` gives empty lists when no row matches", hit.name()),
+        };
+        d.at(pos, format!("the table's `default` is never used: {what}"), Some("remove the `default:`".into()));
+        return None;
+    }
+    // the output that ranks rows, for priority and output_order
+    let priority = if hit.ranks() {
+        match outputs.iter().enumerate().find_map(|(k, (_, ty))| match ty {
+            Type::Enum(vs) => Some((k, vs.iter().map(|v| Value::text(v)).collect::<Vec<_>>())),
+            _ => None,
+        }) {
+            Some(p) => Some(p),
+            None => {
+                d.at(
+                    t.hit.pos,
+                    format!(
+                        "`hit: {}` ranks rows by an output's enum values, and `{qualified}` has no enum output",
+                        hit.name()
+                    ),
+                    Some("declare the ranking output as `{enum: [highest, …, lowest]}`".into()),
+                );
+                return None;
+            }
+        }
+    } else {
+        None
     };
     let before = d.out.len();
     let mut rows = Vec::new();
@@ -1425,10 +1494,25 @@ fn compile_table(
     if d.out.len() > before {
         return None;
     }
-    if hit == HitPolicy::Unique {
+    if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
         for (j, b) in rows.iter().enumerate() {
             for (i, a) in rows.iter().enumerate().take(j) {
-                if rows_overlap(a, b, inputs) {
+                if hit == HitPolicy::Any && a.outputs == b.outputs {
+                    continue;
+                }
+                if hit == HitPolicy::Any && rows_overlap(a, b, inputs) {
+                    d.at(
+                        Pos { line: b.line, column: 1, ..Pos::default() },
+                        format!(
+                            "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
+                            i + 1,
+                            j + 1
+                        ),
+                        Some("give overlapping rows the same outputs, or narrow one row's conditions".into()),
+                    );
+                    continue;
+                }
+                if hit == HitPolicy::Unique && rows_overlap(a, b, inputs) {
                     let pos = Pos { line: b.line, column: 1, ..Pos::default() };
                     d.at(
                         pos,
@@ -1442,7 +1526,8 @@ fn compile_table(
             }
         }
     }
-    if t.default.is_none() && hit != HitPolicy::Collect {
+    let must_cover = !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
+    if t.default.is_none() && must_cover {
         if let Some(missing) = uncovered(&rows, inputs) {
             d.at(
                 t.hit.pos,
@@ -1451,7 +1536,10 @@ fn compile_table(
             );
         }
     }
-    Some(Table::new(hit, rows, default, inputs))
+    let mut table = Table::new(hit, rows, default, inputs);
+    table.aggregate = aggregate;
+    table.priority = priority;
+    Some(table)
 }
 
 fn compile_row(
@@ -1643,6 +1731,15 @@ fn rows_overlap(a: &Row, b: &Row, inputs: &[InputDef]) -> bool {
 
 /// The first combination of enum/bool input values that no row can match,
 /// described for a message.
+/// The first combination of input values no row covers, found exactly: an
+/// enum or bool input contributes each of its values; a number, integer,
+/// date or datetime input, one value of each piece its rows' bounds cut the
+/// line into (every bound itself, one value strictly between two
+/// neighbouring bounds when the type has one there, one below the lowest and
+/// one above the highest). Every row's condition is constant on each piece,
+/// so testing one value per piece decides coverage over all values. Text
+/// inputs are not enumerated. More than [`MAX_COVERAGE_COMBINATIONS`]
+/// combinations are not tried.
 fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
     let finite: Vec<(usize, Vec<Value>)> = inputs
         .iter()
@@ -1651,6 +1748,7 @@ fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
         .filter_map(|(i, inp)| match &inp.ty {
             Type::Enum(vs) => Some((i, vs.iter().map(|v| Value::text(v)).collect())),
             Type::Bool => Some((i, vec![Value::Bool(false), Value::Bool(true)])),
+            Type::Integer | Type::Number | Type::Date | Type::DateTime => Some((i, pieces(rows, i, &inp.ty))),
             _ => None,
         })
         .collect();
@@ -1691,6 +1789,68 @@ fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
         }
     }
     None
+}
+
+/// One value of each piece the rows' bounds on input `i` cut its line into
+/// (see [`uncovered`]).
+fn pieces(rows: &[Row], i: usize, ty: &Type) -> Vec<Value> {
+    let mut points: Vec<Value> = Vec::new();
+    for r in rows {
+        for (k, c) in &r.conds {
+            if *k != i {
+                continue;
+            }
+            match c {
+                Cond::OneOf(vs) => points.extend(vs.iter().cloned()),
+                Cond::Range { lo, hi } => points.extend(lo.iter().chain(hi.iter()).map(|b| b.value.clone())),
+            }
+        }
+    }
+    points.sort();
+    points.dedup();
+    let mut out = Vec::with_capacity(points.len() * 2 + 2);
+    if let Some(below) = points.first().and_then(|p| step(p, ty, false)) {
+        out.push(below);
+    }
+    for (k, p) in points.iter().enumerate() {
+        out.push(p.clone());
+        if let Some(q) = points.get(k + 1) {
+            if let Some(between) = between(p, q, ty) {
+                out.push(between);
+            }
+        }
+    }
+    if let Some(above) = points.last().and_then(|p| step(p, ty, true)) {
+        out.push(above);
+    }
+    out
+}
+
+/// A value of the type just above (or below) `p`, outside it.
+fn step(p: &Value, ty: &Type, up: bool) -> Option<Value> {
+    let one = Number::from_int(if up { 1 } else { -1 });
+    match (p, ty) {
+        (Value::Number(n), Type::Integer) => {
+            let mode = if up { crate::number::RoundingMode::Floor } else { crate::number::RoundingMode::Ceil };
+            n.round(0, mode).ok()?.add(&one).ok().map(Value::Number)
+        }
+        (Value::Number(n), _) => n.add(&one).ok().map(Value::Number),
+        (Value::Date(d), _) => d.add_days(if up { 1 } else { -1 }).ok().map(Value::Date),
+        (Value::DateTime(t), _) => t.add_minutes(if up { 1 } else { -1 }).ok().map(Value::DateTime),
+        _ => None,
+    }
+}
+
+/// A value of the type strictly between `p` and `q` (`p < q`), if any.
+fn between(p: &Value, q: &Value, ty: &Type) -> Option<Value> {
+    let candidate = match (p, ty) {
+        (Value::Number(a), Type::Number) => {
+            let Value::Number(b) = q else { return None };
+            Value::Number(a.add(b).ok()?.div(&Number::from_int(2)).ok()?)
+        }
+        _ => step(p, ty, true)?,
+    };
+    (candidate > *p && candidate < *q).then_some(candidate)
 }
 
 /// Context for compiling scenario expressions: the globals of a ruleset.

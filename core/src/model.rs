@@ -167,9 +167,18 @@ pub struct RuleDef {
 #[serde(deny_unknown_fields)]
 pub struct TableDef {
     /// `unique` (rows may not overlap; checked at load), `first` (the first
-    /// matching row wins) or `collect` (every matching row; outputs become
-    /// lists).
+    /// matching row wins), `priority` (the matching row whose output comes
+    /// first in the declared order of its enum values), `any` (matching rows
+    /// must agree), `collect` (every matching row; outputs become lists, or
+    /// one value with `aggregate`), `rule_order` (lists in row order) or
+    /// `output_order` (lists in priority order).
+    #[schemars(schema_with = "hit_policy_schema")]
     pub hit: Located,
+    /// With `hit: collect`: `sum`, `min`, `max` or `count` of the matching
+    /// rows' values of each output.
+    #[serde(default)]
+    #[schemars(schema_with = "aggregate_schema")]
+    pub aggregate: Option<Located>,
     /// The rows, in order.
     pub rows: Vec<RowDef>,
     /// Outputs when no row matches; without it, no match is an error (and
@@ -288,4 +297,15 @@ pub struct StepDef {
     /// Inputs: name → expression over the data and earlier results.
     #[serde(default, rename = "with")]
     pub with_inputs: IndexMap<String, Located>,
+}
+
+fn hit_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["unique", "first", "priority", "any", "collect", "rule_order", "output_order"]
+    })
+}
+
+fn aggregate_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "enum": ["sum", "min", "max", "count"]})
 }

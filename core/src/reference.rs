@@ -16,7 +16,7 @@ use crate::eval::{Fault, MAX_GENERATED, MAX_POW_EXPONENT};
 use crate::expr::compile::{Builtin, CExpr};
 use crate::expr::syntax::{AggKind, BinOp};
 use crate::number::{digits_to_bits, Number};
-use crate::ruleset::{Body, HitPolicy, Rule, Ruleset};
+use crate::ruleset::{Aggregate, Body, HitPolicy, Rule, Ruleset};
 use crate::value::{conform, Value, MAX_LIST_LEN};
 use indexmap::IndexMap;
 use std::sync::Arc;
@@ -60,6 +60,75 @@ impl Reference<'_> {
         self.rs.rules.get(rid).map(|r| &**r).ok_or_else(|| failed("?", "no such rule"))
     }
 
+    /// The outputs a table gives for its matching rows, by its hit policy:
+    /// written out policy by policy, with no shortcut.
+    fn select(
+        &self,
+        q: &str,
+        rule: &Rule,
+        table: &crate::ruleset::Table,
+        matching: &[&crate::ruleset::Row],
+    ) -> Result<Vec<Value>, Fault> {
+        let n = rule.outputs.len();
+        let column = |rows: &[&crate::ruleset::Row], k: usize| -> Vec<Value> {
+            rows.iter().filter_map(|row| row.outputs.get(k).cloned()).collect()
+        };
+        let by_priority = || {
+            let mut rows = matching.to_vec();
+            // a stable sort: equal ranks keep row order
+            rows.sort_by_key(|row| table.rank(row));
+            rows
+        };
+        let one = |row: Option<&&crate::ruleset::Row>| match (row, &table.default) {
+            (Some(row), _) => Ok(row.outputs.clone()),
+            (None, Some(d)) => Ok(d.clone()),
+            (None, None) => Err(failed(q, "no row matches")),
+        };
+        match (table.hit, table.aggregate) {
+            (HitPolicy::Unique, _) if matching.len() > 1 => Err(failed(q, "more than one row matches")),
+            (HitPolicy::Unique | HitPolicy::First, _) => one(matching.first()),
+            (HitPolicy::Priority, _) => one(by_priority().first()),
+            (HitPolicy::Any, _) => {
+                if matching.iter().any(|row| matching.first().is_some_and(|f| row.outputs != f.outputs)) {
+                    return Err(failed(q, "matching rows disagree"));
+                }
+                one(matching.first())
+            }
+            (HitPolicy::Collect, None) | (HitPolicy::RuleOrder, _) => {
+                Ok((0..n).map(|k| Value::List(Arc::new(column(matching, k)))).collect())
+            }
+            (HitPolicy::OutputOrder, _) => {
+                let rows = by_priority();
+                Ok((0..n).map(|k| Value::List(Arc::new(column(&rows, k)))).collect())
+            }
+            (HitPolicy::Collect, Some(Aggregate::Count)) => {
+                Ok((0..n).map(|_| Value::Number(Number::from_int(matching.len() as i64))).collect())
+            }
+            (HitPolicy::Collect, Some(Aggregate::Sum)) => (0..n)
+                .map(|k| {
+                    let mut total = Number::from_int(0);
+                    for v in column(matching, k) {
+                        let Value::Number(x) = v else { return Err(failed(q, "a sum of something else than numbers")) };
+                        total = total.add(&x).map_err(|e| failed(q, e.to_string()))?;
+                    }
+                    Ok(Value::Number(total))
+                })
+                .collect(),
+            (HitPolicy::Collect, Some(agg @ (Aggregate::Min | Aggregate::Max))) => {
+                if matching.is_empty() {
+                    return one(None);
+                }
+                Ok((0..n)
+                    .map(|k| {
+                        let col = column(matching, k);
+                        let pick = if agg == Aggregate::Min { col.iter().min() } else { col.iter().max() };
+                        pick.cloned().unwrap_or(Value::Bool(false))
+                    })
+                    .collect())
+            }
+        }
+    }
+
     /// A rule's outputs, as a record.
     fn call(&self, rid: usize, args: Vec<Value>) -> Result<Value, Fault> {
         let rule = self.rule(rid)?;
@@ -72,21 +141,7 @@ impl Reference<'_> {
                     .iter()
                     .filter(|row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v))))
                     .collect();
-                let values: Vec<Value> = match table.hit {
-                    HitPolicy::Collect => (0..rule.outputs.len())
-                        .map(|k| {
-                            Value::List(Arc::new(
-                                matching.iter().filter_map(|row| row.outputs.get(k).cloned()).collect(),
-                            ))
-                        })
-                        .collect(),
-                    HitPolicy::Unique if matching.len() > 1 => return Err(failed(q, "more than one row matches")),
-                    HitPolicy::Unique | HitPolicy::First => match (matching.first(), &table.default) {
-                        (Some(row), _) => row.outputs.clone(),
-                        (None, Some(d)) => d.clone(),
-                        (None, None) => return Err(failed(q, "no row matches")),
-                    },
-                };
+                let values: Vec<Value> = self.select(q, rule, table, &matching)?;
                 for ((name, _), v) in rule.outputs.iter().zip(values) {
                     out.insert(name.clone(), v);
                 }

@@ -126,17 +126,83 @@ pub enum HitPolicy {
     Unique,
     /// The first matching row wins.
     First,
-    /// Every matching row contributes; each output becomes a list.
+    /// Every matching row contributes; each output becomes a list (or,
+    /// with an aggregator, the rows' sum, minimum, maximum or count).
     Collect,
+    /// Of the matching rows, the one whose output value comes first in the
+    /// declared order of the output's enum values (ties: the earlier row).
+    Priority,
+    /// Every matching row must give the same outputs (rows that overlap with
+    /// different outputs are a load error, and a run-time error always).
+    Any,
+    /// Every matching row, in row order; each output becomes a list.
+    RuleOrder,
+    /// Every matching row, in priority order (as `priority`); each output
+    /// becomes a list.
+    OutputOrder,
 }
 
 impl HitPolicy {
+    /// Every policy, by the name used in packs.
+    pub const ALL: [HitPolicy; 7] = [
+        HitPolicy::Unique,
+        HitPolicy::First,
+        HitPolicy::Priority,
+        HitPolicy::Any,
+        HitPolicy::Collect,
+        HitPolicy::RuleOrder,
+        HitPolicy::OutputOrder,
+    ];
+
     /// The name used in packs.
     pub fn name(self) -> &'static str {
         match self {
             HitPolicy::Unique => "unique",
             HitPolicy::First => "first",
             HitPolicy::Collect => "collect",
+            HitPolicy::Priority => "priority",
+            HitPolicy::Any => "any",
+            HitPolicy::RuleOrder => "rule_order",
+            HitPolicy::OutputOrder => "output_order",
+        }
+    }
+
+    /// The outputs are lists of every matching row's values.
+    pub fn lists(self, aggregate: Option<Aggregate>) -> bool {
+        matches!(self, HitPolicy::RuleOrder | HitPolicy::OutputOrder)
+            || (self == HitPolicy::Collect && aggregate.is_none())
+    }
+
+    /// Rows are ranked by the priority of their outputs.
+    pub fn ranks(self) -> bool {
+        matches!(self, HitPolicy::Priority | HitPolicy::OutputOrder)
+    }
+}
+
+/// How `collect` combines the matching rows' values of each output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aggregate {
+    /// The sum (0 when no row matches).
+    Sum,
+    /// The least value (no match: the default, else an error).
+    Min,
+    /// The greatest value (no match: the default, else an error).
+    Max,
+    /// The number of matching rows (0 when none does).
+    Count,
+}
+
+impl Aggregate {
+    /// Every aggregator, by the name used in packs.
+    pub const ALL: [Aggregate; 4] = [Aggregate::Sum, Aggregate::Min, Aggregate::Max, Aggregate::Count];
+
+    /// The name used in packs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregate::Sum => "sum",
+            Aggregate::Min => "min",
+            Aggregate::Max => "max",
+            Aggregate::Count => "count",
         }
     }
 }
@@ -217,6 +283,11 @@ pub struct Row {
 pub struct Table {
     /// Hit policy.
     pub hit: HitPolicy,
+    /// For `collect`: how the matching rows' values combine.
+    pub aggregate: Option<Aggregate>,
+    /// For `priority` and `output_order`: the output that ranks rows and
+    /// its values from the highest priority to the lowest.
+    pub priority: Option<(usize, Vec<Value>)>,
     /// Rows.
     pub rows: Vec<Row>,
     /// Outputs when nothing matches.
@@ -227,6 +298,17 @@ pub struct Table {
 }
 
 impl Table {
+    /// A row's rank under `priority` and `output_order`: the position of
+    /// its ranking output's value in the declared order (0 is the highest).
+    pub fn rank(&self, row: &Row) -> usize {
+        match &self.priority {
+            Some((k, order)) => {
+                row.outputs.get(*k).and_then(|v| order.iter().position(|o| o == v)).unwrap_or(usize::MAX)
+            }
+            None => 0,
+        }
+    }
+
     /// A table, with the trace's wording of each row.
     pub fn new(hit: HitPolicy, rows: Vec<Row>, default: Option<Vec<Value>>, inputs: &[InputDef]) -> Table {
         let trace_text = rows
@@ -244,7 +326,7 @@ impl Table {
                 (format!("row {}", i + 1), if detail.is_empty() { "always".into() } else { detail })
             })
             .collect();
-        Table { hit, rows, default, trace_text }
+        Table { hit, aggregate: None, priority: None, rows, default, trace_text }
     }
 }
 

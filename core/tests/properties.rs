@@ -298,6 +298,10 @@ fn table_pack(hit: &str, rows: &[RangeRow], number_input: bool) -> String {
     for (i, r) in rows.iter().enumerate() {
         s.push_str(&format!("        - {{when: {}, then: {{row: {}}}}}\n", r.yaml(), i + 1));
     }
+    // row 0 stands for "no row matched": without a default the loader
+    // would refuse a table that leaves values uncovered (tests/tables.rs
+    // holds that check to account)
+    s.push_str("      default: {row: 0}\n");
     s
 }
 
@@ -311,9 +315,11 @@ fn load_text(text: &str) -> Result<Engine, ordinance_core::LoadError> {
 }
 
 fn row_of(e: &Engine, x: &str) -> Result<i64, String> {
-    e.evaluate("t.r", &serde_json::json!({ "x": x }), &opts())
-        .map(|d| int(&d.outputs["row"]))
-        .map_err(|e| e.to_string())
+    match e.evaluate("t.r", &serde_json::json!({ "x": x }), &opts()).map(|d| int(&d.outputs["row"])) {
+        Ok(0) => Err("no row matches (the default applied)".into()),
+        Ok(row) => Ok(row),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 proptest! {

@@ -367,7 +367,10 @@ impl PyEngine {
             return Err(input_problem(
                 py,
                 rule,
-                &convert::Problem { field: n.clone(), message: format!("column `{n}` has {} rows, the first has {rows}", c.len()) },
+                &convert::Problem {
+                    field: n.clone(),
+                    message: format!("column `{n}` has {} rows, the first has {rows}", c.len()),
+                },
             ));
         }
         // evaluate: each row's present cells, the others left to defaults
@@ -377,7 +380,8 @@ impl PyEngine {
                 values: vec![Vec::with_capacity(rows); r.outputs.len()],
                 errors: Vec::with_capacity(rows),
             };
-            let by_input: Vec<Option<usize>> = r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
+            let by_input: Vec<Option<usize>> =
+                r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
             let unknown = names.iter().find(|n| !r.inputs.iter().any(|i| i.name == **n));
             for row in 0..rows {
                 let failed = match (unknown, row_problem.get(row).and_then(Option::as_ref)) {

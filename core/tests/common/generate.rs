@@ -35,8 +35,23 @@ impl Gen<'_> {
             return self.num_leaf(x, p);
         }
         let d = depth - 1;
-        match self.pick(22) {
+        match self.pick(24) {
             0..=3 => self.num_leaf(x, p),
+            22 | 23 => {
+                // a table of every hit policy
+                let call = [
+                    "by_first(n = N).score",
+                    "by_priority(n = N).score",
+                    "sum(by_rule_order(n = N).score)",
+                    "count(by_output_order(n = N).score)",
+                    "by_any(n = N).score",
+                    "by_sum(n = N).score",
+                    "by_min(n = N).score",
+                    "by_max(n = N).score",
+                    "by_count(n = N).score",
+                ][self.pick(9) as usize];
+                call.replace('N', &self.num(d, x, p))
+            }
             4 | 5 => {
                 // a flat chain of one precedence level
                 let ops: &[&str] = if self.pick(2) == 0 { &["+", "-"] } else { &["*", "/"] };
@@ -93,6 +108,11 @@ impl Gen<'_> {
                 let op = if self.pick(2) == 0 { "and" } else { "or" };
                 format!("({} {op} {} {op} {})", self.boolean(d, x, p), self.boolean(d, x, p), self.boolean(d, x, p))
             }
+            7 if self.pick(3) == 0 => {
+                let n = self.num(d, x, p);
+                // the order of output_order against the order of the rows
+                format!("by_output_order(n = {n}).score == by_rule_order(n = {n}).score")
+            }
             7 => format!("any({} for x in xs)", self.boolean(d, true, p)),
             8 => format!("all({} for x in xs where {})", self.boolean(d, true, p), self.boolean(d, true, p)),
             _ => format!("{} in [1, 2, 3, a]", self.num(d, x, p)),
@@ -136,7 +156,7 @@ pub fn pack(formulas: &(String, String, String), t: &[i64; 3]) -> String {
       rows:
         - {{when: {{n: {{\">\": {}}}}}, then: {{level: 1}}}}
         - {{when: {{cls: [C, D]}}, then: {{level: 2}}}}
-  scaled:
+{policies}  scaled:
     cite: {{clause: c, quote: q}}
     inputs: {{x: number}}
     formula:
@@ -152,8 +172,75 @@ pub fn pack(formulas: &(String, String, String), t: &[i64; 3]) -> String {
         t[0],
         t[1],
         t[1] + t[2].abs(),
-        t[0]
+        t[0],
+        policies = policies(t),
     )
+}
+
+/// One table rule per hit policy (and aggregator), on overlapping ranges
+/// cut by the generated thresholds.
+fn policies(t: &[i64; 3]) -> String {
+    let (a, b, c) = (t[0], t[1], t[1] + t[2].abs());
+    let ranked = |hit: &str, default: bool| {
+        let default = if default { "\n      default: {tier: low, score: 0}" } else { "" };
+        format!(
+            "  by_{hit}:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number}}
+    outputs: {{tier: {{enum: [high, mid, low]}}, score: number}}
+    table:
+      hit: {hit}
+      rows:
+        - {{when: {{n: {{\"<\": {a}}}}}, then: {{tier: low, score: 1}}}}
+        - {{when: {{n: {{\">=\": {b}, \"<=\": {c}}}}}, then: {{tier: high, score: 2}}}}
+        - {{when: {{n: {{\">\": {a}}}}}, then: {{tier: mid, score: 3}}}}
+        - {{when: {{n: {{\">=\": {b}}}}}, then: {{tier: high, score: 4}}}}{default}
+"
+        )
+    };
+    let aggregated = |agg: &str, default: bool| {
+        let default = if default { "\n      default: {score: -1}" } else { "" };
+        format!(
+            "  by_{agg}:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number}}
+    outputs: {{score: number}}
+    table:
+      hit: collect
+      aggregate: {agg}
+      rows:
+        - {{when: {{n: {{\"<\": {a}}}}}, then: {{score: 1/2}}}}
+        - {{when: {{n: {{\">=\": {b}, \"<=\": {c}}}}}, then: {{score: -2}}}}
+        - {{when: {{n: {{\">\": {a}}}}}, then: {{score: 3}}}}{default}
+"
+        )
+    };
+    let any = format!(
+        "  by_any:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number}}
+    outputs: {{tier: {{enum: [high, mid, low]}}, score: number}}
+    table:
+      hit: any
+      rows:
+        - {{when: {{n: {{\"<\": {a}}}}}, then: {{tier: low, score: 1}}}}
+        - {{when: {{n: {{\">=\": {a}}}}}, then: {{tier: mid, score: 3}}}}
+        - {{when: {{n: {{\">=\": {a}, \"<=\": {}}}}}, then: {{tier: mid, score: 3}}}}
+",
+        a + t[2].abs()
+    );
+    [
+        ranked("first", true),
+        ranked("priority", true),
+        ranked("rule_order", false),
+        ranked("output_order", false),
+        any,
+        aggregated("sum", false),
+        aggregated("min", true),
+        aggregated("max", true),
+        aggregated("count", false),
+    ]
+    .concat()
 }
 
 fn kind_of_error(e: &EvalError) -> &'static str {
