@@ -23,6 +23,8 @@ fn energy_only(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ordinance-cli-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sources")).unwrap();
     std::fs::copy(root().join("rules/energy_safety.yaml"), dir.join("energy_safety.yaml")).unwrap();
+    // the pack counts working days by this pack's calendar
+    std::fs::copy(root().join("rules/cn_workdays_2024.yaml"), dir.join("cn_workdays_2024.yaml")).unwrap();
     std::fs::copy(root().join("rules/sources/dongsheng_2024q1.txt"), dir.join("sources/dongsheng_2024q1.txt")).unwrap();
     dir
 }

@@ -899,6 +899,11 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    fn calendar(&self, c: usize) -> Res<&'a crate::ruleset::Calendar> {
+        let rs: &'a Ruleset = self.rs;
+        rs.calendars.get(c).ok_or_else(|| self.fail(format!("no working-day calendar with index {c}")))
+    }
+
     fn param(&mut self, pid: usize) -> Res<Value> {
         let rs = self.rs;
         let Some(p) = rs.params.get(pid) else {
@@ -1413,6 +1418,39 @@ impl<'a> Evaluator<'a> {
                 _ => Err(bad(self)),
             },
             Builtin::AsOf => Ok(Value::Date(self.as_of)),
+            Builtin::IsWorkday(c) => {
+                let d = date(args.first()).ok_or_else(|| bad(self))?;
+                let cal = self.calendar(c)?;
+                cal.is_workday(d).map(Value::Bool).map_err(|m| self.fail(m))
+            }
+            Builtin::WorkdaysBetween(c) => {
+                let (Some(a), Some(z)) = (date(args.first()), date(args.get(1))) else { return Err(bad(self)) };
+                let cal = self.calendar(c)?;
+                let mut count = 0i64;
+                let mut d = a;
+                while d <= z {
+                    self.tick()?;
+                    if cal.is_workday(d).map_err(|m| self.fail(m))? {
+                        count += 1;
+                    }
+                    d = d.add_days(1).map_err(|m| self.fail(m))?;
+                }
+                Ok(Value::int(count))
+            }
+            Builtin::AddWorkdays(c) => {
+                let (Some(mut d), Some(n)) = (date(args.first()), int(args.get(1))) else { return Err(bad(self)) };
+                let cal = self.calendar(c)?;
+                let step = n.signum();
+                let mut left = n.unsigned_abs();
+                while left > 0 {
+                    self.tick()?;
+                    d = d.add_days(step).map_err(|m| self.fail(m))?;
+                    if cal.is_workday(d).map_err(|m| self.fail(m))? {
+                        left -= 1;
+                    }
+                }
+                Ok(Value::Date(d))
+            }
             Builtin::Concat => {
                 let total: usize = args.iter().map(|a| if let Value::List(items) = a { items.len() } else { 0 }).sum();
                 if total > crate::value::MAX_LIST_LEN {

@@ -8,11 +8,11 @@ use crate::error::{Diagnostic, LoadError};
 use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
 use crate::expr::syntax;
 use crate::files;
-use crate::model::{CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
+use crate::model::{CalendarDef, CalendarUse, CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
 use crate::number::Number;
 use crate::ruleset::{
-    Aggregate, Body, Bound, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule, Ruleset,
-    SourceInfo, Table, TestCase,
+    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
+    Ruleset, SourceInfo, Table, TestCase,
 };
 use crate::sourcetext::SourceText;
 use crate::value::{from_json, Type, Value};
@@ -396,6 +396,92 @@ fn line_range(d: &mut Diags, l: &Located) -> Option<(u32, u32)> {
     parsed
 }
 
+/// The longest period a working-day calendar may cover.
+const MAX_CALENDAR_DAYS: i64 = 100 * 366;
+
+/// Reads a working-day calendar: its period, holidays (single days or runs
+/// `a..b`) and make-up working days, each inside the period; a make-up day
+/// must fall on a weekend, and no day may be both.
+fn parse_calendar(d: &mut Diags, pc: &PackCtx, pack: &str, def: &CalendarDef) -> Option<Calendar> {
+    let cite = cite(d, pc, &def.cite);
+    let first = date_at(d, &def.covers.from)?;
+    let Some(until) = &def.covers.until else {
+        d.at(
+            def.covers.from.pos,
+            "a calendar's `covers` needs an `until:` date",
+            Some("a calendar speaks for a known period, e.g. one year".into()),
+        );
+        return None;
+    };
+    let last = date_at(d, until)?;
+    if last < first || first.days_until(last) > MAX_CALENDAR_DAYS {
+        d.at(until.pos, format!("the calendar must cover 1 to {MAX_CALENDAR_DAYS} days, from {first} to {last}"), None);
+        return None;
+    }
+    let inside = |d: &mut Diags, l: &Located, day: Date| {
+        let ok = day >= first && day <= last;
+        if !ok {
+            d.at(l.pos, format!("{day} lies outside the period the calendar covers ({first} to {last})"), None);
+        }
+        ok
+    };
+    let mut holidays = Vec::new();
+    for l in &def.holidays {
+        let (a, z) = match l.text.split_once("..") {
+            Some((a, z)) => {
+                let a = Located { text: a.trim().to_string(), pos: l.pos };
+                let z = Located { text: z.trim().to_string(), pos: l.pos };
+                (date_at(d, &a), date_at(d, &z))
+            }
+            None => {
+                let x = date_at(d, l);
+                (x, x)
+            }
+        };
+        let (Some(a), Some(z)) = (a, z) else { continue };
+        if z < a {
+            d.at(l.pos, format!("the run `{}` ends before it starts", l.text), None);
+            continue;
+        }
+        if !inside(d, l, a) || !inside(d, l, z) {
+            continue;
+        }
+        let mut day = a;
+        while day <= z {
+            holidays.push(day);
+            match day.add_days(1) {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+    }
+    holidays.sort();
+    holidays.dedup();
+    let mut workdays = Vec::new();
+    for l in &def.workdays {
+        let Some(day) = date_at(d, l) else { continue };
+        if !inside(d, l, day) {
+            continue;
+        }
+        if day.weekday() <= 5 {
+            d.at(
+                l.pos,
+                format!("{day} is a weekday: a make-up working day (调休上班) is a Saturday or a Sunday"),
+                Some("list only the weekend days that are worked".into()),
+            );
+            continue;
+        }
+        if holidays.binary_search(&day).is_ok() {
+            d.at(l.pos, format!("{day} is listed both as a holiday and as a working day"), None);
+            continue;
+        }
+        workdays.push(day);
+    }
+    workdays.sort();
+    workdays.dedup();
+    Some(Calendar { pack: pack.to_string(), first, last, holidays, workdays, cite })
+}
+
 fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
     let mut line = None;
     if c.quote.text.trim().is_empty() {
@@ -524,6 +610,8 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
 
     let mut rs = Ruleset::default();
     let mut g = Globals::default();
+    // packs that use another pack's calendar: (file, pack index, id, the id named)
+    let mut calendar_uses: Vec<(usize, usize, String, Located)> = Vec::new();
     let mut pack_ctx: Vec<PackCtx> = Vec::new();
     let mut named_types: Vec<IndexMap<String, Type>> = Vec::new();
     let mut pack_file: Vec<usize> = Vec::new();
@@ -671,8 +759,24 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
                 rs.params.push(Param { qualified, ty: t, unit: pdef.unit.clone(), versions });
             }
         }
+        // the working-day calendar: defined here, or another pack's
+        let mut calendar = None;
+        match pf.calendar.as_ref().map(|c| (&c.value, Pos::of(c))) {
+            Some((CalendarUse::Define(def), _)) => {
+                if let Some(cal) = parse_calendar(d, &pc, &pname, def) {
+                    calendar = Some(rs.calendars.len());
+                    g.calendars.insert(pname.clone(), rs.calendars.len());
+                    rs.calendars.push(cal);
+                }
+            }
+            Some((CalendarUse::Of(other), pos)) => {
+                calendar_uses.push((*fi, rs.packs.len(), pname.clone(), Located { text: other.clone(), pos }));
+            }
+            None => {}
+        }
         g.packs.push(pname.clone());
         rs.packs.push(Pack {
+            calendar,
             name: pname.clone(),
             title: pf.title.clone(),
             file: f.path.display().to_string(),
@@ -700,6 +804,26 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
         named_types.push(types);
         pack_file.push(*fi);
         debug_assert_eq!(pack_index + 1, rs.packs.len());
+    }
+
+    let defined = g.calendars.clone();
+    for (fi, pi, pname, other) in &calendar_uses {
+        match defined.get(&other.text) {
+            Some(&c) => {
+                g.calendars.insert(pname.clone(), c);
+                if let Some(p) = rs.packs.get_mut(*pi) {
+                    p.calendar = Some(c);
+                }
+            }
+            None => {
+                if let Some(d) = diag_sets.get_mut(*fi) {
+                    let help = suggest(&other.text, defined.keys().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "name a pack whose `calendar:` defines holidays and working days".into());
+                    d.at(other.pos, format!("no pack `{}` defines a working-day calendar", other.text), Some(help));
+                }
+            }
+        }
     }
 
     // rules: signatures of inputs, parse expressions
@@ -1856,6 +1980,11 @@ fn between(p: &Value, q: &Value, ty: &Type) -> Option<Value> {
 /// Context for compiling scenario expressions: the globals of a ruleset.
 pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
     let mut g = Globals { packs: rs.packs.iter().map(|p| p.name.clone()).collect(), ..Globals::default() };
+    for p in &rs.packs {
+        if let Some(c) = p.calendar {
+            g.calendars.insert(p.name.clone(), c);
+        }
+    }
     for (i, p) in rs.params.iter().enumerate() {
         if let Some((pack, name)) = p.qualified.split_once('.') {
             g.params.insert((pack.to_string(), name.to_string()), (i, p.ty.clone()));

@@ -41,6 +41,73 @@ pub struct PackFile {
     /// reproduce them.
     #[serde(default)]
     pub claims: Vec<ClaimDef>,
+    /// The working-day calendar `is_workday`, `workdays_between` and
+    /// `add_workdays` use: defined here, or the id of the pack that defines
+    /// it.
+    #[serde(default)]
+    #[schemars(with = "Option<CalendarUseSchema>")]
+    pub calendar: Option<serde_saphyr::Spanned<CalendarUse>>,
+}
+
+/// A pack's working-day calendar: its own, or another pack's by id.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per pack file
+pub enum CalendarUse {
+    /// The id of the pack whose calendar to use.
+    Of(String),
+    /// A calendar defined here.
+    Define(CalendarDef),
+}
+
+// By hand rather than `untagged`: an untagged enum buffers its content and
+// loses the source positions of everything inside it.
+impl<'de> Deserialize<'de> for CalendarUse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CalendarUse;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a pack id, or a calendar {covers, holidays, workdays, cite}")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<CalendarUse, E> {
+                Ok(CalendarUse::Of(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<CalendarUse, A::Error> {
+                CalendarDef::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(CalendarUse::Define)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The schema of [`CalendarUse`]: a pack id or a calendar.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code, clippy::large_enum_variant)]
+enum CalendarUseSchema {
+    /// The id of the pack whose calendar to use.
+    Of(String),
+    /// A calendar defined here.
+    Define(CalendarDef),
+}
+
+/// A working-day calendar: Monday to Friday work, Saturday and Sunday rest,
+/// except the listed holidays (rest on a weekday) and make-up working days
+/// (work on a weekend, 调休上班), within the period it covers.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDef {
+    /// The period the calendar speaks for: a date outside it is an
+    /// evaluation error, never taken to be an ordinary weekday.
+    pub covers: ValidityDef,
+    /// Days of rest: `YYYY-MM-DD`, or a run `YYYY-MM-DD..YYYY-MM-DD` (both
+    /// ends included).
+    pub holidays: Vec<Located>,
+    /// Weekend days that are working days (调休上班).
+    #[serde(default)]
+    pub workdays: Vec<Located>,
+    /// Where the calendar comes from.
+    pub cite: CiteDef,
 }
 
 /// The source document of a pack.

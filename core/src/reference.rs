@@ -129,6 +129,23 @@ impl Reference<'_> {
         }
     }
 
+    /// Whether a day is a working day by a calendar, written out: outside
+    /// the period is an error; a listed make-up day works, a listed holiday
+    /// rests, else Monday to Friday work.
+    fn workday(&self, q: &str, c: usize, day: Date) -> Result<bool, Fault> {
+        let cal = self.rs.calendars.get(c).ok_or_else(|| failed(q, "no such calendar"))?;
+        if day < cal.first || day > cal.last {
+            return Err(failed(q, "outside the calendar"));
+        }
+        if cal.workdays.contains(&day) {
+            return Ok(true);
+        }
+        if cal.holidays.contains(&day) {
+            return Ok(false);
+        }
+        Ok(matches!(day.weekday(), 1..=5))
+    }
+
     /// A rule's outputs, as a record.
     fn call(&self, rid: usize, args: Vec<Value>) -> Result<Value, Fault> {
         let rule = self.rule(rid)?;
@@ -491,6 +508,30 @@ impl Reference<'_> {
             Builtin::Contains => Value::Bool(text(0)?.contains(&*text(1)?)),
             Builtin::Length => Value::int(text(0)?.chars().count() as i64),
             Builtin::AsOf => Value::Date(self.as_of),
+            Builtin::IsWorkday(c) => Value::Bool(self.workday(q, c, date(0)?)?),
+            Builtin::WorkdaysBetween(c) => {
+                // every day from a to b, one by one
+                let (a, z) = (date(0)?, date(1)?);
+                let mut count = 0;
+                for k in 0..=a.days_until(z).max(-1) {
+                    let day = a.add_days(k).map_err(|m| failed(q, m))?;
+                    if self.workday(q, c, day)? {
+                        count += 1;
+                    }
+                }
+                Value::int(count)
+            }
+            Builtin::AddWorkdays(c) => {
+                let (mut day, n) = (date(0)?, int(1)?);
+                let mut found = 0;
+                while found < n.abs() {
+                    day = day.add_days(if n > 0 { 1 } else { -1 }).map_err(|m| failed(q, m))?;
+                    if self.workday(q, c, day)? {
+                        found += 1;
+                    }
+                }
+                Value::Date(day)
+            }
         })
     }
 }

@@ -81,6 +81,9 @@ pub struct Pack {
     pub source_range: Option<(u32, u32)>,
     /// Line ranges of further documents the pack cites.
     pub source_documents: Vec<(String, (u32, u32))>,
+    /// The working-day calendar its rules use (an index into
+    /// [`Ruleset::calendars`]).
+    pub calendar: Option<usize>,
 }
 
 /// One dated version of a parameter.
@@ -434,6 +437,53 @@ pub struct Ruleset {
     pub rule_index: HashMap<String, usize>,
     /// Content hash of the loaded files.
     pub hash: String,
+    /// Working-day calendars, referred to by index from the rules that use
+    /// them.
+    pub calendars: Vec<Calendar>,
+}
+
+/// A working-day calendar (see [`crate::model::CalendarDef`]).
+#[derive(Clone, Debug)]
+pub struct Calendar {
+    /// The pack that defines it.
+    pub pack: String,
+    /// First day it covers.
+    pub first: Date,
+    /// Last day it covers.
+    pub last: Date,
+    /// Days of rest on what would be working days, sorted.
+    pub holidays: Vec<Date>,
+    /// Weekend days that are working days, sorted.
+    pub workdays: Vec<Date>,
+    /// Where it comes from.
+    pub cite: Arc<Citation>,
+}
+
+impl Calendar {
+    /// Whether `d` is a working day.
+    ///
+    /// # Errors
+    /// `d` lies outside the period the calendar covers.
+    pub fn is_workday(&self, d: Date) -> Result<bool, String> {
+        if d < self.first || d > self.last {
+            return Err(self.outside(d));
+        }
+        if self.workdays.binary_search(&d).is_ok() {
+            return Ok(true);
+        }
+        if self.holidays.binary_search(&d).is_ok() {
+            return Ok(false);
+        }
+        Ok(d.weekday() <= 5)
+    }
+
+    /// The message for a date the calendar does not cover.
+    pub fn outside(&self, d: Date) -> String {
+        format!(
+            "{d} lies outside the working-day calendar of `{}`, which covers {} to {}",
+            self.pack, self.first, self.last
+        )
+    }
 }
 
 impl Rule {

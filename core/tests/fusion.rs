@@ -27,7 +27,7 @@ fn passes(rs: &Ruleset, rule: &str) -> Vec<(usize, Vec<AggKind>)> {
 
 #[test]
 fn planned_inspections_walks_each_list_once() {
-    let engine = Engine::from_files(&[pack_path("energy_safety")]).unwrap();
+    let engine = Engine::from_files(&common::pack_with_calendar("energy_safety")).unwrap();
     let rs = engine.snapshot();
     let p = passes(&rs, "energy_safety.planned_inspections");
     // two walks: the roster (input 0) and the `visits` step (slot 1)

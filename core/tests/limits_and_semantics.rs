@@ -195,7 +195,7 @@ fn reload_keeps_serving_when_the_new_packs_are_broken() {
 
 #[test]
 fn evaluation_from_many_threads_while_reloading() {
-    let e = std::sync::Arc::new(Engine::from_files(&[pack_path("energy_safety")]).unwrap());
+    let e = std::sync::Arc::new(Engine::from_files(&common::pack_with_calendar("energy_safety")).unwrap());
     let handles: Vec<_> = (0..8)
         .map(|i| {
             let e = e.clone();

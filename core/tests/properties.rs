@@ -611,6 +611,7 @@ proptest! {
         std::fs::create_dir_all(dir.join("sources")).unwrap();
         std::fs::copy(common::root().join("rules/sources/dongsheng_2024q1.txt"), dir.join("sources/dongsheng_2024q1.txt")).unwrap();
         std::fs::write(dir.join("energy_safety.yaml"), mutated).unwrap();
+        std::fs::copy(common::root().join("rules/cn_workdays_2024.yaml"), dir.join("cn_workdays_2024.yaml")).unwrap();
         let mutant = Engine::load_dir(&dir).unwrap();
         let input = serde_json::json!({"roster": roster_json(&r)});
         let before = pack_engine("energy_safety").evaluate("energy_safety.planned_inspections", &input, &opts()).unwrap();

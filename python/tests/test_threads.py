@@ -26,6 +26,8 @@ def _copy_pack(tmp_path: Path) -> tuple[Path, str, str]:
     assert original.count(ORIGINAL_ROW) == 1, "the B/C row of supervision_cycle changed; update this test"
     edited = original.replace(ORIGINAL_ROW, EDITED_ROW)
     (target / "energy_safety.yaml").write_text(original, encoding="utf-8")
+    # the pack counts working days by this pack's calendar
+    shutil.copy(RULES / "cn_workdays_2024.yaml", target / "cn_workdays_2024.yaml")
     return target, original, edited
 
 

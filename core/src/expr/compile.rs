@@ -68,6 +68,32 @@ pub enum Builtin {
     Length,
     /// `as_of()`: the evaluation's as-of date.
     AsOf,
+    /// `is_workday(d)`, by the calendar (an index into the ruleset's).
+    IsWorkday(usize),
+    /// `workdays_between(a, b)`: working days from a to b, both included.
+    WorkdaysBetween(usize),
+    /// `add_workdays(d, n)`: the n-th working day after d (before, for n < 0;
+    /// d itself for 0).
+    AddWorkdays(usize),
+}
+
+impl Builtin {
+    /// The calendar a working-day function reads.
+    pub fn calendar(self) -> Option<usize> {
+        match self {
+            Builtin::IsWorkday(c) | Builtin::WorkdaysBetween(c) | Builtin::AddWorkdays(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn with_calendar(self, c: usize) -> Builtin {
+        match self {
+            Builtin::IsWorkday(_) => Builtin::IsWorkday(c),
+            Builtin::WorkdaysBetween(_) => Builtin::WorkdaysBetween(c),
+            Builtin::AddWorkdays(_) => Builtin::AddWorkdays(c),
+            other => other,
+        }
+    }
 }
 
 /// The names of the built-in functions and aggregates, which rules may not
@@ -106,6 +132,9 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "contains",
     "length",
     "as_of",
+    "is_workday",
+    "workdays_between",
+    "add_workdays",
 ];
 
 /// Where a compiled node came from in its pack file (1-based; `0:0` when
@@ -236,6 +265,8 @@ pub struct Globals {
     pub rules: HashMap<String, usize>,
     /// Signatures by rule index; `None` while a rule is not compiled yet.
     pub sigs: Vec<Option<RuleSig>>,
+    /// The working-day calendar of each pack that has one → its index.
+    pub calendars: HashMap<String, usize>,
 }
 
 /// A type or name error, at a character offset of the expression.
@@ -683,6 +714,9 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "contains" => (Builtin::Contains, 2, 2),
         "length" => (Builtin::Length, 1, 1),
         "as_of" => (Builtin::AsOf, 0, 0),
+        "is_workday" => (Builtin::IsWorkday(0), 1, 1),
+        "workdays_between" => (Builtin::WorkdaysBetween(0), 2, 2),
+        "add_workdays" => (Builtin::AddWorkdays(0), 2, 2),
         _ => return None,
     })
 }
@@ -697,6 +731,20 @@ fn compile_call(
 ) -> Result<(CExpr, Type), CompileError> {
     let joined = name.join(".");
     if let (Some((b, lo, hi)), [_]) = (builtin(&joined), name) {
+        let b = if b.calendar().is_some() {
+            match scope.pack.as_ref().and_then(|p| g.calendars.get(p)) {
+                Some(&c) => b.with_calendar(c),
+                None => {
+                    return Err(cerr_help(
+                        pos,
+                        format!("`{joined}` needs a working-day calendar, and this pack has none"),
+                        "add `calendar: <pack id>` to the pack, naming the pack that defines the calendar, or define one under `calendar:`",
+                    ))
+                }
+            }
+        } else {
+            b
+        };
         if !named.is_empty() {
             return Err(cerr(pos, format!("`{joined}` takes positional arguments, not named ones")));
         }
@@ -946,6 +994,20 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             }
         }
         Builtin::AsOf => Type::Date,
+        Builtin::IsWorkday(_) => {
+            date(0)?;
+            Type::Bool
+        }
+        Builtin::WorkdaysBetween(_) => {
+            date(0)?;
+            date(1)?;
+            Type::Integer
+        }
+        Builtin::AddWorkdays(_) => {
+            date(0)?;
+            int(1)?;
+            Type::Date
+        }
         Builtin::Concat => {
             let mut acc = Type::Unknown;
             for (t, p) in ts {

@@ -78,6 +78,11 @@ impl Gen<'_> {
             16 => format!("grade(n = {}, cls = cls).level", self.num(d, x, p)),
             17 => format!("count(grades(n = {}, cls = cls).level)", self.num(d, x, p)),
             18 => format!("scaled(x = {}).y", self.num(d, x, p)),
+            19 if self.pick(2) == 0 => match self.pick(2) {
+                // working days by the pack's calendar (an error outside 2024)
+                0 => format!("workdays_between(d, add_days(d, {}))", ["a", "30", "-7"][self.pick(3) as usize]),
+                _ => format!("days_between(d, add_workdays(d, {}))", ["a", "5", "-3"][self.pick(3) as usize]),
+            },
             19 => format!("days_between(d, add_days(d, {}))", ["a", "3", "-7"][self.pick(3) as usize]),
             20 => format!("sum([{}, {}])", self.num(d, x, p), self.num(d, x, p)),
             _ => format!("max({} for x in concat(xs, [a, b]))", self.num(d, true, p)),
@@ -97,6 +102,7 @@ impl Gen<'_> {
     pub fn boolean(&mut self, depth: u32, x: bool, p: bool) -> String {
         let d = depth.saturating_sub(1);
         match self.pick(if depth == 0 { 3 } else { 10 }) {
+            0 if self.pick(4) == 0 => "is_workday(d)".to_string(),
             0 => "flag".to_string(),
             1 => ["cls == \"A\"", "cls in [\"B\", \"C\"]", "cls != \"D\""][self.pick(3) as usize].to_string(),
             2 | 3 => {
@@ -124,6 +130,11 @@ pub const HEADER: &str = "format: 1
 pack: t
 source: {document: D1, title: t, issued_by: i, date: 2024-01-01}
 valid: {from: 2024-01-01, until: 2024-12-31}
+calendar:
+  covers: {from: 2024-01-01, until: 2024-12-31}
+  holidays: [2024-01-01, 2024-02-10..2024-02-17, 2024-05-01..2024-05-05, 2024-10-01..2024-10-07]
+  workdays: [2024-02-04, 2024-02-18, 2024-04-28, 2024-05-11, 2024-09-29, 2024-10-12]
+  cite: {clause: c, quote: q}
 parameters:
   rate:
     versions:

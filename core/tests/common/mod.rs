@@ -28,6 +28,18 @@ pub fn pack_path(pack: &str) -> PathBuf {
     rules_dir().join(format!("{pack}.yaml"))
 }
 
+/// The file of a pack, and of the pack whose working-day calendar it uses
+/// (`calendar: <pack id>`), if any.
+pub fn pack_with_calendar(pack: &str) -> Vec<PathBuf> {
+    let path = pack_path(pack);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut files = vec![path];
+    if let Some(other) = text.lines().find_map(|l| l.strip_prefix("calendar: ")) {
+        files.push(pack_path(other.trim()));
+    }
+    files
+}
+
 /// The engine of one pack alone, loaded on first use and kept for the whole
 /// test binary.
 pub fn pack_engine(pack: &str) -> &'static Engine {
@@ -35,7 +47,7 @@ pub fn pack_engine(pack: &str) -> &'static Engine {
     let mut engines = ENGINES.lock().unwrap_or_else(PoisonError::into_inner);
     engines
         .entry(pack.to_string())
-        .or_insert_with(|| Box::leak(Box::new(Engine::from_files(&[pack_path(pack)]).unwrap())))
+        .or_insert_with(|| Box::leak(Box::new(Engine::from_files(&pack_with_calendar(pack)).unwrap())))
 }
 
 /// Runs `examples/<name>.yaml` against the shipped packs.
