@@ -1418,6 +1418,168 @@ impl<'a> Evaluator<'a> {
                 _ => Err(bad(self)),
             },
             Builtin::AsOf => Ok(Value::Date(self.as_of)),
+            Builtin::ConcatText | Builtin::Upper | Builtin::Lower | Builtin::Replace => {
+                let texts: Vec<&str> =
+                    args.iter().filter_map(|v| if let Value::Text(t) = v { Some(&**t) } else { None }).collect();
+                if texts.len() != args.len() {
+                    return Err(bad(self));
+                }
+                let read: usize = texts.iter().map(|t| t.len()).sum();
+                self.tick_n(read as u64)?;
+                let out: String = match (b, texts.as_slice()) {
+                    (Builtin::ConcatText, _) => texts.concat(),
+                    (Builtin::Upper, [t]) => t.to_uppercase(),
+                    (Builtin::Lower, [t]) => t.to_lowercase(),
+                    (Builtin::Replace, [t, from, to]) => {
+                        if from.is_empty() {
+                            return Err(self.fail("`replace` needs a non-empty text to look for"));
+                        }
+                        let grows = t.matches(from).count().saturating_mul(to.len());
+                        self.alloc(grows as u64)?;
+                        t.replace(from, to)
+                    }
+                    _ => return Err(bad(self)),
+                };
+                self.alloc(out.len() as u64)?;
+                Ok(Value::Text(out.into()))
+            }
+            Builtin::StartsWith | Builtin::EndsWith => match (args.first(), args.get(1)) {
+                (Some(Value::Text(t)), Some(Value::Text(p))) => {
+                    self.tick_n(p.len() as u64)?;
+                    Ok(Value::Bool(if b == Builtin::StartsWith { t.starts_with(&**p) } else { t.ends_with(&**p) }))
+                }
+                _ => Err(bad(self)),
+            },
+            Builtin::TextOf => {
+                let v = args.first().ok_or_else(|| bad(self))?;
+                let out = match v {
+                    Value::Text(t) => t.to_string(),
+                    Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => v.to_string(),
+                    _ => return Err(bad(self)),
+                };
+                self.tick_n(out.len() as u64)?;
+                self.alloc(out.len() as u64)?;
+                Ok(Value::Text(out.into()))
+            }
+            Builtin::FormatNumber => {
+                let (Some(Value::Number(x)), Some(places), Some(Value::Text(sep))) =
+                    (args.first(), int(args.get(1)), args.get(2))
+                else {
+                    return Err(bad(self));
+                };
+                let places = u32::try_from(places)
+                    .ok()
+                    .filter(|p| *p <= 1000)
+                    .ok_or_else(|| self.fail(format!("`format_number` writes 0 to 1000 places, not {places}")))?;
+                let out =
+                    x.format_fixed(places, sep).map_err(|e| self.arith_fault(e, format!("formatting `{x}`"), at))?;
+                self.tick_n(out.len() as u64)?;
+                self.alloc(out.len() as u64)?;
+                Ok(Value::Text(out.into()))
+            }
+            Builtin::Substring => {
+                let (Some(Value::Text(t)), Some(start), Some(len)) = (args.first(), int(args.get(1)), int(args.get(2)))
+                else {
+                    return Err(bad(self));
+                };
+                if start < 1 || len < 0 {
+                    return Err(self.fail(format!(
+                        "`substring` starts at 1 or later and takes 0 or more characters, not from {start} for {len}"
+                    )));
+                }
+                self.tick_n(t.len() as u64)?;
+                let out: String = t.chars().skip((start - 1) as usize).take(len as usize).collect();
+                Ok(Value::Text(out.into()))
+            }
+            Builtin::Split => match (args.first(), args.get(1)) {
+                (Some(Value::Text(t)), Some(Value::Text(sep))) => {
+                    if sep.is_empty() {
+                        return Err(self.fail("`split` needs a non-empty separator"));
+                    }
+                    self.tick_n(t.len() as u64)?;
+                    let parts: Vec<Value> = t.split(&**sep).map(|p| Value::Text(p.into())).collect();
+                    self.alloc(parts.len() as u64 * VALUE_BYTES + t.len() as u64)?;
+                    Ok(Value::List(Arc::new(parts)))
+                }
+                _ => Err(bad(self)),
+            },
+            Builtin::Join => match (args.first(), args.get(1)) {
+                (Some(Value::List(items)), Some(Value::Text(sep))) => {
+                    let mut out = String::new();
+                    for (i, v) in items.iter().enumerate() {
+                        let Value::Text(t) = v else { return Err(bad(self)) };
+                        if i > 0 {
+                            out.push_str(sep);
+                        }
+                        self.tick_n(1 + t.len() as u64)?;
+                        self.alloc((t.len() + sep.len()) as u64)?;
+                        out.push_str(t);
+                    }
+                    Ok(Value::Text(out.into()))
+                }
+                _ => Err(bad(self)),
+            },
+            Builtin::Sort | Builtin::Reverse | Builtin::Distinct | Builtin::Flatten => {
+                let Some(Value::List(items)) = args.first() else { return Err(bad(self)) };
+                let n = items.len() as u64;
+                let out: Vec<Value> = match b {
+                    Builtin::Sort => {
+                        // n log n comparisons
+                        self.tick_n(n.saturating_mul(64 - n.leading_zeros() as u64 + 1))?;
+                        let mut v = items.to_vec();
+                        v.sort();
+                        v
+                    }
+                    Builtin::Reverse => {
+                        self.tick_n(n)?;
+                        items.iter().rev().cloned().collect()
+                    }
+                    Builtin::Distinct => {
+                        let mut seen = std::collections::HashSet::with_capacity(items.len());
+                        self.tick_n(n)?;
+                        items.iter().filter(|v| seen.insert(*v)).cloned().collect()
+                    }
+                    _ => {
+                        let mut v = Vec::new();
+                        for inner in items.iter() {
+                            let Value::List(xs) = inner else { return Err(bad(self)) };
+                            self.tick_n(1 + xs.len() as u64)?;
+                            if v.len() + xs.len() > crate::value::MAX_LIST_LEN {
+                                return Err(self.fail(format!(
+                                    "`flatten` would make a list longer than the limit {}",
+                                    crate::value::MAX_LIST_LEN
+                                )));
+                            }
+                            v.extend(xs.iter().cloned());
+                        }
+                        v
+                    }
+                };
+                self.alloc(out.len() as u64 * VALUE_BYTES)?;
+                Ok(Value::List(Arc::new(out)))
+            }
+            Builtin::IndexOf => {
+                let (Some(Value::List(items)), Some(x)) = (args.first(), args.get(1)) else { return Err(bad(self)) };
+                let at = items.iter().position(|v| v == x);
+                self.tick_n(at.map_or(items.len(), |k| k + 1) as u64)?;
+                Ok(Value::int(at.map_or(0, |k| k as i64 + 1)))
+            }
+            Builtin::Sublist => {
+                let (Some(Value::List(items)), Some(start), Some(len)) =
+                    (args.first(), int(args.get(1)), int(args.get(2)))
+                else {
+                    return Err(bad(self));
+                };
+                if start < 1 || len < 0 {
+                    return Err(self.fail(format!(
+                        "`sublist` starts at 1 or later and takes 0 or more items, not from {start} for {len}"
+                    )));
+                }
+                let out: Vec<Value> = items.iter().skip((start - 1) as usize).take(len as usize).cloned().collect();
+                self.tick_n(1 + out.len() as u64)?;
+                self.alloc(out.len() as u64 * VALUE_BYTES)?;
+                Ok(Value::List(Arc::new(out)))
+            }
             Builtin::IsWorkday(c) => {
                 let d = date(args.first()).ok_or_else(|| bad(self))?;
                 let cal = self.calendar(c)?;

@@ -573,6 +573,35 @@ impl Ord for Number {
     }
 }
 
+impl Number {
+    /// The number rounded half up (四舍五入) to `places` decimal places and
+    /// written with exactly that many (`1080.10`), the whole part grouped in
+    /// threes by `separator` (`1,080.10`; an empty separator groups nothing).
+    ///
+    /// # Errors
+    /// The rounding's own (too many places).
+    pub fn format_fixed(&self, places: u32, separator: &str) -> Result<String, ArithmeticError> {
+        let r = self.round(i64::from(places), RoundingMode::HalfUp)?;
+        let places = places as usize;
+        let scale = num_traits::pow(BigInt::from(10), places);
+        let scaled = r.numer() * &scale / r.denom();
+        let neg = scaled.sign() == Sign::Minus;
+        let digits = scaled.magnitude().to_string();
+        let digits =
+            if digits.len() <= places { format!("{}{digits}", "0".repeat(places + 1 - digits.len())) } else { digits };
+        let (whole, frac) = digits.split_at(digits.len() - places);
+        let mut grouped = String::with_capacity(whole.len() * 2);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push_str(separator);
+            }
+            grouped.push(c);
+        }
+        let sign = if neg { "-" } else { "" };
+        Ok(if places == 0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{frac}") })
+    }
+}
+
 impl fmt::Display for Number {
     /// Integers print plainly, finite decimals as decimals (`0.4`), other
     /// values as reduced fractions (`1/3`). The printed form parses back to

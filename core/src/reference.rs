@@ -508,6 +508,114 @@ impl Reference<'_> {
             Builtin::Contains => Value::Bool(text(0)?.contains(&*text(1)?)),
             Builtin::Length => Value::int(text(0)?.chars().count() as i64),
             Builtin::AsOf => Value::Date(self.as_of),
+            Builtin::ConcatText => {
+                let mut out = String::new();
+                for i in 0..args.len() {
+                    out.push_str(&text(i)?);
+                }
+                Value::text(&out)
+            }
+            Builtin::Upper => Value::text(&text(0)?.to_uppercase()),
+            Builtin::Lower => Value::text(&text(0)?.to_lowercase()),
+            Builtin::Replace => {
+                let (t, from, to) = (text(0)?, text(1)?, text(2)?);
+                if from.is_empty() {
+                    return Err(failed(q, "nothing to replace"));
+                }
+                Value::text(&t.replace(&*from, &to))
+            }
+            Builtin::StartsWith => Value::Bool(text(0)?.starts_with(&*text(1)?)),
+            Builtin::EndsWith => Value::Bool(text(0)?.ends_with(&*text(1)?)),
+            Builtin::TextOf => match args.first() {
+                Some(Value::Text(t)) => Value::Text(t.clone()),
+                Some(v @ (Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_))) => {
+                    Value::text(&v.to_string())
+                }
+                _ => return Err(wrong()),
+            },
+            Builtin::FormatNumber => {
+                let places = int(1)?;
+                if !(0..=1000).contains(&places) {
+                    return Err(failed(q, "places out of range"));
+                }
+                Value::text(&num(0)?.format_fixed(places as u32, &text(2)?).map_err(|e| failed(q, e.to_string()))?)
+            }
+            Builtin::Substring => {
+                let (t, start, len) = (text(0)?, int(1)?, int(2)?);
+                if start < 1 || len < 0 {
+                    return Err(failed(q, "bad substring"));
+                }
+                let chars: Vec<char> = t.chars().collect();
+                let from = ((start - 1) as usize).min(chars.len());
+                let to = (from + len as usize).min(chars.len());
+                Value::text(&chars.get(from..to).unwrap_or_default().iter().collect::<String>())
+            }
+            Builtin::Split => {
+                let (t, sep) = (text(0)?, text(1)?);
+                if sep.is_empty() {
+                    return Err(failed(q, "empty separator"));
+                }
+                Value::List(Arc::new(t.split(&*sep).map(Value::text).collect()))
+            }
+            Builtin::Join => {
+                let sep = text(1)?;
+                let mut parts = Vec::new();
+                for v in list(0)?.iter() {
+                    let Value::Text(t) = v else { return Err(wrong()) };
+                    parts.push(t.to_string());
+                }
+                Value::text(&parts.join(&sep))
+            }
+            Builtin::Sort => {
+                let mut v = list(0)?.to_vec();
+                v.sort();
+                Value::List(Arc::new(v))
+            }
+            Builtin::Reverse => {
+                let mut v = list(0)?.to_vec();
+                v.reverse();
+                Value::List(Arc::new(v))
+            }
+            Builtin::Distinct => {
+                let mut v: Vec<Value> = Vec::new();
+                for x in list(0)?.iter() {
+                    if !v.contains(x) {
+                        v.push(x.clone());
+                    }
+                }
+                Value::List(Arc::new(v))
+            }
+            Builtin::Flatten => {
+                let mut v = Vec::new();
+                for inner in list(0)?.iter() {
+                    let Value::List(xs) = inner else { return Err(wrong()) };
+                    v.extend(xs.iter().cloned());
+                }
+                if v.len() > MAX_LIST_LEN {
+                    return Err(failed(q, "too long"));
+                }
+                Value::List(Arc::new(v))
+            }
+            Builtin::IndexOf => {
+                let x = args.get(1).ok_or_else(wrong)?;
+                let mut at = 0;
+                for (k, v) in list(0)?.iter().enumerate() {
+                    if v == x {
+                        at = k as i64 + 1;
+                        break;
+                    }
+                }
+                Value::int(at)
+            }
+            Builtin::Sublist => {
+                let (items, start, len) = (list(0)?, int(1)?, int(2)?);
+                if start < 1 || len < 0 {
+                    return Err(failed(q, "bad sublist"));
+                }
+                let from = ((start - 1) as usize).min(items.len());
+                let to = (from + len as usize).min(items.len());
+                Value::List(Arc::new(items.get(from..to).unwrap_or_default().to_vec()))
+            }
             Builtin::IsWorkday(c) => Value::Bool(self.workday(q, c, date(0)?)?),
             Builtin::WorkdaysBetween(c) => {
                 // every day from a to b, one by one

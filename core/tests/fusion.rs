@@ -7,7 +7,7 @@ mod common;
 #[path = "common/generate.rs"]
 mod generate;
 
-use common::{cases, pack_path};
+use common::cases;
 use generate::{differential, HEADER};
 use ordinance_core::expr::syntax::AggKind;
 use ordinance_core::ruleset::{Body, Ruleset};

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{at, pack_path};
+use common::at;
 use ordinance_core::loader::{load, SourceFile};
 use ordinance_core::{Engine, EvalError, EvalOptions, Value};
 use std::path::PathBuf;

@@ -68,6 +68,41 @@ pub enum Builtin {
     Length,
     /// `as_of()`: the evaluation's as-of date.
     AsOf,
+    /// `concat_text(a, b, …)`: the texts one after another.
+    ConcatText,
+    /// `text_of(x)`: a number, date, bool or text as text.
+    TextOf,
+    /// `format_number(x, places, separator)`: rounded half up, fixed places,
+    /// thousands grouped.
+    FormatNumber,
+    /// `upper(t)`.
+    Upper,
+    /// `lower(t)`.
+    Lower,
+    /// `starts_with(t, p)`.
+    StartsWith,
+    /// `ends_with(t, p)`.
+    EndsWith,
+    /// `replace(t, from, to)`: every occurrence.
+    Replace,
+    /// `substring(t, start, length)`: characters, from 1.
+    Substring,
+    /// `split(t, separator)`.
+    Split,
+    /// `join(list of text, separator)`.
+    Join,
+    /// `sort(list)`: ascending.
+    Sort,
+    /// `reverse(list)`.
+    Reverse,
+    /// `distinct(list)`: first occurrences, in order.
+    Distinct,
+    /// `index_of(list, x)`: the position of the first x, from 1; 0 if none.
+    IndexOf,
+    /// `sublist(list, start, length)`: from position start (from 1).
+    Sublist,
+    /// `flatten(list of lists)`.
+    Flatten,
     /// `is_workday(d)`, by the calendar (an index into the ruleset's).
     IsWorkday(usize),
     /// `workdays_between(a, b)`: working days from a to b, both included.
@@ -132,6 +167,23 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "contains",
     "length",
     "as_of",
+    "concat_text",
+    "text_of",
+    "format_number",
+    "upper",
+    "lower",
+    "starts_with",
+    "ends_with",
+    "replace",
+    "substring",
+    "split",
+    "join",
+    "sort",
+    "reverse",
+    "distinct",
+    "index_of",
+    "sublist",
+    "flatten",
     "is_workday",
     "workdays_between",
     "add_workdays",
@@ -714,6 +766,23 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "contains" => (Builtin::Contains, 2, 2),
         "length" => (Builtin::Length, 1, 1),
         "as_of" => (Builtin::AsOf, 0, 0),
+        "concat_text" => (Builtin::ConcatText, 1, 64),
+        "text_of" => (Builtin::TextOf, 1, 1),
+        "format_number" => (Builtin::FormatNumber, 3, 3),
+        "upper" => (Builtin::Upper, 1, 1),
+        "lower" => (Builtin::Lower, 1, 1),
+        "starts_with" => (Builtin::StartsWith, 2, 2),
+        "ends_with" => (Builtin::EndsWith, 2, 2),
+        "replace" => (Builtin::Replace, 3, 3),
+        "substring" => (Builtin::Substring, 3, 3),
+        "split" => (Builtin::Split, 2, 2),
+        "join" => (Builtin::Join, 2, 2),
+        "sort" => (Builtin::Sort, 1, 1),
+        "reverse" => (Builtin::Reverse, 1, 1),
+        "distinct" => (Builtin::Distinct, 1, 1),
+        "index_of" => (Builtin::IndexOf, 2, 2),
+        "sublist" => (Builtin::Sublist, 3, 3),
+        "flatten" => (Builtin::Flatten, 1, 1),
         "is_workday" => (Builtin::IsWorkday(0), 1, 1),
         "workdays_between" => (Builtin::WorkdaysBetween(0), 2, 2),
         "add_workdays" => (Builtin::AddWorkdays(0), 2, 2),
@@ -845,6 +914,14 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             Ok(())
         } else {
             Err(cerr(p, format!("`{name}` needs an integer here, found {t}")))
+        }
+    };
+    let text = |i: usize| -> Result<(), CompileError> {
+        let (t, p) = arg(i);
+        if matches!(t, Type::Text | Type::Enum(_)) {
+            Ok(())
+        } else {
+            Err(cerr(p, format!("`{name}` needs text here, found {t}")))
         }
     };
     let date = |i: usize| -> Result<(), CompileError> {
@@ -994,6 +1071,104 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             }
         }
         Builtin::AsOf => Type::Date,
+        Builtin::ConcatText
+        | Builtin::Upper
+        | Builtin::Lower
+        | Builtin::StartsWith
+        | Builtin::EndsWith
+        | Builtin::Replace => {
+            for i in 0..ts.len() {
+                text(i)?;
+            }
+            if matches!(b, Builtin::StartsWith | Builtin::EndsWith) {
+                Type::Bool
+            } else {
+                Type::Text
+            }
+        }
+        Builtin::TextOf => {
+            let (t, p) = arg(0);
+            if !matches!(
+                t,
+                Type::Integer | Type::Number | Type::Bool | Type::Text | Type::Enum(_) | Type::Date | Type::DateTime
+            ) {
+                return Err(cerr(p, format!("`{name}` writes a number, date, bool or text, not {t}")));
+            }
+            Type::Text
+        }
+        Builtin::FormatNumber => {
+            num(0)?;
+            int(1)?;
+            text(2)?;
+            Type::Text
+        }
+        Builtin::Substring => {
+            text(0)?;
+            int(1)?;
+            int(2)?;
+            Type::Text
+        }
+        Builtin::Split => {
+            text(0)?;
+            text(1)?;
+            Type::List(Box::new(Type::Text))
+        }
+        Builtin::Join => {
+            match arg(0) {
+                (Type::List(t), _) if matches!(*t, Type::Text | Type::Enum(_)) => {}
+                (Type::List(t), _) if *t == Type::Unknown => {}
+                (t, p) => return Err(cerr(p, format!("`{name}` needs a list of text here, found {t}"))),
+            }
+            text(1)?;
+            Type::Text
+        }
+        Builtin::Sort | Builtin::Reverse | Builtin::Distinct => match arg(0) {
+            (Type::List(t), p) => {
+                if b == Builtin::Sort
+                    && !matches!(
+                        *t,
+                        Type::Integer
+                            | Type::Number
+                            | Type::Text
+                            | Type::Enum(_)
+                            | Type::Date
+                            | Type::DateTime
+                            | Type::Bool
+                            | Type::Unknown
+                    )
+                {
+                    return Err(cerr(p, format!("`sort` orders numbers, text, dates or bools, not {t}")));
+                }
+                Type::List(t)
+            }
+            (t, p) => return Err(cerr(p, format!("`{name}` needs a list here, found {t}"))),
+        },
+        Builtin::IndexOf => match arg(0) {
+            (Type::List(t), _) => {
+                let (x, p) = arg(1);
+                if !(x.fits(&t) || t.fits(&x)) {
+                    return Err(cerr(p, format!("`index_of` looks for {x} in a list of {t}")));
+                }
+                Type::Integer
+            }
+            (t, p) => return Err(cerr(p, format!("`{name}` needs a list here, found {t}"))),
+        },
+        Builtin::Sublist => match arg(0) {
+            (Type::List(t), _) => {
+                int(1)?;
+                int(2)?;
+                Type::List(t)
+            }
+            (t, p) => return Err(cerr(p, format!("`{name}` needs a list here, found {t}"))),
+        },
+        Builtin::Flatten => match arg(0) {
+            (Type::List(inner), p) => match *inner {
+                Type::List(t) => Type::List(t),
+                Type::Unknown => Type::List(Box::new(Type::Unknown)),
+                other => return Err(cerr(p, format!("`flatten` needs a list of lists, found a list of {other}"))),
+            },
+            (t, p) => return Err(cerr(p, format!("`{name}` needs a list here, found {t}"))),
+        },
         Builtin::IsWorkday(_) => {
             date(0)?;
             Type::Bool

@@ -35,8 +35,23 @@ impl Gen<'_> {
             return self.num_leaf(x, p);
         }
         let d = depth - 1;
-        match self.pick(24) {
+        match self.pick(26) {
             0..=3 => self.num_leaf(x, p),
+            24 | 25 => {
+                // text and list functions, measured back into numbers
+                let form = [
+                    "length(concat_text(text_of(N), \"-\", upper(cls), lower(\"AB\")))",
+                    "index_of(sort(concat(xs, [N])), N)",
+                    "count(distinct(concat(xs, xs, [N])))",
+                    "sum(sublist(reverse(sort(xs)), 2, a))",
+                    "length(format_number(N, 2, \",\"))",
+                    "count(split(join([text_of(N), \"b\", text_of(cls)], \",\"), \",\"))",
+                    "count(flatten([xs, [N], xs]))",
+                    "length(substring(text_of(N), a, 3))",
+                    "length(replace(text_of(N), \"/\", \"//\"))",
+                ][self.pick(9) as usize];
+                form.replace('N', &self.num(d, x, p))
+            }
             22 | 23 => {
                 // a table of every hit policy
                 let call = [
@@ -103,6 +118,15 @@ impl Gen<'_> {
         let d = depth.saturating_sub(1);
         match self.pick(if depth == 0 { 3 } else { 10 }) {
             0 if self.pick(4) == 0 => "is_workday(d)".to_string(),
+            1 if self.pick(3) == 0 => {
+                let n = self.num(d, x, p);
+                [
+                    format!("starts_with(text_of({n}), \"-\")"),
+                    "ends_with(upper(cls), \"A\")".to_string(),
+                    format!("text_of(round_half_up({n}, 0)) == format_number({n}, 0, \"\")"),
+                ][self.pick(3) as usize]
+                    .clone()
+            }
             0 => "flag".to_string(),
             1 => ["cls == \"A\"", "cls in [\"B\", \"C\"]", "cls != \"D\""][self.pick(3) as usize].to_string(),
             2 | 3 => {
