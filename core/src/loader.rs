@@ -396,6 +396,184 @@ fn line_range(d: &mut Diags, l: &Located) -> Option<(u32, u32)> {
     parsed
 }
 
+/// A rule's signature (its inputs with their types and defaults, its
+/// declared outputs, its citation) and its parsed expressions, before
+/// anything is compiled.
+fn rule_signature<'a>(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    types: &IndexMap<String, Type>,
+    (pi, fi): (usize, usize),
+    rname: &str,
+    rdef: &'a RuleDef,
+) -> Pending<'a> {
+    if !is_ident(rname) {
+        d.at(
+            rdef.cite.quote.pos,
+            format!("rule id `{rname}` is not a valid id"),
+            Some("use lowercase ASCII letters, digits and `_`".into()),
+        );
+    }
+    if BUILTIN_NAMES.contains(&rname) {
+        d.at(
+            rdef.cite.quote.pos,
+            format!("rule id `{rname}` is the name of a built-in function"),
+            Some("choose another id".into()),
+        );
+    }
+    if g.params.contains_key(&(pc.name.clone(), rname.to_string())) {
+        d.at(
+            rdef.cite.quote.pos,
+            format!("`{rname}` is both a rule and a parameter"),
+            Some("ids must be unique in a pack".into()),
+        );
+    }
+    let rcite = cite(d, pc, &rdef.cite);
+    let mut inputs = Vec::new();
+    let before_inputs = d.out.len();
+    for (iname, spec) in &rdef.inputs {
+        let (tnode, dnode) = match &spec.kind {
+            NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
+                for (k, v) in m {
+                    if !matches!(k.as_str(), "type" | "default" | "description") {
+                        d.at(
+                            v.pos,
+                            format!("unknown key `{k}` in the input `{iname}`"),
+                            Some("an input is `{type, default, description}`".into()),
+                        );
+                    }
+                }
+                (
+                    m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
+                    m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
+                )
+            }
+            _ => (Some(spec), None),
+        };
+        let Some(ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
+        let default = dnode.and_then(|dn| literal(d, dn, &ty, iname));
+        inputs.push(InputDef { name: iname.clone(), ty, default });
+    }
+    let mut declared_outputs = IndexMap::new();
+    for (oname, spec) in &rdef.outputs {
+        if let Some(t) = parse_type(d, spec, types) {
+            declared_outputs.insert(oname.clone(), t);
+        }
+    }
+    // a rule whose signature is broken is not compiled: its body would
+    // only repeat the same mistake as unknown names
+    let signature_ok = d.out.len() == before_inputs;
+    let parsed_lets = parse_exprs(d, &rdef.lets);
+    let parsed_outputs = match (&rdef.formula, &rdef.table) {
+        (Some(f), None) => parse_exprs(d, f),
+        (None, Some(_)) => {
+            if !rdef.lets.is_empty() {
+                d.at(rdef.cite.quote.pos, format!("rule `{rname}` is a table and cannot have `let` steps"), None);
+            }
+            Vec::new()
+        }
+        (Some(_), Some(_)) => {
+            d.at(
+                rdef.cite.quote.pos,
+                format!("rule `{rname}` has both `formula` and `table`"),
+                Some("a rule has one body".into()),
+            );
+            Vec::new()
+        }
+        (None, None) => {
+            d.at(rdef.cite.quote.pos, format!("rule `{rname}` has no body"), Some("add `formula:` or `table:`".into()));
+            Vec::new()
+        }
+    };
+    Pending {
+        pack: pi,
+        file: fi,
+        name: rname.to_string(),
+        def: rdef,
+        inputs,
+        declared_outputs,
+        parsed_lets,
+        parsed_outputs,
+        cite: rcite,
+        signature_ok,
+    }
+}
+
+/// A pack's parameters: each typed (declared or inferred from its value),
+/// with one value or dated versions, each version with its citation.
+fn compile_params(
+    d: &mut Diags,
+    pc: &PackCtx,
+    pf: &PackFile,
+    types: &IndexMap<String, Type>,
+    from: Option<Date>,
+    rs: &mut Ruleset,
+    g: &mut Globals,
+) {
+    let pname = &pc.name;
+    for (pname2, pdef) in &pf.parameters {
+        let qualified = format!("{pname}.{pname2}");
+        let base_cite = cite(d, pc, &pdef.cite);
+        if !is_ident(pname2) {
+            d.at(
+                pdef.cite.quote.pos,
+                format!("parameter name `{pname2}` is not a valid name"),
+                Some("use lowercase ASCII letters, digits and `_`".into()),
+            );
+        }
+        let first_value = pdef.value.as_ref().or(pdef.versions.first().map(|v| &v.value));
+        let ty = match (&pdef.ty, first_value) {
+            (Some(t), _) => parse_type(d, t, types),
+            (None, Some(v)) => {
+                let t = infer_literal_type(v);
+                if t.is_none() {
+                    d.at(v.pos, format!("cannot tell the type of parameter `{pname2}`"), Some("add `type: …`".into()));
+                }
+                t
+            }
+            (None, None) => None,
+        };
+        let mut versions = Vec::new();
+        match (&pdef.value, pdef.versions.is_empty()) {
+            (Some(v), true) => {
+                if let (Some(t), Some(from)) = (&ty, from) {
+                    if let Some(val) = literal(d, v, t, &qualified) {
+                        versions.push(ParamVersion { from, value: val, cite: base_cite.clone() });
+                    }
+                }
+            }
+            (None, false) => {
+                for ver in &pdef.versions {
+                    let vfrom = date_at(d, &ver.from);
+                    let vcite = ver.cite.as_ref().map(|c| cite(d, pc, c)).unwrap_or_else(|| base_cite.clone());
+                    if let (Some(t), Some(vf)) = (&ty, vfrom) {
+                        if let Some(val) = literal(d, &ver.value, t, &qualified) {
+                            if versions.iter().any(|x: &ParamVersion| x.from == vf) {
+                                d.at(ver.from.pos, format!("two versions of `{qualified}` start on {vf}"), None);
+                            }
+                            versions.push(ParamVersion { from: vf, value: val, cite: vcite });
+                        }
+                    }
+                }
+                versions.sort_by_key(|v| v.from);
+            }
+            (Some(v), false) => {
+                d.at(v.pos, format!("parameter `{pname2}` has both `value` and `versions`"), Some("keep one".into()))
+            }
+            (None, true) => d.at(
+                pdef.cite.quote.pos,
+                format!("parameter `{pname2}` has no value"),
+                Some("add `value: …` or `versions: [...]`".into()),
+            ),
+        }
+        if let Some(t) = ty {
+            g.params.insert((pname.clone(), pname2.clone()), (rs.params.len(), t.clone()));
+            rs.params.push(Param { qualified, ty: t, unit: pdef.unit.clone(), versions });
+        }
+    }
+}
+
 /// The longest period a working-day calendar may cover.
 const MAX_CALENDAR_DAYS: i64 = 100 * 366;
 
@@ -693,72 +871,7 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
             }
         }
         // parameters
-        for (pname2, pdef) in &pf.parameters {
-            let qualified = format!("{pname}.{pname2}");
-            let base_cite = cite(d, &pc, &pdef.cite);
-            if !is_ident(pname2) {
-                d.at(
-                    pdef.cite.quote.pos,
-                    format!("parameter name `{pname2}` is not a valid name"),
-                    Some("use lowercase ASCII letters, digits and `_`".into()),
-                );
-            }
-            let first_value = pdef.value.as_ref().or(pdef.versions.first().map(|v| &v.value));
-            let ty = match (&pdef.ty, first_value) {
-                (Some(t), _) => parse_type(d, t, &types),
-                (None, Some(v)) => {
-                    let t = infer_literal_type(v);
-                    if t.is_none() {
-                        d.at(
-                            v.pos,
-                            format!("cannot tell the type of parameter `{pname2}`"),
-                            Some("add `type: …`".into()),
-                        );
-                    }
-                    t
-                }
-                (None, None) => None,
-            };
-            let mut versions = Vec::new();
-            match (&pdef.value, pdef.versions.is_empty()) {
-                (Some(v), true) => {
-                    if let (Some(t), Some(from)) = (&ty, from) {
-                        if let Some(val) = literal(d, v, t, &qualified) {
-                            versions.push(ParamVersion { from, value: val, cite: base_cite.clone() });
-                        }
-                    }
-                }
-                (None, false) => {
-                    for ver in &pdef.versions {
-                        let vfrom = date_at(d, &ver.from);
-                        let vcite = ver.cite.as_ref().map(|c| cite(d, &pc, c)).unwrap_or_else(|| base_cite.clone());
-                        if let (Some(t), Some(vf)) = (&ty, vfrom) {
-                            if let Some(val) = literal(d, &ver.value, t, &qualified) {
-                                if versions.iter().any(|x: &ParamVersion| x.from == vf) {
-                                    d.at(ver.from.pos, format!("two versions of `{qualified}` start on {vf}"), None);
-                                }
-                                versions.push(ParamVersion { from: vf, value: val, cite: vcite });
-                            }
-                        }
-                    }
-                    versions.sort_by_key(|v| v.from);
-                }
-                (Some(v), false) => d.at(
-                    v.pos,
-                    format!("parameter `{pname2}` has both `value` and `versions`"),
-                    Some("keep one".into()),
-                ),
-                (None, true) => d.at(
-                    pdef.cite.quote.pos,
-                    format!("parameter `{pname2}` has no value"),
-                    Some("add `value: …` or `versions: [...]`".into()),
-                ),
-            }
-            if let Some(t) = ty {
-                g.params.insert((pname.clone(), pname2.clone()), (rs.params.len(), t.clone()));
-                rs.params.push(Param { qualified, ty: t, unit: pdef.unit.clone(), versions });
-            }
-        }
+        compile_params(d, &pc, pf, &types, from, &mut rs, &mut g);
         // the working-day calendar: defined here, or another pack's
         let mut calendar = None;
         match pf.calendar.as_ref().map(|c| (&c.value, Pos::of(c))) {
@@ -840,105 +953,9 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
         let Some(d) = diag_sets.get_mut(fi) else { continue };
         for (rname, rdef) in &pf.rules {
             let qualified = format!("{}.{rname}", pc.name);
-            if !is_ident(rname) {
-                d.at(
-                    rdef.cite.quote.pos,
-                    format!("rule id `{rname}` is not a valid id"),
-                    Some("use lowercase ASCII letters, digits and `_`".into()),
-                );
-            }
-            if BUILTIN_NAMES.contains(&rname.as_str()) {
-                d.at(
-                    rdef.cite.quote.pos,
-                    format!("rule id `{rname}` is the name of a built-in function"),
-                    Some("choose another id".into()),
-                );
-            }
-            if g.params.contains_key(&(pc.name.clone(), rname.clone())) {
-                d.at(
-                    rdef.cite.quote.pos,
-                    format!("`{rname}` is both a rule and a parameter"),
-                    Some("ids must be unique in a pack".into()),
-                );
-            }
-            let rcite = cite(d, pc, &rdef.cite);
-            let mut inputs = Vec::new();
-            let before_inputs = d.out.len();
-            for (iname, spec) in &rdef.inputs {
-                let (tnode, dnode) = match &spec.kind {
-                    NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
-                        for (k, v) in m {
-                            if !matches!(k.as_str(), "type" | "default" | "description") {
-                                d.at(
-                                    v.pos,
-                                    format!("unknown key `{k}` in the input `{iname}`"),
-                                    Some("an input is `{type, default, description}`".into()),
-                                );
-                            }
-                        }
-                        (
-                            m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
-                            m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
-                        )
-                    }
-                    _ => (Some(spec), None),
-                };
-                let Some(ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
-                let default = dnode.and_then(|dn| literal(d, dn, &ty, iname));
-                inputs.push(InputDef { name: iname.clone(), ty, default });
-            }
-            let mut declared_outputs = IndexMap::new();
-            for (oname, spec) in &rdef.outputs {
-                if let Some(t) = parse_type(d, spec, types) {
-                    declared_outputs.insert(oname.clone(), t);
-                }
-            }
-            // a rule whose signature is broken is not compiled: its body would
-            // only repeat the same mistake as unknown names
-            let signature_ok = d.out.len() == before_inputs;
-            let parsed_lets = parse_exprs(d, &rdef.lets);
-            let parsed_outputs = match (&rdef.formula, &rdef.table) {
-                (Some(f), None) => parse_exprs(d, f),
-                (None, Some(_)) => {
-                    if !rdef.lets.is_empty() {
-                        d.at(
-                            rdef.cite.quote.pos,
-                            format!("rule `{rname}` is a table and cannot have `let` steps"),
-                            None,
-                        );
-                    }
-                    Vec::new()
-                }
-                (Some(_), Some(_)) => {
-                    d.at(
-                        rdef.cite.quote.pos,
-                        format!("rule `{rname}` has both `formula` and `table`"),
-                        Some("a rule has one body".into()),
-                    );
-                    Vec::new()
-                }
-                (None, None) => {
-                    d.at(
-                        rdef.cite.quote.pos,
-                        format!("rule `{rname}` has no body"),
-                        Some("add `formula:` or `table:`".into()),
-                    );
-                    Vec::new()
-                }
-            };
-            g.rules.insert(qualified.clone(), pending.len());
-            pending.push(Pending {
-                pack: pi,
-                file: fi,
-                name: rname.clone(),
-                def: rdef,
-                inputs,
-                declared_outputs,
-                parsed_lets,
-                parsed_outputs,
-                cite: rcite,
-                signature_ok,
-            });
+            let p = rule_signature(d, pc, &g, types, (pi, fi), rname, rdef);
+            g.rules.insert(qualified, pending.len());
+            pending.push(p);
         }
     }
     g.sigs = vec![None; pending.len()];
