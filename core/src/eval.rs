@@ -1580,6 +1580,24 @@ impl<'a> Evaluator<'a> {
                 self.alloc(out.len() as u64 * VALUE_BYTES)?;
                 Ok(Value::List(Arc::new(out)))
             }
+            Builtin::Progressive(c) | Builtin::ScaleRate(c) | Builtin::QuickDeduction(c) => {
+                let Some(Value::Number(x)) = args.first() else { return Err(bad(self)) };
+                let rs: &'a Ruleset = self.rs;
+                let scale = rs.scales.get(c).ok_or_else(|| self.fail(format!("no scale with index {c}")))?;
+                self.tick_n(scale.brackets.len() as u64)?;
+                let k = scale.bracket_of(x);
+                let Some(bracket) = scale.brackets.get(k) else { return Err(self.fail("a scale without brackets")) };
+                match b {
+                    Builtin::ScaleRate(_) => Ok(Value::Number(bracket.rate.clone())),
+                    Builtin::QuickDeduction(_) => Ok(Value::Number(bracket.quick_deduction.clone())),
+                    _ if *x <= Number::zero() => Ok(Value::int(0)),
+                    // the quick-deduction form: x × rate − deduction
+                    _ => {
+                        let gross = self.arith(BinOp::Mul, x, &bracket.rate, at)?;
+                        self.arith(BinOp::Sub, &gross, &bracket.quick_deduction, at).map(Value::Number)
+                    }
+                }
+            }
             Builtin::IsWorkday(c) => {
                 let d = date(args.first()).ok_or_else(|| bad(self))?;
                 let cal = self.calendar(c)?;

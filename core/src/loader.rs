@@ -574,6 +574,114 @@ fn compile_params(
     }
 }
 
+/// Reads a rate schedule and proves it well formed: ascending bounds, one
+/// open top bracket and only the last, rates of 0 to 100%, and each printed
+/// quick deduction equal to the one the brackets imply (the deduction of a
+/// bracket is the previous one plus the previous bound times the rise in
+/// rate).
+fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::ScaleDef) -> Option<crate::ruleset::Scale> {
+    let before = d.out.len();
+    let scite = cite(d, pc, &def.cite);
+    let qualified = format!("{}.{name}", pc.name);
+    if !is_ident(name) {
+        d.at(
+            def.cite.quote.pos,
+            format!("scale name `{name}` is not a valid name"),
+            Some("use lowercase ASCII letters, digits and `_`".into()),
+        );
+    }
+    let number = |d: &mut Diags, n: &Node, what: &str| match literal(d, n, &Type::Number, what) {
+        Some(Value::Number(x)) => Some(x),
+        _ => None,
+    };
+    let mut brackets: Vec<crate::ruleset::Bracket> = Vec::new();
+    let mut prev_upper: Option<Number> = None;
+    let mut prev_rate = Number::zero();
+    let mut implied = Number::zero();
+    let count = def.brackets.len();
+    if count == 0 {
+        d.at(def.cite.quote.pos, format!("scale `{qualified}` has no brackets"), None);
+        return None;
+    }
+    for (k, b) in def.brackets.iter().enumerate() {
+        let at = b.rate.pos;
+        let what = format!("bracket {} of `{qualified}`", k + 1);
+        let upper = match (&b.upto, &b.below) {
+            (Some(_), Some(n)) => {
+                d.at(
+                    n.pos,
+                    format!("{what} has both `upto` and `below`"),
+                    Some("`upto` includes the bound (不超过, 至), `below` excludes it (不满)".into()),
+                );
+                None
+            }
+            (Some(n), None) => number(d, n, &what).map(|u| Some((u, true, n.pos))),
+            (None, Some(n)) => number(d, n, &what).map(|u| Some((u, false, n.pos))),
+            (None, None) => Some(None),
+        };
+        let Some(upper) = upper else { continue };
+        let last = k + 1 == count;
+        match (&upper, last) {
+            (None, false) => d.at(
+                at,
+                format!("{what} has no upper bound, but it is not the last"),
+                Some("only the top bracket is open (超过…的)".into()),
+            ),
+            (Some((_, _, pos)), true) => d.at(
+                *pos,
+                format!("the top bracket of `{qualified}` has an upper bound"),
+                Some("leave `upto` out of the last bracket: amounts above every bound must fall somewhere".into()),
+            ),
+            _ => {}
+        }
+        if let (Some((u, _, pos)), Some(p)) = (&upper, &prev_upper) {
+            if u <= p {
+                d.at(
+                    *pos,
+                    format!("{what} ends at {u}, not above the previous bound {p}"),
+                    Some("list brackets from the lowest up".into()),
+                );
+            }
+        }
+        if let (Some((u, _, pos)), None) = (&upper, &prev_upper) {
+            if *u <= Number::zero() {
+                d.at(*pos, format!("{what} ends at {u}: the first bracket starts at 0"), None);
+            }
+        }
+        let Some(rate) = number(d, &b.rate, &what) else { continue };
+        if rate < Number::zero() || rate > Number::one() {
+            d.at(at, format!("{what} has the rate {rate}, outside 0 to 100%"), None);
+        }
+        // the deduction the brackets imply
+        if let Some(p) = &prev_upper {
+            if let Ok(x) = rate.sub(&prev_rate).and_then(|rise| p.mul(&rise)).and_then(|x| implied.add(&x)) {
+                implied = x;
+            }
+        }
+        if let Some(n) = &b.quick_deduction {
+            if let Some(printed) = number(d, n, &what) {
+                if printed != implied {
+                    d.at(
+                        n.pos,
+                        format!("the quick deduction of {what} is printed as {printed}, but the brackets imply {implied}"),
+                        Some("the deduction of a bracket is the previous one plus the previous bound times the rise in rate".into()),
+                    );
+                }
+            }
+        }
+        let bcite = b.cite.as_ref().map(|c| cite(d, pc, c)).unwrap_or_else(|| scite.clone());
+        prev_upper = upper.as_ref().map(|(u, _, _)| u.clone());
+        prev_rate = rate.clone();
+        brackets.push(crate::ruleset::Bracket {
+            upper: upper.map(|(u, inc, _)| (u, inc)),
+            rate,
+            quick_deduction: implied.clone(),
+            cite: bcite,
+        });
+    }
+    (d.out.len() == before).then_some(crate::ruleset::Scale { qualified, brackets, cite: scite })
+}
+
 /// The longest period a working-day calendar may cover.
 const MAX_CALENDAR_DAYS: i64 = 100 * 366;
 
@@ -872,6 +980,13 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
         }
         // parameters
         compile_params(d, &pc, pf, &types, from, &mut rs, &mut g);
+        // rate schedules
+        for (sname, sdef) in &pf.scales {
+            if let Some(scale) = parse_scale(d, &pc, sname, sdef) {
+                g.scales.insert((pname.clone(), sname.clone()), rs.scales.len());
+                rs.scales.push(scale);
+            }
+        }
         // the working-day calendar: defined here, or another pack's
         let mut calendar = None;
         match pf.calendar.as_ref().map(|c| (&c.value, Pos::of(c))) {
@@ -1110,6 +1225,14 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
 fn restore_numbers(p: &mut PackFile, src: &str) {
     for n in p.types.values_mut() {
         n.restore_exact_numbers(src);
+    }
+    for sc in p.scales.values_mut() {
+        for b in &mut sc.brackets {
+            let nodes = [b.upto.as_mut(), b.below.as_mut(), Some(&mut b.rate), b.quick_deduction.as_mut()];
+            for n in nodes.into_iter().flatten() {
+                n.restore_exact_numbers(src);
+            }
+        }
     }
     for prm in p.parameters.values_mut() {
         if let Some(v) = &mut prm.value {
@@ -2000,6 +2123,11 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
     for p in &rs.packs {
         if let Some(c) = p.calendar {
             g.calendars.insert(p.name.clone(), c);
+        }
+    }
+    for (i, sc) in rs.scales.iter().enumerate() {
+        if let Some((pack, name)) = sc.qualified.split_once('.') {
+            g.scales.insert((pack.to_string(), name.to_string()), i);
         }
     }
     for (i, p) in rs.params.iter().enumerate() {

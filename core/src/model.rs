@@ -41,12 +41,54 @@ pub struct PackFile {
     /// reproduce them.
     #[serde(default)]
     pub claims: Vec<ClaimDef>,
+    /// Rate schedules (税率表): brackets with rates and quick deductions,
+    /// applied by `progressive`, `scale_rate` and `quick_deduction`.
+    #[serde(default)]
+    pub scales: IndexMap<String, ScaleDef>,
     /// The working-day calendar `is_workday`, `workdays_between` and
     /// `add_workdays` use: defined here, or the id of the pack that defines
     /// it.
     #[serde(default)]
     #[schemars(with = "Option<CalendarUseSchema>")]
     pub calendar: Option<serde_saphyr::Spanned<CalendarUse>>,
+}
+
+/// A rate schedule: brackets in ascending order, each up to a bound (the
+/// next starts where it ends), the last one open.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleDef {
+    /// A title for people.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The brackets, lowest first.
+    pub brackets: Vec<BracketDef>,
+    /// Where the schedule stands in the text.
+    pub cite: CiteDef,
+}
+
+/// One bracket: its upper bound as the text words it — `upto` includes the
+/// number (不超过36000元 / 超过36000元至144000元), `below` excludes it (不满) —
+/// or neither for the open top (超过960000元的); its rate; and the quick
+/// deduction the text prints, if it prints one (checked against the one the
+/// brackets imply).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BracketDef {
+    /// The upper bound, included.
+    #[serde(default)]
+    pub upto: Option<Node>,
+    /// The upper bound, excluded.
+    #[serde(default)]
+    pub below: Option<Node>,
+    /// The rate, e.g. `3%`.
+    pub rate: Node,
+    /// The quick deduction (速算扣除数) as printed.
+    #[serde(default)]
+    pub quick_deduction: Option<Node>,
+    /// The bracket's own citation.
+    #[serde(default)]
+    pub cite: Option<CiteDef>,
 }
 
 /// A pack's working-day calendar: its own, or another pack's by id.

@@ -129,6 +129,45 @@ impl Reference<'_> {
         }
     }
 
+    /// The tax on x, bracket by bracket: each part of x at its bracket's rate.
+    fn marginal(&self, q: &str, c: usize, x: &Number) -> Result<Number, Fault> {
+        let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+        let mut tax = Number::zero();
+        let mut lower = Number::zero();
+        for b in &scale.brackets {
+            if *x <= lower {
+                break;
+            }
+            let top = match &b.upper {
+                Some((u, _)) if *u < *x => u.clone(),
+                _ => x.clone(),
+            };
+            let part = self.fits(q, top.sub(&lower))?;
+            tax = self.fits(q, part.mul(&b.rate).and_then(|p| tax.add(&p)))?;
+            match &b.upper {
+                Some((u, _)) => lower = u.clone(),
+                None => break,
+            }
+        }
+        Ok(tax)
+    }
+
+    /// The bracket x falls in, by its bounds as written.
+    fn bracket(&self, q: &str, c: usize, x: &Number) -> Result<&crate::ruleset::Bracket, Fault> {
+        let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+        for b in &scale.brackets {
+            let inside = match &b.upper {
+                Some((u, true)) => *x <= *u,
+                Some((u, false)) => *x < *u,
+                None => true,
+            };
+            if inside {
+                return Ok(b);
+            }
+        }
+        scale.brackets.last().ok_or_else(|| failed(q, "a scale without brackets"))
+    }
+
     /// Whether a day is a working day by a calendar, written out: outside
     /// the period is an error; a listed make-up day works, a listed holiday
     /// rests, else Monday to Friday work.
@@ -615,6 +654,31 @@ impl Reference<'_> {
                 let from = ((start - 1) as usize).min(items.len());
                 let to = (from + len as usize).min(items.len());
                 Value::List(Arc::new(items.get(from..to).unwrap_or_default().to_vec()))
+            }
+            Builtin::Progressive(c) => Value::Number(self.marginal(q, c, &num(0)?)?),
+            Builtin::ScaleRate(c) => Value::Number(self.bracket(q, c, &num(0)?)?.rate.clone()),
+            Builtin::QuickDeduction(c) => {
+                // the deduction that makes x × rate − deduction equal the
+                // bracket-by-bracket tax, at the bracket's lower bound
+                let x = num(0)?;
+                let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+                let mut lower = Number::zero();
+                for b in &scale.brackets {
+                    let inside = match &b.upper {
+                        Some((u, true)) => x <= *u,
+                        Some((u, false)) => x < *u,
+                        None => true,
+                    };
+                    if inside {
+                        break;
+                    }
+                    if let Some((u, _)) = &b.upper {
+                        lower = u.clone();
+                    }
+                }
+                let rate = self.bracket(q, c, &x)?.rate.clone();
+                let at_lower = self.marginal(q, c, &lower)?;
+                Value::Number(self.fits(q, lower.mul(&rate).and_then(|g| g.sub(&at_lower)))?)
             }
             Builtin::IsWorkday(c) => Value::Bool(self.workday(q, c, date(0)?)?),
             Builtin::WorkdaysBetween(c) => {

@@ -4,6 +4,7 @@
 
 use crate::date::Date;
 use crate::expr::compile::CExpr;
+use crate::number::Number;
 use crate::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -440,6 +441,48 @@ pub struct Ruleset {
     /// Working-day calendars, referred to by index from the rules that use
     /// them.
     pub calendars: Vec<Calendar>,
+    /// Rate schedules, referred to by index.
+    pub scales: Vec<Scale>,
+}
+
+/// A rate schedule (see [`crate::model::ScaleDef`]).
+#[derive(Clone, Debug)]
+pub struct Scale {
+    /// `pack.name`.
+    pub qualified: String,
+    /// The brackets, lowest first; the last has no upper bound.
+    pub brackets: Vec<Bracket>,
+    /// Where it stands in the text.
+    pub cite: Arc<Citation>,
+}
+
+/// One bracket of a [`Scale`].
+#[derive(Clone, Debug)]
+pub struct Bracket {
+    /// The upper bound and whether it is included; `None` for the open top.
+    pub upper: Option<(Number, bool)>,
+    /// The rate.
+    pub rate: Number,
+    /// The quick deduction the brackets imply (equal to the printed one,
+    /// when printed: the loader checks).
+    pub quick_deduction: Number,
+    /// The bracket's citation.
+    pub cite: Arc<Citation>,
+}
+
+impl Scale {
+    /// The index of the bracket `x` falls in (amounts of 0 or less: the
+    /// first).
+    pub fn bracket_of(&self, x: &Number) -> usize {
+        self.brackets
+            .iter()
+            .position(|b| match &b.upper {
+                Some((u, true)) => x <= u,
+                Some((u, false)) => x < u,
+                None => true,
+            })
+            .unwrap_or(self.brackets.len().saturating_sub(1))
+    }
 }
 
 /// A working-day calendar (see [`crate::model::CalendarDef`]).

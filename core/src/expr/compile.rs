@@ -103,6 +103,12 @@ pub enum Builtin {
     Sublist,
     /// `flatten(list of lists)`.
     Flatten,
+    /// `progressive(scale, x)`: the tax on x, each part at its bracket's rate.
+    Progressive(usize),
+    /// `scale_rate(scale, x)`: the rate of the bracket x falls in.
+    ScaleRate(usize),
+    /// `quick_deduction(scale, x)`: the quick deduction of that bracket.
+    QuickDeduction(usize),
     /// `is_workday(d)`, by the calendar (an index into the ruleset's).
     IsWorkday(usize),
     /// `workdays_between(a, b)`: working days from a to b, both included.
@@ -113,6 +119,14 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// The scale a schedule function reads.
+    pub fn scale(self) -> Option<usize> {
+        match self {
+            Builtin::Progressive(c) | Builtin::ScaleRate(c) | Builtin::QuickDeduction(c) => Some(c),
+            _ => None,
+        }
+    }
+
     /// The calendar a working-day function reads.
     pub fn calendar(self) -> Option<usize> {
         match self {
@@ -124,6 +138,9 @@ impl Builtin {
     fn with_calendar(self, c: usize) -> Builtin {
         match self {
             Builtin::IsWorkday(_) => Builtin::IsWorkday(c),
+            Builtin::Progressive(_) => Builtin::Progressive(c),
+            Builtin::ScaleRate(_) => Builtin::ScaleRate(c),
+            Builtin::QuickDeduction(_) => Builtin::QuickDeduction(c),
             Builtin::WorkdaysBetween(_) => Builtin::WorkdaysBetween(c),
             Builtin::AddWorkdays(_) => Builtin::AddWorkdays(c),
             other => other,
@@ -184,6 +201,9 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "index_of",
     "sublist",
     "flatten",
+    "progressive",
+    "scale_rate",
+    "quick_deduction",
     "is_workday",
     "workdays_between",
     "add_workdays",
@@ -319,6 +339,8 @@ pub struct Globals {
     pub sigs: Vec<Option<RuleSig>>,
     /// The working-day calendar of each pack that has one → its index.
     pub calendars: HashMap<String, usize>,
+    /// Rate schedules by (pack, name) → index.
+    pub scales: HashMap<(String, String), usize>,
 }
 
 /// A type or name error, at a character offset of the expression.
@@ -783,6 +805,9 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "index_of" => (Builtin::IndexOf, 2, 2),
         "sublist" => (Builtin::Sublist, 3, 3),
         "flatten" => (Builtin::Flatten, 1, 1),
+        "progressive" => (Builtin::Progressive(0), 2, 2),
+        "scale_rate" => (Builtin::ScaleRate(0), 2, 2),
+        "quick_deduction" => (Builtin::QuickDeduction(0), 2, 2),
         "is_workday" => (Builtin::IsWorkday(0), 1, 1),
         "workdays_between" => (Builtin::WorkdaysBetween(0), 2, 2),
         "add_workdays" => (Builtin::AddWorkdays(0), 2, 2),
@@ -817,6 +842,41 @@ fn compile_call(
         if !named.is_empty() {
             return Err(cerr(pos, format!("`{joined}` takes positional arguments, not named ones")));
         }
+        // a schedule function names its scale first: `progressive(iit, x)`
+        let (b, args) = if b.scale().is_some() && args.len() == 2 {
+            let Some(first) = args.first() else { return Err(cerr(pos, "a scale is needed")) };
+            let ExprKind::Path(path) = &first.kind else {
+                return Err(cerr_help(
+                    first.pos,
+                    format!("`{joined}` needs the name of a scale first"),
+                    "write the scale's id, e.g. `progressive(iit_annual, taxable)`",
+                ));
+            };
+            let key = match (path.as_slice(), &scope.pack) {
+                ([one], Some(p)) => (p.clone(), one.clone()),
+                ([p, one], _) => (p.clone(), one.clone()),
+                _ => (String::new(), path.join(".")),
+            };
+            match g.scales.get(&key) {
+                Some(&c) => (b.with_calendar(c), args.get(1..).unwrap_or_default()),
+                None => {
+                    let known: Vec<&str> =
+                        g.scales.keys().filter(|(p, _)| *p == key.0).map(|(_, n)| n.as_str()).collect();
+                    let help = suggest(&key.1, known.iter().copied())
+                        .map(|x| format!("did you mean `{x}`?"))
+                        .unwrap_or_else(|| "declare it under `scales:`".into());
+                    return Err(cerr_help(first.pos, format!("unknown scale `{}`", path.join(".")), help));
+                }
+            }
+        } else if b.scale().is_some() {
+            return Err(cerr(
+                pos,
+                format!("`{joined}` takes 2 argument(s): a scale and an amount, found {}", args.len()),
+            ));
+        } else {
+            (b, args)
+        };
+        let (lo, hi) = if b.scale().is_some() { (1, 1) } else { (lo, hi) };
         if args.len() < lo || args.len() > hi {
             let want = if lo == hi { lo.to_string() } else { format!("{lo} to {hi}") };
             return Err(cerr(pos, format!("`{joined}` takes {want} argument(s), found {}", args.len())));
@@ -1172,6 +1232,10 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
         Builtin::IsWorkday(_) => {
             date(0)?;
             Type::Bool
+        }
+        Builtin::Progressive(_) | Builtin::ScaleRate(_) | Builtin::QuickDeduction(_) => {
+            num(0)?;
+            Type::Number
         }
         Builtin::WorkdaysBetween(_) => {
             date(0)?;

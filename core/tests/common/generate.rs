@@ -64,7 +64,9 @@ impl Gen<'_> {
                     "by_min(n = N).score",
                     "by_max(n = N).score",
                     "by_count(n = N).score",
-                ][self.pick(9) as usize];
+                    "progressive(s, N)",
+                    "scale_rate(s, N) * N - quick_deduction(s, N)",
+                ][self.pick(11) as usize];
                 call.replace('N', &self.num(d, x, p))
             }
             4 | 5 => {
@@ -159,6 +161,14 @@ calendar:
   holidays: [2024-01-01, 2024-02-10..2024-02-17, 2024-05-01..2024-05-05, 2024-10-01..2024-10-07]
   workdays: [2024-02-04, 2024-02-18, 2024-04-28, 2024-05-11, 2024-09-29, 2024-10-12]
   cite: {clause: c, quote: q}
+scales:
+  s:
+    cite: {clause: c, quote: q}
+    brackets:
+      - {upto: 3, rate: 3%, quick_deduction: 0}
+      - {below: 12, rate: 10%}
+      - {upto: 25, rate: 1/4, quick_deduction: 2.01}
+      - {rate: 45%}
 parameters:
   rate:
     versions:
