@@ -265,6 +265,11 @@ pub struct Engine {
     current: RwLock<Arc<Ruleset>>,
 }
 
+/// The message of an evaluation fault, as an error would print it.
+pub(crate) fn fault_message(f: Fault) -> String {
+    fault_to_error(f).to_string()
+}
+
 fn fault_to_error(f: Fault) -> EvalError {
     match f {
         Fault::Input { rule, field, message, allowed } => EvalError::Input { rule, field, message, allowed },
@@ -487,6 +492,11 @@ impl Engine {
                     passed,
                     message,
                 });
+            }
+        }
+        for pack in &rs.packs {
+            for p in &pack.properties {
+                report.outcomes.push(crate::properties::run(&rs, &pack.name, p));
             }
         }
         report

@@ -37,6 +37,7 @@ pub mod json;
 pub mod loader;
 pub mod model;
 pub mod number;
+pub mod properties;
 pub mod reference;
 pub mod report;
 pub mod ruleset;

@@ -1024,6 +1024,7 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
             valid_until: until,
             tests: Vec::new(),
             claims: Vec::new(),
+            properties: Vec::new(),
             source_text: source,
             source_range: range,
             source_documents: pc.documents.clone(),
@@ -1193,9 +1194,11 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
         }
         let scope = Scope { locals: Vec::new(), pack: Some(pc.name.clone()), locator: Default::default() };
         let claims = compile_claims(d, pc, &pf.claims, &scope, &g);
+        let properties = compile_properties(d, pc, &pf.properties, default_date, &g);
         if let Some(p) = rs.packs.get_mut(pi) {
             p.tests = tests;
             p.claims = claims;
+            p.properties = properties;
         }
     }
 
@@ -1225,6 +1228,11 @@ pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset,
 fn restore_numbers(p: &mut PackFile, src: &str) {
     for n in p.types.values_mut() {
         n.restore_exact_numbers(src);
+    }
+    for prop in &mut p.properties {
+        for n in prop.vars.values_mut() {
+            n.restore_exact_numbers(src);
+        }
     }
     for sc in p.scales.values_mut() {
         for b in &mut sc.brackets {
@@ -1537,6 +1545,133 @@ fn topo_order(deps: &[Vec<usize>]) -> Vec<usize> {
 }
 
 /// Compiles claims (of a pack or a scenario) in a scope.
+/// The most cases a property may ask for.
+const MAX_PROPERTY_CASES: u32 = 10_000;
+
+/// A pack's properties: each input's generator read and typed, the
+/// assertion compiled over them as a bool.
+fn compile_properties(
+    d: &mut Diags,
+    pc: &PackCtx,
+    defs: &[crate::model::PropertyDef],
+    default_date: Date,
+    g: &Globals,
+) -> Vec<crate::ruleset::Property> {
+    use crate::ruleset::Generator;
+    let mut out = Vec::new();
+    for p in defs {
+        let before = d.out.len();
+        let mut vars = Vec::new();
+        let mut locals = Vec::new();
+        for (name, node) in &p.vars {
+            let NodeKind::Map(m) = &node.kind else {
+                d.at(node.pos, format!("the generator of `{name}` is not a mapping"), Some(GENERATOR_HELP.into()));
+                continue;
+            };
+            let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+            let pair = |d: &mut Diags, n: &Node, ty: &Type| -> Option<(Value, Value)> {
+                match &n.kind {
+                    NodeKind::Seq(items) if items.len() == 2 => {
+                        let lo = literal(d, items.first()?, ty, name)?;
+                        let hi = literal(d, items.get(1)?, ty, name)?;
+                        if hi < lo {
+                            d.at(n.pos, format!("the range of `{name}` ends before it starts"), None);
+                            return None;
+                        }
+                        Some((lo, hi))
+                    }
+                    _ => {
+                        d.at(n.pos, format!("the range of `{name}` is `[low, high]`"), None);
+                        None
+                    }
+                }
+            };
+            let (gen, ty) = if let Some(n) = get("integer") {
+                let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Integer) else { continue };
+                let (Some(lo), Some(hi)) = (lo.to_i64(), hi.to_i64()) else { continue };
+                (Generator::Integer(lo, hi), Type::Integer)
+            } else if let Some(n) = get("number") {
+                let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Number) else { continue };
+                let places = match get("places").map(|n| literal(d, n, &Type::Integer, name)) {
+                    None => 2,
+                    Some(Some(Value::Number(k))) => {
+                        match k.to_i64().and_then(|k| u32::try_from(k).ok()).filter(|k| *k <= 12) {
+                            Some(k) => k,
+                            None => {
+                                d.at(node.pos, format!("`places` of `{name}` is 0 to 12"), None);
+                                continue;
+                            }
+                        }
+                    }
+                    Some(_) => continue,
+                };
+                (Generator::Number(lo, hi, places), Type::Number)
+            } else if let Some(n) = get("date") {
+                let Some((Value::Date(lo), Value::Date(hi))) = pair(d, n, &Type::Date) else { continue };
+                (Generator::Date(lo, hi), Type::Date)
+            } else if let Some(n) = get("one_of") {
+                let NodeKind::Seq(items) = &n.kind else {
+                    d.at(n.pos, format!("`one_of` of `{name}` is a list of values"), None);
+                    continue;
+                };
+                let j = serde_json::Value::Array(items.iter().map(Node::to_json).collect());
+                let ty = crate::value::infer_type(&j);
+                let Ok(Value::List(vs)) = from_json(&j, &ty, name) else { continue };
+                if vs.is_empty() {
+                    d.at(n.pos, format!("`one_of` of `{name}` lists no value"), None);
+                    continue;
+                }
+                let Type::List(elem) = ty else { continue };
+                (Generator::OneOf(vs.to_vec()), *elem)
+            } else if get("bool").is_some() {
+                (Generator::Bool, Type::Bool)
+            } else {
+                d.at(node.pos, format!("unknown generator for `{name}`"), Some(GENERATOR_HELP.into()));
+                continue;
+            };
+            locals.push((name.clone(), ty));
+            vars.push((name.clone(), gen));
+        }
+        let as_of = match &p.as_of {
+            Some(a) => date_at(d, a).unwrap_or(default_date),
+            None => default_date,
+        };
+        let cases = p.cases.unwrap_or(100);
+        if cases == 0 || cases > MAX_PROPERTY_CASES {
+            d.at(p.name.pos, format!("a property tries 1 to {MAX_PROPERTY_CASES} cases, not {cases}"), None);
+        }
+        if d.out.len() > before {
+            continue;
+        }
+        let e = match syntax::parse(&p.holds.text) {
+            Ok(e) => e,
+            Err(err) => {
+                d.in_expr(&p.holds, err.pos, err.message, err.help);
+                continue;
+            }
+        };
+        let mut scope = Scope { locals, pack: Some(pc.name.clone()), locator: d.locator(&p.holds) };
+        match compile::compile(&e, &mut scope, g) {
+            Ok((c, Type::Bool)) => out.push(crate::ruleset::Property {
+                name: p.name.text.clone(),
+                location: format!("{}:{}", d.file, p.name.pos.line),
+                vars,
+                holds: c,
+                holds_text: p.holds.text.clone(),
+                as_of,
+                cases,
+                seed: p.seed.unwrap_or(1),
+            }),
+            Ok((_, t)) => d.at(p.holds.pos, format!("`holds` must be true or false, and this gives {t}"), None),
+            Err(err) => d.in_expr(&p.holds, err.pos, err.message, err.help),
+        }
+    }
+    out
+}
+
+const GENERATOR_HELP: &str =
+    "write `{integer: [lo, hi]}`, `{number: [lo, hi], places: 2}`, `{date: [from, to]}`, `{one_of: [a, b]}` or `{bool: true}`";
+
 pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], scope: &Scope, g: &Globals) -> Vec<Claim> {
     let mut out = Vec::new();
     let mut ids: Vec<String> = Vec::new();

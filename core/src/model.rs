@@ -41,6 +41,10 @@ pub struct PackFile {
     /// reproduce them.
     #[serde(default)]
     pub claims: Vec<ClaimDef>,
+    /// What must always hold: generated inputs, an assertion, a seed and a
+    /// count; `ordinance test` runs them with the tests.
+    #[serde(default)]
+    pub properties: Vec<PropertyDef>,
     /// Rate schedules (税率表): brackets with rates and quick deductions,
     /// applied by `progressive`, `scale_rate` and `quick_deduction`.
     #[serde(default)]
@@ -51,6 +55,30 @@ pub struct PackFile {
     #[serde(default)]
     #[schemars(with = "Option<CalendarUseSchema>")]
     pub calendar: Option<serde_saphyr::Spanned<CalendarUse>>,
+}
+
+/// A property: for every value of the generated inputs, `holds` is true.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyDef {
+    /// A name for reports.
+    pub name: Located,
+    /// The inputs, each with its generator: `{integer: [lo, hi]}`,
+    /// `{number: [lo, hi], places: 2}`, `{date: [from, to]}`, `{one_of:
+    /// [a, b, …]}` or `{bool: true}`.
+    #[serde(rename = "for")]
+    pub vars: IndexMap<String, Node>,
+    /// The assertion: a bool expression over the inputs, calling rules.
+    pub holds: Located,
+    /// The as-of date; defaults to the pack's first day in force.
+    #[serde(default)]
+    pub as_of: Option<Located>,
+    /// How many cases to try (default 100, at most 10,000).
+    #[serde(default)]
+    pub cases: Option<u32>,
+    /// The seed of the generator (default 1): the same seed, the same cases.
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 /// A rate schedule: brackets in ascending order, each up to a bound (the

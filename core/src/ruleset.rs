@@ -76,6 +76,8 @@ pub struct Pack {
     pub tests: Vec<TestCase>,
     /// The pack's claims.
     pub claims: Vec<Claim>,
+    /// The pack's properties.
+    pub properties: Vec<Property>,
     /// The source text its citations are checked against.
     pub source_text: Option<Arc<crate::sourcetext::SourceText>>,
     /// The document's line range in the source text.
@@ -443,6 +445,42 @@ pub struct Ruleset {
     pub calendars: Vec<Calendar>,
     /// Rate schedules, referred to by index.
     pub scales: Vec<Scale>,
+}
+
+/// A property of a pack (see [`crate::model::PropertyDef`]).
+#[derive(Clone, Debug)]
+pub struct Property {
+    /// Name.
+    pub name: String,
+    /// file:line.
+    pub location: String,
+    /// The generated inputs, in order; the assertion reads them as locals.
+    pub vars: Vec<(String, Generator)>,
+    /// The assertion.
+    pub holds: CExpr,
+    /// Its text, for reports.
+    pub holds_text: String,
+    /// As-of date.
+    pub as_of: Date,
+    /// Cases to try.
+    pub cases: u32,
+    /// Generator seed.
+    pub seed: u64,
+}
+
+/// How a property's input is drawn.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Generator {
+    /// Integers from lo to hi, both included.
+    Integer(i64, i64),
+    /// Numbers from lo to hi with the given decimal places.
+    Number(Number, Number, u32),
+    /// Dates from the first to the last, both included.
+    Date(Date, Date),
+    /// One of the values.
+    OneOf(Vec<Value>),
+    /// `true` or `false`.
+    Bool,
 }
 
 /// A rate schedule (see [`crate::model::ScaleDef`]).
