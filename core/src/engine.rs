@@ -668,6 +668,31 @@ impl Prepared {
     /// An unknown column, a missing column for an input without default, or
     /// columns of different lengths.
     pub fn evaluate_columns(&self, columns: &[(&str, &[Value])]) -> Result<Columns, EvalError> {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let lengths: Vec<usize> = columns.iter().map(|(_, c)| c.len()).collect();
+        self.run_columns(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned())
+    }
+
+    /// As [`Prepared::evaluate_columns`], with cells that may be empty: an
+    /// empty cell leaves that row's input out, so its default applies or the
+    /// row fails as missing (DataFrames with missing values).
+    ///
+    /// # Errors
+    /// As [`Prepared::evaluate_columns`].
+    pub fn evaluate_sparse_columns(&self, columns: &[(&str, &[Option<Value>])]) -> Result<Columns, EvalError> {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let lengths: Vec<usize> = columns.iter().map(|(_, c)| c.len()).collect();
+        self.run_columns(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned().flatten())
+    }
+
+    /// The row loop of the columnar calls: `cell(k, row)` is column k's
+    /// value in that row, `None` to leave the input out.
+    fn run_columns(
+        &self,
+        names: &[&str],
+        lengths: &[usize],
+        cell: impl Fn(usize, usize) -> Option<Value>,
+    ) -> Result<Columns, EvalError> {
         let r = self.rule();
         let input_error = |field: &str, message: String| EvalError::Input {
             rule: r.qualified.clone(),
@@ -675,17 +700,16 @@ impl Prepared {
             message,
             allowed: None,
         };
-        for (name, _) in columns {
+        for name in names {
             if !r.inputs.iter().any(|i| i.name == *name) {
                 return Err(input_error(name, format!("the rule has no input `{name}`")));
             }
         }
-        let rows = columns.first().map(|(_, c)| c.len()).unwrap_or(0);
-        if let Some((name, c)) = columns.iter().find(|(_, c)| c.len() != rows) {
-            return Err(input_error(name, format!("column `{name}` has {} rows, the first has {rows}", c.len())));
+        let rows = lengths.first().copied().unwrap_or(0);
+        if let Some((name, n)) = names.iter().zip(lengths).find(|(_, n)| **n != rows) {
+            return Err(input_error(name, format!("column `{name}` has {n} rows, the first has {rows}")));
         }
-        let by_input: Vec<Option<&[Value]>> =
-            r.inputs.iter().map(|i| columns.iter().find(|(n, _)| *n == i.name).map(|(_, c)| *c)).collect();
+        let by_input: Vec<Option<usize>> = r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
         if let Some(i) = r.inputs.iter().zip(&by_input).find(|(i, c)| c.is_none() && i.default.is_none()) {
             return Err(input_error(&i.0.name, format!("no column for input `{}`, which has no default", i.0.name)));
         }
@@ -695,7 +719,7 @@ impl Prepared {
             errors: Vec::with_capacity(rows),
         };
         for row in 0..rows {
-            let args = by_input.iter().map(|c| c.and_then(|c| c.get(row)).cloned()).collect();
+            let args = by_input.iter().map(|c| c.and_then(|k| cell(k, row))).collect();
             match self.evaluate_values(args) {
                 Ok(values) => {
                     for (col, v) in out.values.iter_mut().zip(values) {

@@ -310,14 +310,12 @@ impl PyEngine {
         // cells to values, column by column; a cell that cannot be read
         // fails its row (the first such problem of the row is kept)
         let mut names: Vec<String> = Vec::with_capacity(columns.len());
-        let mut cols: Vec<Vec<Value>> = Vec::with_capacity(columns.len());
-        let mut present: Vec<Vec<bool>> = Vec::with_capacity(columns.len());
+        let mut cols: Vec<Vec<Option<Value>>> = Vec::with_capacity(columns.len());
         let mut row_problem: Vec<Option<ordinance_core::EvalError>> = Vec::new();
         for (key, column) in columns.iter() {
             let name: String = key.extract()?;
             let ty = r.inputs.iter().find(|i| i.name == name).map(|i| i.ty.clone());
             let mut values = Vec::new();
-            let mut here = Vec::new();
             for (row, cell) in column.try_iter()?.enumerate() {
                 let cell = cell?;
                 if row_problem.len() <= row {
@@ -355,74 +353,28 @@ impl PyEngine {
                         Err(ConvertError::Python(e)) => return Err(e),
                     },
                 };
-                here.push(value.is_some());
-                values.push(value.unwrap_or(Value::Bool(false)));
+                values.push(value);
             }
             names.push(name);
             cols.push(values);
-            present.push(here);
         }
-        let rows = cols.first().map_or(0, Vec::len);
-        if let Some((n, c)) = names.iter().zip(&cols).find(|(_, c)| c.len() != rows) {
-            return Err(input_problem(
-                py,
-                rule,
-                &convert::Problem {
-                    field: n.clone(),
-                    message: format!("column `{n}` has {} rows, the first has {rows}", c.len()),
-                },
-            ));
-        }
-        // evaluate: each row's present cells, the others left to defaults
-        let result = py.detach(|| {
-            let mut out = ordinance_core::Columns {
-                outputs: r.outputs.clone(),
-                values: vec![Vec::with_capacity(rows); r.outputs.len()],
-                errors: Vec::with_capacity(rows),
-            };
-            let by_input: Vec<Option<usize>> =
-                r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
-            let unknown = names.iter().find(|n| !r.inputs.iter().any(|i| i.name == **n));
-            for row in 0..rows {
-                let failed = match (unknown, row_problem.get(row).and_then(Option::as_ref)) {
-                    (Some(n), _) => Some(ordinance_core::EvalError::Input {
-                        rule: r.qualified.clone(),
-                        field: n.clone(),
-                        message: format!("the rule has no input `{n}`"),
-                        allowed: None,
-                    }),
-                    (None, Some(e)) => Some(e.clone()),
-                    (None, None) => None,
-                };
-                let result = match failed {
-                    Some(e) => Err(e),
-                    None => prepared.evaluate_values(
-                        by_input
-                            .iter()
-                            .map(|c| {
-                                c.filter(|&c| present.get(c).and_then(|p| p.get(row)).copied().unwrap_or(false))
-                                    .and_then(|c| cols.get(c).and_then(|col| col.get(row)).cloned())
-                            })
-                            .collect(),
-                    ),
-                };
-                match result {
-                    Ok(values) => {
-                        for (col, v) in out.values.iter_mut().zip(values) {
-                            col.push(Some(v));
-                        }
-                        out.errors.push(None);
-                    }
-                    Err(e) => {
-                        for col in out.values.iter_mut() {
-                            col.push(None);
-                        }
-                        out.errors.push(Some(e));
+        // the core evaluates; a row whose cell could not be read keeps that
+        // problem as its error
+        let named: Vec<(&str, &[Option<Value>])> =
+            names.iter().map(String::as_str).zip(cols.iter().map(Vec::as_slice)).collect();
+        let mut result = py.detach(|| prepared.evaluate_sparse_columns(&named)).map_err(|e| eval_error(py, &e))?;
+        for (row, problem) in row_problem.into_iter().enumerate() {
+            if let Some(p) = problem {
+                if let Some(slot) = result.errors.get_mut(row) {
+                    *slot = Some(p);
+                }
+                for col in result.values.iter_mut() {
+                    if let Some(v) = col.get_mut(row) {
+                        *v = None;
                     }
                 }
             }
-            out
-        });
+        }
         let dict = PyDict::new(py);
         let values = PyDict::new(py);
         let output_names = PyList::empty(py);
