@@ -103,6 +103,8 @@ pub enum TraceKind {
     Let,
     /// An output value.
     Output,
+    /// One bracket's part of a progressive (累进) computation.
+    Bracket,
 }
 
 impl TraceKind {
@@ -114,6 +116,7 @@ impl TraceKind {
             TraceKind::Param => "parameter",
             TraceKind::Let => "let",
             TraceKind::Output => "output",
+            TraceKind::Bracket => "bracket",
         }
     }
 }
@@ -453,6 +456,37 @@ impl<'a> Evaluator<'a> {
         match e {
             ArithmeticError::TooLarge { .. } => self.limit(format!("{what}: {e}{}", self.at(at))),
             _ => self.fail(format!("{e} in {what}{}", self.at(at))),
+        }
+    }
+
+    /// The parts of a progressive computation, bracket by bracket, for the
+    /// trace: `36000 × 3% = 1080`, each with its bracket's citation.
+    fn trace_brackets(&mut self, scale: &crate::ruleset::Scale, x: &Number) {
+        let mut lower = Number::zero();
+        let rule = self.current.and_then(|c| self.rs.rules.get(c)).map(|r| r.qualified.clone()).unwrap_or_default();
+        for (k, b) in scale.brackets.iter().enumerate() {
+            if *x <= lower {
+                break;
+            }
+            let top = match &b.upper {
+                Some((u, _)) if u < x => u.clone(),
+                _ => x.clone(),
+            };
+            let (Ok(part), Ok(tax)) = (top.sub(&lower), top.sub(&lower).and_then(|p| p.mul(&b.rate))) else { break };
+            self.record(TraceEntry {
+                kind: TraceKind::Bracket,
+                depth: self.depth,
+                rule: rule.clone(),
+                name: Some(format!("{} bracket {}", scale.qualified, k + 1)),
+                detail: format!("{part} × {}", b.rate),
+                value: Some(Value::Number(tax)),
+                cite: Some(b.cite.clone()),
+                count: 1,
+            });
+            match &b.upper {
+                Some((u, _)) => lower = u.clone(),
+                None => break,
+            }
         }
     }
 
@@ -1593,6 +1627,9 @@ impl<'a> Evaluator<'a> {
                     _ if *x <= Number::zero() => Ok(Value::int(0)),
                     // the quick-deduction form: x × rate − deduction
                     _ => {
+                        if self.trace.is_some() {
+                            self.trace_brackets(scale, x);
+                        }
                         let gross = self.arith(BinOp::Mul, x, &bracket.rate, at)?;
                         self.arith(BinOp::Sub, &gross, &bracket.quick_deduction, at).map(Value::Number)
                     }

@@ -221,6 +221,12 @@ pub fn render_decision(d: &Decision) -> String {
                 t.value.as_ref().map(Value::to_string).unwrap_or_default()
             ),
             crate::eval::TraceKind::Output => continue,
+            crate::eval::TraceKind::Bracket => format!(
+                "{}: {} = {}",
+                t.name.clone().unwrap_or_default(),
+                t.detail,
+                t.value.as_ref().map(Value::to_string).unwrap_or_default()
+            ),
         };
         let _ = writeln!(out, "{indent}{what}{times}");
         if let Some(c) = &t.cite {

@@ -138,3 +138,23 @@ fn below_excludes_its_bound() {
     assert_eq!(at(9), "0.01");
     assert_eq!(at(10), "0.02", "不满10 excludes 10");
 }
+
+proptest! {
+    #![proptest_config(common::cases(64, "scales_trace"))]
+
+    /// The trace shows the tax bracket by bracket, and the parts add up to it.
+    #[test]
+    fn the_trace_breaks_the_tax_down_by_bracket(x in yuan()) {
+        let traced = EvalOptions { trace: true, ..opts() };
+        let d = engine().evaluate("individual_income_tax.annual_tax", &serde_json::json!({"taxable": x.to_string()}), &traced).unwrap();
+        let parts: Vec<Number> = d
+            .trace
+            .iter()
+            .filter(|t| t.kind == ordinance_core::TraceKind::Bracket)
+            .map(|t| num(t.value.as_ref().unwrap()))
+            .collect();
+        let total = parts.iter().fold(Number::zero(), |a, p| a.add(p).unwrap());
+        prop_assert_eq!(round2(&total), num(&d.outputs["tax"]));
+        prop_assert_eq!(parts.is_empty(), x <= Number::zero());
+    }
+}
