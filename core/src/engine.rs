@@ -312,7 +312,7 @@ impl Engine {
     }
 
     fn load_origin(origin: &Origin, options: &LoadOptions) -> Result<Ruleset, LoadError> {
-        let mut lo = loader::LoadOptions { root: None, shared_sources: options.shared_sources.clone() };
+        let mut lo = loader::SourceFolders { root: None, shared_sources: options.shared_sources.clone() };
         let files = match origin {
             Origin::Dir(d) => {
                 lo.root = Some(d.clone());

@@ -847,12 +847,12 @@ struct Pending<'f> {
 /// # Errors
 /// Every problem found, located.
 pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
-    load_with(files, &LoadOptions::default())
+    load_with(files, &SourceFolders::default())
 }
 
 /// Where a pack's source texts may be read from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LoadOptions {
+pub struct SourceFolders {
     /// The rules folder: every source text resolves inside it. Without one,
     /// inside the folder of the pack that names it.
     pub root: Option<PathBuf>,
@@ -866,7 +866,7 @@ pub struct LoadOptions {
 ///
 /// # Errors
 /// Every problem in every pack, located.
-pub fn load_with(files: &[SourceFile], options: &LoadOptions) -> Result<Ruleset, LoadError> {
+pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Ruleset, LoadError> {
     // packs citing one source text share it: it is read and prepared once
     let mut source_texts: HashMap<PathBuf, Arc<SourceText>> = HashMap::new();
     let mut confinements: HashMap<PathBuf, files::Confinement> = HashMap::new();
@@ -1456,11 +1456,7 @@ pub(crate) fn hex_digest(bytes: &[u8]) -> String {
 }
 
 /// The rule-set hash of pack files: names and texts, in name order.
-pub fn files_hash(files: &[SourceFile]) -> String {
-    content_hash(files)
-}
-
-fn content_hash(files: &[SourceFile]) -> String {
+pub fn content_hash(files: &[SourceFile]) -> String {
     let mut h = Sha256::new();
     let mut sorted: Vec<&SourceFile> = files.iter().collect();
     sorted.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));

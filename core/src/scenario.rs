@@ -201,13 +201,13 @@ impl Run {
     fn rules_of(&mut self, dir: &Path) -> Result<Arc<Ruleset>, Error> {
         let files = loader::pack_files(dir)?;
         let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
-        let key = (canon, loader::files_hash(&files));
+        let key = (canon, loader::content_hash(&files));
         if let Some(rs) = self.loaded.get(&key) {
             return Ok(rs.clone());
         }
         let rs = Arc::new(loader::load_with(
             &files,
-            &loader::LoadOptions { root: Some(dir.to_path_buf()), shared_sources: self.shared_sources.clone() },
+            &loader::SourceFolders { root: Some(dir.to_path_buf()), shared_sources: self.shared_sources.clone() },
         )?);
         self.stats.rule_loads += 1;
         self.loaded.insert(key, rs.clone());

@@ -307,8 +307,7 @@ impl PyEngine {
         let rule_id = rule.to_string();
         let prepared = py.detach(|| self.inner.prepare(&rule_id, &opts)).map_err(|e| eval_error(py, &e))?;
         let r = prepared.rule();
-        // cells to values, column by column; a cell that cannot be read
-        // fails its row (the first such problem of the row is kept)
+        // cells to values, column by column
         let mut names: Vec<String> = Vec::with_capacity(columns.len());
         let mut cols: Vec<Vec<Option<Value>>> = Vec::with_capacity(columns.len());
         let mut row_problem: Vec<Option<ordinance_core::EvalError>> = Vec::new();
@@ -321,37 +320,30 @@ impl PyEngine {
                 if row_problem.len() <= row {
                     row_problem.resize_with(row + 1, || None);
                 }
-                let value = match (&ty, cell.is_none()) {
-                    (_, true) | (None, _) => None,
+                // a cell that cannot be read fails its row (its first such problem)
+                let read = match (&ty, cell.is_none()) {
+                    (_, true) | (None, _) => Ok(None),
                     (Some(ty), false) => match convert::to_json(&cell, &name, allow_float, 0) {
-                        Ok(j) => match ordinance_core::value::from_json(&j, ty, &name) {
-                            Ok(v) => Some(v),
-                            Err(p) => {
-                                let slot = row_problem.get_mut(row);
-                                if let Some(slot @ None) = slot {
-                                    *slot = Some(ordinance_core::EvalError::Input {
-                                        rule: r.qualified.clone(),
-                                        field: p.field,
-                                        message: p.message,
-                                        allowed: p.allowed,
-                                    });
-                                }
-                                None
-                            }
-                        },
-                        Err(ConvertError::Problem(p)) => {
-                            if let Some(slot @ None) = row_problem.get_mut(row) {
-                                *slot = Some(ordinance_core::EvalError::Input {
-                                    rule: r.qualified.clone(),
-                                    field: p.field,
-                                    message: p.message,
-                                    allowed: None,
-                                });
-                            }
-                            None
-                        }
+                        Ok(j) => ordinance_core::value::from_json(&j, ty, &name)
+                            .map(Some)
+                            .map_err(|p| (p.field, p.message, p.allowed)),
+                        Err(ConvertError::Problem(p)) => Err((p.field, p.message, None)),
                         Err(ConvertError::Python(e)) => return Err(e),
                     },
+                };
+                let value = match read {
+                    Ok(v) => v,
+                    Err((field, message, allowed)) => {
+                        if let Some(slot @ None) = row_problem.get_mut(row) {
+                            *slot = Some(ordinance_core::EvalError::Input {
+                                rule: r.qualified.clone(),
+                                field,
+                                message,
+                                allowed,
+                            });
+                        }
+                        None
+                    }
                 };
                 values.push(value);
             }

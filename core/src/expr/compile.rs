@@ -135,7 +135,8 @@ impl Builtin {
         }
     }
 
-    fn with_calendar(self, c: usize) -> Builtin {
+    /// The same function, reading the calendar or scale with index `c`.
+    fn with_index(self, c: usize) -> Builtin {
         match self {
             Builtin::IsWorkday(_) => Builtin::IsWorkday(c),
             Builtin::Progressive(_) => Builtin::Progressive(c),
@@ -827,7 +828,7 @@ fn compile_call(
     if let (Some((b, lo, hi)), [_]) = (builtin(&joined), name) {
         let b = if b.calendar().is_some() {
             match scope.pack.as_ref().and_then(|p| g.calendars.get(p)) {
-                Some(&c) => b.with_calendar(c),
+                Some(&c) => b.with_index(c),
                 None => {
                     return Err(cerr_help(
                         pos,
@@ -858,7 +859,7 @@ fn compile_call(
                 _ => (String::new(), path.join(".")),
             };
             match g.scales.get(&key) {
-                Some(&c) => (b.with_calendar(c), args.get(1..).unwrap_or_default()),
+                Some(&c) => (b.with_index(c), args.get(1..).unwrap_or_default()),
                 None => {
                     let known: Vec<&str> =
                         g.scales.keys().filter(|(p, _)| *p == key.0).map(|(_, n)| n.as_str()).collect();
