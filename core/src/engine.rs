@@ -57,6 +57,10 @@ pub struct Decision {
     pub rule: String,
     /// The outputs, in declaration order.
     pub outputs: IndexMap<String, Value>,
+    /// The declared types of the outputs that hold decimals (`money`,
+    /// `decimal(n)`): the JSON document and the text show them with exactly
+    /// their places (`"1080.10"`). Empty when no output does.
+    pub decimals: IndexMap<String, crate::value::Type>,
     /// What ran and why, with citations.
     pub trace: Vec<TraceEntry>,
     /// Trace entries left out because the trace was full.
@@ -77,9 +81,20 @@ impl Decision {
         m.insert("rule".into(), self.rule.clone().into());
         m.insert(
             "outputs".into(),
-            serde_json::Value::Object(self.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            serde_json::Value::Object(
+                self.outputs
+                    .iter()
+                    .map(|(k, v)| {
+                        let j = match self.decimals.get(k) {
+                            Some(t) => crate::value::to_json_typed(v, t),
+                            None => v.to_json(),
+                        };
+                        (k.clone(), j)
+                    })
+                    .collect(),
+            ),
         );
-        m.insert("trace".into(), self.trace.iter().map(TraceEntry::to_json).collect());
+        m.insert("trace".into(), self.trace.iter().map(|t| self.trace_entry_json(t)).collect());
         if self.trace_omitted > 0 {
             m.insert("trace_omitted".into(), self.trace_omitted.into());
         }
@@ -91,6 +106,20 @@ impl Decision {
 }
 
 impl Decision {
+    /// One trace entry as JSON; an output of the rule asked about that is
+    /// declared `money` or `decimal(n)` shows its places, as in `outputs`.
+    fn trace_entry_json(&self, t: &TraceEntry) -> serde_json::Value {
+        let mut j = t.to_json();
+        if t.kind == crate::eval::TraceKind::Output && t.depth == 0 {
+            if let (Some(ty), Some(v)) = (t.name.as_ref().and_then(|n| self.decimals.get(n)), &t.value) {
+                if let Some(slot) = j.get_mut("value") {
+                    *slot = crate::value::to_json_typed(v, ty);
+                }
+            }
+        }
+        j
+    }
+
     /// Writes the JSON document ([`Decision::to_json`]) straight into
     /// `out`: the same bytes as `to_json().to_string()`, without building a
     /// JSON tree (the trace, when there is one, goes through its tree).
@@ -99,13 +128,29 @@ impl Decision {
         out.extend_from_slice(b"{\"rule\":");
         write_json_str(out, &self.rule);
         out.extend_from_slice(b",\"outputs\":");
-        crate::value::write_json_fields(out, self.outputs.iter().map(|(k, v)| (k.as_str(), v)));
+        if self.decimals.is_empty() {
+            crate::value::write_json_fields(out, self.outputs.iter().map(|(k, v)| (k.as_str(), v)));
+        } else {
+            out.push(b'{');
+            for (i, (k, v)) in self.outputs.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json_str(out, k);
+                out.push(b':');
+                match self.decimals.get(k) {
+                    Some(t) => crate::value::write_json_typed(out, v, t),
+                    None => v.write_json(out),
+                }
+            }
+            out.push(b'}');
+        }
         out.extend_from_slice(b",\"trace\":[");
         for (i, t) in self.trace.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            let _ = serde_json::to_writer(&mut *out, &t.to_json());
+            let _ = serde_json::to_writer(&mut *out, &self.trace_entry_json(t));
         }
         out.push(b']');
         if self.trace_omitted > 0 {
@@ -573,6 +618,7 @@ fn decide(
     Ok(Decision {
         rule: r.qualified.clone(),
         outputs: r.outputs.iter().map(|(n, _)| n.clone()).zip(outputs).collect(),
+        decimals: r.rounding.iter().filter_map(|(k, _)| r.outputs.get(*k).cloned()).collect(),
         trace,
         trace_omitted: omitted,
         ruleset: rs.hash.clone(),

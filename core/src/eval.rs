@@ -630,8 +630,11 @@ impl<'a> Evaluator<'a> {
             }
             frame.push(v);
         }
-        for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
-            let v = self.eval_expr(e, &mut frame)?;
+        for (k, ((name, ty), e)) in rule.outputs.iter().zip(outputs).enumerate() {
+            let mut v = self.eval_expr(e, &mut frame)?;
+            if !rule.rounding.is_empty() {
+                rule.settle(k, &mut v).map_err(|x| self.fail(format!("output `{name}`: {x}")))?;
+            }
             conform(&v, ty, name).map_err(|p| self.fail(format!("output {}", p.message)))?;
             frame.push(v.clone());
             out.push(v);

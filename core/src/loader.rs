@@ -9,7 +9,7 @@ use crate::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig,
 use crate::expr::syntax;
 use crate::files;
 use crate::model::{CalendarDef, CalendarUse, CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
-use crate::number::Number;
+use crate::number::{Number, RoundingMode};
 use crate::ruleset::{
     Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
     Ruleset, SourceInfo, Table, TestCase,
@@ -257,7 +257,29 @@ fn date_at(d: &mut Diags, l: &Located) -> Option<Date> {
     }
 }
 
-/// Reads a type spec: `integer`, `number`, `bool`, `text`, `date`, a named
+/// The most decimal places a `decimal(n)` type may keep.
+pub const MAX_DECIMAL_PLACES: u8 = 18;
+
+/// Reads `decimal(n)`.
+fn decimal_type(d: &mut Diags, n: &Node, text: &str) -> Option<Type> {
+    let inner =
+        text.strip_prefix("decimal").map(str::trim).and_then(|r| r.strip_prefix('(')).and_then(|r| r.strip_suffix(')'));
+    match inner.map(|i| i.trim().parse::<u8>()) {
+        Some(Ok(p)) if p <= MAX_DECIMAL_PLACES => Some(Type::Decimal(p)),
+        _ => {
+            d.at(
+                n.pos,
+                format!("`{text}` is not a decimal type"),
+                Some(format!(
+                    "write `decimal(n)` with n from 0 to {MAX_DECIMAL_PLACES} places, or `money` for 元 to 分"
+                )),
+            );
+            None
+        }
+    }
+}
+
+/// Reads a type spec: `integer`, `number`, `money`, `decimal(n)`, `bool`, `text`, `date`, a named
 /// type, `{enum: [..]}`, `{list: T}`, `{record: {field: T}}`; inside `list`,
 /// a plain mapping is a record.
 pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>) -> Option<Type> {
@@ -269,10 +291,13 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
             "text" => Some(Type::Text),
             "date" => Some(Type::Date),
             "datetime" => Some(Type::DateTime),
+            "money" => Some(Type::Decimal(2)),
+            other if other.starts_with("decimal") => decimal_type(d, n, other),
             other => match named.get(other) {
                 Some(t) => Some(t.clone()),
                 None => {
-                    let mut cands = vec!["integer", "number", "bool", "text", "date", "datetime"];
+                    let mut cands =
+                        vec!["integer", "number", "money", "decimal(2)", "bool", "text", "date", "datetime"];
                     cands.extend(named.keys().map(String::as_str));
                     let help = suggest(other, cands.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))
@@ -382,6 +407,21 @@ pub(crate) struct PackCtx {
     pub range: Option<(u32, u32)>,
     /// Line ranges of the other documents the pack cites.
     pub documents: Vec<(String, (u32, u32))>,
+    /// How the pack's decimal outputs are rounded unless they say.
+    pub rounding: RoundingMode,
+}
+
+/// Reads a rounding mode's name.
+fn rounding_mode(d: &mut Diags, l: &Located) -> Option<RoundingMode> {
+    let all = [RoundingMode::HalfUp, RoundingMode::HalfEven, RoundingMode::Floor, RoundingMode::Ceil];
+    let found = all.into_iter().find(|m| m.name() == l.text.trim());
+    if found.is_none() {
+        let help = suggest(l.text.trim(), all.iter().map(|m| m.name()))
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "write `half_up` (四舍五入), `half_even`, `floor` or `ceil`".into());
+        d.at(l.pos, format!("`{}` is not a rounding mode", l.text), Some(help));
+    }
+    found
 }
 
 fn line_range(d: &mut Diags, l: &Located) -> Option<(u32, u32)> {
@@ -456,10 +496,45 @@ fn rule_signature<'a>(
         inputs.push(InputDef { name: iname.clone(), ty, default });
     }
     let mut declared_outputs = IndexMap::new();
+    let mut rounding = Vec::new();
     for (oname, spec) in &rdef.outputs {
-        if let Some(t) = parse_type(d, spec, types) {
-            declared_outputs.insert(oname.clone(), t);
+        let (tnode, rnode) = match &spec.kind {
+            NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
+                for (k, v) in m {
+                    if !matches!(k.as_str(), "type" | "rounding" | "description") {
+                        d.at(
+                            v.pos,
+                            format!("unknown key `{k}` in the output `{oname}`"),
+                            Some("an output is a type, or `{type, rounding, description}`".into()),
+                        );
+                    }
+                }
+                (
+                    m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
+                    m.iter().find(|(k, _)| k == "rounding").map(|(_, v)| v),
+                )
+            }
+            _ => (Some(spec), None),
+        };
+        let Some(t) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
+        let mode = match rnode {
+            Some(r) => {
+                let l = Located { text: r.scalar_text().unwrap_or_default(), pos: r.pos };
+                if !t.has_decimal() {
+                    d.at(
+                        r.pos,
+                        format!("output `{oname}` is {t}, so `rounding` has nothing to round"),
+                        Some("`rounding` belongs to `money` and `decimal(n)` outputs; round a number with round_half_up(x, n)".into()),
+                    );
+                }
+                rounding_mode(d, &l).unwrap_or(pc.rounding)
+            }
+            None => pc.rounding,
+        };
+        if t.has_decimal() {
+            rounding.push((declared_outputs.len(), mode));
         }
+        declared_outputs.insert(oname.clone(), t);
     }
     // a rule whose signature is broken is not compiled: its body would
     // only repeat the same mistake as unknown names
@@ -493,6 +568,7 @@ fn rule_signature<'a>(
         def: rdef,
         inputs,
         declared_outputs,
+        rounding,
         parsed_lets,
         parsed_outputs,
         cite: rcite,
@@ -836,6 +912,7 @@ struct Pending<'f> {
     def: &'f RuleDef,
     inputs: Vec<InputDef>,
     declared_outputs: IndexMap<String, Type>,
+    rounding: Vec<(usize, RoundingMode)>,
     parsed_lets: Vec<(String, &'f Located, Option<syntax::Expr>)>,
     parsed_outputs: Vec<(String, &'f Located, Option<syntax::Expr>)>,
     cite: Arc<Citation>,
@@ -964,12 +1041,14 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
         let documents: Vec<(String, (u32, u32))> =
             pf.source.documents.iter().filter_map(|(doc, l)| Some((doc.clone(), line_range(d, l)?))).collect();
         let pack_index = rs.packs.len();
+        let rounding = pf.rounding.as_ref().and_then(|l| rounding_mode(d, l)).unwrap_or(RoundingMode::HalfUp);
         let pc = PackCtx {
             name: pname.clone(),
             document: pf.source.document.clone(),
             source: source.clone(),
             range,
             documents,
+            rounding,
         };
         // named types, in order
         let mut types: IndexMap<String, Type> = IndexMap::new();
@@ -1134,6 +1213,7 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
                 cite: p.cite.clone(),
                 inputs: p.inputs.clone(),
                 output_names: outputs.iter().map(|(n, _)| Arc::from(n.as_str())).collect(),
+                rounding: p.rounding.clone(),
                 outputs,
                 body,
             });
@@ -1789,10 +1869,8 @@ fn compile_table(
         for (name, ty) in outputs {
             let ok = match agg {
                 Aggregate::Count => true,
-                Aggregate::Sum => matches!(ty, Type::Integer | Type::Number),
-                Aggregate::Min | Aggregate::Max => {
-                    matches!(ty, Type::Integer | Type::Number | Type::Date | Type::DateTime)
-                }
+                Aggregate::Sum => ty.is_numeric(),
+                Aggregate::Min | Aggregate::Max => ty.is_numeric() || matches!(ty, Type::Date | Type::DateTime),
             };
             if !ok {
                 d.at(
@@ -2143,7 +2221,9 @@ fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
         .filter_map(|(i, inp)| match &inp.ty {
             Type::Enum(vs) => Some((i, vs.iter().map(|v| Value::text(v)).collect())),
             Type::Bool => Some((i, vec![Value::Bool(false), Value::Bool(true)])),
-            Type::Integer | Type::Number | Type::Date | Type::DateTime => Some((i, pieces(rows, i, &inp.ty))),
+            Type::Integer | Type::Number | Type::Decimal(_) | Type::Date | Type::DateTime => {
+                Some((i, pieces(rows, i, &inp.ty)))
+            }
             _ => None,
         })
         .collect();
@@ -2229,6 +2309,12 @@ fn step(p: &Value, ty: &Type, up: bool) -> Option<Value> {
             let mode = if up { crate::number::RoundingMode::Floor } else { crate::number::RoundingMode::Ceil };
             n.round(0, mode).ok()?.add(&one).ok().map(Value::Number)
         }
+        (Value::Number(n), Type::Decimal(places)) => {
+            let mode = if up { crate::number::RoundingMode::Floor } else { crate::number::RoundingMode::Ceil };
+            let unit = Number::from_int(10).pow(-i64::from(*places), |_| Ok(())).ok()?;
+            let unit = if up { unit } else { unit.neg() };
+            n.round(i64::from(*places), mode).ok()?.add(&unit).ok().map(Value::Number)
+        }
         (Value::Number(n), _) => n.add(&one).ok().map(Value::Number),
         (Value::Date(d), _) => d.add_days(if up { 1 } else { -1 }).ok().map(Value::Date),
         (Value::DateTime(t), _) => t.add_minutes(if up { 1 } else { -1 }).ok().map(Value::DateTime),
@@ -2242,6 +2328,11 @@ fn between(p: &Value, q: &Value, ty: &Type) -> Option<Value> {
         (Value::Number(a), Type::Number) => {
             let Value::Number(b) = q else { return None };
             Value::Number(a.add(b).ok()?.div(&Number::from_int(2)).ok()?)
+        }
+        (Value::Number(a), Type::Decimal(places)) => {
+            let Value::Number(b) = q else { return None };
+            let mid = a.add(b).ok()?.div(&Number::from_int(2)).ok()?;
+            Value::Number(mid.round(i64::from(*places), crate::number::RoundingMode::Floor).ok()?)
         }
         _ => step(p, ty, true)?,
     };

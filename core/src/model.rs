@@ -28,6 +28,11 @@ pub struct PackFile {
     /// Named types (enums, record shapes) used by inputs and outputs.
     #[serde(default)]
     pub types: IndexMap<String, Node>,
+    /// How outputs declared `money` or `decimal(n)` are rounded to their
+    /// places: `half_up` (四舍五入, the default), `half_even`, `floor` or
+    /// `ceil`. An output may say otherwise with its own `rounding:`.
+    #[serde(default)]
+    pub rounding: Option<Located>,
     /// Named values with citations, possibly changing over time.
     #[serde(default)]
     pub parameters: IndexMap<String, ParameterDef>,

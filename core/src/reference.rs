@@ -213,8 +213,10 @@ impl Reference<'_> {
                     let v = self.eval(q, e, &env)?;
                     env.push(v);
                 }
-                for ((name, ty), e) in rule.outputs.iter().zip(outputs) {
-                    let v = self.eval(q, e, &env)?;
+                for (k, ((name, ty), e)) in rule.outputs.iter().zip(outputs).enumerate() {
+                    let mut v = self.eval(q, e, &env)?;
+                    // a decimal output is rounded as the rule outputs it
+                    rule.settle(k, &mut v).map_err(|x| failed(q, format!("output `{name}`: {x}")))?;
                     conform(&v, ty, name).map_err(|p| failed(q, p.message))?;
                     env.push(v.clone());
                     out.insert(name.clone(), v);

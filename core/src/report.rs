@@ -200,7 +200,11 @@ pub fn render_decision(d: &Decision) -> String {
     let _ = writeln!(out, "outputs:");
     let width = d.outputs.keys().map(|k| display_width(k)).max().unwrap_or(0);
     for (k, v) in &d.outputs {
-        let _ = writeln!(out, "  {}  {}", pad(k, width), v);
+        let shown = match d.decimals.get(k) {
+            Some(t) => crate::value::display_typed(v, t),
+            None => v.to_string(),
+        };
+        let _ = writeln!(out, "  {}  {}", pad(k, width), shown);
     }
     let _ = writeln!(out, "why:");
     for t in &d.trace {

@@ -381,6 +381,9 @@ pub struct Rule {
     pub outputs: Vec<(String, Type)>,
     /// The output names, shared by every record of this rule's outputs.
     pub output_names: crate::value::FieldNames,
+    /// The outputs that hold decimals (`money`, `decimal(n)`), by position,
+    /// with the rounding each is settled by; empty for most rules.
+    pub rounding: Vec<(usize, crate::number::RoundingMode)>,
     /// The body.
     pub body: Body,
 }
@@ -568,6 +571,19 @@ impl Calendar {
 }
 
 impl Rule {
+    /// Rounds output `i` to its declared places, if it is a decimal: what
+    /// both evaluators do to a value as the rule outputs it (and before a
+    /// later formula output reads it).
+    ///
+    /// # Errors
+    /// The rounding's own.
+    pub fn settle(&self, i: usize, v: &mut Value) -> Result<(), crate::number::ArithmeticError> {
+        match (self.rounding.iter().find(|(k, _)| *k == i), self.outputs.get(i)) {
+            (Some((_, mode)), Some((_, ty))) => crate::value::settle(v, ty, *mode),
+            _ => Ok(()),
+        }
+    }
+
     /// How many locals an evaluation of the rule holds at most: its inputs,
     /// `let` steps and outputs.
     pub fn frame_size(&self) -> usize {

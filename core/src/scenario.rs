@@ -414,6 +414,7 @@ impl Run {
             source: first_pack.and_then(|p| p.source_text.clone()),
             range: first_pack.and_then(|p| p.source_range),
             documents: first_pack.map(|p| p.source_documents.clone()).unwrap_or_default(),
+            rounding: crate::number::RoundingMode::HalfUp,
         };
         let claims = compile_claims(&mut d, &ctx, &sf.claims, &scope, &g);
         let mut pack_claims: Vec<(String, &Claim)> = Vec::new();

@@ -34,6 +34,11 @@ pub enum Type {
     Date,
     /// A local date and time.
     DateTime,
+    /// An exact decimal kept to a fixed number of places (`money` is two:
+    /// 元 to 分). Inside a formula it is a number; where a rule outputs it,
+    /// it is rounded to its places by the output's rounding mode, and it
+    /// is printed with exactly that many places (`1080.10`).
+    Decimal(u8),
     /// One of a fixed set of names.
     Enum(Arc<[String]>),
     /// A list whose elements all have one type.
@@ -52,6 +57,7 @@ impl Type {
         match (self, target) {
             (Type::Unknown, _) | (_, Type::Unknown) => true,
             (Type::Integer, Type::Number) => true,
+            (Type::Integer | Type::Number | Type::Decimal(_), Type::Number | Type::Decimal(_)) => true,
             (Type::Text, Type::Enum(_)) | (Type::Enum(_), Type::Text) => true,
             (Type::Enum(a), Type::Enum(b)) => a.iter().all(|v| b.contains(v)) || a.iter().any(|v| b.contains(v)),
             (Type::List(a), Type::List(b)) => a.fits(b),
@@ -67,7 +73,9 @@ impl Type {
         match (self, target) {
             (Type::Enum(a), Type::Enum(b)) => !a.iter().all(|v| b.contains(v)),
             (Type::Text, Type::Enum(_)) => true,
-            (Type::Number, Type::Integer) => true,
+            (Type::Number | Type::Decimal(_), Type::Integer) => true,
+            (Type::Number, Type::Decimal(_)) => true,
+            (Type::Decimal(a), Type::Decimal(b)) => a > b,
             (Type::Unknown, _) => false,
             (Type::List(a), Type::List(b)) => a.needs_check(b),
             (Type::Record(a), Type::Record(b)) => b.iter().any(|(k, tb)| a.get(k).is_none_or(|ta| ta.needs_check(tb))),
@@ -75,9 +83,20 @@ impl Type {
         }
     }
 
-    /// True for integer and number.
+    /// True for integer, number and decimal.
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Integer | Type::Number)
+        matches!(self, Type::Integer | Type::Number | Type::Decimal(_))
+    }
+
+    /// True when a value of this type holds a decimal somewhere (itself, a
+    /// list's elements, a record's fields): its outputs need rounding.
+    pub fn has_decimal(&self) -> bool {
+        match self {
+            Type::Decimal(_) => true,
+            Type::List(t) => t.has_decimal(),
+            Type::Record(fs) => fs.values().any(Type::has_decimal),
+            _ => false,
+        }
     }
 
     /// The type both branches of a conditional (or elements of a list) can
@@ -86,6 +105,10 @@ impl Type {
         match (self, other) {
             (Type::Unknown, t) | (t, Type::Unknown) => Some(t.clone()),
             (Type::Integer, Type::Number) | (Type::Number, Type::Integer) => Some(Type::Number),
+            (Type::Decimal(a), Type::Decimal(b)) => Some(Type::Decimal(*a.max(b))),
+            (Type::Decimal(_), Type::Integer | Type::Number) | (Type::Integer | Type::Number, Type::Decimal(_)) => {
+                Some(Type::Number)
+            }
             (Type::Enum(a), Type::Enum(b)) => {
                 let mut all: Vec<String> = a.to_vec();
                 for v in b.iter() {
@@ -122,6 +145,7 @@ impl Type {
             Type::Text => json!("text"),
             Type::Date => json!("date"),
             Type::DateTime => json!("datetime"),
+            Type::Decimal(p) => json!({ "decimal": p }),
             Type::Unknown => json!("unknown"),
             Type::Enum(vs) => json!({ "enum": vs.to_vec() }),
             Type::List(t) => json!({ "list": t.to_json() }),
@@ -143,6 +167,8 @@ impl fmt::Display for Type {
             Type::Text => f.write_str("text"),
             Type::Date => f.write_str("date"),
             Type::DateTime => f.write_str("datetime"),
+            Type::Decimal(2) => f.write_str("money"),
+            Type::Decimal(p) => write!(f, "decimal({p})"),
             Type::Unknown => f.write_str("unknown"),
             Type::Enum(vs) => write!(f, "one of {}", vs.join("|")),
             Type::List(t) => write!(f, "list of {t}"),
@@ -212,6 +238,11 @@ impl Record {
     /// The value of a field.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.names.iter().position(|n| &**n == name).and_then(|i| self.values.get(i))
+    }
+
+    /// The value of a field, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.names.iter().position(|n| &**n == name).and_then(|i| self.values.get_mut(i))
     }
 
     /// The field at a position: name and value.
@@ -584,6 +615,17 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
             }
             Ok(Value::Number(n))
         }
+        Type::Decimal(p) => {
+            let n = match json_number(j) {
+                Some(Ok(n)) => n,
+                Some(Err(e)) => return Err(problem(format!("{} is not an exact number: {e}", describe_json(j)))),
+                None => return Err(problem(format!("expected {ty}, found {}", describe_json(j)))),
+            };
+            if !fits_places(&n, *p) {
+                return Err(problem(places_message(&n, *p)));
+            }
+            Ok(Value::Number(n))
+        }
         Type::Bool => match j {
             serde_json::Value::Bool(b) => Ok(Value::Bool(*b)),
             _ => Err(problem(format!("expected true or false, found {}", describe_json(j)))),
@@ -633,6 +675,110 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
     }
 }
 
+/// Whether `n` is a decimal of at most `places` places.
+fn fits_places(n: &Number, places: u8) -> bool {
+    n.decimal_places().is_some_and(|d| d <= u64::from(places))
+}
+
+fn places_message(n: &Number, places: u8) -> String {
+    let ty = Type::Decimal(places);
+    let what = if places == 0 { "no decimal places".to_string() } else { format!("at most {places} decimal places") };
+    format!("expected {ty} ({what}), found `{n}`; round it to {places} places first")
+}
+
+/// Rounds, in place, every number that a value of type `ty` holds in a
+/// decimal position (the value itself, list elements, record fields) to
+/// its places, by `mode`: what a rule does to an output it declares as
+/// `money` or `decimal(n)`.
+///
+/// # Errors
+/// The rounding's own (a number too large to round).
+pub fn settle(
+    v: &mut Value,
+    ty: &Type,
+    mode: crate::number::RoundingMode,
+) -> Result<(), crate::number::ArithmeticError> {
+    match (v, ty) {
+        (Value::Number(n), Type::Decimal(p)) => {
+            if !fits_places(n, *p) {
+                *n = n.round(i64::from(*p), mode)?;
+            }
+            Ok(())
+        }
+        (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
+            for item in Arc::make_mut(items).iter_mut() {
+                settle(item, elem, mode)?;
+            }
+            Ok(())
+        }
+        (Value::Record(r), Type::Record(fields)) if ty.has_decimal() => {
+            let r = Arc::make_mut(r);
+            for (name, fty) in fields.iter() {
+                if let Some(fv) = r.get_mut(name) {
+                    settle(fv, fty, mode)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The JSON form of a value of declared type `ty`: as [`Value::to_json`],
+/// except that a decimal is a string with exactly its places (`"1080.10"`).
+pub fn to_json_typed(v: &Value, ty: &Type) -> serde_json::Value {
+    match (v, ty) {
+        (Value::Number(n), Type::Decimal(p)) => serde_json::Value::String(decimal_text(n, *p)),
+        (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
+            serde_json::Value::Array(items.iter().map(|x| to_json_typed(x, elem)).collect())
+        }
+        (Value::Record(r), Type::Record(fields)) if ty.has_decimal() => serde_json::Value::Object(
+            r.iter()
+                .map(|(k, x)| (k.to_string(), fields.get(k).map_or_else(|| x.to_json(), |t| to_json_typed(x, t))))
+                .collect(),
+        ),
+        _ => v.to_json(),
+    }
+}
+
+/// Writes [`to_json_typed`] into `out`.
+pub fn write_json_typed(out: &mut Vec<u8>, v: &Value, ty: &Type) {
+    if ty.has_decimal() {
+        let _ = serde_json::to_writer(&mut *out, &to_json_typed(v, ty));
+    } else {
+        v.write_json(out);
+    }
+}
+
+/// A value of declared type `ty` as people read it: as its `Display`,
+/// except that a decimal shows exactly its places (`1080.10`).
+pub fn display_typed(v: &Value, ty: &Type) -> String {
+    match (v, ty) {
+        (Value::Number(n), Type::Decimal(p)) => decimal_text(n, *p),
+        (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
+            format!("[{}]", items.iter().map(|x| display_typed(x, elem)).collect::<Vec<_>>().join(", "))
+        }
+        (Value::Record(r), Type::Record(fields)) if ty.has_decimal() => format!(
+            "{{{}}}",
+            r.iter()
+                .map(|(k, x)| format!("{k}: {}", fields.get(k).map_or_else(|| x.to_string(), |t| display_typed(x, t))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => v.to_string(),
+    }
+}
+
+/// A number written with exactly `places` decimals, when it has no more
+/// than that; otherwise its exact form (so nothing is ever hidden).
+pub fn decimal_text(n: &Number, places: u8) -> String {
+    if fits_places(n, places) {
+        n.format_fixed(u32::from(places), "").unwrap_or_else(|_| n.to_string())
+    } else {
+        n.to_string()
+    }
+}
+
 /// The field names of a record type, to share.
 pub fn record_names(fields: &IndexMap<String, Type>) -> FieldNames {
     fields.keys().map(|k| Arc::from(k.as_str())).collect()
@@ -670,7 +816,7 @@ pub fn check(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
 fn check_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> {
     let kind_fits = match (v, ty) {
         (_, Type::Unknown) => true,
-        (Value::Number(_), Type::Integer | Type::Number) => true,
+        (Value::Number(_), Type::Integer | Type::Number | Type::Decimal(_)) => true,
         (Value::Bool(_), Type::Bool) => true,
         (Value::Text(_), Type::Text | Type::Enum(_)) => true,
         (Value::Date(_), Type::Date) => true,
@@ -718,6 +864,9 @@ fn conform_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem
     match (v, ty) {
         (Value::Number(n), Type::Integer) if !n.is_integer() => {
             Err(problem(&path.to_string(), format!("expected an integer, found `{n}`")))
+        }
+        (Value::Number(n), Type::Decimal(p)) if !fits_places(n, *p) => {
+            Err(problem(&path.to_string(), places_message(n, *p)))
         }
         (Value::Text(s), Type::Enum(allowed)) if !allowed.iter().any(|a| **a == **s) => Err(InputProblem {
             field: path.to_string(),

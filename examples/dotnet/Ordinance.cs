@@ -230,6 +230,28 @@ namespace Ordinance
             AsOf = (string)d["as_of"];
             AsOfReason = (string)d["as_of_reason"];
         }
+
+        /// <summary>An output as a decimal. The engine sends money and
+        /// decimal(n) outputs as strings with exactly their places
+        /// ("1080.10"), integers as JSON integers and other numbers as exact
+        /// strings ("0.1", or "1/3" for a value with no decimal form).</summary>
+        /// <exception cref="KeyNotFoundException">No output has that name.</exception>
+        /// <exception cref="FormatException">The output is not a number, or
+        /// is a fraction with no finite decimal form such as "1/3".</exception>
+        public decimal GetDecimal(string name)
+        {
+            object v = Outputs[name];
+            if (v is long) return (long)v;
+            if (v is decimal) return (decimal)v;
+            var s = v as string;
+            decimal d;
+            if (s != null && s.IndexOf('/') < 0
+                && decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+                                    CultureInfo.InvariantCulture, out d))
+                return d;
+            throw new FormatException("output `" + name + "` is " + (s != null ? "\"" + s + "\"" : (v == null ? "null" : v.GetType().Name))
+                                      + ", not a decimal number");
+        }
     }
 
     /// <summary>A rules engine over the packs of one directory. Thread-safe:

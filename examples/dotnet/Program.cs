@@ -11,6 +11,7 @@
 
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text;
 using Ordinance;
@@ -43,6 +44,7 @@ internal static class Program
                 PrintPlan(engine, roster);
                 ShowBatch(engine, roster);
                 ShowError(engine);
+                ShowMoney(engine);
             }
             return 0;
         }
@@ -132,6 +134,15 @@ internal static class Program
                 Console.WriteLine("  {0}: error {1}: {2}", sample[i], e["code"], e["message"]);
             }
         }
+    }
+
+    /// <summary>Money comes back as a C# decimal, to the 分.</summary>
+    private static void ShowMoney(Engine engine)
+    {
+        Decision d = engine.Evaluate("individual_income_tax.annual_tax", "{\"taxable\":\"36001.50\"}", AsOf, false);
+        decimal tax = d.GetDecimal("tax");
+        Console.WriteLine();
+        Console.WriteLine("income tax on 36001.50: {0} ({1})", tax.ToString(CultureInfo.InvariantCulture), d.Outputs["tax"]);
     }
 
     /// <summary>A bad input raises an exception carrying the structured error.</summary>

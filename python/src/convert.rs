@@ -12,6 +12,7 @@
 
 use ordinance_core::date::DateTime;
 use ordinance_core::ruleset::Citation;
+use ordinance_core::value::Type;
 use ordinance_core::{Date, Number, TraceEntry, Value};
 use pyo3::exceptions::{PyOverflowError, PyValueError, PyZeroDivisionError};
 use pyo3::prelude::*;
@@ -407,6 +408,41 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value, mode: NumberMode) -> PyResul
             }
             dict.into_any()
         }
+    })
+}
+
+/// A value of declared type `ty` back in Python: as [`value_to_py`],
+/// except that a `money` or `decimal(n)` value is a `decimal.Decimal` with
+/// exactly its places (`Decimal('1080.10')`), unless floats were asked for.
+///
+/// # Errors
+/// When Python cannot build the object.
+pub fn typed_value_to_py<'py>(py: Python<'py>, v: &Value, ty: &Type, mode: NumberMode) -> PyResult<Bound<'py, PyAny>> {
+    if !ty.has_decimal() || mode == NumberMode::Float {
+        return value_to_py(py, v, mode);
+    }
+    Ok(match (v, ty) {
+        (Value::Number(n), Type::Decimal(p)) => {
+            DECIMAL.import(py, "decimal", "Decimal")?.call1((ordinance_core::value::decimal_text(n, *p),))?
+        }
+        (Value::List(items), Type::List(elem)) => {
+            let list = PyList::empty(py);
+            for item in items.iter() {
+                list.append(typed_value_to_py(py, item, elem, mode)?)?;
+            }
+            list.into_any()
+        }
+        (Value::Record(r), Type::Record(fields)) => {
+            let dict = PyDict::new(py);
+            for (k, fv) in r.iter() {
+                match fields.get(k) {
+                    Some(t) => dict.set_item(k, typed_value_to_py(py, fv, t, mode)?)?,
+                    None => dict.set_item(k, value_to_py(py, fv, mode)?)?,
+                }
+            }
+            dict.into_any()
+        }
+        _ => value_to_py(py, v, mode)?,
     })
 }
 

@@ -6,7 +6,8 @@
 //! package wraps them in `Decision`, `TestReport` and `RuleInfo`.
 
 use crate::convert::{
-    self, citation_to_py, date_to_py, json_to_py, trace_entry_to_py, value_to_py, ConvertError, NumberMode,
+    self, citation_to_py, date_to_py, json_to_py, trace_entry_to_py, typed_value_to_py, value_to_py, ConvertError,
+    NumberMode,
 };
 use crate::errors::{eval_error, input_problem, load_error};
 use ordinance_core::{Decision, Engine, EvalOptions, LoadOptions, RuleInfo, TestReport, Value};
@@ -82,7 +83,10 @@ fn decision_to_py<'py>(py: Python<'py>, d: Decision, mode: NumberMode) -> PyResu
     dict.set_item("rule", &d.rule)?;
     let outputs = PyDict::new(py);
     for (name, v) in &d.outputs {
-        outputs.set_item(name, value_to_py(py, v, mode)?)?;
+        match d.decimals.get(name) {
+            Some(t) => outputs.set_item(name, typed_value_to_py(py, v, t, mode)?)?,
+            None => outputs.set_item(name, value_to_py(py, v, mode)?)?,
+        }
     }
     dict.set_item("outputs", outputs)?;
     let trace = PyList::empty(py);
@@ -370,12 +374,12 @@ impl PyEngine {
         let dict = PyDict::new(py);
         let values = PyDict::new(py);
         let output_names = PyList::empty(py);
-        for ((name, _), col) in result.outputs.iter().zip(&result.values) {
+        for ((name, ty), col) in result.outputs.iter().zip(&result.values) {
             output_names.append(name)?;
             let list = PyList::empty(py);
             for v in col {
                 match v {
-                    Some(v) => list.append(value_to_py(py, v, mode)?)?,
+                    Some(v) => list.append(typed_value_to_py(py, v, ty, mode)?)?,
                     None => list.append(py.None())?,
                 }
             }

@@ -4,6 +4,7 @@ asked; dates and date-times as datetime objects."""
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from fractions import Fraction
 
@@ -154,3 +155,29 @@ def test_lists_tuples_and_records(engine: ordinance.Engine) -> None:
     assert d["total"] == 24
     assert d["by_sector"] == {"coal_mine": 4, "coal_business": 0, "power": 20, "oil_gas_pipeline": 0, "new_energy": 0}
     assert isinstance(d["table"], list) and isinstance(d["table"][0], dict)
+
+
+def test_money_comes_back_as_decimal_to_the_fen(engine: ordinance.Engine) -> None:
+    d = engine.evaluate("individual_income_tax.annual_tax", {"taxable": Decimal("36001.50")}, as_of="2024-06-30")
+    assert type(d["tax"]) is Decimal
+    assert d["tax"].as_tuple().exponent == -2  # exactly two places, as printed
+    assert str(d["tax"]) == json.loads(d.to_json())["outputs"]["tax"]
+    assert type(d["rate"]) is Fraction  # a plain number stays exact
+    # floats only when asked, for money too
+    f = engine.evaluate("individual_income_tax.annual_tax", {"taxable": 36001}, as_of="2024-06-30", numbers="float")
+    assert type(f["tax"]) is float
+
+
+def test_money_input_with_a_third_place_is_refused(engine: ordinance.Engine) -> None:
+    with pytest.raises(ordinance.InputError) as e:
+        engine.evaluate("individual_income_tax.annual_tax", {"taxable": Decimal("1.005")}, as_of="2024-06-30")
+    assert "at most 2 decimal places" in str(e.value)
+
+
+def test_money_columns_are_decimals(engine: ordinance.Engine) -> None:
+    import pandas as pd
+    frame = pd.DataFrame({"taxable": [0, 36000, 36001, 960001]})
+    out = engine.evaluate_many("individual_income_tax.annual_tax", frame, as_of="2024-06-30")
+    assert all(type(x) is Decimal for x in out["tax"])
+    single = [engine.evaluate("individual_income_tax.annual_tax", {"taxable": t}, as_of="2024-06-30")["tax"] for t in frame["taxable"]]
+    assert list(out["tax"]) == single

@@ -208,6 +208,8 @@ if [ -f "$WORK/Program.exe" ]; then
         check "dotnet-figure-${figure%%:*}-${figure##*:}" \
             grep -qE "^${figure%%:*} +${figure##*:}( |\$)" "$LOGS/dotnet-run.log"
     done
+    # money arrives as a C# decimal equal to the document's "x.yz" string
+    check dotnet-money-decimal grep -qE '^income tax on 36001\.50: ([0-9]+\.[0-9]{2}) \(\1\)$' "$LOGS/dotnet-run.log"
     check dotnet-structured-error grep -qF 'code input, field class, allowed A/B/C/D' "$LOGS/dotnet-run.log"
     dotnet_load_error() {
         local rc=0

@@ -1151,7 +1151,14 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             let (t, p) = arg(0);
             if !matches!(
                 t,
-                Type::Integer | Type::Number | Type::Bool | Type::Text | Type::Enum(_) | Type::Date | Type::DateTime
+                Type::Integer
+                    | Type::Number
+                    | Type::Decimal(_)
+                    | Type::Bool
+                    | Type::Text
+                    | Type::Enum(_)
+                    | Type::Date
+                    | Type::DateTime
             ) {
                 return Err(cerr(p, format!("`{name}` writes a number, date, bool or text, not {t}")));
             }
@@ -1190,6 +1197,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
                         *t,
                         Type::Integer
                             | Type::Number
+                            | Type::Decimal(_)
                             | Type::Text
                             | Type::Enum(_)
                             | Type::Date
