@@ -300,12 +300,14 @@ struct Acc {
     best: Option<Value>,
     count: i64,
     collected: Vec<Value>,
+    /// `sort_by`: each element taken with its key.
+    keyed: Vec<(Value, Value)>,
     decided: Option<bool>,
 }
 
 impl Acc {
     fn new(kind: AggKind) -> Acc {
-        Acc { kind, sum: Number::zero(), best: None, count: 0, collected: Vec::new(), decided: None }
+        Acc { kind, sum: Number::zero(), best: None, count: 0, collected: Vec::new(), keyed: Vec::new(), decided: None }
     }
 
     /// Whether more elements can change the result (`any` and `all` stop
@@ -325,6 +327,13 @@ impl Acc {
             AggKind::Any => Ok(Value::Bool(self.decided.unwrap_or(false))),
             AggKind::All => Ok(Value::Bool(self.decided.unwrap_or(true))),
             AggKind::List => Ok(Value::List(Arc::new(self.collected))),
+            AggKind::SortBy => {
+                let mut keyed = self.keyed;
+                // stable: equal keys keep the list's order
+                keyed.sort_by(|a, b| a.0.cmp(&b.0));
+                Ok(Value::List(Arc::new(keyed.into_iter().map(|(_, item)| item).collect())))
+            }
+            AggKind::Fold | AggKind::Scan => Err(ev.fail(format!("`{}` without its running value", self.kind.name()))),
         }
     }
 }
@@ -798,7 +807,19 @@ impl<'a> Evaluator<'a> {
                 self.alloc(VALUE_BYTES)?;
                 acc.collected.push(v);
             }
+            AggKind::SortBy => {
+                // the element is at the end of the frame; the sort costs
+                // about log2(n) comparisons per element
+                let Some(item) = frame.last().cloned() else { return Err(self.fail("`sort_by` lost its element")) };
+                let n = acc.keyed.len() as u64 + 1;
+                self.tick_n(64 - n.leading_zeros() as u64)?;
+                self.alloc(2 * VALUE_BYTES)?;
+                acc.keyed.push((v, item));
+            }
             AggKind::Count => {}
+            AggKind::Fold | AggKind::Scan => {
+                return Err(self.fail(format!("`{}` without its running value", acc.kind.name())))
+            }
         }
         Ok(())
     }
@@ -1091,7 +1112,10 @@ impl<'a> Evaluator<'a> {
                 }
                 self.builtin(*b, vals, *at)
             }
-            CExpr::Aggregate { kind, slot, list, filter, body, at } => {
+            CExpr::Aggregate { kind, slot, list, filter, body, init: Some(init), .. } => {
+                self.eval_fold(*kind == AggKind::Scan, *slot, init, list, filter.as_deref(), body.as_deref(), frame)
+            }
+            CExpr::Aggregate { kind, slot, list, filter, body, init: None, at } => {
                 self.eval_aggregate(*kind, *slot, list, filter.as_deref(), body.as_deref(), *at, frame)
             }
         }
@@ -1230,6 +1254,67 @@ impl<'a> Evaluator<'a> {
         }
         frame.truncate(slot);
         acc.finish(self)
+    }
+
+    /// `fold` and `scan`: the running value at `slot`, each element at
+    /// `slot + 1`; the body computes the next running value. `scan` keeps
+    /// every value the running value takes after the start.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn eval_fold(
+        &mut self,
+        running: bool,
+        slot: usize,
+        init: &CExpr,
+        list: &CExpr,
+        filter: Option<&CExpr>,
+        body: Option<&CExpr>,
+        frame: &mut Vec<Value>,
+    ) -> Res<Value> {
+        let name = if running { "scan" } else { "fold" };
+        let items = match self.eval_expr(list, frame)? {
+            Value::List(items) => items,
+            other => return Err(self.fail(format!("`{name}` over {}, not a list", other.kind()))),
+        };
+        let Some(body) = body else { return Err(self.fail(format!("`{name}` without its step"))) };
+        let mut acc = self.eval_expr(init, frame)?;
+        let mut steps = Vec::new();
+        for item in items.iter() {
+            self.tick()?;
+            frame.truncate(slot);
+            frame.push(acc);
+            frame.push(item.clone());
+            let r = (|| {
+                if let Some(f) = filter {
+                    if !self.eval_bool(f, frame)? {
+                        return Ok(None);
+                    }
+                }
+                self.eval_expr(body, frame).map(Some)
+            })();
+            let taken = match r {
+                Ok(x) => x,
+                Err(e) => {
+                    frame.truncate(slot);
+                    return Err(e);
+                }
+            };
+            let Some(previous) = frame.get(slot).cloned() else {
+                return Err(self.fail(format!("`{name}` lost its running value")));
+            };
+            acc = match taken {
+                Some(next) => {
+                    if running {
+                        self.alloc(VALUE_BYTES)?;
+                        steps.push(next.clone());
+                    }
+                    next
+                }
+                None => previous,
+            };
+        }
+        frame.truncate(slot);
+        Ok(if running { Value::List(Arc::new(steps)) } else { acc })
     }
 
     fn eval_bool(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<bool> {

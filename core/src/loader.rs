@@ -1392,8 +1392,9 @@ fn mentions(e: &syntax::Expr, names: &[String]) -> bool {
         K::Call { args, named, .. } => {
             args.iter().any(|a| mentions(a, names)) || named.iter().any(|(_, a)| mentions(a, names))
         }
-        K::Aggregate { body, list, filter, .. } => {
+        K::Aggregate { body, list, filter, init, .. } => {
             mentions(list, names)
+                || init.as_ref().is_some_and(|(_, i)| mentions(i, names))
                 || body.as_ref().is_some_and(|b| mentions(b, names))
                 || filter.as_ref().is_some_and(|f| mentions(f, names))
         }

@@ -374,6 +374,44 @@ impl Reference<'_> {
                     None => outputs,
                 }
             }
+            CExpr::Aggregate { kind, slot, list, filter, body, init: Some(init), .. } => {
+                let Value::List(items) = self.eval(q, list, env)? else {
+                    return Err(failed(q, "`fold` needs a list"));
+                };
+                let Some(body) = body else { return Err(failed(q, "`fold` without its step")) };
+                let start = self.eval(q, init, env)?;
+                // by definition: the fold of the first k elements; `scan` is
+                // the fold of every prefix that ends with a taken element
+                let fold_prefix = |k: usize| -> Result<(Value, bool), Fault> {
+                    let mut acc = start.clone();
+                    let mut last_taken = false;
+                    for item in items.iter().take(k) {
+                        let mut inner: Vec<Value> = env.iter().take(*slot).cloned().collect();
+                        inner.push(acc.clone());
+                        inner.push(item.clone());
+                        last_taken = match filter {
+                            Some(f) => self.truth(q, f, &inner)?,
+                            None => true,
+                        };
+                        if last_taken {
+                            acc = self.eval(q, body, &inner)?;
+                        }
+                    }
+                    Ok((acc, last_taken))
+                };
+                if *kind == AggKind::Scan {
+                    let mut steps = Vec::new();
+                    for k in 1..=items.len() {
+                        let (v, taken) = fold_prefix(k)?;
+                        if taken {
+                            steps.push(v);
+                        }
+                    }
+                    Value::List(Arc::new(steps))
+                } else {
+                    fold_prefix(items.len())?.0
+                }
+            }
             CExpr::Aggregate { kind, slot, list, filter, body, .. } => {
                 let Value::List(items) = self.eval(q, list, env)? else {
                     return Err(failed(q, "an aggregate needs a list"));
@@ -381,6 +419,7 @@ impl Reference<'_> {
                 // the elements that pass the filter, each with its body value
                 // (evaluated lazily, so `any` and `all` stop where they decide)
                 let mut values = Vec::new();
+                let mut taken = Vec::new();
                 let mut decided = None;
                 for item in items.iter() {
                     let mut inner: Vec<Value> = env.iter().take(*slot).cloned().collect();
@@ -395,6 +434,7 @@ impl Reference<'_> {
                         continue;
                     };
                     let v = self.eval(q, b, &inner)?;
+                    taken.push(item.clone());
                     if (*kind == AggKind::Any && v == Value::Bool(true))
                         || (*kind == AggKind::All && v == Value::Bool(false))
                     {
@@ -418,6 +458,13 @@ impl Reference<'_> {
                     AggKind::Any => decided.unwrap_or(Value::Bool(false)),
                     AggKind::All => decided.unwrap_or(Value::Bool(true)),
                     AggKind::List => Value::List(Arc::new(values)),
+                    AggKind::SortBy => {
+                        // by key, then by position: a stable order by definition
+                        let mut order: Vec<usize> = (0..values.len()).collect();
+                        order.sort_by(|&a, &b| values.get(a).cmp(&values.get(b)).then(a.cmp(&b)));
+                        Value::List(Arc::new(order.iter().filter_map(|&i| taken.get(i).cloned()).collect()))
+                    }
+                    AggKind::Fold | AggKind::Scan => return Err(failed(q, "`fold` without its running value")),
                 }
             }
             CExpr::Builtin(b, args, _) => {

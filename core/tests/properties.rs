@@ -190,7 +190,8 @@ fn expr_tree() -> impl Strategy<Value = Expr> {
                     AggKind::Max,
                     AggKind::Any,
                     AggKind::All,
-                    AggKind::List
+                    AggKind::List,
+                    AggKind::SortBy
                 ]),
                 inner.clone(),
                 inner.clone(),
@@ -202,6 +203,7 @@ fn expr_tree() -> impl Strategy<Value = Expr> {
                     var: "r".into(),
                     list: Box::new(list),
                     filter: filter.map(Box::new),
+                    init: None,
                 })),
             (inner.clone(), prop::option::of(inner.clone())).prop_map(move |(list, filter)| e(ExprKind::Aggregate {
                 kind: AggKind::Count,
@@ -209,7 +211,18 @@ fn expr_tree() -> impl Strategy<Value = Expr> {
                 var: "r".into(),
                 list: Box::new(list),
                 filter: filter.map(Box::new),
+                init: None,
             })),
+            (prop::bool::ANY, inner.clone(), inner.clone(), inner.clone(), prop::option::of(inner.clone())).prop_map(
+                move |(scan, start, body, list, filter)| e(ExprKind::Aggregate {
+                    kind: if scan { AggKind::Scan } else { AggKind::Fold },
+                    body: Some(Box::new(body)),
+                    var: "r".into(),
+                    list: Box::new(list),
+                    filter: filter.map(Box::new),
+                    init: Some(("acc".into(), Box::new(start))),
+                })
+            ),
             prop::collection::vec(inner, 1..3).prop_map(move |vals| e(ExprKind::Record(
                 vals.into_iter().enumerate().map(|(i, v)| (format!("f{i}"), v)).collect()
             ))),

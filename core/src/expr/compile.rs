@@ -294,7 +294,9 @@ pub enum CExpr {
     },
     /// A built-in function, and where it is called.
     Builtin(Builtin, Vec<CExpr>, Loc),
-    /// An aggregate or comprehension; the loop variable lives at `slot`.
+    /// An aggregate or comprehension; the loop variable lives at `slot`
+    /// (for `fold` and `scan`, the running value lives at `slot` and the
+    /// element at `slot + 1`).
     Aggregate {
         /// Which aggregate.
         kind: AggKind,
@@ -306,6 +308,8 @@ pub enum CExpr {
         filter: Option<Box<CExpr>>,
         /// The body.
         body: Option<Box<CExpr>>,
+        /// For `fold` and `scan`: the running value's initial value.
+        init: Option<Box<CExpr>>,
         /// Where the aggregate is written.
         at: Loc,
     },
@@ -483,7 +487,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             let names = fields.iter().map(|(n, _)| Arc::from(n.as_str())).collect();
             (CExpr::Record(names, out), Type::Record(Arc::new(types)))
         }
-        ExprKind::Aggregate { kind, body, var, list, filter } => {
+        ExprKind::Aggregate { kind, body, var, list, filter, init } => {
             let (cl, tl) = compile(list, scope, g)?;
             let elem = match tl {
                 Type::List(t) => *t,
@@ -491,8 +495,21 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
                     return Err(cerr(list.pos, format!("`{}` needs a list after `in`, found {other}", kind.name())))
                 }
             };
+            if let Some((acc, start)) = init {
+                return compile_fold(
+                    *kind,
+                    (acc, start),
+                    body.as_deref(),
+                    var,
+                    (cl, elem),
+                    filter.as_deref(),
+                    pos,
+                    scope,
+                    g,
+                );
+            }
             let slot = scope.locals.len();
-            scope.locals.push((var.clone(), elem));
+            scope.locals.push((var.clone(), elem.clone()));
             let result = (|| {
                 let cf = match filter {
                     Some(f) => {
@@ -528,6 +545,19 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
                         Type::Bool
                     }
                     (AggKind::List, Some((t, _))) => Type::List(Box::new(t.clone())),
+                    (AggKind::SortBy, Some((t, p))) => {
+                        if !(t.is_numeric() || matches!(t, Type::Date | Type::DateTime | Type::Text)) {
+                            return Err(CompileError {
+                                pos: *p,
+                                message: format!("`sort_by` orders by a number, date or text, found {t}"),
+                                help: Some("give the key to order by: `sort_by(e.score for e in roster)`".into()),
+                            });
+                        }
+                        Type::List(Box::new(elem.clone()))
+                    }
+                    (AggKind::Fold | AggKind::Scan, _) => {
+                        return Err(cerr(pos, format!("`{}` needs its running value first", kind.name())))
+                    }
                     (_, None) => return Err(cerr(pos, format!("`{}` needs an expression before `for`", kind.name()))),
                 };
                 Ok((cf, cb, t))
@@ -535,10 +565,89 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             scope.locals.truncate(slot);
             let (cf, cb, t) = result?;
             let at = scope.locator.at(pos);
-            (CExpr::Aggregate { kind: *kind, slot, list: Box::new(cl), filter: cf, body: cb, at }, t)
+            (CExpr::Aggregate { kind: *kind, slot, list: Box::new(cl), filter: cf, body: cb, init: None, at }, t)
         }
         ExprKind::Call { name, args, named } => compile_call(name, args, named, pos, scope, g)?,
     })
+}
+
+/// `fold(acc = init, body for var in list where filter)` and `scan(…)`:
+/// the running value has the type of its start, widened once if the body
+/// gives a wider one (an integer start, a number body); the body must then
+/// give that type.
+#[allow(clippy::too_many_arguments)]
+fn compile_fold(
+    kind: AggKind,
+    (acc, start): (&String, &Expr),
+    body: Option<&Expr>,
+    var: &str,
+    (cl, elem): (CExpr, Type),
+    filter: Option<&Expr>,
+    pos: usize,
+    scope: &mut Scope,
+    g: &Globals,
+) -> Result<(CExpr, Type), CompileError> {
+    let Some(body) = body else { return Err(cerr(pos, format!("`{}` needs an expression before `for`", kind.name()))) };
+    let (ci, ti) = compile(start, scope, g)?;
+    let slot = scope.locals.len();
+    let mut acc_ty = ti;
+    let mut attempt = 0;
+    let result = loop {
+        scope.locals.truncate(slot);
+        scope.locals.push((acc.clone(), acc_ty.clone()));
+        scope.locals.push((var.to_string(), elem.clone()));
+        let r = (|| {
+            let cf = match filter {
+                Some(f) => {
+                    let (cf, tf) = compile(f, scope, g)?;
+                    expect_bool(&tf, f.pos, "`where`")?;
+                    Some(Box::new(cf))
+                }
+                None => None,
+            };
+            let (cb, tb) = compile(body, scope, g)?;
+            Ok((cf, cb, tb))
+        })();
+        let (cf, cb, tb) = match r {
+            Ok(x) => x,
+            Err(e) => break Err(e),
+        };
+        if tb.fits(&acc_ty) {
+            break Ok((cf, cb));
+        }
+        match acc_ty.join(&tb) {
+            Some(wider) if attempt == 0 && wider != acc_ty => {
+                acc_ty = wider;
+                attempt += 1;
+            }
+            _ => {
+                break Err(CompileError {
+                    pos: body.pos,
+                    message: format!(
+                        "`{}`: the running value `{acc}` starts as {acc_ty}, but the step gives {tb}",
+                        kind.name()
+                    ),
+                    help: Some(format!("the expression before `for` computes the next `{acc}` from `{acc}` and `{var}`; it must give the same type as the start")),
+                })
+            }
+        }
+    };
+    scope.locals.truncate(slot);
+    let (cf, cb) = result?;
+    let at = scope.locator.at(pos);
+    let t = if kind == AggKind::Scan { Type::List(Box::new(acc_ty)) } else { acc_ty };
+    Ok((
+        CExpr::Aggregate {
+            kind,
+            slot,
+            list: Box::new(cl),
+            filter: cf,
+            body: Some(Box::new(cb)),
+            init: Some(Box::new(ci)),
+            at,
+        },
+        t,
+    ))
 }
 
 fn expect_bool(t: &Type, pos: usize, what: &str) -> Result<(), CompileError> {
@@ -1296,7 +1405,10 @@ pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
             called_rules(b, out);
             called_rules(c, out);
         }
-        ExprKind::Aggregate { body, list, filter, .. } => {
+        ExprKind::Aggregate { body, list, filter, init, .. } => {
+            if let Some((_, i)) = init {
+                called_rules(i, out);
+            }
             called_rules(list, out);
             if let Some(b) = body {
                 called_rules(b, out);

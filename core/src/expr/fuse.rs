@@ -82,8 +82,11 @@ fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
             f(b);
         }
         CExpr::CallRule { args, .. } => args.iter_mut().flatten().for_each(f),
-        CExpr::Aggregate { list, filter, body, .. } => {
+        CExpr::Aggregate { list, filter, body, init, .. } => {
             f(list);
+            if let Some(x) = init {
+                f(x);
+            }
             if let Some(x) = filter {
                 f(x);
             }
@@ -170,7 +173,8 @@ fn outer_reads(e: &mut CExpr, own: usize, out: &mut Vec<usize>) {
 /// The list slot and the slots needed of a closed aggregate, or `None` when
 /// it is not closed.
 fn closed_key(e: &mut CExpr, base: usize) -> Option<(usize, usize)> {
-    let CExpr::Aggregate { slot, list, filter, body, .. } = e else { return None };
+    // a running value (`fold`, `scan`) is not a member of a pass
+    let CExpr::Aggregate { slot, list, filter, body, init: None, .. } = e else { return None };
     let CExpr::Local(k) = **list else { return None };
     if k >= base {
         return None;

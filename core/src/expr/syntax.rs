@@ -94,6 +94,14 @@ pub enum AggKind {
     All,
     /// The list of body values (a list comprehension).
     List,
+    /// The elements themselves, ordered by the body (the key), ties kept in
+    /// list order: `sort_by(e.score for e in roster)`.
+    SortBy,
+    /// A running value carried from element to element, its last value:
+    /// `fold(total = 0, total + m.pay for m in months)`.
+    Fold,
+    /// The same running value, every step of it: one per element taken.
+    Scan,
 }
 
 impl AggKind {
@@ -107,6 +115,9 @@ impl AggKind {
             AggKind::Any => "any",
             AggKind::All => "all",
             AggKind::List => "list",
+            AggKind::SortBy => "sort_by",
+            AggKind::Fold => "fold",
+            AggKind::Scan => "scan",
         }
     }
 
@@ -116,8 +127,11 @@ impl AggKind {
             "count" => AggKind::Count,
             "min" => AggKind::Min,
             "max" => AggKind::Max,
-            "any" => AggKind::Any,
-            "all" => AggKind::All,
+            "any" | "some" => AggKind::Any,
+            "all" | "every" => AggKind::All,
+            "sort_by" => AggKind::SortBy,
+            "fold" => AggKind::Fold,
+            "scan" => AggKind::Scan,
             _ => return None,
         })
     }
@@ -190,6 +204,9 @@ pub enum ExprKind {
         list: Box<Expr>,
         /// The filter.
         filter: Option<Box<Expr>>,
+        /// For `fold` and `scan`: the running value's name and its initial
+        /// value.
+        init: Option<(String, Box<Expr>)>,
     },
     /// `[a, b, c]`
     List(Vec<Expr>),
@@ -625,6 +642,41 @@ impl Parser {
         result
     }
 
+    /// `acc = init, body for var in list (where filter)?)` after `fold(` or
+    /// `scan(`.
+    fn fold_tail(&mut self, kind: AggKind, pos: usize) -> Result<Expr, SyntaxError> {
+        let npos = self.pos();
+        let is_acc = matches!((self.peek(), self.peek_at(1)), (Tok::Ident(_), Tok::Sym("=")));
+        if !is_acc {
+            return Err(SyntaxError {
+                pos: npos,
+                message: format!("`{}` starts with its running value and where it starts", kind.name()),
+                help: Some(format!("write `{}(total = 0, total + x for x in list)`", kind.name())),
+            });
+        }
+        let acc = self.name()?;
+        self.bump(); // =
+        let init = self.expr()?;
+        self.expect_sym(",")?;
+        let body = self.expr()?;
+        let (var, list, filter) = self.comprehension_tail()?;
+        if var == acc {
+            return Err(err(npos, format!("the running value and the element are both called `{acc}`")));
+        }
+        self.expect_sym(")")?;
+        Ok(Expr {
+            kind: ExprKind::Aggregate {
+                kind,
+                body: Some(Box::new(body)),
+                var,
+                list: Box::new(list),
+                filter: filter.map(Box::new),
+                init: Some((acc, Box::new(init))),
+            },
+            pos,
+        })
+    }
+
     /// `body for var in list (where filter)?` after the body has been parsed.
     fn comprehension_tail(&mut self) -> Result<(String, Expr, Option<Expr>), SyntaxError> {
         self.expect_kw("for")?;
@@ -668,6 +720,7 @@ impl Parser {
                             var,
                             list: Box::new(list),
                             filter: filter.map(Box::new),
+                            init: None,
                         }
                     } else {
                         let mut items = vec![first];
@@ -752,11 +805,21 @@ impl Parser {
                         };
                         self.expect_sym(")")?;
                         return Ok(Expr {
-                            kind: ExprKind::Aggregate { kind, body: None, var: v, list: Box::new(list), filter },
+                            kind: ExprKind::Aggregate {
+                                kind,
+                                body: None,
+                                var: v,
+                                list: Box::new(list),
+                                filter,
+                                init: None,
+                            },
                             pos,
                         });
                     }
                 }
+            }
+            if matches!(kind, AggKind::Fold | AggKind::Scan) {
+                return self.fold_tail(kind, pos);
             }
             if !self.is_sym(")") {
                 let save = self.i;
@@ -771,6 +834,7 @@ impl Parser {
                             var,
                             list: Box::new(list),
                             filter: filter.map(Box::new),
+                            init: None,
                         },
                         pos,
                     });
@@ -907,10 +971,13 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(")")
             }
-            ExprKind::Aggregate { kind, body, var, list, filter } => {
+            ExprKind::Aggregate { kind, body, var, list, filter, init } => {
                 let (open, close) =
                     if *kind == AggKind::List { ("[".to_string(), "]") } else { (format!("{}(", kind.name()), ")") };
                 f.write_str(&open)?;
+                if let Some((acc, start)) = init {
+                    write!(f, "{acc} = {start}, ")?;
+                }
                 match body {
                     Some(b) => write!(f, "{b} for {var} in {list}")?,
                     None => write!(f, "{var} in {list}")?,

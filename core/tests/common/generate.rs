@@ -35,8 +35,24 @@ impl Gen<'_> {
             return self.num_leaf(x, p);
         }
         let d = depth - 1;
-        match self.pick(26) {
+        match self.pick(28) {
             0..=3 => self.num_leaf(x, p),
+            26 => {
+                // a running value carried over the list
+                let n = self.num(d, true, p);
+                let step =
+                    [format!("t + {n}"), format!("max(t, {n})"), format!("t / 2 + {n}")][self.pick(3) as usize].clone();
+                format!("fold(t = {}, {step} for x in xs where {})", self.num(d, x, p), self.boolean(d, true, p))
+            }
+            27 => {
+                // every step of a running value; the list ordered by a key
+                let n = self.num(d, true, p);
+                match self.pick(3) {
+                    0 => format!("sum(scan(t = {}, t + {n} for x in xs))", self.num(d, x, p)),
+                    1 => format!("count(scan(t = 0, t + x for x in xs where {}))", self.boolean(d, true, p)),
+                    _ => format!("sum(sublist(sort_by({n} for x in xs), 1, 2))"),
+                }
+            }
             24 | 25 => {
                 // text and list functions, measured back into numbers
                 let form = [
