@@ -1101,6 +1101,21 @@ impl<'a> Evaluator<'a> {
                 let vb = self.eval_expr(b, frame)?;
                 self.compare(*op, va, vb)
             }
+            CExpr::Present(inner, name, at) => match self.eval_expr(inner, frame)? {
+                Value::Absent => Err(self.fail(absent_message(name, &self.at(*at)))),
+                v => Ok(v),
+            },
+            CExpr::Coalesce(items) => {
+                let mut last = Value::Absent;
+                for item in items {
+                    last = self.eval_expr(item, frame)?;
+                    if !matches!(last, Value::Absent) {
+                        break;
+                    }
+                }
+                Ok(last)
+            }
+            CExpr::IsMissing(inner) => Ok(Value::Bool(matches!(self.eval_expr(inner, frame)?, Value::Absent))),
             CExpr::List(items) => self.eval_list(items, frame),
             CExpr::Record(names, fields) => self.eval_record(names, fields, frame),
             CExpr::CallRule { rule, args, check, output } => self.eval_call(*rule, args, check, *output, frame),
@@ -1781,4 +1796,12 @@ impl<'a> Evaluator<'a> {
             }
         }
     }
+}
+
+/// The error for an absent value read where a value is needed; `at` is
+/// ` at file:line:col` or empty. Both evaluators give it.
+pub(crate) fn absent_message(name: &str, at: &str) -> String {
+    format!(
+        "`{name}` has no value{at} (it is optional and was left out): test it with `is_missing({name})` or give a fallback, `{name} ?? 0`"
+    )
 }

@@ -334,6 +334,18 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
                 };
                 Some(Type::List(Box::new(elem)))
             }
+            [(k, v)] if k == "optional" => {
+                let inner = parse_type(d, v, named)?;
+                if matches!(inner, Type::Optional(_)) {
+                    d.at(
+                        v.pos,
+                        "a type is optional once",
+                        Some("write `{optional: T}` with T not itself optional".into()),
+                    );
+                    return None;
+                }
+                Some(Type::Optional(Box::new(inner)))
+            }
             [(k, v)] if k == "record" => match &v.kind {
                 NodeKind::Map(fields) => parse_record(d, fields, named),
                 _ => {
@@ -345,7 +357,7 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
                 d.at(
                     n.pos,
                     format!("{} is not a type", n.describe()),
-                    Some("write `integer`, `{enum: [..]}`, `{list: T}` or `{record: {..}}`".into()),
+                    Some("write `integer`, `{enum: [..]}`, `{list: T}`, `{record: {..}}` or `{optional: T}`".into()),
                 );
                 None
             }
@@ -473,26 +485,54 @@ fn rule_signature<'a>(
     let mut inputs = Vec::new();
     let before_inputs = d.out.len();
     for (iname, spec) in &rdef.inputs {
-        let (tnode, dnode) = match &spec.kind {
+        let (tnode, dnode, onode) = match &spec.kind {
             NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
                 for (k, v) in m {
-                    if !matches!(k.as_str(), "type" | "default" | "description") {
+                    if !matches!(k.as_str(), "type" | "default" | "description" | "optional") {
                         d.at(
                             v.pos,
                             format!("unknown key `{k}` in the input `{iname}`"),
-                            Some("an input is `{type, default, description}`".into()),
+                            Some("an input is `{type, default, optional, description}`".into()),
                         );
                     }
                 }
                 (
                     m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
                     m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
+                    m.iter().find(|(k, _)| k == "optional").map(|(_, v)| v),
                 )
             }
-            _ => (Some(spec), None),
+            _ => (Some(spec), None, None),
         };
-        let Some(ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
-        let default = dnode.and_then(|dn| literal(d, dn, &ty, iname));
+        let Some(mut ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
+        match onode.map(|o| &o.kind) {
+            None | Some(NodeKind::Bool(false)) => {}
+            Some(NodeKind::Bool(true)) => {
+                if let Some(dn) = dnode {
+                    d.at(
+                        dn.pos,
+                        format!("the input `{iname}` is optional and has a default"),
+                        Some(
+                            "a default fills in a value left out; `optional: true` lets it be absent. Keep one".into(),
+                        ),
+                    );
+                }
+                if !matches!(ty, Type::Optional(_)) {
+                    ty = Type::Optional(Box::new(ty));
+                }
+            }
+            Some(_) => {
+                if let Some(o) = onode {
+                    d.at(o.pos, "`optional` is `true` or `false`", None);
+                }
+            }
+        }
+        // an optional input left out is absent
+        let default = match dnode {
+            Some(dn) => literal(d, dn, &ty, iname),
+            None if matches!(ty, Type::Optional(_)) => Some(Value::Absent),
+            None => None,
+        };
         inputs.push(InputDef { name: iname.clone(), ty, default });
     }
     let mut declared_outputs = IndexMap::new();
@@ -1213,7 +1253,16 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
                 cite: p.cite.clone(),
                 inputs: p.inputs.clone(),
                 output_names: outputs.iter().map(|(n, _)| Arc::from(n.as_str())).collect(),
-                rounding: p.rounding.clone(),
+                // by position among the outputs as computed (a formula may
+                // compute them in another order than `outputs:` declares)
+                rounding: p
+                    .rounding
+                    .iter()
+                    .filter_map(|(k, mode)| {
+                        let (name, _) = p.declared_outputs.get_index(*k)?;
+                        Some((outputs.iter().position(|(n, _)| n == name)?, *mode))
+                    })
+                    .collect(),
                 outputs,
                 body,
             });
@@ -1478,7 +1527,13 @@ fn compile_body(
                     continue;
                 };
                 scope.locator = d.locator(src);
-                match compile::compile(e, &mut scope, g) {
+                // an output declared optional may be absent
+                let compiled = if matches!(p.declared_outputs.get(name), Some(Type::Optional(_))) {
+                    compile::compile_raw(e, &mut scope, g)
+                } else {
+                    compile::compile(e, &mut scope, g)
+                };
+                match compiled {
                     Ok((c, t)) => {
                         let final_t = match p.declared_outputs.get(name) {
                             Some(decl) => {
@@ -2035,6 +2090,17 @@ fn compile_row(
             continue;
         };
         let Some(input) = inputs.get(idx) else { continue };
+        if matches!(input.ty, Type::Optional(_)) {
+            d.at(
+                node.pos,
+                format!("a table cannot test the optional input `{name}`: it may have no value"),
+                Some(format!(
+                    "give `{name}` a `default:` instead of `optional: true`, or decide in a formula with `is_missing({name})` and pass the result to the table"
+                )),
+            );
+            ok = false;
+            continue;
+        }
         match cond(d, node, &input.ty, name) {
             Some(c) => conds.push((idx, c)),
             None => ok = false,

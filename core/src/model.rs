@@ -285,7 +285,8 @@ pub struct RuleDef {
     pub title: Option<String>,
     /// The citation of the rule as a whole.
     pub cite: CiteDef,
-    /// Inputs: name → type, or name → `{type, default}`.
+    /// Inputs: name → type, or name → `{type, default, optional, description}`
+    /// (`optional: true`: the input may be left out, and is then absent).
     #[serde(default)]
     pub inputs: IndexMap<String, Node>,
     /// Outputs: name → type. Required for tables; for formulas, checked

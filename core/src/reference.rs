@@ -268,6 +268,19 @@ impl Reference<'_> {
             CExpr::Field(inner, name, _) => {
                 self.eval(q, inner, env)?.field(name).cloned().ok_or_else(|| failed(q, "no such field"))?
             }
+            CExpr::Present(inner, name, _) => match self.eval(q, inner, env)? {
+                Value::Absent => return Err(failed(q, crate::eval::absent_message(name, ""))),
+                v => v,
+            },
+            // the first operand that has a value; later ones are not evaluated
+            CExpr::Coalesce(items) => match items.split_first() {
+                None => Value::Absent,
+                Some((head, tail)) => match self.eval(q, head, env)? {
+                    Value::Absent if !tail.is_empty() => self.eval(q, &CExpr::Coalesce(tail.to_vec()), env)?,
+                    v => v,
+                },
+            },
+            CExpr::IsMissing(inner) => Value::Bool(self.eval(q, inner, env)? == Value::Absent),
             CExpr::Neg(inner) => Value::Number(self.number(q, inner, env)?.neg()),
             CExpr::Not(inner) => Value::Bool(!self.truth(q, inner, env)?),
             CExpr::And(items) => {

@@ -45,6 +45,11 @@ pub enum Type {
     List(Box<Type>),
     /// A record with named fields.
     Record(Arc<IndexMap<String, Type>>),
+    /// A value that may be absent (`optional: true` on an input, or
+    /// `{optional: T}` for a record field or list element). Reading it
+    /// where a value is needed checks it is there; `is_missing(x)` and
+    /// `x ?? fallback` read it as it is.
+    Optional(Box<Type>),
     /// The element type of an empty list literal; fits any type.
     Unknown,
 }
@@ -56,6 +61,8 @@ impl Type {
     pub fn fits(&self, target: &Type) -> bool {
         match (self, target) {
             (Type::Unknown, _) | (_, Type::Unknown) => true,
+            (Type::Optional(a), Type::Optional(b)) => a.fits(b),
+            (a, Type::Optional(b)) => a.fits(b),
             (Type::Integer, Type::Number) => true,
             (Type::Integer | Type::Number | Type::Decimal(_), Type::Number | Type::Decimal(_)) => true,
             (Type::Text, Type::Enum(_)) | (Type::Enum(_), Type::Text) => true,
@@ -71,6 +78,8 @@ impl Type {
     /// and records).
     pub fn needs_check(&self, target: &Type) -> bool {
         match (self, target) {
+            (Type::Optional(a), Type::Optional(b)) => a.needs_check(b),
+            (a, Type::Optional(b)) => a.needs_check(b),
             (Type::Enum(a), Type::Enum(b)) => !a.iter().all(|v| b.contains(v)),
             (Type::Text, Type::Enum(_)) => true,
             (Type::Number | Type::Decimal(_), Type::Integer) => true,
@@ -93,7 +102,7 @@ impl Type {
     pub fn has_decimal(&self) -> bool {
         match self {
             Type::Decimal(_) => true,
-            Type::List(t) => t.has_decimal(),
+            Type::List(t) | Type::Optional(t) => t.has_decimal(),
             Type::Record(fs) => fs.values().any(Type::has_decimal),
             _ => false,
         }
@@ -104,6 +113,8 @@ impl Type {
     pub fn join(&self, other: &Type) -> Option<Type> {
         match (self, other) {
             (Type::Unknown, t) | (t, Type::Unknown) => Some(t.clone()),
+            (Type::Optional(a), Type::Optional(b)) => a.join(b).map(|t| Type::Optional(Box::new(t))),
+            (Type::Optional(a), b) | (b, Type::Optional(a)) => a.join(b).map(|t| Type::Optional(Box::new(t))),
             (Type::Integer, Type::Number) | (Type::Number, Type::Integer) => Some(Type::Number),
             (Type::Decimal(a), Type::Decimal(b)) => Some(Type::Decimal(*a.max(b))),
             (Type::Decimal(_), Type::Integer | Type::Number) | (Type::Integer | Type::Number, Type::Decimal(_)) => {
@@ -146,6 +157,7 @@ impl Type {
             Type::Date => json!("date"),
             Type::DateTime => json!("datetime"),
             Type::Decimal(p) => json!({ "decimal": p }),
+            Type::Optional(t) => json!({ "optional": t.to_json() }),
             Type::Unknown => json!("unknown"),
             Type::Enum(vs) => json!({ "enum": vs.to_vec() }),
             Type::List(t) => json!({ "list": t.to_json() }),
@@ -169,6 +181,7 @@ impl fmt::Display for Type {
             Type::DateTime => f.write_str("datetime"),
             Type::Decimal(2) => f.write_str("money"),
             Type::Decimal(p) => write!(f, "decimal({p})"),
+            Type::Optional(t) => write!(f, "optional {t}"),
             Type::Unknown => f.write_str("unknown"),
             Type::Enum(vs) => write!(f, "one of {}", vs.join("|")),
             Type::List(t) => write!(f, "list of {t}"),
@@ -204,6 +217,8 @@ pub enum Value {
     List(Arc<Vec<Value>>),
     /// A record, fields in declaration order.
     Record(Arc<Record>),
+    /// No value: an optional input or field left out (JSON `null`).
+    Absent,
 }
 
 /// The names of a record's fields, shared by every record of one shape (the
@@ -396,6 +411,7 @@ impl Value {
             Value::Record(r) => {
                 serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
             }
+            Value::Absent => serde_json::Value::Null,
         }
     }
 
@@ -423,6 +439,7 @@ impl Value {
                 out.push(b']');
             }
             Value::Record(r) => write_json_fields(out, r.iter()),
+            Value::Absent => out.extend_from_slice(b"null"),
         }
     }
 
@@ -436,6 +453,7 @@ impl Value {
             Value::DateTime(_) => "datetime",
             Value::List(_) => "list",
             Value::Record(_) => "record",
+            Value::Absent => "absent",
         }
     }
 }
@@ -499,6 +517,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str("}")
             }
+            Value::Absent => f.write_str("absent"),
         }
     }
 }
@@ -602,6 +621,10 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
     // the path is formatted only on the way out with a problem
     let problem = |message: String| problem(&path.to_string(), message);
     match ty {
+        Type::Optional(inner) => match j {
+            serde_json::Value::Null => Ok(Value::Absent),
+            _ => convert_json(j, inner, path),
+        },
         Type::Integer | Type::Number => {
             let n = match json_number(j) {
                 Some(Ok(n)) => n,
@@ -705,6 +728,7 @@ pub fn settle(
             }
             Ok(())
         }
+        (v, Type::Optional(t)) => settle(v, t, mode),
         (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
             for item in Arc::make_mut(items).iter_mut() {
                 settle(item, elem, mode)?;
@@ -729,6 +753,7 @@ pub fn settle(
 pub fn to_json_typed(v: &Value, ty: &Type) -> serde_json::Value {
     match (v, ty) {
         (Value::Number(n), Type::Decimal(p)) => serde_json::Value::String(decimal_text(n, *p)),
+        (v, Type::Optional(t)) => to_json_typed(v, t),
         (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
             serde_json::Value::Array(items.iter().map(|x| to_json_typed(x, elem)).collect())
         }
@@ -755,6 +780,7 @@ pub fn write_json_typed(out: &mut Vec<u8>, v: &Value, ty: &Type) {
 pub fn display_typed(v: &Value, ty: &Type) -> String {
     match (v, ty) {
         (Value::Number(n), Type::Decimal(p)) => decimal_text(n, *p),
+        (v, Type::Optional(t)) => display_typed(v, t),
         (Value::List(items), Type::List(elem)) if elem.has_decimal() => {
             format!("[{}]", items.iter().map(|x| display_typed(x, elem)).collect::<Vec<_>>().join(", "))
         }
@@ -798,6 +824,7 @@ fn convert_record(
         let inner = FieldPath::Field(path, name);
         match map.get(name) {
             Some(v) => values.push(convert_json(v, fty, &inner)?),
+            None if matches!(fty, Type::Optional(_)) => values.push(Value::Absent),
             None => return Err(problem(&inner.to_string(), format!("missing field `{name}`"))),
         }
     }
@@ -816,6 +843,8 @@ pub fn check(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
 fn check_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> {
     let kind_fits = match (v, ty) {
         (_, Type::Unknown) => true,
+        (Value::Absent, Type::Optional(_)) => return Ok(()),
+        (_, Type::Optional(inner)) => return check_at(v, inner, path),
         (Value::Number(_), Type::Integer | Type::Number | Type::Decimal(_)) => true,
         (Value::Bool(_), Type::Bool) => true,
         (Value::Text(_), Type::Text | Type::Enum(_)) => true,
@@ -862,6 +891,9 @@ pub fn conform(v: &Value, ty: &Type, field: &str) -> Result<(), InputProblem> {
 
 fn conform_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> {
     match (v, ty) {
+        (Value::Absent, Type::Optional(_)) => Ok(()),
+        (_, Type::Optional(inner)) => conform_at(v, inner, path),
+        (Value::Absent, _) => Err(problem(&path.to_string(), format!("expected {ty}, found no value"))),
         (Value::Number(n), Type::Integer) if !n.is_integer() => {
             Err(problem(&path.to_string(), format!("expected an integer, found `{n}`")))
         }

@@ -26,10 +26,17 @@ fn inputs() -> impl Strategy<Value = serde_json::Value> {
         any::<bool>(),
         prop::sample::select(vec!["A", "B", "C", "D"]),
         0i64..300,
+        // the optional input `o`: left out, null, or a value
+        prop_oneof![Just(None), Just(Some(serde_json::Value::Null)), fraction().prop_map(|f| Some(f.into()))],
     )
-        .prop_map(|(a, b, c, xs, flag, cls, day)| {
+        .prop_map(|(a, b, c, xs, flag, cls, day, o)| {
             let d = Date::parse("2024-01-01").unwrap().add_days(day).unwrap();
-            serde_json::json!({"a": a, "b": b, "c": c, "xs": xs, "flag": flag, "cls": cls, "d": d.to_string()})
+            let mut input =
+                serde_json::json!({"a": a, "b": b, "c": c, "xs": xs, "flag": flag, "cls": cls, "d": d.to_string()});
+            if let (Some(o), Some(map)) = (o, input.as_object_mut()) {
+                map.insert("o".into(), o);
+            }
+            input
         })
 }
 

@@ -239,3 +239,17 @@ proptest! {
         prop_assert!(y(lo) <= y(hi));
     }
 }
+
+#[test]
+fn outputs_computed_in_another_order_than_declared_round_the_right_one() {
+    // `outputs:` declares n (integer) before y (money); the formula
+    // computes y first: the rounding follows the name, not the position
+    let text = pack(
+        "",
+        "  probe:\n    cite: {clause: c, quote: q}\n    inputs: {x: number}\n    outputs: {n: integer, y: money}\n    formula:\n      y: x / 3\n      n: 7\n",
+    );
+    let d = engine_of(&text).evaluate("t.probe", &serde_json::json!({"x": "10"}), &opts()).unwrap();
+    let j = d.to_json();
+    assert_eq!(j["outputs"]["y"], serde_json::json!("3.33"));
+    assert_eq!(j["outputs"]["n"], serde_json::json!(7));
+}

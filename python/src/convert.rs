@@ -408,6 +408,7 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value, mode: NumberMode) -> PyResul
             }
             dict.into_any()
         }
+        Value::Absent => py.None().into_bound(py),
     })
 }
 
@@ -422,6 +423,7 @@ pub fn typed_value_to_py<'py>(py: Python<'py>, v: &Value, ty: &Type, mode: Numbe
         return value_to_py(py, v, mode);
     }
     Ok(match (v, ty) {
+        (v, Type::Optional(t)) => typed_value_to_py(py, v, t, mode)?,
         (Value::Number(n), Type::Decimal(p)) => {
             DECIMAL.import(py, "decimal", "Decimal")?.call1((ordinance_core::value::decimal_text(n, *p),))?
         }

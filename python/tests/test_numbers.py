@@ -181,3 +181,23 @@ def test_money_columns_are_decimals(engine: ordinance.Engine) -> None:
     assert all(type(x) is Decimal for x in out["tax"])
     single = [engine.evaluate("individual_income_tax.annual_tax", {"taxable": t}, as_of="2024-06-30")["tax"] for t in frame["taxable"]]
     assert list(out["tax"]) == single
+
+
+def test_optional_inputs_take_none_and_left_out_cells(engine: ordinance.Engine) -> None:
+    rule = "individual_income_tax.taxable_income"
+    left_out = engine.evaluate(rule, {"income": 150000, "special": 18000}, as_of="2024-06-30")
+    given_none = engine.evaluate(rule, {"income": 150000, "special": 18000, "special_additional": None}, as_of="2024-06-30")
+    assert left_out["taxable"] == given_none["taxable"] == Decimal("72000.00")
+    assert left_out["claimed_additional"] is False
+    claimed = engine.evaluate(rule, {"income": 150000, "special": 18000, "special_additional": 24000}, as_of="2024-06-30")
+    assert claimed["taxable"] == Decimal("48000.00") and claimed["claimed_additional"] is True
+    # a None where a value is required is an input error, not a silent 0
+    with pytest.raises(ordinance.InputError) as e:
+        engine.evaluate(rule, {"income": None, "special": 18000}, as_of="2024-06-30")
+    assert "income" in str(e.value)
+    # an empty cell of a column leaves the optional input out
+    import pandas as pd
+    frame = pd.DataFrame({"income": [150000, 150000], "special": [18000, 18000], "special_additional": pd.array([None, 24000], dtype="Int64")})
+    out = engine.evaluate_many(rule, frame, as_of="2024-06-30")
+    assert list(out["taxable"]) == [Decimal("72000.00"), Decimal("48000.00")]
+    assert list(out["claimed_additional"]) == [False, True]

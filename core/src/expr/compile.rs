@@ -208,6 +208,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "is_workday",
     "workdays_between",
     "add_workdays",
+    "is_missing",
 ];
 
 /// Where a compiled node came from in its pack file (1-based; `0:0` when
@@ -313,6 +314,14 @@ pub enum CExpr {
         /// Where the aggregate is written.
         at: Loc,
     },
+    /// A value that may be absent, read where a value is needed: absent is
+    /// an evaluation error naming it (as written) at its position.
+    Present(Box<CExpr>, Arc<str>, Loc),
+    /// `a ?? b ?? …`: the first operand that is not absent (the last one
+    /// as it is).
+    Coalesce(Vec<CExpr>),
+    /// `is_missing(x)`: true where x is absent.
+    IsMissing(Box<CExpr>),
     /// A list literal.
     List(Vec<CExpr>),
     /// A record literal: its field names (shared by every record it makes)
@@ -417,9 +426,36 @@ impl Scope {
 ///
 /// # Errors
 /// The first name or type error.
+/// A value that may be absent is checked where it is read: the result has
+/// the value's own type, and evaluation stops with an error naming it if it
+/// is absent. [`compile_raw`] leaves it as it is, for `??`, `is_missing`
+/// and optional inputs of called rules.
 pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    let (c, t) = compile_raw(e, scope, g)?;
+    Ok(present(c, t, e, scope))
+}
+
+/// Compiles an expression, leaving a value that may be absent unchecked
+/// (its type stays `optional T`).
+///
+/// # Errors
+/// The first name or type error.
+pub fn compile_raw(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
     // nesting is bounded by the parser; a small host stack is topped up
     stacker::maybe_grow(32 * 1024, 256 * 1024, || compile_node(e, scope, g))
+}
+
+fn present(c: CExpr, t: Type, e: &Expr, scope: &Scope) -> (CExpr, Type) {
+    match t {
+        Type::Optional(inner) => {
+            let name = match &e.kind {
+                ExprKind::Path(p) => p.join("."),
+                _ => e.to_string(),
+            };
+            (CExpr::Present(Box::new(c), Arc::from(name), scope.locator.at(e.pos)), *inner)
+        }
+        t => (c, t),
+    }
 }
 
 fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
@@ -450,6 +486,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             expect_bool(&t, inner.pos, "`not`")?;
             (CExpr::Not(Box::new(c)), Type::Bool)
         }
+        ExprKind::Binary(BinOp::Coalesce, a, b) => compile_coalesce(&[a, b], scope, g)?,
         ExprKind::Binary(op, a, b) => {
             let (ca, ta) = compile(a, scope, g)?;
             let (cb, tb) = compile(b, scope, g)?;
@@ -691,7 +728,12 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
     if let Some((slot, t)) = scope.lookup(first) {
         let mut c = CExpr::Local(slot);
         let mut t = t.clone();
-        for f in rest {
+        for (k, f) in rest.iter().enumerate() {
+            if let Type::Optional(inner) = t {
+                let name = path.get(..=k).unwrap_or_default().join(".");
+                c = CExpr::Present(Box::new(c), Arc::from(name), scope.locator.at(pos));
+                t = *inner;
+            }
             let (c2, t2) = field_of(c, &t, f, pos)?;
             c = c2;
             t = t2;
@@ -742,6 +784,10 @@ fn compile_chain(
     scope: &mut Scope,
     g: &Globals,
 ) -> Result<(CExpr, Type), CompileError> {
+    if rest.first().is_some_and(|(op, _)| *op == BinOp::Coalesce) {
+        let operands: Vec<&Expr> = std::iter::once(first).chain(rest.iter().map(|(_, e)| e)).collect();
+        return compile_coalesce(&operands, scope, g);
+    }
     let (c0, t0) = compile(first, scope, g)?;
     let logical = rest.first().is_some_and(|(op, _)| matches!(op, BinOp::And | BinOp::Or));
     if logical {
@@ -782,6 +828,38 @@ fn compile_chain(
     Ok((CExpr::Arith(Box::new(c0), items), t))
 }
 
+/// `a ?? b ?? c`: every operand but the last may be absent and is read as
+/// it is; the value has the operands' joined type, optional only when the
+/// last operand may be absent too.
+fn compile_coalesce(operands: &[&Expr], scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    let mut items = Vec::with_capacity(operands.len());
+    let mut joined = Type::Unknown;
+    let mut last_optional = false;
+    for (k, e) in operands.iter().enumerate() {
+        let (c, t) = compile_raw(e, scope, g)?;
+        let is_last = k + 1 == operands.len();
+        let inner = match &t {
+            Type::Optional(inner) => (**inner).clone(),
+            Type::Unknown => Type::Unknown,
+            other if !is_last => {
+                return Err(cerr_help(
+                    e.pos,
+                    format!("`{e}` is {other} and always has a value, so `??` never uses what follows it"),
+                    "`??` fills in for an optional input or field; put the value that may be absent first",
+                ))
+            }
+            other => other.clone(),
+        };
+        last_optional = is_last && matches!(t, Type::Optional(_));
+        joined = joined
+            .join(&inner)
+            .ok_or_else(|| cerr(e.pos, format!("the operands of `??` differ in type: {joined} and {inner}")))?;
+        items.push(c);
+    }
+    let t = if last_optional { Type::Optional(Box::new(joined)) } else { joined };
+    Ok((CExpr::Coalesce(items), t))
+}
+
 fn compile_binary(
     op: BinOp,
     ca: CExpr,
@@ -792,6 +870,7 @@ fn compile_binary(
     pb: usize,
 ) -> Result<(CExpr, Type), CompileError> {
     match op {
+        BinOp::Coalesce => Err(cerr(pa, "`??` reads its operands as they are; it is compiled before them")),
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::And | BinOp::Or => {
             // the parser writes these as chains; a tree built by hand gets
             // the same checks by going through the chain
@@ -934,6 +1013,20 @@ fn compile_call(
     g: &Globals,
 ) -> Result<(CExpr, Type), CompileError> {
     let joined = name.join(".");
+    if let ("is_missing", [_]) = (joined.as_str(), name) {
+        let ([a], true) = (args, named.is_empty()) else {
+            return Err(cerr(pos, format!("`is_missing` takes 1 argument, found {}", args.len() + named.len())));
+        };
+        let (c, t) = compile_raw(a, scope, g)?;
+        if !matches!(t, Type::Optional(_) | Type::Unknown) {
+            return Err(cerr_help(
+                a.pos,
+                format!("`{a}` is {t} and always has a value"),
+                "`is_missing` tests an optional input or field (`optional: true`, or `{optional: T}`)",
+            ));
+        }
+        return Ok((CExpr::IsMissing(Box::new(c)), Type::Bool));
+    }
     if let (Some((b, lo, hi)), [_]) = (builtin(&joined), name) {
         let b = if b.calendar().is_some() {
             match scope.pack.as_ref().and_then(|p| g.calendars.get(p)) {
@@ -1014,7 +1107,10 @@ fn compile_call(
         return Err(cerr_help(pos, format!("unknown rule or function `{joined}`"), help));
     };
     let Some(Some(sig)) = g.sigs.get(rid) else {
-        return Err(cerr(pos, format!("rule `{qualified}` is not compiled yet (a cycle between rules?)")));
+        return Err(cerr(
+            pos,
+            format!("rule `{qualified}` has errors of its own (reported with it), so this call cannot be checked"),
+        ));
     };
     if !args.is_empty() {
         return Err(cerr_help(
@@ -1028,7 +1124,9 @@ fn compile_call(
     for (iname, ity, has_default) in &sig.inputs {
         match named.iter().find(|(n, _)| n == iname) {
             Some((_, a)) => {
-                let (c, t) = compile(a, scope, g)?;
+                // an optional input takes a value that may be absent as it is
+                let (c, t) =
+                    if matches!(ity, Type::Optional(_)) { compile_raw(a, scope, g)? } else { compile(a, scope, g)? };
                 if !t.fits(ity) {
                     return Err(cerr(a.pos, format!("input `{iname}` of `{qualified}` is {ity}, found {t}")));
                 }
@@ -1385,7 +1483,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
 pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
     match &e.kind {
         ExprKind::Call { name, args, named } => {
-            if !(name.len() == 1 && name.first().is_some_and(|n| builtin(n).is_some())) {
+            if !(name.len() == 1 && name.first().is_some_and(|n| builtin(n).is_some() || n == "is_missing")) {
                 out.push((name.clone(), e.pos));
             }
             args.iter().for_each(|a| called_rules(a, out));

@@ -62,7 +62,7 @@ pub struct Member {
 fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
     match e {
         CExpr::Const(_) | CExpr::Local(_) | CExpr::Param(_) | CExpr::Fused { .. } => {}
-        CExpr::Field(a, _, _) | CExpr::Neg(a) | CExpr::Not(a) => f(a),
+        CExpr::Field(a, _, _) | CExpr::Neg(a) | CExpr::Not(a) | CExpr::Present(a, _, _) | CExpr::IsMissing(a) => f(a),
         CExpr::Binary(_, a, b) => {
             f(a);
             f(b);
@@ -73,6 +73,7 @@ fn for_each_child(e: &mut CExpr, f: &mut dyn FnMut(&mut CExpr)) {
         }
         CExpr::And(items)
         | CExpr::Or(items)
+        | CExpr::Coalesce(items)
         | CExpr::List(items)
         | CExpr::Builtin(_, items, _)
         | CExpr::Record(_, items) => items.iter_mut().for_each(f),

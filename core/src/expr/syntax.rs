@@ -54,6 +54,8 @@ pub enum BinOp {
     Or,
     /// `in` (membership in a list)
     In,
+    /// `??`: the left value, or the right one where the left is absent
+    Coalesce,
 }
 
 impl BinOp {
@@ -73,6 +75,7 @@ impl BinOp {
             BinOp::And => "and",
             BinOp::Or => "or",
             BinOp::In => "in",
+            BinOp::Coalesce => "??",
         }
     }
 }
@@ -378,6 +381,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
             "!=" => Some("!="),
             "<=" => Some("<="),
             ">=" => Some(">="),
+            "??" => Some("??"),
             _ => None,
         };
         if let Some(s) = sym2 {
@@ -549,7 +553,7 @@ impl Parser {
     }
 
     fn cmp(&mut self) -> Result<Expr, SyntaxError> {
-        let left = self.add()?;
+        let left = self.coalesce()?;
         let op = match self.peek() {
             Tok::Sym("==") => BinOp::Eq,
             Tok::Sym("!=") => BinOp::Ne,
@@ -561,7 +565,7 @@ impl Parser {
             _ => return Ok(left),
         };
         self.bump();
-        let right = self.add()?;
+        let right = self.coalesce()?;
         let pos = left.pos;
         if matches!(self.peek(), Tok::Sym("==" | "!=" | "<" | "<=" | ">" | ">=")) {
             return Err(SyntaxError {
@@ -571,6 +575,12 @@ impl Parser {
             });
         }
         Ok(Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), pos })
+    }
+
+    /// `a ?? b ?? c`: binds looser than arithmetic and tighter than
+    /// comparison, so `x ?? 0 > 5` compares the filled-in value.
+    fn coalesce(&mut self) -> Result<Expr, SyntaxError> {
+        self.chain(|t| matches!(t, Tok::Sym("??")).then_some(BinOp::Coalesce), Self::add)
     }
 
     fn add(&mut self) -> Result<Expr, SyntaxError> {

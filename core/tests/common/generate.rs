@@ -35,8 +35,18 @@ impl Gen<'_> {
             return self.num_leaf(x, p);
         }
         let d = depth - 1;
-        match self.pick(28) {
+        match self.pick(29) {
             0..=3 => self.num_leaf(x, p),
+            28 => {
+                // the optional input `o`: filled in, tested, or read as it is
+                // (an error where it is absent)
+                let n = self.num(d, x, p);
+                match self.pick(4) {
+                    0 | 1 => format!("(o ?? {n})"),
+                    2 => format!("(if is_missing(o) then {n} else o * 2)"),
+                    _ => format!("(o + {n})"),
+                }
+            }
             26 => {
                 // a running value carried over the list
                 let n = self.num(d, true, p);
@@ -224,7 +234,7 @@ pub fn pack(formulas: &(String, String, String), t: &[i64; 3]) -> String {
       y: x * rate + 1
   probe:
     cite: {{clause: c, quote: q}}
-    inputs: {{a: integer, b: number, c: number, xs: {{list: number}}, flag: bool, cls: {{enum: [A, B, C, D]}}, d: date}}
+    inputs: {{a: integer, b: number, c: number, xs: {{list: number}}, flag: bool, cls: {{enum: [A, B, C, D]}}, d: date, o: {{type: number, optional: true}}}}
     formula:
       p: '{p}'
       n: '{n}'
@@ -354,7 +364,13 @@ pub fn input_from(g: &mut Gen) -> serde_json::Value {
     let c = if g.pick(3) == 0 { "0".to_string() } else { fraction(g) };
     let d = Date::from_ymd(2024, 1, 1).and_then(|d| d.add_days(i64::from(g.pick(300)))).map(|d| d.to_string());
     let cls = ["A", "B", "C", "D"][g.pick(4) as usize];
-    serde_json::json!({
+    // the optional input: left out, null, or a value
+    let o = match g.pick(3) {
+        0 => None,
+        1 => Some(serde_json::Value::Null),
+        _ => Some(serde_json::Value::String(fraction(g))),
+    };
+    let mut input = serde_json::json!({
         "a": g.pick(41) as i64 - 20,
         "b": fraction(g),
         "c": c,
@@ -362,5 +378,9 @@ pub fn input_from(g: &mut Gen) -> serde_json::Value {
         "flag": g.pick(2) == 1,
         "cls": cls,
         "d": d.unwrap_or_default(),
-    })
+    });
+    if let (Some(o), Some(map)) = (o, input.as_object_mut()) {
+        map.insert("o".into(), o);
+    }
+    input
 }
