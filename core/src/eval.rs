@@ -834,16 +834,18 @@ impl<'a> Evaluator<'a> {
         let mut matched: Vec<usize> = Vec::new();
         let mut first: Option<usize> = None;
         let mut second = false;
+        let mut second_ri = 0;
         for (ri, row) in table.rows.iter().enumerate() {
             self.tick_n(1 + row.conds.len() as u64)?;
-            if row_matches(row) {
+            if row_matches(row) && self.row_guard(row, args)? {
                 if keep_all {
                     matched.push(ri);
                 }
                 if first.is_none() {
                     first = Some(ri);
-                } else {
+                } else if !second {
                     second = true;
+                    second_ri = ri;
                 }
                 if table.hit == HitPolicy::First || (table.hit == HitPolicy::Unique && second && !keep_all) {
                     break;
@@ -851,13 +853,20 @@ impl<'a> Evaluator<'a> {
             }
         }
         if table.hit == HitPolicy::Unique && second {
-            let rows: Vec<String> = table
-                .rows
-                .iter()
-                .enumerate()
-                .filter(|(_, row)| row_matches(row))
-                .map(|(r, _)| (r + 1).to_string())
-                .collect();
+            let rows: Vec<String> = if keep_all {
+                matched.iter().map(|r| (r + 1).to_string()).collect()
+            } else if table.dynamic {
+                // the rows after the second are not tried: their `if:` could fail
+                [first.unwrap_or(0), second_ri].iter().map(|r| (r + 1).to_string()).collect()
+            } else {
+                table
+                    .rows
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, row)| row_matches(row))
+                    .map(|(r, _)| (r + 1).to_string())
+                    .collect()
+            };
             return Err(self.fail(format!("rows {} all match, but the table's hit policy is unique", rows.join(", "))));
         }
         if table.hit.ranks() {
@@ -865,8 +874,26 @@ impl<'a> Evaluator<'a> {
             matched.sort_by_key(|&ri| table.rows.get(ri).map_or(usize::MAX, |row| table.rank(row)));
             first = matched.first().copied();
         }
+        // computed cells of the rows whose outputs the table gives (every
+        // matching row, except under `first`, `unique` and `priority`)
+        let mut cells: Vec<(usize, Vec<Value>)> = Vec::new();
+        if table.dynamic {
+            let all = table.hit.lists(table.aggregate) || table.aggregate.is_some() || table.hit == HitPolicy::Any;
+            let needed: Vec<usize> = if all { matched.clone() } else { first.into_iter().collect() };
+            for ri in needed {
+                if let Some(row) = table.rows.get(ri).filter(|r| !r.computed.is_empty()) {
+                    cells.push((ri, self.row_cells(rule, table, row, args)?));
+                }
+            }
+        }
+        let outputs_of = |ri: usize| -> Option<&Vec<Value>> {
+            match cells.iter().find(|(r, _)| *r == ri) {
+                Some((_, v)) => Some(v),
+                None => table.rows.get(ri).map(|r| &r.outputs),
+            }
+        };
         if table.hit == HitPolicy::Any {
-            let outputs = |ri: usize| table.rows.get(ri).map(|r| &r.outputs);
+            let outputs = outputs_of;
             if let Some(other) = matched.iter().find(|&&ri| outputs(ri) != first.and_then(outputs)) {
                 let (a, b) = (first.unwrap_or(0) + 1, other + 1);
                 return Err(self.fail(format!(
@@ -898,8 +925,8 @@ impl<'a> Evaluator<'a> {
         if table.hit.lists(table.aggregate) {
             let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(matched.len()); rule.outputs.len()];
             for &ri in &matched {
-                if let Some(row) = table.rows.get(ri) {
-                    for (col, v) in cols.iter_mut().zip(row.outputs.iter()) {
+                if let Some(outs) = outputs_of(ri) {
+                    for (col, v) in cols.iter_mut().zip(outs.iter()) {
                         col.push(v.clone());
                     }
                 }
@@ -914,8 +941,8 @@ impl<'a> Evaluator<'a> {
             Some(Aggregate::Sum) => {
                 let mut totals = vec![Number::from_int(0); rule.outputs.len()];
                 for &ri in &matched {
-                    let Some(row) = table.rows.get(ri) else { continue };
-                    for (t, v) in totals.iter_mut().zip(&row.outputs) {
+                    let Some(outs) = outputs_of(ri) else { continue };
+                    for (t, v) in totals.iter_mut().zip(outs) {
                         if let Value::Number(x) = v {
                             self.tick()?;
                             *t = t.add(x).map_err(|e| self.fail(arith(e)))?;
@@ -925,11 +952,10 @@ impl<'a> Evaluator<'a> {
                 return Ok(totals.into_iter().map(Value::Number).collect());
             }
             Some(agg @ (Aggregate::Min | Aggregate::Max)) if !matched.is_empty() => {
-                let mut best: Vec<Value> =
-                    matched.first().and_then(|&ri| table.rows.get(ri)).map(|r| r.outputs.clone()).unwrap_or_default();
+                let mut best: Vec<Value> = matched.first().and_then(|&ri| outputs_of(ri)).cloned().unwrap_or_default();
                 for &ri in matched.iter().skip(1) {
-                    let Some(row) = table.rows.get(ri) else { continue };
-                    for (b, v) in best.iter_mut().zip(&row.outputs) {
+                    let Some(outs) = outputs_of(ri) else { continue };
+                    for (b, v) in best.iter_mut().zip(outs) {
                         if (agg == Aggregate::Min && v < b) || (agg == Aggregate::Max && v > b) {
                             *b = v.clone();
                         }
@@ -939,8 +965,8 @@ impl<'a> Evaluator<'a> {
             }
             _ => {}
         }
-        match first.and_then(|ri| table.rows.get(ri)) {
-            Some(row) => Ok(row.outputs.clone()),
+        match first.and_then(outputs_of) {
+            Some(outs) => Ok(outs.clone()),
             None => match &table.default {
                 Some(d) => Ok(d.clone()),
                 None => {
@@ -955,6 +981,31 @@ impl<'a> Evaluator<'a> {
                 }
             },
         }
+    }
+
+    /// Whether a row's `if:` holds (true for a row without one).
+    fn row_guard(&mut self, row: &crate::ruleset::Row, args: &[Value]) -> Res<bool> {
+        match &row.guard {
+            None => Ok(true),
+            Some((e, _)) => {
+                let mut frame = args.to_vec();
+                self.eval_bool(e, &mut frame)
+            }
+        }
+    }
+
+    /// A row's outputs with its computed cells evaluated.
+    fn row_cells(&mut self, rule: &Rule, table: &Table, row: &crate::ruleset::Row, args: &[Value]) -> Res<Vec<Value>> {
+        let mut outs = row.outputs.clone();
+        let mut frame = args.to_vec();
+        for (k, e) in &row.computed {
+            let mut v = self.eval_expr(e, &mut frame)?;
+            rule.finish_cell(table, *k, &mut v).map_err(|m| self.fail(m))?;
+            if let Some(slot) = outs.get_mut(*k) {
+                *slot = v;
+            }
+        }
+        Ok(outs)
     }
 
     fn calendar(&self, c: usize) -> Res<&'a crate::ruleset::Calendar> {

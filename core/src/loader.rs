@@ -1236,8 +1236,7 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
             continue;
         }
         let qualified = format!("{}.{}", pc.name, p.name);
-        let types = named_types.get(p.pack).cloned().unwrap_or_default();
-        let Some((outputs, body)) = compile_body(d, pc, &g, p, &qualified, &types) else { continue };
+        let Some((outputs, body)) = compile_body(d, pc, &g, p, &qualified) else { continue };
         if let Some(slot) = g.sigs.get_mut(i) {
             *slot = Some(RuleSig {
                 qualified: qualified.clone(),
@@ -1462,7 +1461,6 @@ fn compile_body(
     g: &Globals,
     p: &Pending,
     qualified: &str,
-    types: &IndexMap<String, Type>,
 ) -> Option<(Vec<(String, Type)>, Body)> {
     match (&p.def.table, &p.def.formula) {
         (Some(t), None) => {
@@ -1475,7 +1473,7 @@ fn compile_body(
                 return None;
             }
             let outputs: Vec<(String, Type)> = p.declared_outputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            let table = compile_table(d, pc, qualified, t, &p.inputs, &outputs, types)?;
+            let table = compile_table(d, pc, g, qualified, t, &p.inputs, &outputs)?;
             let outputs = if table.hit.lists(table.aggregate) {
                 outputs.into_iter().map(|(n, t)| (n, Type::List(Box::new(t)))).collect()
             } else if table.aggregate == Some(Aggregate::Count) {
@@ -1615,6 +1613,11 @@ fn call_graph(pending: &[Pending], pack_ctx: &[PackCtx], g: &Globals) -> Vec<Vec
         for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
             if let Some(e) = e {
                 called_rules(e, &mut calls);
+            }
+        }
+        for src in p.def.table.iter().flat_map(table_sources) {
+            if let Ok(e) = syntax::parse(&src.text) {
+                called_rules(&e, &mut calls);
             }
         }
         let mut ds: Vec<usize> = calls
@@ -1891,13 +1894,12 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
 fn compile_table(
     d: &mut Diags,
     pc: &PackCtx,
+    g: &Globals,
     qualified: &str,
     t: &TableDef,
     inputs: &[InputDef],
     outputs: &[(String, Type)],
-    types: &IndexMap<String, Type>,
 ) -> Option<Table> {
-    let _ = types;
     let names: Vec<&str> = HitPolicy::ALL.iter().map(|h| h.name()).collect();
     let Some(hit) = HitPolicy::ALL.iter().copied().find(|h| h.name() == t.hit.text) else {
         let help = suggest(&t.hit.text, names.iter().copied())
@@ -1978,7 +1980,7 @@ fn compile_table(
     let before = d.out.len();
     let mut rows = Vec::new();
     for row in &t.rows {
-        if let Some(r) = compile_row(d, pc, row, inputs, outputs) {
+        if let Some(r) = compile_row(d, pc, g, row, inputs, outputs) {
             rows.push(r);
         }
     }
@@ -2000,6 +2002,18 @@ fn compile_table(
         }
         Some(vals)
     });
+    // the output that ranks rows is read before any row's cells are
+    // computed, so it is a value in every row
+    if let Some((k, _)) = &priority {
+        if let Some(row) = rows.iter().find(|r| r.computed.iter().any(|(c, _)| c == k)) {
+            let name = outputs.get(*k).map(|(n, _)| n.as_str()).unwrap_or("?");
+            d.at(
+                Pos { line: row.line, column: 1, ..Pos::default() },
+                format!("output `{name}` ranks the rows of `hit: {}`, so it cannot be computed", hit.name()),
+                Some(format!("give `{name}` a value in every row; compute the other outputs")),
+            );
+        }
+    }
     if d.out.len() > before {
         return None;
     }
@@ -2026,7 +2040,9 @@ fn compile_table(
     if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
         for (j, b) in rows.iter().enumerate() {
             for (i, a) in rows.iter().enumerate().take(j) {
-                if hit == HitPolicy::Any && a.outputs == b.outputs {
+                // computed outputs are compared when the rows match
+                let computed = !a.computed.is_empty() || !b.computed.is_empty();
+                if hit == HitPolicy::Any && (a.outputs == b.outputs || computed) {
                     continue;
                 }
                 if hit == HitPolicy::Any && rows_overlap(a, b, inputs) {
@@ -2057,12 +2073,16 @@ fn compile_table(
     }
     let must_cover = !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
     if t.default.is_none() && must_cover {
-        if let Some(missing) = uncovered(&rows, inputs) {
-            d.at(
-                t.hit.pos,
-                format!("no row of `{qualified}` covers {missing}"),
-                Some("add a row for it, or a `default:`".into()),
-            );
+        // a row with `if:` may not match where its `when` does: only rows
+        // without one count towards covering every input
+        let plain: Vec<Row> = rows.iter().filter(|r| r.guard.is_none()).cloned().collect();
+        if let Some(missing) = uncovered(&plain, inputs) {
+            let help = if plain.len() < rows.len() {
+                "add a row for it, or a `default:` (rows with `if:` do not count: their condition is not known at load)"
+            } else {
+                "add a row for it, or a `default:`"
+            };
+            d.at(t.hit.pos, format!("no row of `{qualified}` covers {missing}"), Some(help.into()));
         }
     }
     let mut table = Table::new(hit, rows, default, inputs);
@@ -2071,9 +2091,54 @@ fn compile_table(
     Some(table)
 }
 
+/// The text of a computed table cell, `{expr: "…"}`, if the node is one.
+fn cell_expr(n: &Node) -> Option<Located> {
+    match &n.kind {
+        NodeKind::Map(m) => match m.as_slice() {
+            [(k, v)] if k == "expr" => match &v.kind {
+                NodeKind::Str(s) | NodeKind::Number(s) => Some(Located { text: s.clone(), pos: v.pos }),
+                NodeKind::Bool(b) => Some(Located { text: b.to_string(), pos: v.pos }),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Every expression of a table (the rows' `if:` and computed cells), for
+/// finding the rules it calls.
+fn table_sources(t: &TableDef) -> Vec<Located> {
+    t.rows.iter().flat_map(|r| r.guard.iter().cloned().chain(r.then.values().filter_map(cell_expr))).collect()
+}
+
+/// Parses and compiles one expression of a table row over the rule's inputs.
+fn row_expr(d: &mut Diags, pc: &PackCtx, g: &Globals, src: &Located, inputs: &[InputDef]) -> Option<(CExpr, Type)> {
+    let e = match syntax::parse(&src.text) {
+        Ok(e) => e,
+        Err(err) => {
+            d.in_expr(src, err.pos, err.message, err.help);
+            return None;
+        }
+    };
+    let mut scope = Scope {
+        locals: inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
+        pack: Some(pc.name.clone()),
+        locator: d.locator(src),
+    };
+    match compile::compile(&e, &mut scope, g) {
+        Ok(c) => Some(c),
+        Err(err) => {
+            d.in_expr(src, err.pos, err.message, err.help);
+            None
+        }
+    }
+}
+
 fn compile_row(
     d: &mut Diags,
     pc: &PackCtx,
+    g: &Globals,
     row: &RowDef,
     inputs: &[InputDef],
     outputs: &[(String, Type)],
@@ -2117,11 +2182,44 @@ fn compile_row(
             ok = false;
         }
     }
+    let guard = match &row.guard {
+        Some(src) => {
+            line = line.min(src.pos.line);
+            match row_expr(d, pc, g, src, inputs) {
+                Some((c, Type::Bool)) => Some((c, src.text.clone())),
+                Some((_, t)) => {
+                    d.at(src.pos, format!("a row's `if:` needs true or false, found {t}"), None);
+                    ok = false;
+                    None
+                }
+                None => {
+                    ok = false;
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let mut vals = Vec::new();
-    for (name, ty) in outputs {
+    let mut computed = Vec::new();
+    for (k, (name, ty)) in outputs.iter().enumerate() {
         match row.then.get(name) {
             Some(n) => {
                 line = line.min(n.pos.line);
+                if let Some(src) = cell_expr(n) {
+                    match row_expr(d, pc, g, &src, inputs) {
+                        Some((c, t)) if t.fits(ty) => {
+                            computed.push((k, c));
+                            vals.push(Value::Absent);
+                        }
+                        Some((_, t)) => {
+                            d.in_expr(&src, 0, format!("output `{name}` is {ty}, but the cell computes {t}"), None);
+                            ok = false;
+                        }
+                        None => ok = false,
+                    }
+                    continue;
+                }
                 match literal(d, n, ty, name) {
                     Some(v) => vals.push(v),
                     None => ok = false,
@@ -2140,7 +2238,7 @@ fn compile_row(
         }
     }
     let cite = row.cite.as_ref().map(|c| cite(d, pc, c));
-    ok.then_some(Row { conds, outputs: vals, cite, line: if line == u32::MAX { 0 } else { line } })
+    ok.then_some(Row { conds, outputs: vals, computed, guard, cite, line: if line == u32::MAX { 0 } else { line } })
 }
 
 fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {

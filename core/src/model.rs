@@ -338,7 +338,13 @@ pub struct RowDef {
     /// `{">=": a, "<": b}`. An input not named matches anything.
     #[serde(default)]
     pub when: IndexMap<String, Node>,
-    /// Output values.
+    /// A further condition: an expression over the inputs and parameters
+    /// that must be true for the row to match (tried only when the `when`
+    /// conditions hold).
+    #[serde(default, rename = "if")]
+    pub guard: Option<Located>,
+    /// Output values: a value, or `{expr: "…"}` computed from the inputs
+    /// and parameters.
     pub then: IndexMap<String, Node>,
     /// Citation of this row.
     #[serde(default)]

@@ -192,11 +192,51 @@ impl Reference<'_> {
         let mut out = IndexMap::new();
         match &rule.body {
             Body::Table(table) => {
-                let matching: Vec<_> = table
-                    .rows
-                    .iter()
-                    .filter(|row| row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v))))
-                    .collect();
+                // rows are tried in order; `first` stops at the first that
+                // matches and `unique` at the second, so a later row's `if:`
+                // is not evaluated
+                let mut matching: Vec<crate::ruleset::Row> = Vec::new();
+                for row in &table.rows {
+                    if matches!(table.hit, HitPolicy::First) && !matching.is_empty() {
+                        break;
+                    }
+                    if matches!(table.hit, HitPolicy::Unique) && matching.len() > 1 {
+                        break;
+                    }
+                    let when = row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
+                    let guard = match (&row.guard, when) {
+                        (Some((e, _)), true) => self.truth(q, e, &args)?,
+                        _ => when,
+                    };
+                    if guard {
+                        matching.push(row.clone());
+                    }
+                }
+                // the computed cells of the rows whose outputs are given
+                let gives_all = table.hit.lists(table.aggregate)
+                    || table.aggregate.is_some()
+                    || matches!(table.hit, HitPolicy::Any);
+                let given: Vec<usize> = if gives_all {
+                    (0..matching.len()).collect()
+                } else if matches!(table.hit, HitPolicy::Priority) {
+                    let best = matching.iter().map(|r| table.rank(r)).min();
+                    matching.iter().position(|r| Some(table.rank(r)) == best).into_iter().collect()
+                } else if matching.len() == 1 || matches!(table.hit, HitPolicy::First) {
+                    vec![0]
+                } else {
+                    Vec::new()
+                };
+                for i in given {
+                    let Some(row) = matching.get_mut(i) else { continue };
+                    for (k, e) in &row.computed.clone() {
+                        let mut v = self.eval(q, e, &args)?;
+                        rule.finish_cell(table, *k, &mut v).map_err(|m| failed(q, m))?;
+                        if let Some(slot) = row.outputs.get_mut(*k) {
+                            *slot = v;
+                        }
+                    }
+                }
+                let matching: Vec<&crate::ruleset::Row> = matching.iter().collect();
                 let values: Vec<Value> = self.select(q, rule, table, &matching)?;
                 for ((name, _), v) in rule.outputs.iter().zip(values) {
                     out.insert(name.clone(), v);

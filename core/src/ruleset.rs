@@ -276,8 +276,14 @@ impl Cond {
 pub struct Row {
     /// Conditions: (input index, condition).
     pub conds: Vec<(usize, Cond)>,
-    /// Output values, in output order.
+    /// Output values, in output order (for a computed output, a
+    /// placeholder: see `computed`).
     pub outputs: Vec<Value>,
+    /// Outputs computed from the inputs and parameters, `{expr: …}`:
+    /// (output position, expression over the inputs).
+    pub computed: Vec<(usize, CExpr)>,
+    /// The row's `if:` condition and its source text.
+    pub guard: Option<(CExpr, String)>,
     /// The row's own citation, if any.
     pub cite: Option<Arc<Citation>>,
     /// Line of the row in the pack file.
@@ -301,6 +307,9 @@ pub struct Table {
     /// Per row, how the trace names it (`row 2`) and words its conditions
     /// (`class in [B, C]`): spelt out once, at load.
     pub trace_text: Vec<(String, String)>,
+    /// Some row has an `if:` or a computed output: rows are then matched
+    /// and read by evaluating expressions.
+    pub dynamic: bool,
 }
 
 impl Table {
@@ -327,12 +336,14 @@ impl Table {
                     .map(|(k, c)| {
                         format!("{} {}", inputs.get(*k).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
                     })
+                    .chain(row.guard.iter().map(|(_, src)| format!("if {src}")))
                     .collect::<Vec<_>>()
                     .join(", ");
                 (format!("row {}", i + 1), if detail.is_empty() { "always".into() } else { detail })
             })
             .collect();
-        Table { hit, aggregate: None, priority: None, rows, default, trace_text }
+        let dynamic = rows.iter().any(|r| r.guard.is_some() || !r.computed.is_empty());
+        Table { hit, aggregate: None, priority: None, rows, default, trace_text, dynamic }
     }
 }
 
@@ -582,6 +593,24 @@ impl Rule {
             (Some((_, mode)), Some((_, ty))) => crate::value::settle(v, ty, *mode),
             _ => Ok(()),
         }
+    }
+
+    /// A computed table cell for output `k`, as the row gives it: rounded
+    /// to the output's places if it is a decimal, and checked against the
+    /// output's type (the element type, for a table that lists its rows).
+    ///
+    /// # Errors
+    /// What is wrong with the value, for the evaluator to report.
+    pub fn finish_cell(&self, table: &Table, k: usize, v: &mut Value) -> Result<(), String> {
+        let Some((name, ty)) = self.outputs.get(k) else { return Err(format!("no output {k}")) };
+        let ty = match ty {
+            Type::List(t) if table.hit.lists(table.aggregate) => t,
+            t => t,
+        };
+        if let Some((_, mode)) = self.rounding.iter().find(|(i, _)| *i == k) {
+            crate::value::settle(v, ty, *mode).map_err(|e| format!("output `{name}`: {e}"))?;
+        }
+        crate::value::conform(v, ty, name).map_err(|p| format!("output {}", p.message))
     }
 
     /// How many locals an evaluation of the rule holds at most: its inputs,

@@ -264,8 +264,9 @@ fn policies(t: &[i64; 3]) -> String {
       rows:
         - {{when: {{n: {{\"<\": {a}}}}}, then: {{tier: low, score: 1}}}}
         - {{when: {{n: {{\">=\": {b}, \"<=\": {c}}}}}, then: {{tier: high, score: 2}}}}
-        - {{when: {{n: {{\">\": {a}}}}}, then: {{tier: mid, score: 3}}}}
-        - {{when: {{n: {{\">=\": {b}}}}}, then: {{tier: high, score: 4}}}}{default}
+        - {{when: {{n: {{\">\": {a}}}}}, then: {{tier: mid, score: {{expr: \"n * rate + 3\"}}}}}}
+        - {{when: {{n: {{\">=\": {b}}}}}, if: \"n * 2 != {b} + 1\", then: {{tier: high, score: 4}}}}
+        - {{when: {{n: {{\">\": {a}}}}}, then: {{tier: high, score: {{expr: \"1 / (n - {b})\"}}}}}}{default}
 "
         )
     };
@@ -280,9 +281,9 @@ fn policies(t: &[i64; 3]) -> String {
       hit: collect
       aggregate: {agg}
       rows:
-        - {{when: {{n: {{\"<\": {a}}}}}, then: {{score: 1/2}}}}
+        - {{when: {{n: {{\"<\": {a}}}}}, if: \"n * n != 4\", then: {{score: 1/2}}}}
         - {{when: {{n: {{\">=\": {b}, \"<=\": {c}}}}}, then: {{score: -2}}}}
-        - {{when: {{n: {{\">\": {a}}}}}, then: {{score: 3}}}}{default}
+        - {{when: {{n: {{\">\": {a}}}}}, then: {{score: {{expr: \"n / 2 - rate\"}}}}}}{default}
 "
         )
     };
@@ -295,8 +296,8 @@ fn policies(t: &[i64; 3]) -> String {
       hit: any
       rows:
         - {{when: {{n: {{\"<\": {a}}}}}, then: {{tier: low, score: 1}}}}
-        - {{when: {{n: {{\">=\": {a}}}}}, then: {{tier: mid, score: 3}}}}
-        - {{when: {{n: {{\">=\": {a}, \"<=\": {}}}}}, then: {{tier: mid, score: 3}}}}
+        - {{when: {{n: {{\">=\": {a}}}}}, then: {{tier: mid, score: {{expr: \"3 + n * 0\"}}}}}}
+        - {{when: {{n: {{\">=\": {a}, \"<=\": {}}}}}, then: {{tier: mid, score: {{expr: \"if n == {a} then 4 else 3\"}}}}}}
 ",
         a + t[2].abs()
     );
