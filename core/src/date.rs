@@ -306,6 +306,223 @@ impl fmt::Display for DateTime {
     }
 }
 
+impl DateTime {
+    /// The time of day.
+    pub fn time(self) -> TimeOfDay {
+        TimeOfDay { secs: self.secs }
+    }
+
+    /// The date at a time of day.
+    pub fn at(date: Date, time: TimeOfDay) -> DateTime {
+        DateTime { date, secs: time.secs }
+    }
+
+    /// The time a duration later (earlier, for a negative one).
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_duration(self, d: Duration) -> Result<DateTime, String> {
+        let total = self.total_secs().checked_add(d.secs).ok_or("time out of range")?;
+        let days = total.div_euclid(86_400);
+        let secs = total.rem_euclid(86_400) as u32;
+        let date = Date { days: 0 }.add_days(days)?;
+        Ok(DateTime { date, secs })
+    }
+}
+
+/// A time of day, 00:00 to 23:59:59, to the second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimeOfDay {
+    secs: u32,
+}
+
+impl TimeOfDay {
+    /// Parses `HH:MM` or `HH:MM:SS`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(text: &str) -> Result<TimeOfDay, String> {
+        let t = text.trim();
+        let bad = || format!("`{t}` is not a time of day; write HH:MM, e.g. 09:30");
+        let nums: Vec<u32> = t
+            .split(':')
+            .map(|p| if p.len() == 2 { p.parse::<u32>().map_err(|_| bad()) } else { Err(bad()) })
+            .collect::<Result<_, _>>()?;
+        let (h, m, s) = match nums.as_slice() {
+            [h, m] => (*h, *m, 0),
+            [h, m, s] => (*h, *m, *s),
+            _ => return Err(bad()),
+        };
+        if h > 23 || m > 59 || s > 59 {
+            return Err(format!("`{t}` has no such time of day"));
+        }
+        Ok(TimeOfDay { secs: h * 3600 + m * 60 + s })
+    }
+
+    /// A time of day from hours and minutes.
+    ///
+    /// # Errors
+    /// When it does not exist.
+    pub fn from_hm(hour: i64, minute: i64) -> Result<TimeOfDay, String> {
+        if !(0..=23).contains(&hour) || !(0..=59).contains(&minute) {
+            return Err(format!("{hour:02}:{minute:02} is not a time of day"));
+        }
+        Ok(TimeOfDay { secs: (hour * 3600 + minute * 60) as u32 })
+    }
+
+    /// Seconds since midnight.
+    pub fn seconds(self) -> u32 {
+        self.secs
+    }
+
+    /// The duration from `self` to `other` (negative when `other` is
+    /// earlier in the day).
+    pub fn until(self, other: TimeOfDay) -> Duration {
+        Duration { secs: i64::from(other.secs) - i64::from(self.secs) }
+    }
+}
+
+impl fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.secs / 3600, self.secs / 60 % 60, self.secs % 60);
+        if s == 0 {
+            write!(f, "{h:02}:{m:02}")
+        } else {
+            write!(f, "{h:02}:{m:02}:{s:02}")
+        }
+    }
+}
+
+/// The longest duration: about 10,000 years, so that adding one to a date
+/// and time never overflows.
+pub const MAX_DURATION_SECS: i64 = 10_000 * 366 * 86_400;
+
+/// A length of time, to the second; negative for a time before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Duration {
+    secs: i64,
+}
+
+impl Duration {
+    /// A duration of whole seconds.
+    ///
+    /// # Errors
+    /// When it is longer than [`MAX_DURATION_SECS`].
+    pub fn from_secs(secs: i64) -> Result<Duration, String> {
+        if secs.checked_abs().is_none_or(|a| a > MAX_DURATION_SECS) {
+            return Err(format!("a duration of {secs} seconds is longer than 10000 years"));
+        }
+        Ok(Duration { secs })
+    }
+
+    /// Its length in seconds.
+    pub fn seconds(self) -> i64 {
+        self.secs
+    }
+
+    /// Parses an ISO 8601 duration of days, hours, minutes and seconds:
+    /// `P1D`, `PT2H30M`, `P1DT12H`, `PT45S`, with a leading `-` for a
+    /// negative one. Years and months are refused: their length varies.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(text: &str) -> Result<Duration, String> {
+        let t = text.trim();
+        let bad = || format!("`{t}` is not a duration; write ISO 8601 days, hours, minutes: P1D, PT2H30M, P1DT12H");
+        let (neg, rest) = match t.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, t),
+        };
+        let rest = rest.strip_prefix('P').ok_or_else(bad)?;
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        let mut secs: i64 = 0;
+        let mut in_time = false;
+        let mut digits = String::new();
+        let mut last_unit = 0u8;
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                'T' if !in_time && digits.is_empty() => in_time = true,
+                'Y' | 'W' => {
+                    return Err(format!(
+                        "`{t}`: give the duration in days, hours and minutes (a year or week is not fixed here)"
+                    ))
+                }
+                'M' if !in_time => {
+                    return Err(format!("`{t}`: months have no fixed length; use add_months on a date, or days"))
+                }
+                'D' | 'H' | 'M' | 'S' => {
+                    let (unit, rank) = match (c, in_time) {
+                        ('D', false) => (86_400, 1),
+                        ('H', true) => (3_600, 2),
+                        ('M', true) => (60, 3),
+                        ('S', true) => (1, 4),
+                        _ => return Err(bad()),
+                    };
+                    if digits.is_empty() || rank <= last_unit {
+                        return Err(bad());
+                    }
+                    let n: i64 = digits.parse().map_err(|_| bad())?;
+                    secs = n.checked_mul(unit).and_then(|x| secs.checked_add(x)).ok_or_else(bad)?;
+                    digits.clear();
+                    last_unit = rank;
+                }
+                _ => return Err(bad()),
+            }
+        }
+        if !digits.is_empty() || last_unit == 0 {
+            return Err(bad());
+        }
+        Duration::from_secs(if neg { -secs } else { secs })
+    }
+}
+
+impl Duration {
+    /// `n` units of `unit` seconds (`hours(1.5)`: 1.5 × 3600), which must
+    /// come to a whole number of seconds.
+    ///
+    /// # Errors
+    /// A fraction of a second, or a duration too long.
+    pub fn of(n: &crate::number::Number, unit: i64, what: &str) -> Result<Duration, String> {
+        let secs = n.mul(&crate::number::Number::from_int(unit)).map_err(|e| e.to_string())?;
+        match secs.to_i64() {
+            Some(s) if secs.is_integer() => Duration::from_secs(s),
+            _ if !secs.is_integer() => Err(format!("`{what}({n})` is not a whole number of seconds")),
+            _ => Err(format!("`{what}({n})` is longer than 10000 years")),
+        }
+    }
+}
+
+impl fmt::Display for Duration {
+    /// ISO 8601: `PT2H30M`, `P1DT12H`, `-PT15M`, `PT0S`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.secs.unsigned_abs();
+        if self.secs < 0 {
+            f.write_str("-")?;
+        }
+        f.write_str("P")?;
+        let (d, h, m, s) = (a / 86_400, a / 3600 % 24, a / 60 % 60, a % 60);
+        if d > 0 {
+            write!(f, "{d}D")?;
+        }
+        if h > 0 || m > 0 || s > 0 || d == 0 {
+            f.write_str("T")?;
+            if h > 0 {
+                write!(f, "{h}H")?;
+            }
+            if m > 0 {
+                write!(f, "{m}M")?;
+            }
+            if s > 0 || (d == 0 && h == 0 && m == 0) {
+                write!(f, "{s}S")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod datetime_tests {
     use super::*;
@@ -318,5 +535,26 @@ mod datetime_tests {
         assert_eq!(a.seconds_until(b), 7200);
         assert!(DateTime::parse("2024-02-28T24:00").is_err());
         assert_eq!(DateTime::parse("2024-02-28 08:05:09").map(|d| d.to_string()), Ok("2024-02-28T08:05:09".into()));
+    }
+
+    #[test]
+    fn times_of_day_and_durations() {
+        let t = TimeOfDay::parse("09:30").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(t.to_string(), "09:30");
+        assert!(TimeOfDay::parse("24:00").is_err() && TimeOfDay::parse("9:30").is_err());
+        for (text, secs) in [("PT2H30M", 9000), ("P1DT12H", 129_600), ("-PT15M", -900), ("PT0S", 0), ("P3D", 259_200)] {
+            let d = Duration::parse(text).unwrap_or_else(|e| unreachable!("{e}"));
+            assert_eq!(d.seconds(), secs, "{text}");
+            assert_eq!(d.to_string(), text);
+        }
+        for bad in ["P", "PT", "P1M", "P1Y", "PT1H2", "P1H", "PT30M1H", "1H"] {
+            assert!(Duration::parse(bad).is_err(), "{bad}");
+        }
+        let a = DateTime::parse("2024-02-28T23:30").unwrap_or_else(|e| unreachable!("{e}"));
+        let b = a
+            .add_duration(Duration::parse("PT2H").unwrap_or_else(|e| unreachable!("{e}")))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(b.to_string(), "2024-02-29T01:30");
+        assert_eq!(b.time().to_string(), "01:30");
     }
 }

@@ -1587,6 +1587,57 @@ impl<'a> Evaluator<'a> {
                 let (h, m) = (u32::try_from(h).unwrap_or(99), u32::try_from(m).unwrap_or(99));
                 crate::date::DateTime::from_parts(d, h, m).map(Value::DateTime).map_err(|e| self.fail(e))
             }
+            Builtin::MakeTime => {
+                let (Some(h), Some(m)) = (int(args.first()), int(args.get(1))) else { return Err(bad(self)) };
+                crate::date::TimeOfDay::from_hm(h, m)
+                    .map(Value::Time)
+                    .map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+            }
+            Builtin::TimeOf => match args.first() {
+                Some(Value::DateTime(t)) => Ok(Value::Time(t.time())),
+                _ => Err(bad(self)),
+            },
+            Builtin::AtTime => match (args.first(), args.get(1)) {
+                (Some(Value::Date(d)), Some(Value::Time(t))) => Ok(Value::DateTime(crate::date::DateTime::at(*d, *t))),
+                _ => Err(bad(self)),
+            },
+            Builtin::DurationOf(unit) => {
+                let Some(n) = num(args.first()) else { return Err(bad(self)) };
+                let what = match unit {
+                    86_400 => "days",
+                    3_600 => "hours",
+                    _ => "minutes",
+                };
+                crate::date::Duration::of(&n, unit, what)
+                    .map(Value::Duration)
+                    .map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+            }
+            Builtin::DurationIn(unit) => match args.first() {
+                Some(Value::Duration(d)) => Number::ratio(i128::from(d.seconds()), i128::from(unit))
+                    .map(Value::Number)
+                    .map_err(|e| self.fail(arith(e))),
+                _ => Err(bad(self)),
+            },
+            Builtin::DurationBetween => match (args.first(), args.get(1)) {
+                (Some(Value::DateTime(a)), Some(Value::DateTime(z))) => {
+                    crate::date::Duration::from_secs(a.seconds_until(*z)).map(Value::Duration).map_err(|e| self.fail(e))
+                }
+                (Some(Value::Time(a)), Some(Value::Time(z))) => Ok(Value::Duration(a.until(*z))),
+                _ => Err(bad(self)),
+            },
+            Builtin::AddDuration => match (args.first(), args.get(1)) {
+                (Some(Value::DateTime(t)), Some(Value::Duration(d))) => {
+                    t.add_duration(*d).map(Value::DateTime).map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+                }
+                (Some(Value::Duration(a)), Some(Value::Duration(d))) => a
+                    .seconds()
+                    .checked_add(d.seconds())
+                    .ok_or_else(|| "a duration too long".to_string())
+                    .and_then(crate::date::Duration::from_secs)
+                    .map(Value::Duration)
+                    .map_err(|e| self.fail(format!("{e}{}", self.at(at)))),
+                _ => Err(bad(self)),
+            },
             Builtin::Range => {
                 let (Some(a), Some(z)) = (int(args.first()), int(args.get(1))) else { return Err(bad(self)) };
                 self.generated_list("range", "numbers", z.saturating_sub(a), |k| Ok(Value::int(a + k)))
@@ -1642,7 +1693,12 @@ impl<'a> Evaluator<'a> {
                 let v = args.first().ok_or_else(|| bad(self))?;
                 let out = match v {
                     Value::Text(t) => t.to_string(),
-                    Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_) => v.to_string(),
+                    Value::Number(_)
+                    | Value::Bool(_)
+                    | Value::Date(_)
+                    | Value::DateTime(_)
+                    | Value::Time(_)
+                    | Value::Duration(_) => v.to_string(),
                     _ => return Err(bad(self)),
                 };
                 self.tick_n(out.len() as u64)?;

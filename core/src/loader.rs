@@ -279,7 +279,8 @@ fn decimal_type(d: &mut Diags, n: &Node, text: &str) -> Option<Type> {
     }
 }
 
-/// Reads a type spec: `integer`, `number`, `money`, `decimal(n)`, `bool`, `text`, `date`, a named
+/// Reads a type spec: `integer`, `number`, `money`, `decimal(n)`, `bool`, `text`, `date`,
+/// `datetime`, `time`, `duration`, a named
 /// type, `{enum: [..]}`, `{list: T}`, `{record: {field: T}}`; inside `list`,
 /// a plain mapping is a record.
 pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>) -> Option<Type> {
@@ -291,13 +292,25 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
             "text" => Some(Type::Text),
             "date" => Some(Type::Date),
             "datetime" => Some(Type::DateTime),
+            "time" => Some(Type::Time),
+            "duration" => Some(Type::Duration),
             "money" => Some(Type::Decimal(2)),
             other if other.starts_with("decimal") => decimal_type(d, n, other),
             other => match named.get(other) {
                 Some(t) => Some(t.clone()),
                 None => {
-                    let mut cands =
-                        vec!["integer", "number", "money", "decimal(2)", "bool", "text", "date", "datetime"];
+                    let mut cands = vec![
+                        "integer",
+                        "number",
+                        "money",
+                        "decimal(2)",
+                        "bool",
+                        "text",
+                        "date",
+                        "datetime",
+                        "time",
+                        "duration",
+                    ];
                     cands.extend(named.keys().map(String::as_str));
                     let help = suggest(other, cands.iter().copied())
                         .map(|s| format!("did you mean `{s}`?"))

@@ -642,6 +642,45 @@ impl Reference<'_> {
                 let (h, m) = (u32::try_from(int(1)?).unwrap_or(99), u32::try_from(int(2)?).unwrap_or(99));
                 DateTime::from_parts(date(0)?, h, m).map(Value::DateTime).map_err(|e| failed(q, e))?
             }
+            Builtin::MakeTime => {
+                crate::date::TimeOfDay::from_hm(int(0)?, int(1)?).map(Value::Time).map_err(|e| failed(q, e))?
+            }
+            Builtin::TimeOf => Value::Time(datetime(0)?.time()),
+            Builtin::AtTime => match args.get(1) {
+                Some(Value::Time(t)) => Value::DateTime(DateTime::at(date(0)?, *t)),
+                _ => return Err(wrong()),
+            },
+            Builtin::DurationOf(unit) => crate::date::Duration::of(&num(0)?, unit, "a duration of")
+                .map(Value::Duration)
+                .map_err(|e| failed(q, e))?,
+            Builtin::DurationIn(unit) => match args.first() {
+                Some(Value::Duration(d)) => {
+                    Value::Number(self.fits(q, Number::ratio(i128::from(d.seconds()), i128::from(unit)))?)
+                }
+                _ => return Err(wrong()),
+            },
+            Builtin::DurationBetween => match (args.first(), args.get(1)) {
+                (Some(Value::DateTime(a)), Some(Value::DateTime(z))) => {
+                    crate::date::Duration::from_secs(a.seconds_until(*z))
+                        .map(Value::Duration)
+                        .map_err(|e| failed(q, e))?
+                }
+                (Some(Value::Time(a)), Some(Value::Time(z))) => {
+                    let secs = i64::from(z.seconds()) - i64::from(a.seconds());
+                    crate::date::Duration::from_secs(secs).map(Value::Duration).map_err(|e| failed(q, e))?
+                }
+                _ => return Err(wrong()),
+            },
+            Builtin::AddDuration => match (args.first(), args.get(1)) {
+                (Some(Value::DateTime(t)), Some(Value::Duration(d))) => {
+                    t.add_duration(*d).map(Value::DateTime).map_err(|e| failed(q, e))?
+                }
+                (Some(Value::Duration(a)), Some(Value::Duration(d))) => {
+                    let secs = a.seconds().checked_add(d.seconds()).ok_or_else(|| failed(q, "too long"))?;
+                    crate::date::Duration::from_secs(secs).map(Value::Duration).map_err(|e| failed(q, e))?
+                }
+                _ => return Err(wrong()),
+            },
             Builtin::Range => {
                 let (a, z) = (int(0)?, int(1)?);
                 generated(z.saturating_sub(a), &|k| Ok(Value::int(a + k)))?
@@ -669,9 +708,14 @@ impl Reference<'_> {
             Builtin::EndsWith => Value::Bool(text(0)?.ends_with(&*text(1)?)),
             Builtin::TextOf => match args.first() {
                 Some(Value::Text(t)) => Value::Text(t.clone()),
-                Some(v @ (Value::Number(_) | Value::Bool(_) | Value::Date(_) | Value::DateTime(_))) => {
-                    Value::text(&v.to_string())
-                }
+                Some(
+                    v @ (Value::Number(_)
+                    | Value::Bool(_)
+                    | Value::Date(_)
+                    | Value::DateTime(_)
+                    | Value::Time(_)
+                    | Value::Duration(_)),
+                ) => Value::text(&v.to_string()),
                 _ => return Err(wrong()),
             },
             Builtin::FormatNumber => {

@@ -10,7 +10,7 @@
 //! through binary floating point) or as a string in any of the literal forms
 //! `3`, `0.4`, `40%`, `1/3`.
 
-use crate::date::{Date, DateTime};
+use crate::date::{Date, DateTime, Duration, TimeOfDay};
 use crate::number::Number;
 use indexmap::IndexMap;
 use std::fmt;
@@ -34,6 +34,10 @@ pub enum Type {
     Date,
     /// A local date and time.
     DateTime,
+    /// A time of day (`09:30`).
+    Time,
+    /// A length of time in days, hours, minutes and seconds (`PT2H30M`).
+    Duration,
     /// An exact decimal kept to a fixed number of places (`money` is two:
     /// 元 to 分). Inside a formula it is a number; where a rule outputs it,
     /// it is rounded to its places by the output's rounding mode, and it
@@ -97,6 +101,12 @@ impl Type {
         matches!(self, Type::Integer | Type::Number | Type::Decimal(_))
     }
 
+    /// Numbers, dates, datetimes, times of day and durations: what `<`,
+    /// `min`, `max` and `sort_by` order (both sides of one type).
+    pub fn is_ordered(&self) -> bool {
+        self.is_numeric() || matches!(self, Type::Date | Type::DateTime | Type::Time | Type::Duration)
+    }
+
     /// True when a value of this type holds a decimal somewhere (itself, a
     /// list's elements, a record's fields): its outputs need rounding.
     pub fn has_decimal(&self) -> bool {
@@ -156,6 +166,8 @@ impl Type {
             Type::Text => json!("text"),
             Type::Date => json!("date"),
             Type::DateTime => json!("datetime"),
+            Type::Time => json!("time"),
+            Type::Duration => json!("duration"),
             Type::Decimal(p) => json!({ "decimal": p }),
             Type::Optional(t) => json!({ "optional": t.to_json() }),
             Type::Unknown => json!("unknown"),
@@ -179,6 +191,8 @@ impl fmt::Display for Type {
             Type::Text => f.write_str("text"),
             Type::Date => f.write_str("date"),
             Type::DateTime => f.write_str("datetime"),
+            Type::Time => f.write_str("time"),
+            Type::Duration => f.write_str("duration"),
             Type::Decimal(2) => f.write_str("money"),
             Type::Decimal(p) => write!(f, "decimal({p})"),
             Type::Optional(t) => write!(f, "optional {t}"),
@@ -213,6 +227,10 @@ pub enum Value {
     Date(Date),
     /// A local date and time.
     DateTime(DateTime),
+    /// A time of day.
+    Time(TimeOfDay),
+    /// A length of time.
+    Duration(Duration),
     /// A list.
     List(Arc<Vec<Value>>),
     /// A record, fields in declaration order.
@@ -407,6 +425,8 @@ impl Value {
             Value::Text(s) => serde_json::Value::String(s.to_string()),
             Value::Date(d) => serde_json::Value::String(d.to_string()),
             Value::DateTime(d) => serde_json::Value::String(d.to_string()),
+            Value::Time(t) => serde_json::Value::String(t.to_string()),
+            Value::Duration(d) => serde_json::Value::String(d.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Record(r) => {
                 serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
@@ -428,6 +448,8 @@ impl Value {
             Value::Text(s) => write_json_str(out, s),
             Value::Date(d) => write_json_str(out, &d.to_string()),
             Value::DateTime(d) => write_json_str(out, &d.to_string()),
+            Value::Time(t) => write_json_str(out, &t.to_string()),
+            Value::Duration(d) => write_json_str(out, &d.to_string()),
             Value::List(items) => {
                 out.push(b'[');
                 for (i, v) in items.iter().enumerate() {
@@ -451,6 +473,8 @@ impl Value {
             Value::Text(_) => "text",
             Value::Date(_) => "date",
             Value::DateTime(_) => "datetime",
+            Value::Time(_) => "time",
+            Value::Duration(_) => "duration",
             Value::List(_) => "list",
             Value::Record(_) => "record",
             Value::Absent => "absent",
@@ -497,6 +521,8 @@ impl fmt::Display for Value {
             Value::Text(s) => f.write_str(s),
             Value::Date(d) => write!(f, "{d}"),
             Value::DateTime(d) => write!(f, "{d}"),
+            Value::Time(t) => write!(f, "{t}"),
+            Value::Duration(d) => write!(f, "{d}"),
             Value::List(items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -672,6 +698,14 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
         Type::DateTime => match j {
             serde_json::Value::String(s) => DateTime::parse(s).map(Value::DateTime).map_err(&problem),
             _ => Err(problem(format!("expected a date and time (YYYY-MM-DDTHH:MM), found {}", describe_json(j)))),
+        },
+        Type::Time => match j {
+            serde_json::Value::String(s) => TimeOfDay::parse(s).map(Value::Time).map_err(&problem),
+            _ => Err(problem(format!("expected a time of day (HH:MM), found {}", describe_json(j)))),
+        },
+        Type::Duration => match j {
+            serde_json::Value::String(s) => Duration::parse(s).map(Value::Duration).map_err(&problem),
+            _ => Err(problem(format!("expected a duration (ISO 8601: PT2H30M, P1D), found {}", describe_json(j)))),
         },
         Type::List(elem) => match j {
             serde_json::Value::Array(items) => {
@@ -850,6 +884,8 @@ fn check_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> 
         (Value::Text(_), Type::Text | Type::Enum(_)) => true,
         (Value::Date(_), Type::Date) => true,
         (Value::DateTime(_), Type::DateTime) => true,
+        (Value::Time(_), Type::Time) => true,
+        (Value::Duration(_), Type::Duration) => true,
         (Value::List(items), Type::List(elem)) => {
             if items.len() > MAX_LIST_LEN {
                 return Err(problem(
@@ -938,6 +974,10 @@ pub fn infer_type(j: &serde_json::Value) -> Type {
         },
         serde_json::Value::String(s) if Date::parse(s).is_ok() => Type::Date,
         serde_json::Value::String(s) if s.len() >= 16 && DateTime::parse(s).is_ok() => Type::DateTime,
+        serde_json::Value::String(s) if TimeOfDay::parse(s).is_ok() => Type::Time,
+        serde_json::Value::String(s) if s.trim_start_matches('-').starts_with('P') && Duration::parse(s).is_ok() => {
+            Type::Duration
+        }
         serde_json::Value::String(_) | serde_json::Value::Null => Type::Text,
         serde_json::Value::Array(items) => {
             let mut t = Type::Unknown;

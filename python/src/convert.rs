@@ -28,6 +28,8 @@ pub const MAX_DEPTH: usize = 64;
 
 static FRACTION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TIMEDELTA: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SEQUENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -263,6 +265,22 @@ pub fn to_json(
     if obj.is_instance_of::<PyDate>() {
         return Ok(date_to_json(obj)?);
     }
+    if obj.is_instance(TIME.import(py, "datetime", "time")?)? {
+        if !obj.getattr(pyo3::intern!(py, "tzinfo"))?.is_none() || obj.getattr("microsecond")?.extract::<u32>()? != 0 {
+            return Err(problem(field, "a time of day is given without a time zone and to the second".into()));
+        }
+        let (h, m, s): (u32, u32, u32) =
+            (obj.getattr("hour")?.extract()?, obj.getattr("minute")?.extract()?, obj.getattr("second")?.extract()?);
+        return Ok(serde_json::Value::String(format!("{h:02}:{m:02}:{s:02}")));
+    }
+    if obj.is_instance(TIMEDELTA.import(py, "datetime", "timedelta")?)? {
+        if obj.getattr("microseconds")?.extract::<i64>()? != 0 {
+            return Err(problem(field, "a duration is given to the second; this one has microseconds".into()));
+        }
+        let secs = obj.getattr("days")?.extract::<i64>()? * 86_400 + obj.getattr("seconds")?.extract::<i64>()?;
+        let d = ordinance_core::date::Duration::from_secs(secs).map_err(|m| problem(field, m))?;
+        return Ok(serde_json::Value::String(d.to_string()));
+    }
     if let Ok(d) = obj.cast::<PyDict>() {
         let mut m = serde_json::Map::with_capacity(d.len());
         for (k, v) in d.iter() {
@@ -394,6 +412,16 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value, mode: NumberMode) -> PyResul
         Value::Text(s) => PyString::new(py, s).into_any(),
         Value::Date(d) => date_to_py(py, *d)?,
         Value::DateTime(dt) => datetime_to_py(py, *dt)?,
+        // `datetime.time` and `datetime.timedelta`
+        Value::Time(t) => {
+            let s = t.seconds();
+            TIME.import(py, "datetime", "time")?.call1((s / 3600, s / 60 % 60, s % 60))?
+        }
+        Value::Duration(d) => {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("seconds", d.seconds())?;
+            TIMEDELTA.import(py, "datetime", "timedelta")?.call((), Some(&kwargs))?
+        }
         Value::List(items) => {
             let list = PyList::empty(py);
             for item in items.iter() {

@@ -201,3 +201,28 @@ def test_optional_inputs_take_none_and_left_out_cells(engine: ordinance.Engine) 
     out = engine.evaluate_many(rule, frame, as_of="2024-06-30")
     assert list(out["taxable"]) == [Decimal("72000.00"), Decimal("48000.00")]
     assert list(out["claimed_additional"]) == [False, True]
+
+
+def test_times_of_day_and_durations_cross_as_datetime_types(tmp_path) -> None:
+    import datetime as dt
+    (tmp_path / "t.yaml").write_text(
+        "format: 1\npack: t\nsource: {document: D1, title: t, issued_by: i, date: 2024-01-01}\n"
+        "valid: {from: 2024-01-01}\nrules:\n  late:\n    cite: {clause: c, quote: q}\n"
+        "    inputs: {at: datetime, opens: time, grace: duration}\n"
+        "    formula:\n      deadline: add_duration(at_time(date_of(at), opens), grace)\n"
+        "      late: at > add_duration(at_time(date_of(at), opens), grace)\n"
+        "      opening: opens\n      waited: duration_between(at_time(date_of(at), opens), at)\n",
+        encoding="utf-8",
+    )
+    engine = ordinance.Engine(tmp_path)
+    d = engine.evaluate("t.late", {"at": dt.datetime(2024, 5, 6, 9, 40), "opens": dt.time(9, 0), "grace": dt.timedelta(minutes=30)}, as_of="2024-06-30")
+    assert d["deadline"] == dt.datetime(2024, 5, 6, 9, 30)
+    assert d["late"] is True
+    assert d["opening"] == dt.time(9, 0)
+    assert d["waited"] == dt.timedelta(minutes=40)
+    # the same with the text forms
+    s = engine.evaluate("t.late", {"at": "2024-05-06T09:20", "opens": "09:00", "grace": "PT30M"}, as_of="2024-06-30")
+    assert s["late"] is False and s["waited"] == dt.timedelta(minutes=20)
+    with pytest.raises(ordinance.InputError) as e:
+        engine.evaluate("t.late", {"at": "2024-05-06T09:20", "opens": "09:00", "grace": dt.timedelta(microseconds=5)}, as_of="2024-06-30")
+    assert "grace" in str(e.value) and "microseconds" in str(e.value)

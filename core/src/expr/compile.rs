@@ -116,6 +116,22 @@ pub enum Builtin {
     /// `add_workdays(d, n)`: the n-th working day after d (before, for n < 0;
     /// d itself for 0).
     AddWorkdays(usize),
+    /// `time(h, m)`: a time of day.
+    MakeTime,
+    /// `time_of(t)`: the time of day of a datetime.
+    TimeOf,
+    /// `at_time(d, t)`: a date at a time of day.
+    AtTime,
+    /// `days(n)`, `hours(n)`, `minutes(n)`: a duration of n units of so
+    /// many seconds.
+    DurationOf(i64),
+    /// `duration_between(a, b)`: from datetime (or time of day) a to b.
+    DurationBetween,
+    /// `add_duration(x, d)`: a datetime d later, or two durations added.
+    AddDuration,
+    /// `in_days(d)`, `in_hours(d)`, `in_minutes(d)`: a duration as an exact
+    /// number of units of so many seconds.
+    DurationIn(i64),
 }
 
 impl Builtin {
@@ -209,6 +225,17 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "workdays_between",
     "add_workdays",
     "is_missing",
+    "time",
+    "time_of",
+    "at_time",
+    "days",
+    "hours",
+    "minutes",
+    "duration_between",
+    "add_duration",
+    "in_days",
+    "in_hours",
+    "in_minutes",
 ];
 
 /// Where a compiled node came from in its pack file (1-based; `0:0` when
@@ -572,7 +599,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
                         t.clone()
                     }
                     (AggKind::Min | AggKind::Max, Some((t, p))) => {
-                        if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
+                        if !t.is_ordered() {
                             return Err(cerr(*p, format!("`{}` compares numbers or dates, found {t}", kind.name())));
                         }
                         t.clone()
@@ -583,7 +610,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
                     }
                     (AggKind::List, Some((t, _))) => Type::List(Box::new(t.clone())),
                     (AggKind::SortBy, Some((t, p))) => {
-                        if !(t.is_numeric() || matches!(t, Type::Date | Type::DateTime | Type::Text)) {
+                        if !(t.is_ordered() || *t == Type::Text) {
                             return Err(CompileError {
                                 pos: *p,
                                 message: format!("`sort_by` orders by a number, date or text, found {t}"),
@@ -903,9 +930,7 @@ fn compile_binary(
             Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
         }
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-            let ok = (ta.is_numeric() && tb.is_numeric())
-                || (ta == Type::Date && tb == Type::Date)
-                || (ta == Type::DateTime && tb == Type::DateTime);
+            let ok = (ta.is_numeric() && tb.is_numeric()) || (ta.is_ordered() && ta == tb);
             if !ok {
                 return Err(cerr(pb, format!("`{}` orders numbers or dates, not {ta} and {tb}", op.symbol())));
             }
@@ -1000,6 +1025,17 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "is_workday" => (Builtin::IsWorkday(0), 1, 1),
         "workdays_between" => (Builtin::WorkdaysBetween(0), 2, 2),
         "add_workdays" => (Builtin::AddWorkdays(0), 2, 2),
+        "time" => (Builtin::MakeTime, 2, 2),
+        "time_of" => (Builtin::TimeOf, 1, 1),
+        "at_time" => (Builtin::AtTime, 2, 2),
+        "days" => (Builtin::DurationOf(86_400), 1, 1),
+        "hours" => (Builtin::DurationOf(3_600), 1, 1),
+        "minutes" => (Builtin::DurationOf(60), 1, 1),
+        "duration_between" => (Builtin::DurationBetween, 2, 2),
+        "add_duration" => (Builtin::AddDuration, 2, 2),
+        "in_days" => (Builtin::DurationIn(86_400), 1, 1),
+        "in_hours" => (Builtin::DurationIn(3_600), 1, 1),
+        "in_minutes" => (Builtin::DurationIn(60), 1, 1),
         _ => return None,
     })
 }
@@ -1205,7 +1241,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             if ts.len() == 1 {
                 match arg(0) {
                     (Type::List(t), p) => {
-                        if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
+                        if !t.is_ordered() {
                             return Err(cerr(p, format!("`{name}` compares numbers or dates, found {t}")));
                         }
                         *t
@@ -1215,7 +1251,7 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             } else {
                 let mut acc = Type::Unknown;
                 for (t, p) in ts {
-                    if !(t.is_numeric() || *t == Type::Date || *t == Type::DateTime) {
+                    if !t.is_ordered() {
                         return Err(cerr(*p, format!("`{name}` compares numbers or dates, found {t}")));
                     }
                     acc = acc.join(t).ok_or_else(|| cerr(*p, format!("`{name}` cannot compare {acc} with {t}")))?;
@@ -1320,6 +1356,65 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             int(2)?;
             Type::DateTime
         }
+        Builtin::MakeTime => {
+            int(0)?;
+            int(1)?;
+            Type::Time
+        }
+        Builtin::TimeOf => {
+            let (t, p) = arg(0);
+            if t != Type::DateTime {
+                return Err(cerr(p, format!("`{name}` needs a datetime here, found {t}")));
+            }
+            Type::Time
+        }
+        Builtin::AtTime => {
+            date(0)?;
+            let (t, p) = arg(1);
+            if t != Type::Time {
+                return Err(cerr_help(
+                    p,
+                    format!("`{name}` needs a time of day here, found {t}"),
+                    "write `time(9, 30)`",
+                ));
+            }
+            Type::DateTime
+        }
+        Builtin::DurationOf(_) => {
+            num(0)?;
+            Type::Duration
+        }
+        Builtin::DurationIn(_) => {
+            let (t, p) = arg(0);
+            if t != Type::Duration {
+                return Err(cerr(p, format!("`{name}` needs a duration here, found {t}")));
+            }
+            Type::Number
+        }
+        Builtin::DurationBetween => {
+            let ((a, pa), (z, pz)) = (arg(0), arg(1));
+            if !matches!(a, Type::DateTime | Type::Time) {
+                return Err(cerr(pa, format!("`{name}` needs two datetimes or two times of day, found {a}")));
+            }
+            if z != a {
+                return Err(cerr(pz, format!("`{name}` needs two values of one type: {a} and {z}")));
+            }
+            Type::Duration
+        }
+        Builtin::AddDuration => {
+            let ((a, pa), (d, pd)) = (arg(0), arg(1));
+            if d != Type::Duration {
+                return Err(cerr_help(
+                    pd,
+                    format!("`{name}` adds a duration, found {d}"),
+                    "write `hours(2)`, `minutes(30)` or `days(1)`",
+                ));
+            }
+            match a {
+                Type::DateTime | Type::Duration => a,
+                other => return Err(cerr(pa, format!("`{name}` adds to a datetime or a duration, found {other}"))),
+            }
+        }
         Builtin::Range => {
             int(0)?;
             int(1)?;
@@ -1366,6 +1461,8 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
                     | Type::Enum(_)
                     | Type::Date
                     | Type::DateTime
+                    | Type::Time
+                    | Type::Duration
             ) {
                 return Err(cerr(p, format!("`{name}` writes a number, date, bool or text, not {t}")));
             }
@@ -1409,6 +1506,8 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
                             | Type::Enum(_)
                             | Type::Date
                             | Type::DateTime
+                            | Type::Time
+                            | Type::Duration
                             | Type::Bool
                             | Type::Unknown
                     )

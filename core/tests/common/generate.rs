@@ -35,8 +35,19 @@ impl Gen<'_> {
             return self.num_leaf(x, p);
         }
         let d = depth - 1;
-        match self.pick(29) {
+        match self.pick(30) {
             0..=3 => self.num_leaf(x, p),
+            29 => {
+                // times of day and durations, measured back into numbers (a
+                // duration of a fraction of a second is an error)
+                let form = [
+                    "in_minutes(duration_between(at_time(d, time(8, 0)), add_duration(datetime(d, 9, 30), hours(N))))",
+                    "in_hours(add_duration(minutes(a), days(N)))",
+                    "(if time_of(add_duration(datetime(d, 23, 0), minutes(a * 7))) < time(1, 0) then N else 0)",
+                    "in_minutes(max(minutes(a), hours(N), duration_between(time(23, 0), time(9, 15))))",
+                ][self.pick(4) as usize];
+                form.replace('N', &self.num(d, x, p))
+            }
             28 => {
                 // the optional input `o`: filled in, tested, or read as it is
                 // (an error where it is absent)
