@@ -470,10 +470,10 @@ impl<'a> Evaluator<'a> {
 
     /// The parts of a progressive computation, bracket by bracket, for the
     /// trace: `36000 × 3% = 1080`, each with its bracket's citation.
-    fn trace_brackets(&mut self, scale: &crate::ruleset::Scale, x: &Number) {
+    fn trace_brackets(&mut self, scale: &crate::ruleset::Scale, version: &crate::ruleset::ScaleVersion, x: &Number) {
         let mut lower = Number::zero();
         let rule = self.current.and_then(|c| self.rs.rules.get(c)).map(|r| r.qualified.clone()).unwrap_or_default();
-        for (k, b) in scale.brackets.iter().enumerate() {
+        for (k, b) in version.brackets.iter().enumerate() {
             if *x <= lower {
                 break;
             }
@@ -1828,9 +1828,10 @@ impl<'a> Evaluator<'a> {
                 let Some(Value::Number(x)) = args.first() else { return Err(bad(self)) };
                 let rs: &'a Ruleset = self.rs;
                 let scale = rs.scales.get(c).ok_or_else(|| self.fail(format!("no scale with index {c}")))?;
-                self.tick_n(scale.brackets.len() as u64)?;
-                let k = scale.bracket_of(x);
-                let Some(bracket) = scale.brackets.get(k) else { return Err(self.fail("a scale without brackets")) };
+                let version = scale.at(self.as_of).ok_or_else(|| self.fail(scale.not_yet(self.as_of)))?;
+                self.tick_n(version.brackets.len() as u64)?;
+                let k = version.bracket_of(x);
+                let Some(bracket) = version.brackets.get(k) else { return Err(self.fail("a scale without brackets")) };
                 match b {
                     Builtin::ScaleRate(_) => Ok(Value::Number(bracket.rate.clone())),
                     Builtin::QuickDeduction(_) => Ok(Value::Number(bracket.quick_deduction.clone())),
@@ -1838,7 +1839,7 @@ impl<'a> Evaluator<'a> {
                     // the quick-deduction form: x × rate − deduction
                     _ => {
                         if self.trace.is_some() {
-                            self.trace_brackets(scale, x);
+                            self.trace_brackets(scale, version, x);
                         }
                         let gross = self.arith(BinOp::Mul, x, &bracket.rate, at)?;
                         self.arith(BinOp::Sub, &gross, &bracket.quick_deduction, at).map(Value::Number)

@@ -708,7 +708,13 @@ fn compile_params(
 /// quick deduction equal to the one the brackets imply (the deduction of a
 /// bracket is the previous one plus the previous bound times the rise in
 /// rate).
-fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::ScaleDef) -> Option<crate::ruleset::Scale> {
+fn parse_scale(
+    d: &mut Diags,
+    pc: &PackCtx,
+    name: &str,
+    def: &crate::model::ScaleDef,
+    valid_from: Option<Date>,
+) -> Option<crate::ruleset::Scale> {
     let before = d.out.len();
     let scite = cite(d, pc, &def.cite);
     let qualified = format!("{}.{name}", pc.name);
@@ -719,6 +725,77 @@ fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::Scal
             Some("use lowercase ASCII letters, digits and `_`".into()),
         );
     }
+    // one schedule, or dated versions of it
+    let dated: Vec<(Option<&Located>, &[crate::model::BracketDef], Option<&CiteDef>)> =
+        match (&def.brackets, def.versions.as_slice()) {
+            (Some(b), []) => vec![(None, b.as_slice(), None)],
+            (None, vs) if !vs.is_empty() => {
+                vs.iter().map(|v| (Some(&v.from), v.brackets.as_slice(), v.cite.as_ref())).collect()
+            }
+            (Some(_), _) => {
+                d.at(
+                    def.cite.quote.pos,
+                    format!("scale `{qualified}` has both `brackets` and `versions`"),
+                    Some("give the brackets once, or each dated version with its own".into()),
+                );
+                return None;
+            }
+            (None, _) => {
+                d.at(
+                    def.cite.quote.pos,
+                    format!("scale `{qualified}` has no brackets"),
+                    Some("add `brackets:` or `versions:`".into()),
+                );
+                return None;
+            }
+        };
+    let mut versions: Vec<crate::ruleset::ScaleVersion> = Vec::new();
+    for (from, brackets, vcite) in dated {
+        let from_date = match from {
+            Some(f) => match date_at(d, f) {
+                Some(x) => x,
+                None => continue,
+            },
+            None => match valid_from {
+                Some(x) => x,
+                None => continue,
+            },
+        };
+        if let (Some(f), Some(prev)) = (from, versions.last()) {
+            if from_date <= prev.from {
+                d.at(
+                    f.pos,
+                    format!(
+                        "the version of `{qualified}` from {from_date} does not start after the one before ({})",
+                        prev.from
+                    ),
+                    Some("list versions from the earliest, each starting later".into()),
+                );
+                continue;
+            }
+        }
+        let vcite = vcite.map(|c| cite(d, pc, c)).unwrap_or_else(|| scite.clone());
+        let what = match from {
+            Some(_) => format!("`{qualified}` from {from_date}"),
+            None => format!("`{qualified}`"),
+        };
+        if let Some(bs) = scale_brackets(d, pc, &what, brackets, &vcite, def.cite.quote.pos) {
+            versions.push(crate::ruleset::ScaleVersion { from: from_date, brackets: bs, cite: vcite });
+        }
+    }
+    (d.out.len() == before).then_some(crate::ruleset::Scale { qualified, versions, cite: scite })
+}
+
+/// The brackets of one version of a schedule, proved well formed.
+fn scale_brackets(
+    d: &mut Diags,
+    pc: &PackCtx,
+    qualified: &str,
+    def_brackets: &[crate::model::BracketDef],
+    scite: &Arc<Citation>,
+    at_pos: Pos,
+) -> Option<Vec<crate::ruleset::Bracket>> {
+    let before = d.out.len();
     let number = |d: &mut Diags, n: &Node, what: &str| match literal(d, n, &Type::Number, what) {
         Some(Value::Number(x)) => Some(x),
         _ => None,
@@ -727,14 +804,14 @@ fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::Scal
     let mut prev_upper: Option<Number> = None;
     let mut prev_rate = Number::zero();
     let mut implied = Number::zero();
-    let count = def.brackets.len();
+    let count = def_brackets.len();
     if count == 0 {
-        d.at(def.cite.quote.pos, format!("scale `{qualified}` has no brackets"), None);
+        d.at(at_pos, format!("scale {qualified} has no brackets"), None);
         return None;
     }
-    for (k, b) in def.brackets.iter().enumerate() {
+    for (k, b) in def_brackets.iter().enumerate() {
         let at = b.rate.pos;
-        let what = format!("bracket {} of `{qualified}`", k + 1);
+        let what = format!("bracket {} of {qualified}", k + 1);
         let upper = match (&b.upto, &b.below) {
             (Some(_), Some(n)) => {
                 d.at(
@@ -758,7 +835,7 @@ fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::Scal
             ),
             (Some((_, _, pos)), true) => d.at(
                 *pos,
-                format!("the top bracket of `{qualified}` has an upper bound"),
+                format!("the top bracket of {qualified} has an upper bound"),
                 Some("leave `upto` out of the last bracket: amounts above every bound must fall somewhere".into()),
             ),
             _ => {}
@@ -808,7 +885,7 @@ fn parse_scale(d: &mut Diags, pc: &PackCtx, name: &str, def: &crate::model::Scal
             cite: bcite,
         });
     }
-    (d.out.len() == before).then_some(crate::ruleset::Scale { qualified, brackets, cite: scite })
+    (d.out.len() == before).then_some(brackets)
 }
 
 /// The longest period a working-day calendar may cover.
@@ -1114,10 +1191,18 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
         compile_params(d, &pc, pf, &types, from, &mut rs, &mut g);
         // rate schedules
         for (sname, sdef) in &pf.scales {
-            if let Some(scale) = parse_scale(d, &pc, sname, sdef) {
-                g.scales.insert((pname.clone(), sname.clone()), rs.scales.len());
-                rs.scales.push(scale);
-            }
+            // a broken scale is still known by name, so its uses are not
+            // reported as unknown (the pack does not load either way)
+            let scale =
+                parse_scale(d, &pc, sname, sdef, from.or_else(|| Date::from_ymd(1, 1, 1).ok())).unwrap_or_else(|| {
+                    crate::ruleset::Scale {
+                        qualified: format!("{pname}.{sname}"),
+                        versions: Vec::new(),
+                        cite: Arc::new(Citation::default()),
+                    }
+                });
+            g.scales.insert((pname.clone(), sname.clone()), rs.scales.len());
+            rs.scales.push(scale);
         }
         // the working-day calendar: defined here, or another pack's
         let mut calendar = None;
@@ -1376,7 +1461,8 @@ fn restore_numbers(p: &mut PackFile, src: &str) {
         }
     }
     for sc in p.scales.values_mut() {
-        for b in &mut sc.brackets {
+        let dated = sc.versions.iter_mut().flat_map(|v| v.brackets.iter_mut());
+        for b in sc.brackets.iter_mut().flatten().chain(dated) {
             let nodes = [b.upto.as_mut(), b.below.as_mut(), Some(&mut b.rate), b.quick_deduction.as_mut()];
             for n in nodes.into_iter().flatten() {
                 n.restore_exact_numbers(src);

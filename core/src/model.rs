@@ -94,10 +94,28 @@ pub struct ScaleDef {
     /// A title for people.
     #[serde(default)]
     pub title: Option<String>,
-    /// The brackets, lowest first.
-    pub brackets: Vec<BracketDef>,
+    /// The brackets, lowest first (a schedule that never changed).
+    #[serde(default)]
+    pub brackets: Option<Vec<BracketDef>>,
+    /// Or dated versions, earliest first: each in force from its `from`
+    /// date until the next one's.
+    #[serde(default)]
+    pub versions: Vec<ScaleVersionDef>,
     /// Where the schedule stands in the text.
     pub cite: CiteDef,
+}
+
+/// One dated version of a schedule.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleVersionDef {
+    /// The first day it is in force.
+    pub from: Located,
+    /// Its brackets, lowest first.
+    pub brackets: Vec<BracketDef>,
+    /// The citation of this version, when it differs from the schedule's.
+    #[serde(default)]
+    pub cite: Option<CiteDef>,
 }
 
 /// One bracket: its upper bound as the text words it — `upto` includes the

@@ -131,7 +131,7 @@ impl Reference<'_> {
 
     /// The tax on x, bracket by bracket: each part of x at its bracket's rate.
     fn marginal(&self, q: &str, c: usize, x: &Number) -> Result<Number, Fault> {
-        let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+        let scale = self.version(q, c)?;
         let mut tax = Number::zero();
         let mut lower = Number::zero();
         for b in &scale.brackets {
@@ -152,9 +152,21 @@ impl Reference<'_> {
         Ok(tax)
     }
 
+    /// The version of scale `c` in force on the as-of date.
+    fn version(&self, q: &str, c: usize) -> Result<&crate::ruleset::ScaleVersion, Fault> {
+        let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+        let mut found = None;
+        for v in &scale.versions {
+            if v.from <= self.as_of {
+                found = Some(v);
+            }
+        }
+        found.ok_or_else(|| failed(q, "the scale has no version yet"))
+    }
+
     /// The bracket x falls in, by its bounds as written.
     fn bracket(&self, q: &str, c: usize, x: &Number) -> Result<&crate::ruleset::Bracket, Fault> {
-        let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+        let scale = self.version(q, c)?;
         for b in &scale.brackets {
             let inside = match &b.upper {
                 Some((u, true)) => *x <= *u,
@@ -807,7 +819,7 @@ impl Reference<'_> {
                 // the deduction that makes x × rate − deduction equal the
                 // bracket-by-bracket tax, at the bracket's lower bound
                 let x = num(0)?;
-                let scale = self.rs.scales.get(c).ok_or_else(|| failed(q, "no such scale"))?;
+                let scale = self.version(q, c)?;
                 let mut lower = Number::zero();
                 for b in &scale.brackets {
                     let inside = match &b.upper {

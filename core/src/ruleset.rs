@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where a rule, row, parameter or figure comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Citation {
     /// Document number, e.g. `东政发〔2024〕2号`.
     pub document: String,
@@ -502,9 +502,21 @@ pub enum Generator {
 pub struct Scale {
     /// `pack.name`.
     pub qualified: String,
+    /// Its versions, earliest first; each is in force from its date until
+    /// the next one's.
+    pub versions: Vec<ScaleVersion>,
+    /// Where it stands in the text.
+    pub cite: Arc<Citation>,
+}
+
+/// The brackets of a [`Scale`] from one date on.
+#[derive(Clone, Debug)]
+pub struct ScaleVersion {
+    /// The first day it is in force.
+    pub from: Date,
     /// The brackets, lowest first; the last has no upper bound.
     pub brackets: Vec<Bracket>,
-    /// Where it stands in the text.
+    /// The citation of this version.
     pub cite: Arc<Citation>,
 }
 
@@ -523,6 +535,22 @@ pub struct Bracket {
 }
 
 impl Scale {
+    /// The version in force on `day`: the latest that has started.
+    pub fn at(&self, day: Date) -> Option<&ScaleVersion> {
+        self.versions.iter().rev().find(|v| v.from <= day)
+    }
+
+    /// The message for a day before the first version.
+    pub fn not_yet(&self, day: Date) -> String {
+        format!(
+            "scale `{}` has no brackets as of {day}; its first version starts {}",
+            self.qualified,
+            self.versions.first().map(|v| v.from.to_string()).unwrap_or_else(|| "never".into())
+        )
+    }
+}
+
+impl ScaleVersion {
     /// The index of the bracket `x` falls in (amounts of 0 or less: the
     /// first).
     pub fn bracket_of(&self, x: &Number) -> usize {

@@ -158,3 +158,45 @@ proptest! {
         prop_assert_eq!(parts.is_empty(), x <= Number::zero());
     }
 }
+
+/// A pack whose scale `s` has the dated `versions` given, and a rule `r`
+/// computing with it.
+fn dated(versions: &str) -> Result<ordinance_core::ruleset::Ruleset, String> {
+    let text = format!(
+        "format: 1\npack: t\nsource: {{document: D1, title: t, issued_by: i, date: 2018-01-01}}\nvalid: {{from: 2018-01-01}}\nscales:\n  s:\n    cite: {{clause: c, quote: q}}\n    versions:\n{versions}rules:\n  r:\n    cite: {{clause: c, quote: q}}\n    inputs: {{x: number}}\n    formula: {{tax: \"progressive(s, x)\", rate: \"scale_rate(s, x)\"}}\n"
+    );
+    load(&[SourceFile { path: "t.yaml".into(), text }]).map_err(|e| e.to_string())
+}
+
+#[test]
+fn dated_versions_apply_from_their_day() {
+    // 2018: 10% up to 1500, 20% above; from 2019-01-01: 3% up to 36000, 10% above
+    let versions = "      - from: 2018-10-01\n        brackets:\n          - {upto: 1500, rate: 10%}\n          - {rate: 20%, quick_deduction: 150}\n      - from: 2019-01-01\n        cite: {clause: c2, quote: q}\n        brackets:\n          - {upto: 36000, rate: 3%}\n          - {rate: 10%, quick_deduction: 2520}\n";
+    let rs = dated(versions).unwrap();
+    let tax = |x: i64, day: &str| {
+        let opts = EvalOptions { as_of: Some(Date::parse(day).unwrap()), ..EvalOptions::default() };
+        ordinance_core::engine::evaluate_in(&rs, "t.r", &serde_json::json!({"x": x}), &opts)
+            .map(|d| d.outputs["tax"].to_string())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(tax(2000, "2018-12-31").unwrap(), "250"); // 150 + 500 × 20%
+    assert_eq!(tax(2000, "2019-01-01").unwrap(), "60"); // 2000 × 3%
+    assert_eq!(tax(40000, "2024-06-30").unwrap(), "1480");
+    let e = tax(2000, "2018-06-30").unwrap_err();
+    assert!(e.contains("scale `t.s` has no brackets as of 2018-06-30; its first version starts 2018-10-01"), "{e}");
+    // versions in the wrong order, both forms at once, a wrong printed deduction in one version
+    let e = dated("      - from: 2019-01-01\n        brackets: [{rate: 3%}]\n      - from: 2018-10-01\n        brackets: [{rate: 3%}]\n").unwrap_err();
+    assert!(
+        e.contains("t.yaml:11:15:") && e.contains("from 2018-10-01 does not start after the one before (2019-01-01)"),
+        "{e}"
+    );
+    let e = dated("      - from: 2019-01-01\n        brackets:\n          - {upto: 36000, rate: 3%}\n          - {rate: 10%, quick_deduction: 2250}\n").unwrap_err();
+    assert!(
+        e.contains("t.yaml:12:42:")
+            && e.contains("bracket 2 of `t.s` from 2019-01-01 is printed as 2250, but the brackets imply 2520"),
+        "{e}"
+    );
+    let both = "format: 1\npack: t\nsource: {document: D1, title: t, issued_by: i, date: 2018-01-01}\nvalid: {from: 2018-01-01}\nscales:\n  s:\n    cite: {clause: c, quote: q}\n    brackets: [{rate: 3%}]\n    versions:\n      - {from: 2019-01-01, brackets: [{rate: 3%}]}\n";
+    let e = load(&[SourceFile { path: "t.yaml".into(), text: both.into() }]).map(|_| ()).unwrap_err().to_string();
+    assert!(e.contains("has both `brackets` and `versions`"), "{e}");
+}

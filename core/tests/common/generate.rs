@@ -201,11 +201,17 @@ calendar:
 scales:
   s:
     cite: {clause: c, quote: q}
-    brackets:
-      - {upto: 3, rate: 3%, quick_deduction: 0}
-      - {below: 12, rate: 10%}
-      - {upto: 25, rate: 1/4, quick_deduction: 2.01}
-      - {rate: 45%}
+    versions:
+      - from: 2024-01-01
+        brackets:
+          - {upto: 3, rate: 3%, quick_deduction: 0}
+          - {below: 12, rate: 10%}
+          - {upto: 25, rate: 1/4, quick_deduction: 2.01}
+          - {rate: 45%}
+      - from: 2024-07-01
+        brackets:
+          - {below: 5, rate: 5%}
+          - {rate: 1/3}
 parameters:
   rate:
     versions:
