@@ -56,6 +56,7 @@ step "test tools"
     "pandas-stubs>=2.2,<2.4" \
     "matplotlib>=3.8,<4" \
     "PyYAML>=6,<7" \
+    "jsonschema>=4.20,<5" \
     "nbclient>=0.10,<1" \
     "nbformat>=5.10,<6" \
     "ipykernel>=6.29,<8" \

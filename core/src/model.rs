@@ -14,6 +14,7 @@ use serde::Deserialize;
 #[schemars(title = "ordinance rule pack, format 1")]
 pub struct PackFile {
     /// The format version; `1`.
+    #[schemars(schema_with = "format_schema")]
     pub format: u32,
     /// The pack id: lowercase ASCII, digits and `_`; rules are referred to as
     /// `pack.rule`.
@@ -32,6 +33,7 @@ pub struct PackFile {
     /// places: `half_up` (四舍五入, the default), `half_even`, `floor` or
     /// `ceil`. An output may say otherwise with its own `rounding:`.
     #[serde(default)]
+    #[schemars(schema_with = "rounding_schema")]
     pub rounding: Option<Located>,
     /// Named values with citations, possibly changing over time.
     #[serde(default)]
@@ -77,6 +79,7 @@ pub struct PropertyDef {
     pub holds: Located,
     /// The as-of date; defaults to the pack's first day in force.
     #[serde(default)]
+    #[schemars(schema_with = "date_or_null_schema")]
     pub as_of: Option<Located>,
     /// How many cases to try (default 100, at most 10,000).
     #[serde(default)]
@@ -110,6 +113,7 @@ pub struct ScaleDef {
 #[serde(deny_unknown_fields)]
 pub struct ScaleVersionDef {
     /// The first day it is in force.
+    #[schemars(schema_with = "date_schema")]
     pub from: Located,
     /// Its brackets, lowest first.
     pub brackets: Vec<BracketDef>,
@@ -214,6 +218,7 @@ pub struct SourceDef {
     /// Issuing authority.
     pub issued_by: String,
     /// Date of issue, `YYYY-MM-DD`.
+    #[schemars(schema_with = "date_schema")]
     pub date: Located,
     /// Path (relative to the pack file) of the source text. When given, every
     /// citation's quote must appear in it verbatim (whitespace aside) and its
@@ -223,11 +228,13 @@ pub struct SourceDef {
     /// Line range of this document inside the source text, `from-to`; its
     /// quotes must be found there.
     #[serde(default)]
+    #[schemars(schema_with = "lines_or_null_schema")]
     pub lines: Option<Located>,
     /// For a pack drawing on several documents of one source text: each
     /// document number with its own line range. A citation that names one of
     /// them in `document:` is checked against that document's lines.
     #[serde(default)]
+    #[schemars(schema_with = "documents_schema")]
     pub documents: IndexMap<String, Located>,
 }
 
@@ -236,9 +243,11 @@ pub struct SourceDef {
 #[serde(deny_unknown_fields)]
 pub struct ValidityDef {
     /// First day in force, `YYYY-MM-DD`.
+    #[schemars(schema_with = "date_schema")]
     pub from: Located,
     /// Last day in force, `YYYY-MM-DD`; omit for open-ended documents.
     #[serde(default)]
+    #[schemars(schema_with = "date_or_null_schema")]
     pub until: Option<Located>,
 }
 
@@ -251,6 +260,7 @@ pub struct CiteDef {
     #[serde(default)]
     pub document: Option<String>,
     /// The clause, as numbered in the document, e.g. `三(四)1`.
+    #[schemars(schema_with = "scalar_schema")]
     pub clause: String,
     /// The words of the document, quoted exactly; `…` joins non-adjacent
     /// parts.
@@ -285,6 +295,7 @@ pub struct ParameterDef {
 #[serde(deny_unknown_fields)]
 pub struct ParameterVersionDef {
     /// First day this value applies, `YYYY-MM-DD`.
+    #[schemars(schema_with = "date_schema")]
     pub from: Located,
     /// The value.
     pub value: Node,
@@ -380,6 +391,7 @@ pub struct TestDef {
     pub rule: Located,
     /// The as-of date; defaults to the pack's first day in force.
     #[serde(default)]
+    #[schemars(schema_with = "date_or_null_schema")]
     pub as_of: Option<Located>,
     /// The inputs.
     #[serde(default)]
@@ -419,6 +431,7 @@ pub struct ClaimDef {
 #[schemars(title = "ordinance scenario, format 1")]
 pub struct ScenarioFile {
     /// The format version; `1`.
+    #[schemars(schema_with = "format_schema")]
     pub format: u32,
     /// The scenario id.
     pub scenario: String,
@@ -426,6 +439,7 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub title: Option<String>,
     /// The as-of date of every evaluation.
+    #[schemars(schema_with = "date_schema")]
     pub as_of: Located,
     /// Rules directory relative to this file; the command's rules directory
     /// when omitted.
@@ -471,6 +485,37 @@ fn hit_policy_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         "type": "string",
         "enum": ["unique", "first", "priority", "any", "collect", "rule_order", "output_order"]
     })
+}
+
+fn scalar_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": ["string", "number"]})
+}
+
+fn format_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"const": 1})
+}
+
+/// `YYYY-MM-DD`, as the loader reads dates (the day itself is checked there).
+const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+
+fn date_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "string", "pattern": DATE_PATTERN})
+}
+
+fn date_or_null_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string", "pattern": DATE_PATTERN}, {"type": "null"}]})
+}
+
+fn lines_or_null_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string", "pattern": "^[0-9]+-[0-9]+$"}, {"type": "null"}]})
+}
+
+fn documents_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "object", "additionalProperties": {"type": "string", "pattern": "^[0-9]+-[0-9]+$"}})
+}
+
+fn rounding_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"anyOf": [{"type": "string", "enum": ["half_up", "half_even", "floor", "ceil"]}, {"type": "null"}]})
 }
 
 fn aggregate_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {

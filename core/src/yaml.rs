@@ -321,13 +321,15 @@ impl<'de> Deserialize<'de> for Located {
 
 impl JsonSchema for Located {
     fn schema_name() -> std::borrow::Cow<'static, str> {
-        "String".into()
+        "Scalar".into()
     }
     fn inline_schema() -> bool {
         true
     }
-    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(g)
+    /// A YAML scalar: text, or a plain number or bool the loader reads as
+    /// written (`formula: {y: 7}`, `clause: 2`).
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": ["string", "number", "boolean"]})
     }
 }
 
