@@ -205,6 +205,24 @@ mod tests {
     }
 }
 
+/// `HH:MM` or `HH:MM:SS` as seconds since midnight: `None` when it is not
+/// written so, `Some(None)` when it is but no such time exists (`24:00`).
+fn clock_seconds(text: &str) -> Option<Option<u32>> {
+    let mut nums = Vec::with_capacity(3);
+    for p in text.split(':') {
+        if p.len() != 2 {
+            return None;
+        }
+        nums.push(p.parse::<u32>().ok()?);
+    }
+    let (h, m, s) = match nums.as_slice() {
+        [h, m] => (*h, *m, 0),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    Some((h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s))
+}
+
 /// A local date and time (wall-clock time in the document's jurisdiction,
 /// Asia/Shanghai for the bulletin; no time zone is stored), to the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -225,20 +243,8 @@ impl DateTime {
         let bad = || format!("`{t}` is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2024-03-01T09:30");
         let (d, time) = t.split_once(['T', ' ']).ok_or_else(bad)?;
         let date = Date::parse(d).map_err(|_| bad())?;
-        let parts: Vec<&str> = time.split(':').collect();
-        let nums: Vec<u32> = parts
-            .iter()
-            .map(|p| if p.len() == 2 { p.parse::<u32>().map_err(|_| bad()) } else { Err(bad()) })
-            .collect::<Result<_, _>>()?;
-        let (h, m, s) = match nums.as_slice() {
-            [h, m] => (*h, *m, 0),
-            [h, m, s] => (*h, *m, *s),
-            _ => return Err(bad()),
-        };
-        if h > 23 || m > 59 || s > 59 {
-            return Err(format!("`{t}` has no such time of day"));
-        }
-        Ok(DateTime { date, secs: h * 3600 + m * 60 + s })
+        let secs = clock_seconds(time).ok_or_else(bad)?.ok_or_else(|| format!("`{t}` has no such time of day"))?;
+        Ok(DateTime { date, secs })
     }
 
     /// A date and time from its parts.
@@ -286,12 +292,7 @@ impl DateTime {
     /// # Errors
     /// When the result leaves years 1–9999.
     pub fn add_minutes(self, n: i64) -> Result<DateTime, String> {
-        let total =
-            self.total_secs().checked_add(n.checked_mul(60).ok_or("time out of range")?).ok_or("time out of range")?;
-        let days = total.div_euclid(86_400);
-        let secs = total.rem_euclid(86_400) as u32;
-        let date = Date { days: 0 }.add_days(days)?;
-        Ok(DateTime { date, secs })
+        self.add_duration(Duration { secs: n.checked_mul(60).ok_or("time out of range")? })
     }
 }
 
@@ -344,19 +345,8 @@ impl TimeOfDay {
     pub fn parse(text: &str) -> Result<TimeOfDay, String> {
         let t = text.trim();
         let bad = || format!("`{t}` is not a time of day; write HH:MM, e.g. 09:30");
-        let nums: Vec<u32> = t
-            .split(':')
-            .map(|p| if p.len() == 2 { p.parse::<u32>().map_err(|_| bad()) } else { Err(bad()) })
-            .collect::<Result<_, _>>()?;
-        let (h, m, s) = match nums.as_slice() {
-            [h, m] => (*h, *m, 0),
-            [h, m, s] => (*h, *m, *s),
-            _ => return Err(bad()),
-        };
-        if h > 23 || m > 59 || s > 59 {
-            return Err(format!("`{t}` has no such time of day"));
-        }
-        Ok(TimeOfDay { secs: h * 3600 + m * 60 + s })
+        let secs = clock_seconds(t).ok_or_else(bad)?.ok_or_else(|| format!("`{t}` has no such time of day"))?;
+        Ok(TimeOfDay { secs })
     }
 
     /// A time of day from hours and minutes.

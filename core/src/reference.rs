@@ -325,13 +325,16 @@ impl Reference<'_> {
                 v => v,
             },
             // the first operand that has a value; later ones are not evaluated
-            CExpr::Coalesce(items) => match items.split_first() {
-                None => Value::Absent,
-                Some((head, tail)) => match self.eval(q, head, env)? {
-                    Value::Absent if !tail.is_empty() => self.eval(q, &CExpr::Coalesce(tail.to_vec()), env)?,
-                    v => v,
-                },
-            },
+            CExpr::Coalesce(items) => {
+                let mut found = Value::Absent;
+                for item in items {
+                    found = self.eval(q, item, env)?;
+                    if found != Value::Absent {
+                        break;
+                    }
+                }
+                found
+            }
             CExpr::IsMissing(inner) => Value::Bool(self.eval(q, inner, env)? == Value::Absent),
             CExpr::Neg(inner) => Value::Number(self.number(q, inner, env)?.neg()),
             CExpr::Not(inner) => Value::Bool(!self.truth(q, inner, env)?),
