@@ -3,7 +3,7 @@
 //! prints; every rule semantics lives in `ordinance-core`.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ordinance_core::report::{render_decision, render_text};
+use ordinance_core::report::{render_decision, render_text_with, Lang, RenderOptions};
 use ordinance_core::{facade, scenario, Engine, Error, LoadOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -82,6 +82,13 @@ enum Command {
         /// Exit with status 2 when any printed figure disagrees with the engine
         #[arg(long)]
         strict: bool,
+        /// Language of headings, findings and notes: zh or en (default:
+        /// Chinese when the source text is Chinese)
+        #[arg(long, value_name = "zh|en")]
+        lang: Option<String>,
+        /// Print only the findings (what disagrees) and the summary
+        #[arg(long)]
+        only_findings: bool,
     },
     /// List the rules: id, kind, inputs, outputs and citation
     Rules {
@@ -230,12 +237,29 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run { scenario: path, format, strict } => {
+        Command::Run { scenario: path, format, strict, lang, only_findings } => {
+            let lang = match lang.as_deref().map(Lang::parse).transpose() {
+                Ok(l) => l,
+                Err(m) => {
+                    eprintln!("error: {m}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            // without --rules or $ORDINANCE_RULES, the rules folder is the
+            // one nearest the scenario (its folder or one above it)
+            let found;
+            let dir = if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
+                found = scenario::find_rules_dir(path).unwrap_or_else(|| dir.to_path_buf());
+                found.as_path()
+            } else {
+                dir
+            };
             let report = scenario::run_file_with(path, dir, &load_options(cli))?;
             if *format == Format::Json {
                 outln!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
             } else {
-                out!("{}", render_text(&report));
+                let lang = lang.unwrap_or_else(|| Lang::of_report(&report));
+                out!("{}", render_text_with(&report, &RenderOptions { lang, only_findings: *only_findings }));
             }
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }

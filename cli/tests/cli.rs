@@ -219,7 +219,7 @@ fn eval_reads_input_from_a_file_and_prints_text() {
 
 #[test]
 fn run_prints_the_plan_and_the_discrepancies() {
-    let o = ordinance(&["run", "examples/energy_safety_2024.yaml"]);
+    let o = ordinance(&["run", "examples/energy_safety_2024.yaml", "--lang", "en"]);
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
     assert!(t.contains("total                       568"), "{t}");
@@ -265,7 +265,7 @@ fn the_bulletin_report_lists_every_discrepancy_with_its_line() {
     let includes = v["includes"].as_array().unwrap();
     assert!(includes.len() >= 8, "every pack's scenario is included");
     assert!(v["summary"]["disagreements"].as_u64().unwrap() >= 10);
-    let t = text(&ordinance(&["run", "examples/bulletin_2024q1.yaml"]));
+    let t = text(&ordinance(&["run", "examples/bulletin_2024q1.yaml", "--lang", "en"]));
     let list = t.split("discrepancies the engine finds in the text").nth(1).unwrap();
     assert!(list.contains("东政发〔2024〕2号") && list.contains("L655") && list.contains("68×5×3"), "{list}");
 }

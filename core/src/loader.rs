@@ -1984,6 +1984,9 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
             printed_formula,
             engine,
             note: c.note.clone(),
+            note_zh: c.note_zh.clone(),
+            kind: c.kind,
+            also_at: c.also_at.iter().map(|a| cite(d, pc, a)).collect(),
             location: format!("{}:{}", d.file, c.id.pos.line),
         });
     }

@@ -423,6 +423,45 @@ pub struct ClaimDef {
     /// What a disagreement means, for the report.
     #[serde(default)]
     pub note: Option<String>,
+    /// The note in Chinese, for `--lang zh` (the English `note` is used when
+    /// this is absent).
+    #[serde(default)]
+    pub note_zh: Option<String>,
+    /// What kind of claim this is: `figure` (a number, date or count the
+    /// text prints; the default), `fact` (a name, title or list the text
+    /// prints) or `check` (a consistency the scenario asserts about the
+    /// text, which the text does not print as a figure). The report counts
+    /// each kind apart.
+    #[serde(default)]
+    pub kind: ClaimKind,
+    /// Further places the text prints the same figure; each quote is checked
+    /// like `cite`'s, and the figure is counted once.
+    #[serde(default)]
+    pub also_at: Vec<CiteDef>,
+}
+
+/// What a claim checks.
+#[derive(Clone, Copy, Debug, Default, Deserialize, JsonSchema, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimKind {
+    /// A number, date or count printed in the text.
+    #[default]
+    Figure,
+    /// A name, title, list or other text fact printed in the text.
+    Fact,
+    /// A consistency the scenario asserts about the text (not printed).
+    Check,
+}
+
+impl ClaimKind {
+    /// The keyword, as written in a pack.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimKind::Figure => "figure",
+            ClaimKind::Fact => "fact",
+            ClaimKind::Check => "check",
+        }
+    }
 }
 
 /// A scenario: data, rules to evaluate on it, and claims to reconcile.

@@ -3,7 +3,9 @@
 //! names, lists of records as tables, and each claim with its verdict.
 
 use crate::engine::Decision;
-use crate::scenario::{ClaimStatus, Report};
+use crate::model::ClaimKind;
+use crate::ruleset::Citation;
+use crate::scenario::{ClaimReport, ClaimStatus, Report};
 use crate::value::Value;
 use std::fmt::Write;
 
@@ -82,35 +84,304 @@ fn render_value_block(v: &Value, indent: &str, out: &mut String) {
     }
 }
 
-/// The report as text.
-pub fn render_text(r: &Report) -> String {
-    let mut out = String::new();
-    render_into(r, &mut out, 0);
-    if !r.includes.is_empty() {
-        render_discrepancies(r, &mut out);
+/// The language of a report's headings, findings and notes (quotes are
+/// always the source's own words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// 中文.
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Parses `zh` or `en`.
+    ///
+    /// # Errors
+    /// Any other text, with the choices.
+    pub fn parse(s: &str) -> Result<Lang, String> {
+        match s {
+            "zh" | "zh-CN" | "zh-Hans" => Ok(Lang::Zh),
+            "en" => Ok(Lang::En),
+            other => Err(format!("unknown report language `{other}`: write zh or en")),
+        }
     }
-    let total = r.claims_checked();
-    let bad = r.disagreements();
-    let _ = writeln!(out, "\nsummary: {total} claim(s) of the text checked, {} agree, {bad} disagree", total - bad);
+
+    /// Chinese when the texts the report cites are Chinese, else English.
+    pub fn of_report(r: &Report) -> Lang {
+        fn chinese(r: &Report) -> bool {
+            r.claims.iter().any(|c| c.cite.quote.chars().any(is_han))
+                || r.steps.iter().any(|s| s.cite.quote.chars().any(is_han))
+                || r.includes.iter().any(chinese)
+        }
+        if chinese(r) {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x20000..=0x3FFFD)
+}
+
+/// How to render a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Headings, findings and notes in this language.
+    pub lang: Lang,
+    /// Print only the findings (the claims that disagree) and the summary.
+    pub only_findings: bool,
+}
+
+/// How many claims of each kind a report checked, included scenarios
+/// counted: the text's printed figures and facts (each counted once, with
+/// the places it is printed), and the checks the scenarios assert.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Printed numbers, dates and counts.
+    pub figures: usize,
+    /// Of those, how many disagree.
+    pub figures_disagree: usize,
+    /// Printed names, titles and lists.
+    pub facts: usize,
+    /// Of those, how many disagree.
+    pub facts_disagree: usize,
+    /// Places in the text where the figures and facts are printed.
+    pub places: usize,
+    /// Consistencies the scenarios assert.
+    pub checks: usize,
+    /// Of those, how many fail.
+    pub checks_fail: usize,
+}
+
+impl Tally {
+    /// Counts a report and the reports it includes.
+    pub fn of(r: &Report) -> Tally {
+        let mut t = Tally::default();
+        t.add_report(r);
+        t
+    }
+
+    fn add_report(&mut self, r: &Report) {
+        for c in &r.claims {
+            let bad = usize::from(c.status == ClaimStatus::Disagrees);
+            match c.kind {
+                ClaimKind::Figure => {
+                    self.figures += 1;
+                    self.figures_disagree += bad;
+                    self.places += 1 + c.also_at.len();
+                }
+                ClaimKind::Fact => {
+                    self.facts += 1;
+                    self.facts_disagree += bad;
+                    self.places += 1 + c.also_at.len();
+                }
+                ClaimKind::Check => {
+                    self.checks += 1;
+                    self.checks_fail += bad;
+                }
+            }
+        }
+        for inc in &r.includes {
+            self.add_report(inc);
+        }
+    }
+
+    /// Every disagreement: printed figures and facts that disagree and
+    /// checks that fail.
+    pub fn findings(&self) -> usize {
+        self.figures_disagree + self.facts_disagree + self.checks_fail
+    }
+
+    /// The summary line.
+    pub fn line(&self, lang: Lang) -> String {
+        let printed = self.figures + self.facts;
+        let bad = self.figures_disagree + self.facts_disagree;
+        match lang {
+            Lang::Zh => format!(
+                "汇总：核对文本所印数字 {} 项、事实 {} 项（见于文中 {} 处），{} 项一致，{bad} 项不一致；情景核对 {} 项，{} 项不成立；发现共 {} 项",
+                self.figures,
+                self.facts,
+                self.places,
+                printed - bad,
+                self.checks,
+                self.checks_fail,
+                self.findings()
+            ),
+            Lang::En => format!(
+                "summary: {} printed figure(s) and {} printed fact(s) of the text checked (printed at {} place(s)), {} agree, {bad} disagree; {} scenario check(s), {} fail; {} finding(s) in all",
+                self.figures,
+                self.facts,
+                self.places,
+                printed - bad,
+                self.checks,
+                self.checks_fail,
+                self.findings()
+            ),
+        }
+    }
+}
+
+/// The report as text, in the language of its source texts.
+pub fn render_text(r: &Report) -> String {
+    render_text_with(r, &RenderOptions { lang: Lang::of_report(r), only_findings: false })
+}
+
+/// The report as text, in a language, in full or only its findings.
+pub fn render_text_with(r: &Report, o: &RenderOptions) -> String {
+    let mut out = String::new();
+    let mut tables = Vec::new();
+    if o.only_findings {
+        let title = r.title.clone().unwrap_or_else(|| r.scenario.clone());
+        let _ = writeln!(out, "{title}");
+        let _ = writeln!(
+            out,
+            "{} {} · {} {} · {} {}",
+            o.lang.pick("情景", "scenario"),
+            r.scenario,
+            o.lang.pick("基准日", "as of"),
+            r.as_of,
+            o.lang.pick("规则集", "rule set"),
+            r.ruleset
+        );
+        let mut n = 0;
+        render_findings_only(r, o.lang, &mut out, &mut n);
+        if n == 0 {
+            let _ = writeln!(out, "\n{}", o.lang.pick("未发现不一致。", "no findings."));
+        }
+    } else {
+        render_into(r, &mut out, 0, o.lang, &mut tables);
+        if !r.includes.is_empty() {
+            render_discrepancies(r, o.lang, &mut out);
+        }
+    }
+    let _ = writeln!(out, "\n{}", Tally::of(r).line(o.lang));
     if let Some(run) = r.run.filter(|run| run.scenarios > 1) {
         let _ = writeln!(
             out,
-            "run: {} scenario(s), rules loaded {} time(s) (each rules folder once)",
-            run.scenarios, run.rule_loads
+            "{}",
+            match o.lang {
+                Lang::Zh =>
+                    format!("运行：情景 {} 个，规则加载 {} 次（每个规则目录一次）", run.scenarios, run.rule_loads),
+                Lang::En => format!(
+                    "run: {} scenario(s), rules loaded {} time(s) (each rules folder once)",
+                    run.scenarios, run.rule_loads
+                ),
+            }
         );
     }
     out
 }
 
+fn kind_label(k: ClaimKind, lang: Lang) -> &'static str {
+    match k {
+        ClaimKind::Figure => lang.pick("数字", "figure"),
+        ClaimKind::Fact => lang.pick("事实", "fact"),
+        ClaimKind::Check => lang.pick("核对", "check"),
+    }
+}
+
+fn line_of(c: &Citation) -> String {
+    c.line.map(|l| format!(" L{l}")).unwrap_or_default()
+}
+
+/// One block per finding: where, the words, what differs, the note.
+fn render_findings_only(r: &Report, lang: Lang, out: &mut String, n: &mut usize) {
+    for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees) {
+        *n += 1;
+        let _ = writeln!(
+            out,
+            "\n✗ {n}. {} {}{} · {} ({})",
+            c.cite.document,
+            c.cite.clause,
+            line_of(&c.cite),
+            c.id,
+            kind_label(c.kind, lang)
+        );
+        render_finding_body(c, lang, out, None);
+    }
+    for inc in &r.includes {
+        render_findings_only(inc, lang, out, n);
+    }
+}
+
+/// The quote, the findings, a table of what differs (or where it was shown
+/// above), and the note of a claim that disagrees.
+fn render_finding_body(c: &ClaimReport, lang: Lang, out: &mut String, shown: Option<&str>) {
+    let _ = writeln!(out, "      「{}」", c.cite.quote);
+    for a in &c.also_at {
+        let _ = writeln!(
+            out,
+            "      {} {} {}{}：「{}」",
+            lang.pick("又见", "also at"),
+            a.document,
+            a.clause,
+            line_of(a),
+            a.quote
+        );
+    }
+    let findings = match lang {
+        Lang::Zh if c.findings_zh.len() == c.findings.len() => &c.findings_zh,
+        _ => &c.findings,
+    };
+    for f in findings {
+        let _ = writeln!(out, "      {f}");
+    }
+    if let Some((_, Ok(Value::List(items)))) = &c.engine {
+        if items.iter().any(|i| matches!(i, Value::Record(_))) {
+            match shown {
+                Some(step) => {
+                    let _ = writeln!(
+                        out,
+                        "        {}",
+                        match lang {
+                            Lang::Zh => format!("（明细见上文「{step}」）"),
+                            Lang::En => format!("(listed under “{step}” above)"),
+                        }
+                    );
+                }
+                None => render_list(items, "        ", out),
+            }
+        }
+    }
+    let note = match lang {
+        Lang::Zh => c.note_zh.as_ref().or(c.note.as_ref()),
+        Lang::En => c.note.as_ref(),
+    };
+    if let Some(n) = note {
+        let _ = writeln!(out, "      {}{n}", lang.pick("说明：", "note: "));
+    }
+}
+
 /// Every disagreeing claim of a report and its included reports, one line
 /// each: document, clause, line of the source text, claim id, finding.
-fn render_discrepancies(r: &Report, out: &mut String) {
+fn render_discrepancies(r: &Report, lang: Lang, out: &mut String) {
     let mut rows: Vec<[String; 5]> = Vec::new();
-    collect_discrepancies(r, &mut rows);
+    collect_discrepancies(r, lang, &mut rows);
     let _ = writeln!(out, "\n{}", "═".repeat(72));
-    let _ = writeln!(out, "discrepancies the engine finds in the text: {}", rows.len());
+    let _ = writeln!(
+        out,
+        "{}",
+        match lang {
+            Lang::Zh => format!("引擎在文本中发现的不一致：{} 项", rows.len()),
+            Lang::En => format!("discrepancies the engine finds in the text: {}", rows.len()),
+        }
+    );
     let _ = writeln!(out, "{}", "═".repeat(72));
-    let header = ["document", "clause", "line", "claim", "finding"].map(String::from);
+    let header = match lang {
+        Lang::Zh => ["文件", "条款", "行", "核对项", "发现"],
+        Lang::En => ["document", "clause", "line", "claim", "finding"],
+    }
+    .map(String::from);
     let mut widths = [0usize; 4];
     for row in rows.iter().chain([&header]) {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
@@ -124,72 +395,146 @@ fn render_discrepancies(r: &Report, out: &mut String) {
     }
 }
 
-fn collect_discrepancies(r: &Report, rows: &mut Vec<[String; 5]>) {
+fn collect_discrepancies(r: &Report, lang: Lang, rows: &mut Vec<[String; 5]>) {
     for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees) {
+        let findings = match lang {
+            Lang::Zh => &c.findings_zh,
+            Lang::En => &c.findings,
+        };
         rows.push([
             c.cite.document.clone(),
             c.cite.clause.clone(),
             c.cite.line.map(|l| format!("L{l}")).unwrap_or_default(),
             c.id.clone(),
-            c.findings.join("; "),
+            findings.join(lang.pick("；", "; ")),
         ]);
     }
     for inc in &r.includes {
-        collect_discrepancies(inc, rows);
+        collect_discrepancies(inc, lang, rows);
     }
 }
 
-fn render_into(r: &Report, out: &mut String, level: usize) {
-    let bar = if level == 0 { "═" } else { "─" };
-    let title = r.title.clone().unwrap_or_else(|| r.scenario.clone());
-    let _ = writeln!(out, "{}", bar.repeat(72));
-    let _ = writeln!(out, "{title}");
-    let _ = writeln!(out, "scenario {} · as of {} · rule set {}", r.scenario, r.as_of, r.ruleset);
-    let _ = writeln!(out, "{}", bar.repeat(72));
+/// The lists of records a step printed, with the step's heading, so that a
+/// claim over the same list points to it instead of printing it again.
+fn step_tables(r: &Report) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
     for s in &r.steps {
         let heading = s.title.clone().unwrap_or_else(|| s.id.clone());
-        let _ = writeln!(out, "\n■ {heading}");
-        let line = s.cite.line.map(|l| format!(" L{l}")).unwrap_or_default();
-        let _ = writeln!(out, "  {} — {} {}{}", s.rule, s.cite.document, s.cite.clause, line);
-        render_value_block(&Value::record(s.outputs.clone()), "    ", out);
-    }
-    if !r.claims.is_empty() {
-        let bad = r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).count();
-        let _ = writeln!(
-            out,
-            "\n■ figures printed in the text: {} checked, {} agree, {bad} disagree",
-            r.claims.len(),
-            r.claims.len() - bad
-        );
-        for c in &r.claims {
-            let mark = match c.status {
-                ClaimStatus::Agrees => "✓",
-                ClaimStatus::Disagrees => "✗",
-            };
-            let line = c.cite.line.map(|l| format!(" L{l}")).unwrap_or_default();
-            let printed = match &c.printed {
-                Value::List(items) if items.is_empty() => "(none)".to_string(),
-                other => other.to_string(),
-            };
-            let _ =
-                writeln!(out, "  {mark} {} — {} {}{}: printed {printed}", c.id, c.cite.document, c.cite.clause, line);
-            if c.status == ClaimStatus::Disagrees {
-                let _ = writeln!(out, "      「{}」", c.cite.quote);
-                for f in &c.findings {
-                    let _ = writeln!(out, "      {f}");
-                }
-                if let Some((_, Ok(Value::List(items)))) = &c.engine {
-                    render_list(items, "        ", out);
-                }
-                if let Some(n) = &c.note {
-                    let _ = writeln!(out, "      note: {n}");
+        let mut flat = Vec::new();
+        flatten("", &Value::record(s.outputs.clone()), &mut flat);
+        for (_, v) in flat {
+            if let Value::List(items) = &v {
+                if items.iter().any(|i| matches!(i, Value::Record(_))) {
+                    out.push((heading.clone(), v));
                 }
             }
         }
     }
+    out
+}
+
+fn render_into(r: &Report, out: &mut String, level: usize, lang: Lang, tables: &mut Vec<(String, Value)>) {
+    let bar = if level == 0 { "═" } else { "─" };
+    let title = r.title.clone().unwrap_or_else(|| r.scenario.clone());
+    let _ = writeln!(out, "{}", bar.repeat(72));
+    let _ = writeln!(out, "{title}");
+    let _ = writeln!(
+        out,
+        "{} {} · {} {} · {} {}",
+        lang.pick("情景", "scenario"),
+        r.scenario,
+        lang.pick("基准日", "as of"),
+        r.as_of,
+        lang.pick("规则集", "rule set"),
+        r.ruleset
+    );
+    let _ = writeln!(out, "{}", bar.repeat(72));
+    for s in &r.steps {
+        let heading = s.title.clone().unwrap_or_else(|| s.id.clone());
+        let _ = writeln!(out, "\n■ {heading}");
+        let _ = writeln!(out, "  {} — {} {}{}", s.rule, s.cite.document, s.cite.clause, line_of(&s.cite));
+        render_value_block(&Value::record(s.outputs.clone()), "    ", out);
+    }
+    tables.extend(step_tables(r));
+    if !r.claims.is_empty() {
+        let mut t = Tally::default();
+        for c in &r.claims {
+            let bad = usize::from(c.status == ClaimStatus::Disagrees);
+            match c.kind {
+                ClaimKind::Figure => (t.figures, t.figures_disagree) = (t.figures + 1, t.figures_disagree + bad),
+                ClaimKind::Fact => (t.facts, t.facts_disagree) = (t.facts + 1, t.facts_disagree + bad),
+                ClaimKind::Check => (t.checks, t.checks_fail) = (t.checks + 1, t.checks_fail + bad),
+            }
+        }
+        let printed = t.figures + t.facts;
+        let bad = t.figures_disagree + t.facts_disagree;
+        let _ = writeln!(
+            out,
+            "\n■ {}",
+            match lang {
+                Lang::Zh => format!(
+                    "文本所印数字与事实：核对 {printed} 项，{} 项一致，{bad} 项不一致；情景核对 {} 项，{} 项不成立",
+                    printed - bad,
+                    t.checks,
+                    t.checks_fail
+                ),
+                Lang::En => format!(
+                    "figures and facts printed in the text: {printed} checked, {} agree, {bad} disagree; scenario checks: {}, {} fail",
+                    printed - bad,
+                    t.checks,
+                    t.checks_fail
+                ),
+            }
+        );
+        // the disagreements first, in full; then one line per agreement
+        for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees) {
+            let _ = writeln!(
+                out,
+                "  ✗ {} ({}) — {} {}{}: {} {}",
+                c.id,
+                kind_label(c.kind, lang),
+                c.cite.document,
+                c.cite.clause,
+                line_of(&c.cite),
+                lang.pick("所印", "printed"),
+                printed_text(&c.printed, lang)
+            );
+            let shown = match &c.engine {
+                Some((_, Ok(v))) => tables.iter().find(|(_, t)| t == v).map(|(h, _)| h.as_str()),
+                _ => None,
+            };
+            render_finding_body(c, lang, out, shown);
+        }
+        for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Agrees) {
+            let also = if c.also_at.is_empty() {
+                String::new()
+            } else {
+                let places: Vec<String> = c.also_at.iter().map(|a| format!("{}{}", a.clause, line_of(a))).collect();
+                format!(" ({} {})", lang.pick("又见", "also at"), places.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  ✓ {} ({}) — {} {}{}{also}: {} {}",
+                c.id,
+                kind_label(c.kind, lang),
+                c.cite.document,
+                c.cite.clause,
+                line_of(&c.cite),
+                lang.pick("所印", "printed"),
+                printed_text(&c.printed, lang)
+            );
+        }
+    }
     for inc in &r.includes {
         let _ = writeln!(out);
-        render_into(inc, out, level + 1);
+        render_into(inc, out, level + 1, lang, tables);
+    }
+}
+
+fn printed_text(v: &Value, lang: Lang) -> String {
+    match v {
+        Value::List(items) if items.is_empty() => lang.pick("（无）", "(none)").to_string(),
+        other => other.to_string(),
     }
 }
 

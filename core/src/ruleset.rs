@@ -437,6 +437,12 @@ pub struct Claim {
     pub engine: Option<(String, CExpr)>,
     /// Note for the report.
     pub note: Option<String>,
+    /// The note in Chinese.
+    pub note_zh: Option<String>,
+    /// Figure, fact or scenario check.
+    pub kind: crate::model::ClaimKind,
+    /// Further places the text prints the same figure.
+    pub also_at: Vec<Arc<Citation>>,
     /// file:line of the claim.
     pub location: String,
 }

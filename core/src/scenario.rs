@@ -10,7 +10,7 @@ use crate::expr::compile::{self, suggest, CExpr, Scope};
 use crate::expr::syntax;
 use crate::files;
 use crate::loader::{self, compile_claims, Diags, PackCtx};
-use crate::model::ScenarioFile;
+use crate::model::{ClaimKind, ScenarioFile};
 use crate::ruleset::{Citation, Claim, Ruleset};
 use crate::value::{conform, from_json, infer_type, Value};
 use crate::yaml;
@@ -66,8 +66,16 @@ pub struct ClaimReport {
     pub status: ClaimStatus,
     /// One sentence per disagreement.
     pub findings: Vec<String>,
+    /// The same sentences in Chinese.
+    pub findings_zh: Vec<String>,
     /// The claim's note.
     pub note: Option<String>,
+    /// The note in Chinese.
+    pub note_zh: Option<String>,
+    /// Figure, fact or scenario check.
+    pub kind: ClaimKind,
+    /// Further places the text prints the same figure.
+    pub also_at: Vec<Arc<Citation>>,
     /// file:line of the claim.
     pub location: String,
 }
@@ -122,6 +130,7 @@ impl Report {
             Ok(v) => serde_json::json!({"value": v.to_json()}),
             Err(e) => serde_json::json!({"error": e}),
         };
+        let tally = crate::report::Tally::of(self);
         serde_json::json!({
             "scenario": self.scenario,
             "title": self.title,
@@ -136,13 +145,34 @@ impl Report {
                 "printed_formula": c.printed_formula.as_ref().map(|(src, r)| serde_json::json!({"formula": src, "result": res(r)})),
                 "engine": c.engine.as_ref().map(|(src, r)| serde_json::json!({"expression": src, "result": res(r)})),
                 "status": match c.status { ClaimStatus::Agrees => "agrees", ClaimStatus::Disagrees => "disagrees" },
-                "findings": c.findings, "note": c.note, "location": c.location,
+                "kind": c.kind.as_str(),
+                "also_at": c.also_at.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
+                "findings": c.findings, "findings_zh": c.findings_zh,
+                "note": c.note, "note_zh": c.note_zh, "location": c.location,
             })).collect::<Vec<_>>(),
             "includes": self.includes.iter().map(Report::to_json).collect::<Vec<_>>(),
-            "summary": {"claims": self.claims_checked(), "disagreements": self.disagreements()},
+            "summary": {
+                "claims": self.claims_checked(), "disagreements": self.disagreements(),
+                "figures": tally.figures, "figures_disagree": tally.figures_disagree,
+                "facts": tally.facts, "facts_disagree": tally.facts_disagree,
+                "places": tally.places, "checks": tally.checks, "checks_fail": tally.checks_fail,
+            },
             "run": self.run.map(|r| serde_json::json!({"scenarios": r.scenarios, "rule_loads": r.rule_loads})),
         })
     }
+}
+
+/// The rules folder a scenario uses when none is given: the nearest folder
+/// named `rules` holding a `.yaml` pack, looked for beside the scenario and
+/// then in each folder above it (so `examples/x.yaml` finds `rules/` beside
+/// `examples/`, from any working directory).
+pub fn find_rules_dir(scenario: &Path) -> Option<PathBuf> {
+    let start = scenario.canonicalize().ok()?;
+    start.ancestors().skip(1).map(|d| d.join("rules")).find(|d| {
+        std::fs::read_dir(d).is_ok_and(|entries| {
+            entries.flatten().any(|e| e.path().extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        })
+    })
 }
 
 /// Runs a scenario file. The rules come from the scenario's own `rules:`
@@ -532,26 +562,43 @@ fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> Cl
     let printed_formula = c.printed_formula.as_ref().map(|(src, e)| (src.clone(), run(e)));
     let engine = c.engine.as_ref().map(|(src, e)| (src.clone(), run(e)));
     let mut findings = Vec::new();
+    let mut findings_zh = Vec::new();
+    let mut say = |en: String, zh: String| {
+        findings.push(en);
+        findings_zh.push(zh);
+    };
+    let p = &c.printed;
     if let Some((src, r)) = &printed_formula {
         match r {
-            Ok(v) if same_figure(&c.printed, c.printed_places, v) => {}
-            Ok(v) => findings.push(format!("the printed arithmetic `{src}` gives {v}, not the printed {}", c.printed)),
-            Err(e) => findings.push(format!("the printed arithmetic `{src}` cannot be computed: {e}")),
+            Ok(v) if same_figure(p, c.printed_places, v) => {}
+            Ok(v) => say(
+                format!("the printed arithmetic `{src}` gives {v}, not the printed {p}"),
+                format!("文中算式 `{src}` 得 {v}，不是所印的 {p}"),
+            ),
+            Err(e) => say(
+                format!("the printed arithmetic `{src}` cannot be computed: {e}"),
+                format!("文中算式 `{src}` 无法计算：{e}"),
+            ),
         }
     }
     if let Some((_, r)) = &engine {
         match r {
-            Ok(v) if same_figure(&c.printed, c.printed_places, v) => {}
-            Ok(v) => findings.push(match v {
-                // a short list of plain values reads best in full; records are
-                // listed in a table under the finding
-                Value::List(items) if items.len() > 6 || items.iter().any(|i| matches!(i, Value::Record(_))) => {
-                    format!("the rules and data give {} item(s), where the text implies {}", items.len(), c.printed)
-                }
-                Value::List(_) => format!("the rules and data give {v}, where the text implies {}", c.printed),
-                _ => format!("the rules and data give {v}, not the printed {}", c.printed),
-            }),
-            Err(e) => findings.push(format!("the engine could not compute the figure: {e}")),
+            Ok(v) if same_figure(p, c.printed_places, v) => {}
+            // a short list of plain values reads best in full; records are
+            // listed in a table under the finding
+            Ok(Value::List(items)) if items.len() > 6 || items.iter().any(|i| matches!(i, Value::Record(_))) => say(
+                format!("the rules and data give {} item(s), where the text implies {p}", items.len()),
+                format!("按规则和数据得出 {} 项，而文本意味着 {p}", items.len()),
+            ),
+            Ok(v @ Value::List(_)) => say(
+                format!("the rules and data give {v}, where the text implies {p}"),
+                format!("按规则和数据得出 {v}，而文本意味着 {p}"),
+            ),
+            Ok(v) => say(
+                format!("the rules and data give {v}, not the printed {p}"),
+                format!("按规则和数据得出 {v}，不是所印的 {p}"),
+            ),
+            Err(e) => say(format!("the engine could not compute the figure: {e}"), format!("引擎无法算出该数字：{e}")),
         }
     }
     ClaimReport {
@@ -562,7 +609,11 @@ fn reconcile(rs: &Ruleset, as_of: Date, c: &Claim, frame: &mut Vec<Value>) -> Cl
         engine,
         status: if findings.is_empty() { ClaimStatus::Agrees } else { ClaimStatus::Disagrees },
         findings,
+        findings_zh,
         note: c.note.clone(),
+        note_zh: c.note_zh.clone(),
+        kind: c.kind,
+        also_at: c.also_at.clone(),
         location: c.location.clone(),
     }
 }
