@@ -244,9 +244,9 @@ static void test_evaluate(OrdEngine *engine) {
 
     /* Exact numbers: a date input and integer outputs come back exactly. */
     out = NULL;
-    st = ord_evaluate_json(engine, "energy_safety.monthly_plan_on_time", "{\"prepared_on\":\"2024-03-26\"}", AS_OF,
-                           &out);
-    CHECK(st == ORD_STATUS_OK && contains(out, "\"on_time\":true"), "26th is on time (inclusive): %s", out);
+    st = ord_evaluate_json(engine, "energy_safety.monthly_plan_on_time", "{\"plan_for\":\"2024-04-01\",\"prepared_on\":\"2024-03-26\"}", AS_OF, &out);
+    CHECK(st == ORD_STATUS_OK && contains(out, "\"on_time\":true") && contains(out, "\"due\":\"2024-03-26\""),
+          "26th is on time (inclusive): %s", out);
     ord_string_free(out);
 }
 
