@@ -29,6 +29,8 @@ passed=0
 failed=0
 steps=0
 failures=()
+# one row per step for the closing table: name, passed, failed, seconds
+suite_rows=()
 
 # The tests a step ran, from its output: cargo's `test result:` lines added
 # up, else the last `N passed, M failed` line (ordinance test, the C suite),
@@ -53,12 +55,15 @@ count_tests() {
         if [ "$ok" = 1 ]; then counts="1 0"; else counts="0 1"; fi
     fi
     set -- $counts
-    passed=$((passed + $1))
-    failed=$((failed + $2))
+    local p="$1" f="$2"
     # a step that failed without a failing test still counts as a failure
-    if [ "$ok" = 0 ] && [ "$2" = 0 ]; then
-        failed=$((failed + 1))
+    if [ "$ok" = 0 ] && [ "$f" = 0 ]; then
+        f=1
     fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    step_passed=$p
+    step_failed=$f
 }
 
 step() {
@@ -78,6 +83,7 @@ step() {
         failures+=("$name")
         echo "--- FAILED: $name ($((SECONDS - start)) s)"
     fi
+    suite_rows+=("$(printf '%-46s %7s %7s %6s' "$name" "$step_passed" "$step_failed" "$((SECONDS - start))")")
 }
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -107,6 +113,9 @@ if [ "$QUICK" = 0 ]; then
     step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"
 fi
 
+echo
+printf '%-46s %7s %7s %6s\n' "suite" "passed" "failed" "s"
+printf '%s\n' "${suite_rows[@]}"
 echo
 if [ ${#failures[@]} -gt 0 ]; then
     printf 'failed: %s\n' "${failures[@]}"

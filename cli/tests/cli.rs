@@ -300,3 +300,58 @@ fn a_closed_pipe_is_not_a_crash() {
     let out = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The officer's view: only the findings, in Chinese, from a working
+/// directory that is not the project's; every computable inconsistency of
+/// the catalogue is among them, and the counts keep printed figures, text
+/// facts and scenario checks apart.
+#[test]
+fn only_the_findings_in_chinese_from_any_folder() {
+    let scenario = root().join("examples/bulletin_2024q1.yaml");
+    let o = Command::new(env!("CARGO_BIN_EXE_ordinance"))
+        .current_dir(std::env::temp_dir())
+        .env_remove("ORDINANCE_RULES")
+        .args(["run", scenario.to_str().unwrap(), "--lang", "zh", "--only-findings"])
+        .output()
+        .unwrap();
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    // no step outputs and no agreeing claim: only findings
+    assert!(!t.contains("■") && !t.contains("✓"), "{t}");
+    assert!(t.contains("文中算式 `68×5×3` 得 1020，不是所印的 1035"), "{t}");
+    for id in [
+        "named_power_enterprises_in_annex_3",             // E4
+        "annex_headings_carry_the_listed_year",           // E5
+        "one_committee_one_name",                         // M2
+        "implied_conversion_within_the_plan_s_own_limit", // N5
+        "new_energy_total_and_increment",                 // N1
+        "seven_kinds_of_action",                          // F2
+        "development_reform_one_name",                    // F3
+        "each_town_head_heads_one_town",                  // A1
+        "leading_group_has_one_leader",                   // C1
+    ] {
+        assert!(t.contains(&format!("· {id} (")), "{id} missing from\n{t}");
+    }
+    // N1 is no longer "the sub-targets do not sum to 100"
+    assert!(!t.contains("new_energy_sub_targets_sum_to_100"), "{t}");
+    let summary = t.lines().find(|l| l.starts_with("汇总：")).unwrap();
+    assert!(summary.contains("情景核对") && summary.contains("事实"), "{summary}");
+    // English on request, with the same number of findings
+    let en = ordinance(&["run", "examples/bulletin_2024q1.yaml", "--lang", "en", "--only-findings"]);
+    let en = text(&en);
+    let count = |s: &str| s.lines().filter(|l| l.starts_with("✗ ")).count();
+    assert_eq!(count(&t), count(&en), "{en}");
+    assert!(en.contains("the printed arithmetic `68×5×3` gives 1020"), "{en}");
+    let bad = ordinance(&["run", "examples/bulletin_2024q1.yaml", "--lang", "fr"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("write zh or en"), "{}", text(&bad));
+}
+
+/// A claim over a table a step already printed points to it instead of
+/// printing the table again.
+#[test]
+fn a_table_is_printed_once() {
+    let t = text(&ordinance(&["run", "examples/energy_safety_2024.yaml", "--lang", "en"]));
+    assert_eq!(t.matches("众成煤场").count(), 1, "{t}");
+    assert!(t.contains("(listed under “名单监管划分核对"), "{t}");
+}
