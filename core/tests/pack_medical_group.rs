@@ -202,7 +202,17 @@ fn the_scenario_reads_heads_from_the_posts() {
     assert_eq!(computed("members_outside_the_rule"), "[杜艳君, 史俊梅, 王明亮, 陈志刚, 丰乃奇]");
     let disagreeing: Vec<&str> =
         report.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).map(|c| c.id.as_str()).collect();
-    assert_eq!(disagreeing, ["plan_drafted_in_start_phase", "members_are_principal_heads", "members_outside_the_rule"]);
+    assert_eq!(
+        disagreeing,
+        [
+            "plan_drafted_in_start_phase",
+            "members_are_principal_heads",
+            "members_outside_the_rule",
+            "one_committee_one_name"
+        ]
+    );
+    // M2: one committee, three names, in the order the text first uses them
+    assert_eq!(computed("one_committee_one_name"), "[医疗集团管理委员会, 总医院管理委员会, 医共体管理委员会]");
     // the shares the text prints as fractions and percentages agree exactly
     for (id, exact) in [
         ("slot_share", "1/3"),
