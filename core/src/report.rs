@@ -172,7 +172,14 @@ impl Tally {
     }
 
     fn add_report(&mut self, r: &Report) {
-        for c in &r.claims {
+        self.add_claims(&r.claims);
+        for inc in &r.includes {
+            self.add_report(inc);
+        }
+    }
+
+    fn add_claims(&mut self, claims: &[ClaimReport]) {
+        for c in claims {
             let bad = usize::from(c.status == ClaimStatus::Disagrees);
             match c.kind {
                 ClaimKind::Figure => {
@@ -190,9 +197,6 @@ impl Tally {
                     self.checks_fail += bad;
                 }
             }
-        }
-        for inc in &r.includes {
-            self.add_report(inc);
         }
     }
 
@@ -458,14 +462,7 @@ fn render_into(r: &Report, out: &mut String, level: usize, lang: Lang, tables: &
     tables.extend(step_tables(r));
     if !r.claims.is_empty() {
         let mut t = Tally::default();
-        for c in &r.claims {
-            let bad = usize::from(c.status == ClaimStatus::Disagrees);
-            match c.kind {
-                ClaimKind::Figure => (t.figures, t.figures_disagree) = (t.figures + 1, t.figures_disagree + bad),
-                ClaimKind::Fact => (t.facts, t.facts_disagree) = (t.facts + 1, t.facts_disagree + bad),
-                ClaimKind::Check => (t.checks, t.checks_fail) = (t.checks + 1, t.checks_fail + bad),
-            }
-        }
+        t.add_claims(&r.claims);
         let printed = t.figures + t.facts;
         let bad = t.figures_disagree + t.facts_disagree;
         let _ = writeln!(
@@ -488,17 +485,7 @@ fn render_into(r: &Report, out: &mut String, level: usize, lang: Lang, tables: &
         );
         // the disagreements first, in full; then one line per agreement
         for c in r.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees) {
-            let _ = writeln!(
-                out,
-                "  ✗ {} ({}) — {} {}{}: {} {}",
-                c.id,
-                kind_label(c.kind, lang),
-                c.cite.document,
-                c.cite.clause,
-                line_of(&c.cite),
-                lang.pick("所印", "printed"),
-                printed_text(&c.printed, lang)
-            );
+            let _ = writeln!(out, "{}", claim_line(c, lang, "✗", ""));
             let shown = match &c.engine {
                 Some((_, Ok(v))) => tables.iter().find(|(_, t)| t == v).map(|(h, _)| h.as_str()),
                 _ => None,
@@ -512,23 +499,27 @@ fn render_into(r: &Report, out: &mut String, level: usize, lang: Lang, tables: &
                 let places: Vec<String> = c.also_at.iter().map(|a| format!("{}{}", a.clause, line_of(a))).collect();
                 format!(" ({} {})", lang.pick("又见", "also at"), places.join(", "))
             };
-            let _ = writeln!(
-                out,
-                "  ✓ {} ({}) — {} {}{}{also}: {} {}",
-                c.id,
-                kind_label(c.kind, lang),
-                c.cite.document,
-                c.cite.clause,
-                line_of(&c.cite),
-                lang.pick("所印", "printed"),
-                printed_text(&c.printed, lang)
-            );
+            let _ = writeln!(out, "{}", claim_line(c, lang, "✓", &also));
         }
     }
     for inc in &r.includes {
         let _ = writeln!(out);
         render_into(inc, out, level + 1, lang, tables);
     }
+}
+
+/// One claim's heading line: mark, id, kind, where, and the printed value.
+fn claim_line(c: &ClaimReport, lang: Lang, mark: &str, also: &str) -> String {
+    format!(
+        "  {mark} {} ({}) — {} {}{}{also}: {} {}",
+        c.id,
+        kind_label(c.kind, lang),
+        c.cite.document,
+        c.cite.clause,
+        line_of(&c.cite),
+        lang.pick("所印", "printed"),
+        printed_text(&c.printed, lang)
+    )
 }
 
 fn printed_text(v: &Value, lang: Lang) -> String {
