@@ -77,6 +77,26 @@ proptest! {
     }
 
     #[test]
+    fn before_a_month_is_read_as_chosen(y in 2024i64..=2025, m in 5u32..=12, k in -40i64..40, inclusive in any::<bool>()) {
+        // "YYYY年M月前": by the end of M when read inclusively, else by the end of M − 1
+        let end_of_m = Date::from_ymd(y, m, 1).unwrap().add_months(1).unwrap().add_days(-1).unwrap();
+        let end_of_previous = Date::from_ymd(y, m, 1).unwrap().add_days(-1).unwrap();
+        let last = if inclusive { end_of_m } else { end_of_previous };
+        let on = last.add_days(k).unwrap();
+        let out = eval(
+            "task_status",
+            &json!({"due": [{"year": y, "month": m, "before": true}], "on": on.to_string(), "before_month_inclusive": inclusive}),
+        );
+        prop_assert_eq!(flag(&out["overdue"]), on > last);
+        // a month without 前 is the month itself, whichever the reading
+        let plain = eval(
+            "task_status",
+            &json!({"due": [{"year": y, "month": m}], "on": on.to_string(), "before_month_inclusive": inclusive}),
+        );
+        prop_assert_eq!(flag(&plain["overdue"]), on > end_of_m);
+    }
+
+    #[test]
     fn no_deadline_is_never_overdue(on in day_in("2023-01-01", 3000)) {
         let out = status(None, on);
         prop_assert_eq!(text(&out["status"]), "no_deadline");
