@@ -113,15 +113,17 @@ pub struct RunStats {
 }
 
 impl Report {
-    /// Number of claims that disagree, included scenarios counted.
+    /// Number of claims that disagree, included scenarios counted: the
+    /// findings of [`crate::report::Tally`].
     pub fn disagreements(&self) -> usize {
-        self.claims.iter().filter(|c| c.status == ClaimStatus::Disagrees).count()
-            + self.includes.iter().map(Report::disagreements).sum::<usize>()
+        crate::report::Tally::of(self).findings()
     }
 
-    /// Number of claims checked, included scenarios counted.
+    /// Number of claims checked, included scenarios counted: printed
+    /// figures, text facts and scenario checks together.
     pub fn claims_checked(&self) -> usize {
-        self.claims.len() + self.includes.iter().map(Report::claims_checked).sum::<usize>()
+        let t = crate::report::Tally::of(self);
+        t.figures + t.facts + t.checks
     }
 
     /// The JSON form of the report.
