@@ -97,6 +97,10 @@ pub struct Report {
     pub claims: Vec<ClaimReport>,
     /// Reports of included scenarios.
     pub includes: Vec<Report>,
+    /// The scenario's `data:` tables as the engine read them (name, value),
+    /// in file order: the rosters the steps evaluated over. Not part of
+    /// the JSON report; bindings hand them to analysts.
+    pub data: Vec<(String, Value)>,
     /// For the scenario run (not for the ones it includes): how many
     /// scenarios ran and how often rules were loaded.
     pub run: Option<RunStats>,
@@ -349,12 +353,14 @@ impl Run {
         let g = loader::globals_of(rs);
         let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
         let mut frame: Vec<Value> = Vec::new();
+        let mut data = Vec::new();
         for (dname, node) in &sf.data {
             let j = node.to_json();
             let t = infer_type(&j);
             match from_json(&j, &t, dname) {
                 Ok(v) => {
                     scope.locals.push((dname.clone(), t));
+                    data.push((dname.clone(), v.clone()));
                     frame.push(v);
                 }
                 Err(p) => d.at(node.pos, p.message, None),
@@ -525,6 +531,7 @@ impl Run {
             steps: reports,
             claims: claim_reports,
             includes: Vec::new(),
+            data,
             run: None,
         })
     }

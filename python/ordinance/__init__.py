@@ -10,8 +10,9 @@ explained by the clause of the document it came from::
     d["visits_per_year"]                         # 8
     d.trace                                      # why, with citations
 
-Numbers are exact: ``int`` or :class:`fractions.Fraction` (``float`` only
-when asked). Errors are typed: :class:`LoadError`, :class:`InputError`,
+Numbers are exact and readable: ``int``, :class:`decimal.Decimal` (money,
+and any value with a finite decimal form), :class:`fractions.Fraction` only
+for a value such as 1/3 that has none (``float`` only when asked). Errors are typed: :class:`LoadError`, :class:`InputError`,
 :class:`UnknownRuleError`, :class:`EvaluationError` (with
 :class:`ValidityError` and :class:`LimitError`) and :class:`ArgumentError`, all under
 :class:`OrdinanceError`. See ``docs/python.md``.
@@ -28,11 +29,13 @@ from ._native import (
     ValidityError,
     __version__,
 )
+from ._report import Claim, ScenarioReport
 from ._results import Decision, ReloadReport, RemovedPack, RuleField, RuleInfo, TestOutcome, TestReport
 from ._types import Citation, Diagnostic, TraceStep
 
 __all__ = [
     "Citation",
+    "Claim",
     "Decision",
     "Diagnostic",
     "Engine",
@@ -43,6 +46,7 @@ __all__ = [
     "LoadError",
     "OrdinanceError",
     "RuleField",
+    "ScenarioReport",
     "RuleInfo",
     "TestOutcome",
     "TestReport",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from . import _frames, _native
 from ._errors import ArgumentError
 from ._native import OrdinanceError, UnknownRuleError
+from ._report import ScenarioReport
 from ._results import Decision, ReloadReport, RuleInfo, TestReport
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ArgumentError", "Engine", "shipped_rules_dir"]
 
-Numbers = Literal["fraction", "float"]
+Numbers = Literal["exact", "fraction", "float"]
 Errors = Literal["raise", "collect"]
 AsOf = datetime.date | str | None
 
@@ -33,8 +34,8 @@ def _check_call(
 ) -> None:
     if not isinstance(rule, str):
         raise ArgumentError(f"rule must be a rule id such as 'pack.rule', not {type(rule).__name__}")
-    if numbers not in ("fraction", "float"):
-        raise ArgumentError(f'numbers must be "fraction" or "float", not {numbers!r}')
+    if numbers not in ("exact", "fraction", "float"):
+        raise ArgumentError(f'numbers must be "exact", "fraction" or "float", not {numbers!r}')
     for name, value in budgets.items():
         if value is None:
             continue
@@ -111,7 +112,7 @@ class Engine:
         *,
         as_of: AsOf = None,
         trace: bool = True,
-        numbers: Numbers = "fraction",
+        numbers: Numbers = "exact",
         allow_float: bool = False,
         max_steps: int | None = None,
         max_digits: int | None = None,
@@ -122,8 +123,13 @@ class Engine:
         ``as_of`` (a :class:`datetime.date` or ``"YYYY-MM-DD"``) fixes the
         date the rules apply as of; without it the engine uses today while
         the pack is in force, else the pack's last day in force, and the
-        decision says which. Numbers come back as ``int`` or ``Fraction``;
-        ``numbers="float"`` gives floats (for plotting). Inputs must be exact
+        decision says which. Numbers come back exact and readable
+        (``numbers="exact"``, the default): ``int`` for integers,
+        :class:`decimal.Decimal` for money and ``decimal(n)`` outputs (with
+        their places, ``Decimal('1080.10')``) and for any value with a finite
+        decimal form, :class:`fractions.Fraction` only for a value that has
+        none (``1/3``). ``numbers="fraction"`` gives a ``Fraction`` for every
+        non-integer, ``numbers="float"`` floats (for plotting). Inputs must be exact
         (int, Fraction, Decimal, or a string such as ``"0.4"`` or ``"1/3"``);
         ``allow_float=True`` reads floats by their shortest decimal form.
         ``max_steps`` lowers (or raises) the evaluation step budget,
@@ -215,7 +221,7 @@ class Engine:
         *,
         as_of: AsOf = None,
         trace: bool = False,
-        numbers: Numbers = "fraction",
+        numbers: Numbers = "exact",
         allow_float: bool = False,
         max_steps: int | None = None,
         max_digits: int | None = None,
@@ -290,6 +296,22 @@ class Engine:
     def run_tests(self) -> TestReport:
         """Runs the tests of every loaded pack (each at its own fixed date)."""
         return TestReport._from_native(self._native.run_tests())
+
+    def run_scenario(self, path: str | os.PathLike[str], *, rules_dir: str | os.PathLike[str] | None = None) -> ScenarioReport:
+        """Runs a scenario file as ``ordinance run`` does: its steps
+        evaluate rules over the bulletin's rosters, and each claim of the
+        text is reconciled against what the engine computed.
+
+        The packs come from ``rules_dir`` (this engine's folder when not
+        given), loaded with this engine's options. Returns a
+        :class:`ScenarioReport` (figures, ``claims_frame()``,
+        ``discrepancies``, ``text("zh"|"en")``). A scenario or pack that does
+        not load raises :class:`LoadError`; a step that cannot be evaluated
+        raises its :class:`EvaluationError`. A claim that disagrees never
+        raises: it is in the report.
+        """
+        folder = self.rules_dir if rules_dir is None else Path(rules_dir)
+        return ScenarioReport(self._native.run_scenario(Path(path), rules_dir=folder))
 
     def reload(self) -> ReloadReport:
         """Loads the packs again from :attr:`rules_dir`, swaps them in

@@ -120,12 +120,34 @@ def frame_with_columns(
             f"output column(s) {', '.join(map(repr, clashes))} already exist in the DataFrame; "
             "pass prefix= to name the output columns differently"
         )
+    import pandas
+
     out = frame.copy()
     for name, column in values.items():
-        out[prefix + name] = column
+        out[prefix + name] = _typed_column(pandas, column, out.index)
     if errors is not None:
-        out[prefix + "error"] = list(errors)
+        # object, so a row that succeeded holds None (not NaN)
+        out[prefix + "error"] = pandas.Series(list(errors), index=out.index, dtype=object)
     return out
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _typed_column(pandas: Any, column: list[Any], index: Any) -> Any:
+    """One output column with one dtype: nullable ``Int64`` for integers
+    that fit, nullable ``boolean`` for truth values, ``float64`` for floats
+    (asked for with ``numbers="float"``), else ``object`` (Decimal,
+    Fraction, text, dates, lists, records); a failed row is missing
+    (``<NA>`` or None), never NaN in an integer column."""
+    present = [v for v in column if v is not None]
+    if present and all(type(v) is bool for v in present):
+        return pandas.Series(column, index=index, dtype="boolean")
+    if present and all(type(v) is int and v in _INT64 for v in present):
+        return pandas.Series(column, index=index, dtype="Int64")
+    if present and all(type(v) in (int, float) for v in present) and any(type(v) is float for v in present):
+        return pandas.Series([float("nan") if v is None else float(v) for v in column], index=index, dtype="float64")
+    return pandas.Series(column, index=index, dtype=object)
 
 
 def record_from_series(row: pd.Series[Any], info: RuleInfo | None) -> dict[str, Any]:

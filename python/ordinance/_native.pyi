@@ -8,7 +8,7 @@ import datetime
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import ClassVar, Literal, final
+from typing import Any, ClassVar, Literal, final
 
 from ordinance._types import ColumnsDict, DecisionDict, Diagnostic, ReloadReportDict, RuleInfoDict, TestReportDict
 
@@ -27,7 +27,7 @@ __all__ = [
 
 __version__: str
 
-_Numbers = Literal["fraction", "float"]
+_Numbers = Literal["exact", "fraction", "float"]
 _AsOf = datetime.date | str | None
 
 @final
@@ -55,7 +55,7 @@ class Engine:
         *,
         as_of: _AsOf = None,
         trace: bool = True,
-        numbers: _Numbers = "fraction",
+        numbers: _Numbers = "exact",
         allow_float: bool = False,
         max_steps: int | None = None,
         max_digits: int | None = None,
@@ -68,7 +68,7 @@ class Engine:
         *,
         as_of: _AsOf = None,
         trace: bool = False,
-        numbers: _Numbers = "fraction",
+        numbers: _Numbers = "exact",
         allow_float: bool = False,
         max_steps: int | None = None,
         max_digits: int | None = None,
@@ -80,13 +80,14 @@ class Engine:
         columns: Mapping[str, Sequence[object]],
         *,
         as_of: _AsOf = None,
-        numbers: _Numbers = "fraction",
+        numbers: _Numbers = "exact",
         allow_float: bool = False,
         max_steps: int | None = None,
         max_digits: int | None = None,
         max_bytes: int | None = None,
     ) -> ColumnsDict: ...
     def run_tests(self) -> TestReportDict: ...
+    def run_scenario(self, path: str | os.PathLike[str], *, rules_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]: ...
     def reload(self) -> ReloadReportDict: ...
     def rules(self) -> list[RuleInfoDict]: ...
 

@@ -35,8 +35,10 @@ class Decision(Mapping[str, Any]):
     - ``as_of`` and ``as_of_reason``: the date the rules were applied as of,
       and why that date (``given``, today, or the pack's last day in force).
 
-    Numbers are ``int`` or :class:`fractions.Fraction` (``float`` only when
-    asked with ``numbers="float"``); dates are :class:`datetime.date`.
+    Numbers are ``int``, :class:`decimal.Decimal` (money, and any value
+    with a finite decimal form) or :class:`fractions.Fraction` (a value
+    such as 1/3 with none); ``float`` only when asked with
+    ``numbers="float"``. Dates are :class:`datetime.date`.
     """
 
     __slots__ = ("rule", "outputs", "trace", "trace_omitted", "ruleset", "as_of", "as_of_reason", "_native")

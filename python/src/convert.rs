@@ -37,7 +37,11 @@ static SEQUENCE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 /// How exact non-integer numbers come back to Python.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NumberMode {
-    /// `fractions.Fraction`, exact (the default).
+    /// Exact and readable (the default): `decimal.Decimal` when the value
+    /// has a finite decimal form (`Decimal('0.4')`), `fractions.Fraction`
+    /// only when it has none (`1/3`).
+    Exact,
+    /// `fractions.Fraction` for every non-integer, exact.
     Fraction,
     /// `float`, correctly rounded from the exact value (for plotting).
     Float,
@@ -50,9 +54,12 @@ impl NumberMode {
     /// `ValueError` for anything but `"fraction"` or `"float"`.
     pub fn parse(text: &str) -> PyResult<NumberMode> {
         match text {
+            "exact" => Ok(NumberMode::Exact),
             "fraction" => Ok(NumberMode::Fraction),
             "float" => Ok(NumberMode::Float),
-            other => Err(PyValueError::new_err(format!("numbers must be \"fraction\" or \"float\", not {other:?}"))),
+            other => Err(PyValueError::new_err(format!(
+                "numbers must be \"exact\", \"fraction\" or \"float\", not {other:?}"
+            ))),
         }
     }
 }
@@ -356,8 +363,9 @@ pub fn as_of_date(obj: Option<&Bound<'_, PyAny>>) -> Result<Option<Date>, Conver
     Date::parse(&s).map(Some).map_err(|m| problem("as_of", m))
 }
 
-/// A number back in Python: `int` when it is an integer, else a
-/// `fractions.Fraction` or, when asked, a `float`.
+/// A number back in Python: `int` when it is an integer, else (by `mode`)
+/// a `decimal.Decimal` of its finite decimal form, a `fractions.Fraction`,
+/// or a `float`.
 ///
 /// # Errors
 /// When Python cannot build the object.
@@ -373,7 +381,75 @@ pub fn number_to_py<'py>(py: Python<'py>, n: &Number, mode: NumberMode) -> PyRes
     match mode {
         // Python's int / int is correctly rounded, unlike a cast in Rust.
         NumberMode::Float => numer.div(denom),
+        NumberMode::Exact => match n.to_decimal_string() {
+            Some(text) => DECIMAL.import(py, "decimal", "Decimal")?.call1((text,)),
+            None => FRACTION.import(py, "fractions", "Fraction")?.call1((numer, denom)),
+        },
         NumberMode::Fraction => FRACTION.import(py, "fractions", "Fraction")?.call1((numer, denom)),
+    }
+}
+
+/// How one output column of numbers comes back, so that every cell of it
+/// has one Python type: `int` when every number in it is an integer, else
+/// `Decimal` when each has a finite decimal form, else `Fraction`.
+pub fn column_mode(values: &[Option<Value>], mode: NumberMode) -> ColumnNumbers {
+    if mode != NumberMode::Exact {
+        return ColumnNumbers::As(mode);
+    }
+    let mut all_integers = true;
+    for v in values.iter().flatten() {
+        if let Value::Number(n) = v {
+            if !n.is_integer() {
+                all_integers = false;
+                if n.to_decimal_string().is_none() {
+                    return ColumnNumbers::As(NumberMode::Fraction);
+                }
+            }
+        }
+    }
+    if all_integers {
+        ColumnNumbers::As(NumberMode::Exact)
+    } else {
+        ColumnNumbers::Decimals
+    }
+}
+
+fn strip_optional(ty: &Type) -> &Type {
+    match ty {
+        Type::Optional(t) => strip_optional(t),
+        t => t,
+    }
+}
+
+/// The numbers of one column: each by a mode, or every one (integers too)
+/// as a `Decimal`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnNumbers {
+    /// Each number as [`number_to_py`] gives it in this mode.
+    As(NumberMode),
+    /// Every number as a `Decimal` (`Decimal('12')` beside `Decimal('12.5')`).
+    Decimals,
+}
+
+/// One cell of a column whose numbers come back as `numbers` says.
+///
+/// # Errors
+/// When Python cannot build the object.
+pub fn column_value_to_py<'py>(
+    py: Python<'py>,
+    v: &Value,
+    ty: &Type,
+    numbers: ColumnNumbers,
+) -> PyResult<Bound<'py, PyAny>> {
+    match (numbers, v) {
+        (ColumnNumbers::As(mode), v) => typed_value_to_py(py, v, ty, mode),
+        (ColumnNumbers::Decimals, Value::Number(n)) if !matches!(strip_optional(ty), Type::Decimal(_)) => {
+            match n.to_decimal_string() {
+                Some(text) => DECIMAL.import(py, "decimal", "Decimal")?.call1((text,)),
+                None => number_to_py(py, n, NumberMode::Fraction),
+            }
+        }
+        (ColumnNumbers::Decimals, v) => typed_value_to_py(py, v, ty, NumberMode::Exact),
     }
 }
 
@@ -487,7 +563,7 @@ pub fn json_to_py<'py>(py: Python<'py>, j: &serde_json::Value) -> PyResult<Bound
         serde_json::Value::Null => py.None().into_bound(py),
         serde_json::Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         serde_json::Value::Number(n) => match Number::parse(&n.to_string()) {
-            Ok(x) => number_to_py(py, &x, NumberMode::Fraction)?,
+            Ok(x) => number_to_py(py, &x, NumberMode::Exact)?,
             Err(_) => PyString::new(py, &n.to_string()).into_any(),
         },
         serde_json::Value::String(s) => PyString::new(py, s).into_any(),

@@ -18,6 +18,75 @@ use std::path::PathBuf;
 
 static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
+/// The steps and claims of a scenario report and of the reports it
+/// includes, flattened: a step's outputs typed by its rule when the
+/// engine's rules are the ones the scenario ran (money as `Decimal` with
+/// its places), and every claim with its printed value, the result of the
+/// text's own arithmetic and the engine's result.
+fn scenario_parts<'py>(
+    py: Python<'py>,
+    report: &ordinance_core::scenario::Report,
+    prefix: &str,
+    rules: &ordinance_core::ruleset::Ruleset,
+    steps: &Bound<'py, PyList>,
+    claims: &Bound<'py, PyList>,
+) -> PyResult<()> {
+    let same_rules = rules.hash == report.ruleset;
+    for step in &report.steps {
+        let types = if same_rules { rules.rule(&step.rule).map(|(_, r)| &r.outputs) } else { None };
+        let outputs = PyDict::new(py);
+        for (name, v) in &step.outputs {
+            match types.and_then(|ts| ts.iter().find(|(n, _)| n == name)) {
+                Some((_, ty)) => outputs.set_item(name, typed_value_to_py(py, v, ty, NumberMode::Exact)?)?,
+                None => outputs.set_item(name, value_to_py(py, v, NumberMode::Exact)?)?,
+            }
+        }
+        let d = PyDict::new(py);
+        d.set_item("id", format!("{prefix}{}", step.id))?;
+        d.set_item("rule", &step.rule)?;
+        d.set_item("title", step.title.as_deref())?;
+        d.set_item("outputs", outputs)?;
+        steps.append(d)?;
+    }
+    let result = |r: &Option<(String, Result<Value, String>)>| -> PyResult<Bound<'py, PyAny>> {
+        match r {
+            None => Ok(py.None().into_bound(py)),
+            Some((_, Ok(v))) => value_to_py(py, v, NumberMode::Exact),
+            Some((_, Err(e))) => Ok(PyString::new(py, &format!("error: {e}")).into_any()),
+        }
+    };
+    for c in &report.claims {
+        let d = PyDict::new(py);
+        d.set_item("scenario", &report.scenario)?;
+        d.set_item("id", &c.id)?;
+        d.set_item("kind", c.kind.as_str())?;
+        d.set_item("document", &c.cite.document)?;
+        d.set_item("clause", &c.cite.clause)?;
+        d.set_item("line", c.cite.line)?;
+        d.set_item("quote", &c.cite.quote)?;
+        d.set_item("printed", value_to_py(py, &c.printed, NumberMode::Exact)?)?;
+        d.set_item("arithmetic", result(&c.printed_formula)?)?;
+        d.set_item("computed", result(&c.engine)?)?;
+        d.set_item("agrees", c.status == ordinance_core::scenario::ClaimStatus::Agrees)?;
+        d.set_item("finding", c.findings.join("; "))?;
+        d.set_item("finding_zh", c.findings_zh.join("；"))?;
+        let also = PyList::empty(py);
+        for a in &c.also_at {
+            also.append(match a.line {
+                Some(l) => format!("{} L{l}", a.clause),
+                None => a.clause.clone(),
+            })?;
+        }
+        d.set_item("also_at", also)?;
+        d.set_item("location", &c.location)?;
+        claims.append(d)?;
+    }
+    for inc in &report.includes {
+        scenario_parts(py, inc, &format!("{prefix}{}/", inc.scenario), rules, steps, claims)?;
+    }
+    Ok(())
+}
+
 /// A rules engine over a directory of YAML rule packs.
 ///
 /// One engine may be used from many threads at once; `reload()` swaps the
@@ -131,7 +200,7 @@ fn rule_info_to_py<'py>(py: Python<'py>, r: &RuleInfo) -> PyResult<Bound<'py, Py
         i.set_item("name", name)?;
         i.set_item("type", json_to_py(py, &ty.to_json())?)?;
         match default {
-            Some(v) => i.set_item("default", value_to_py(py, v, NumberMode::Fraction)?)?,
+            Some(v) => i.set_item("default", value_to_py(py, v, NumberMode::Exact)?)?,
             None => i.set_item("default", py.None())?,
         }
         i.set_item("required", default.is_none())?;
@@ -183,7 +252,7 @@ impl PyEngine {
     }
 
     /// Evaluates one rule; returns the decision as a `dict`.
-    #[pyo3(signature = (rule, inputs = None, *, as_of = None, trace = true, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
+    #[pyo3(signature = (rule, inputs = None, *, as_of = None, trace = true, numbers = "exact", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate<'py>(
         &self,
@@ -213,7 +282,7 @@ impl PyEngine {
     /// in the same order holding, for each record, the decision `dict` or
     /// the exception (an `OrdinanceError` whose `.index` is the record's
     /// position) — one bad record does not hide the others.
-    #[pyo3(signature = (rule, records, *, as_of = None, trace = false, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
+    #[pyo3(signature = (rule, records, *, as_of = None, trace = false, numbers = "exact", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_many<'py>(
         &self,
@@ -291,7 +360,7 @@ impl PyEngine {
     /// "values": {name: list}, "errors": list}`: each list has one entry per
     /// row, `None` in the output lists where the row failed and in the error
     /// list where it succeeded (else the `OrdinanceError`, `.index` set).
-    #[pyo3(signature = (rule, columns, *, as_of = None, numbers = "fraction", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
+    #[pyo3(signature = (rule, columns, *, as_of = None, numbers = "exact", allow_float = false, max_steps = None, max_digits = None, max_bytes = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_columns<'py>(
         &self,
@@ -377,9 +446,10 @@ impl PyEngine {
         for ((name, ty), col) in result.outputs.iter().zip(&result.values) {
             output_names.append(name)?;
             let list = PyList::empty(py);
+            let numbers = convert::column_mode(col, mode);
             for v in col {
                 match v {
-                    Some(v) => list.append(typed_value_to_py(py, v, ty, mode)?)?,
+                    Some(v) => list.append(convert::column_value_to_py(py, v, ty, numbers)?)?,
                     None => list.append(py.None())?,
                 }
             }
@@ -415,6 +485,58 @@ impl PyEngine {
     fn reload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let report = py.detach(|| self.inner.reload()).map_err(|e| load_error(py, &e))?;
         json_to_py(py, &report.to_json())
+    }
+
+    /// Runs a scenario file (its steps and its claims against the text)
+    /// with the packs of `rules_dir` (the engine's folder when not given)
+    /// and the engine's load options. Returns `{"document": the JSON
+    /// report as Python objects, "data": the scenario's data tables,
+    /// "text": {"zh", "en", "zh_findings",
+    /// "en_findings"}}`, the texts being the CLI's renderings. A scenario
+    /// or pack that does not load raises `LoadError`; a step that fails to
+    /// evaluate raises its `EvaluationError`. Claims never raise: a claim
+    /// that disagrees is in the report.
+    #[pyo3(signature = (path, *, rules_dir = None))]
+    fn run_scenario<'py>(
+        &self,
+        py: Python<'py>,
+        path: PathBuf,
+        rules_dir: Option<PathBuf>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        use ordinance_core::report::{render_text_with, Lang, RenderOptions};
+        let dir = rules_dir.unwrap_or_else(|| self.rules_dir.clone());
+        let options = self.inner.options().clone();
+        let report =
+            py.detach(|| ordinance_core::scenario::run_file_with(&path, &dir, &options)).map_err(|e| match e {
+                ordinance_core::Error::Load(l) => load_error(py, &l),
+                ordinance_core::Error::Eval(e) => eval_error(py, &e),
+            })?;
+        let text = PyDict::new(py);
+        for (key, lang, only_findings) in [
+            ("zh", Lang::Zh, false),
+            ("en", Lang::En, false),
+            ("zh_findings", Lang::Zh, true),
+            ("en_findings", Lang::En, true),
+        ] {
+            text.set_item(key, render_text_with(&report, &RenderOptions { lang, only_findings }))?;
+        }
+        let data = PyDict::new(py);
+        for (name, value) in &report.data {
+            data.set_item(name, value_to_py(py, value, NumberMode::Exact)?)?;
+        }
+        // figures and claims straight from the report, exact Python values
+        // (the JSON document carries non-integers as text)
+        let snapshot = self.inner.snapshot();
+        let steps = PyList::empty(py);
+        let claims = PyList::empty(py);
+        scenario_parts(py, &report, "", &snapshot, &steps, &claims)?;
+        let out = PyDict::new(py);
+        out.set_item("document", json_to_py(py, &report.to_json())?)?;
+        out.set_item("data", data)?;
+        out.set_item("steps", steps)?;
+        out.set_item("claims", claims)?;
+        out.set_item("text", text)?;
+        Ok(out)
     }
 
     /// Metadata of every rule, as a list of `dict`s.

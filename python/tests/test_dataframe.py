@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -24,7 +25,7 @@ def test_dataframe_round_trip(engine: ordinance.Engine, roster: list[dict[str, A
     assert list(out.columns) == list(frame.columns) + ["mode", "visits_per_year"]
     assert out.index.equals(frame.index)
     pd.testing.assert_frame_equal(out[list(frame.columns)], frame)
-    assert out["visits_per_year"].dtype == np.int64
+    assert out["visits_per_year"].dtype == "Int64"  # pandas' nullable integers
     # one output per row, the same as evaluating row by row
     for name, row in out.sample(10, random_state=1).iterrows():
         d = engine.evaluate(FREQ, {"class": row["class"]}, as_of="2024-06-30")
@@ -60,13 +61,33 @@ def test_dataframe_exact_and_float_numbers(exact: ordinance.Engine) -> None:
     assert floats["each"].tolist() == [1 / 3, 0.5, 1.0]
 
 
+def test_dataframe_columns_have_one_number_type(exact: ordinance.Engine) -> None:
+    # each/at_rate: halves and 0.4 have decimal forms, so the column is
+    # Decimal throughout (the whole numbers too); a third has none, so its
+    # column is Fraction throughout
+    frame = pd.DataFrame({"amount": [1, 2, 4], "parts": [2, 1, 4]})
+    out = exact.evaluate_many("exact.share", frame, as_of="2024-08-01")
+    assert out["each"].tolist() == [Decimal("0.5"), Decimal("2"), Decimal("1")]
+    assert {type(x) for x in out["each"]} == {Decimal}
+    assert out["at_rate"].tolist() == [Decimal("0.4"), Decimal("0.8"), Decimal("1.6")]
+    assert out["whole"].dtype == "Int64"
+    thirds = exact.evaluate_many("exact.share", frame, as_of="2024-03-01")
+    assert thirds["at_rate"].tolist() == [Fraction(1, 3), Fraction(2, 3), Fraction(4, 3)]
+    assert {type(x) for x in thirds["at_rate"]} == {Fraction}
+    # the same values one by one: a Decimal where a decimal form exists
+    one = exact.evaluate("exact.share", {"amount": 1, "parts": 2}, as_of="2024-08-01")
+    assert one["each"] == Decimal("0.5") and type(one["each"]) is Decimal
+    assert type(exact.evaluate("exact.share", {"amount": 1}, as_of="2024-03-01")["each"]) is Fraction
+    assert type(exact.evaluate("exact.share", {"amount": 3}, as_of="2024-03-01")["each"]) is int
+
+
 def test_dataframe_float_columns_need_allow_float(exact: ordinance.Engine) -> None:
     frame = pd.DataFrame({"amount": [0.5, 1.5]})
     with pytest.raises(ordinance.InputError) as info:
         exact.evaluate_many("exact.share", frame, as_of="2024-03-01")
     assert info.value.index == 0 and info.value.field == "amount"
     out = exact.evaluate_many("exact.share", frame, as_of="2024-03-01", allow_float=True)
-    assert out["whole"].tolist() == [Fraction(3, 2), Fraction(9, 2)]
+    assert out["whole"].tolist() == [Decimal("1.5"), Decimal("4.5")]
 
 
 def test_dataframe_missing_cells(exact: ordinance.Engine) -> None:
@@ -107,7 +128,10 @@ def test_dataframe_errors(engine: ordinance.Engine) -> None:
     assert info.value.index == 1  # the position, not the label
     out = engine.evaluate_many(FREQ, frame, errors="collect")
     assert out.loc["x", "visits_per_year"] == 4
-    assert pd.isna(out.loc["y", "visits_per_year"])
+    assert out.loc["y", "visits_per_year"] is pd.NA
+    # a failed row does not turn the integers into floats, nor None into NaN
+    assert out["visits_per_year"].dtype == "Int64"
+    assert out["error"].dtype == object
     assert out.loc["y", "error"] is not None and "`E` is not allowed" in out.loc["y", "error"]
     assert out.loc["z", "error"] is None
 

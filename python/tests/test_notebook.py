@@ -40,5 +40,6 @@ def test_notebook_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "".join(o.get("text", "") for o in outputs)
     assert "passed, 0 failed" in text
     assert "total: 568" in text
+    assert "1020" in html + text, "the scenario's discrepancies were not shown"
     assert "hint:" in text and "line:" in text
     assert os.environ["MPLBACKEND"] == "Agg"

@@ -162,7 +162,8 @@ def test_money_comes_back_as_decimal_to_the_fen(engine: ordinance.Engine) -> Non
     assert type(d["tax"]) is Decimal
     assert d["tax"].as_tuple().exponent == -2  # exactly two places, as printed
     assert str(d["tax"]) == json.loads(d.to_json())["outputs"]["tax"]
-    assert type(d["rate"]) is Fraction  # a plain number stays exact
+    assert d["rate"] == Decimal("0.1") and type(d["rate"]) is Decimal  # a plain number with a decimal form
+    assert type(engine.evaluate("individual_income_tax.annual_tax", {"taxable": 36001}, as_of="2024-06-30", numbers="fraction")["rate"]) is Fraction
     # floats only when asked, for money too
     f = engine.evaluate("individual_income_tax.annual_tax", {"taxable": 36001}, as_of="2024-06-30", numbers="float")
     assert type(f["tax"]) is float
