@@ -60,12 +60,18 @@ step "test tools"
     "nbclient>=0.10,<1" \
     "nbformat>=5.10,<6" \
     "ipykernel>=6.29,<8" \
-    "mypy>=1.11,<2"
+    "mypy>=1.11,<2" \
+    "pyarrow>=18,<27" \
+    "polars>=1.20,<3"
 
 step "build the wheel (maturin, release, abi3)"
 rm -rf "$WHEELS"
 (cd python && "$VENV/bin/maturin" build --release --interpreter "$VPY" --out "$WHEELS" --quiet)
 "$VPY" -m pip install -q --force-reinstall --no-deps "$WHEELS"/ordinance-*.whl
+
+# the CLI, which a test compares run_scenario's report with
+step "the ordinance CLI (debug)"
+cargo build --quiet -p ordinance-cli
 
 # Everything below imports the installed wheel, never python/ordinance.
 cd "$ROOT/target"

@@ -107,7 +107,7 @@ step "ordinance check" ./target/debug/ordinance check
 step "ordinance test (every pack's YAML tests)" ./target/debug/ordinance test
 step "ordinance run (every scenario in examples/)" run_scenarios
 if [ "$QUICK" = 0 ]; then
-    step "benchmarks build" cargo build --quiet --release -p ordinance-core --benches
+    step "benchmarks build" cargo build --quiet --release -p ordinance-core -p ordinance-arrow --benches
     step "C ABI, valgrind and the .NET client" bash tests/c/run.sh
     step "Python package, stubs and notebook" bash python/run_tests.sh
     step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"

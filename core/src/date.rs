@@ -123,6 +123,19 @@ impl Date {
         ((self.days + 3).rem_euclid(7) + 1) as u32
     }
 
+    /// The date `days` days after 1970-01-01 (Arrow's `date32`).
+    ///
+    /// # Errors
+    /// When the date leaves years 1–9999.
+    pub fn from_epoch_days(days: i64) -> Result<Date, String> {
+        Date { days: 0 }.add_days(days)
+    }
+
+    /// Days since 1970-01-01 (negative before it).
+    pub fn epoch_days(self) -> i64 {
+        self.days
+    }
+
     /// Days from `self` to `other` (negative when `other` is earlier).
     pub fn days_until(self, other: Date) -> i64 {
         other.days - self.days
@@ -358,6 +371,17 @@ impl TimeOfDay {
             return Err(format!("{hour:02}:{minute:02} is not a time of day"));
         }
         Ok(TimeOfDay { secs: (hour * 3600 + minute * 60) as u32 })
+    }
+
+    /// The time `secs` seconds after midnight.
+    ///
+    /// # Errors
+    /// When that is not within one day.
+    pub fn from_secs(secs: i64) -> Result<TimeOfDay, String> {
+        match u32::try_from(secs) {
+            Ok(s) if s < 86_400 => Ok(TimeOfDay { secs: s }),
+            _ => Err(format!("{secs} seconds after midnight is not a time of day")),
+        }
     }
 
     /// Seconds since midnight.

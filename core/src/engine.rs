@@ -11,6 +11,7 @@ use crate::loader::{self, SourceFile};
 use crate::ruleset::{Body, Pack, Rule, Ruleset};
 use crate::value::{from_json, Type, Value};
 use indexmap::IndexMap;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -582,8 +583,61 @@ pub struct Columns {
     pub outputs: Vec<(String, Type)>,
     /// One column per output, one entry per row.
     pub values: Vec<Vec<Option<Value>>>,
-    /// Per row, its error, if it failed.
-    pub errors: Vec<Option<EvalError>>,
+    /// Per row, its error, if it failed (boxed: most rows have none, and an
+    /// error is many times the size of a pointer).
+    pub errors: Vec<Option<Box<EvalError>>>,
+}
+
+/// The outcome of a columnar call grouped by outcome
+/// ([`Prepared::evaluate_grouped_columns`]).
+#[derive(Clone, Debug)]
+pub struct Grouped {
+    /// Output names and types, in declaration order.
+    pub outputs: Vec<(String, Type)>,
+    /// Each distinct outcome: the outputs in declaration order, or the
+    /// error.
+    pub results: Vec<Result<Vec<Value>, Box<EvalError>>>,
+    /// Per row, the index of its outcome in `results`.
+    pub rows: Vec<usize>,
+}
+
+impl Grouped {
+    fn push_result(&mut self, r: Result<Vec<Value>, EvalError>) -> usize {
+        let g = self.results.len();
+        self.results.push(r.map_err(Box::new));
+        self.rows.push(g);
+        g
+    }
+
+    /// One value per row and output, and one error slot per row.
+    pub fn into_columns(self) -> Columns {
+        let n = self.rows.len();
+        let mut values: Vec<Vec<Option<Value>>> = vec![Vec::with_capacity(n); self.outputs.len()];
+        let mut errors = Vec::with_capacity(n);
+        for &g in &self.rows {
+            match self.results.get(g) {
+                Some(Ok(vs)) => {
+                    for (col, v) in values.iter_mut().zip(vs) {
+                        col.push(Some(v.clone()));
+                    }
+                    errors.push(None);
+                }
+                Some(Err(e)) => {
+                    for col in values.iter_mut() {
+                        col.push(None);
+                    }
+                    errors.push(Some(e.clone()));
+                }
+                None => {
+                    for col in values.iter_mut() {
+                        col.push(None);
+                    }
+                    errors.push(None);
+                }
+            }
+        }
+        Columns { outputs: self.outputs, values, errors }
+    }
 }
 
 /// Looks a rule up and resolves its as-of date: (index, date, reason).
@@ -716,7 +770,8 @@ impl Prepared {
     pub fn evaluate_columns(&self, columns: &[(&str, &[Value])]) -> Result<Columns, EvalError> {
         let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
         let lengths: Vec<usize> = columns.iter().map(|(_, c)| c.len()).collect();
-        self.run_columns(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned())
+        self.run_grouped(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned())
+            .map(Grouped::into_columns)
     }
 
     /// As [`Prepared::evaluate_columns`], with cells that may be empty: an
@@ -728,17 +783,33 @@ impl Prepared {
     pub fn evaluate_sparse_columns(&self, columns: &[(&str, &[Option<Value>])]) -> Result<Columns, EvalError> {
         let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
         let lengths: Vec<usize> = columns.iter().map(|(_, c)| c.len()).collect();
-        self.run_columns(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned().flatten())
+        self.run_grouped(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned().flatten())
+            .map(Grouped::into_columns)
+    }
+
+    /// As [`Prepared::evaluate_sparse_columns`], with the rows grouped by
+    /// their outcome instead of one value per row and output: each
+    /// distinct outcome once, and per row the outcome it had. Rows whose
+    /// inputs repeat share one evaluation and one outcome, so a binding can
+    /// build its output columns by gathering (an Arrow dictionary, say)
+    /// without copying a value per row.
+    ///
+    /// # Errors
+    /// As [`Prepared::evaluate_columns`].
+    pub fn evaluate_grouped_columns(&self, columns: &[(&str, &[Option<Value>])]) -> Result<Grouped, EvalError> {
+        let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+        let lengths: Vec<usize> = columns.iter().map(|(_, c)| c.len()).collect();
+        self.run_grouped(&names, &lengths, |k, row| columns.get(k).and_then(|(_, c)| c.get(row)).cloned().flatten())
     }
 
     /// The row loop of the columnar calls: `cell(k, row)` is column k's
     /// value in that row, `None` to leave the input out.
-    fn run_columns(
+    fn run_grouped(
         &self,
         names: &[&str],
         lengths: &[usize],
         cell: impl Fn(usize, usize) -> Option<Value>,
-    ) -> Result<Columns, EvalError> {
+    ) -> Result<Grouped, EvalError> {
         let r = self.rule();
         let input_error = |field: &str, message: String| EvalError::Input {
             rule: r.qualified.clone(),
@@ -759,31 +830,44 @@ impl Prepared {
         if let Some(i) = r.inputs.iter().zip(&by_input).find(|(i, c)| c.is_none() && i.default.is_none()) {
             return Err(input_error(&i.0.name, format!("no column for input `{}`, which has no default", i.0.name)));
         }
-        let mut out = Columns {
-            outputs: r.outputs.clone(),
-            values: vec![Vec::with_capacity(rows); r.outputs.len()],
-            errors: Vec::with_capacity(rows),
-        };
+        // Evaluation is a pure function of the inputs (the as-of date and
+        // the budgets are fixed for the call), so rows whose inputs repeat —
+        // a class column, a sector — share one evaluation. The memo holds at
+        // most MEMO_ENTRIES distinct rows, and is dropped when the inputs
+        // hardly repeat (more than half the rows so far were new).
+        let mut out = Grouped { outputs: r.outputs.clone(), results: Vec::new(), rows: Vec::with_capacity(rows) };
+        let mut memo: HashMap<Vec<Option<Value>>, usize> = HashMap::new();
+        let mut memo_on = true;
+        let mut args: Vec<Option<Value>> = Vec::with_capacity(by_input.len());
         for row in 0..rows {
-            let args = by_input.iter().map(|c| c.and_then(|k| cell(k, row))).collect();
-            match self.evaluate_values(args) {
-                Ok(values) => {
-                    for (col, v) in out.values.iter_mut().zip(values) {
-                        col.push(Some(v));
-                    }
-                    out.errors.push(None);
+            args.clear();
+            args.extend(by_input.iter().map(|c| c.and_then(|k| cell(k, row))));
+            if memo_on {
+                if let Some(&g) = memo.get(args.as_slice()) {
+                    out.rows.push(g);
+                    continue;
                 }
-                Err(e) => {
-                    for col in out.values.iter_mut() {
-                        col.push(None);
-                    }
-                    out.errors.push(Some(e));
+                if row >= MEMO_TRIAL_ROWS && out.results.len() * 2 > row {
+                    memo_on = false;
+                    memo = HashMap::new();
+                } else if memo.len() < MEMO_ENTRIES {
+                    let g = out.push_result(self.evaluate_values(args.clone()));
+                    memo.insert(std::mem::take(&mut args), g);
+                    continue;
                 }
             }
+            out.push_result(self.evaluate_values(std::mem::take(&mut args)));
         }
         Ok(out)
     }
 }
+
+/// The most distinct input rows one columnar call remembers the outputs of.
+const MEMO_ENTRIES: usize = 4096;
+
+/// Rows a columnar call evaluates before it judges whether its inputs
+/// repeat enough to keep remembering them.
+const MEMO_TRIAL_ROWS: usize = 1024;
 
 /// Metadata of one rule.
 #[derive(Clone, Debug, PartialEq)]

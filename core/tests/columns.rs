@@ -36,12 +36,80 @@ proptest! {
                 }
                 Err(e) => {
                     prop_assert!(matches!(e, EvalError::Input { .. }), "{}", e);
-                    prop_assert_eq!(cols.errors[row].as_ref().map(EvalError::code), Some(e.code()));
+                    prop_assert_eq!(cols.errors[row].as_ref().map(|e| e.code()), Some(e.code()));
                     prop_assert!(cols.values.iter().all(|c| c[row].is_none()));
                     prop_assert_eq!(many[row].as_ref().err().map(EvalError::code), Some(e.code()));
                 }
             }
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(12, "columns_memo"))]
+
+    /// Rows whose inputs repeat share one evaluation (the memo of the
+    /// columnar calls): over thousands of rows, some repeating a few
+    /// values and some all distinct (which turns the memo off after its
+    /// trial), every row still gets what evaluating it alone gives, and
+    /// rows that share an outcome have equal inputs.
+    #[test]
+    fn shared_evaluations_equal_one_per_row(
+        repeating in 0usize..3000,
+        distinct in 0usize..3000,
+        seed in any::<u64>(),
+    ) {
+        let engine = pack_engine("individual_income_tax");
+        let rule = "individual_income_tax.annual_tax";
+        let p = engine.prepare(rule, &opts()).unwrap();
+        let mut taxable: Vec<Option<Value>> = Vec::new();
+        let mut x = seed;
+        for i in 0..repeating + distinct {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let cents = if i < repeating { [0, 3_600_000, 14_400_100, -5][(x >> 60) as usize % 4] } else { (x >> 20) as i64 % 100_000_000 };
+            taxable.push(Some(Value::Number(ordinance_core::Number::ratio(i128::from(cents), 100).unwrap())));
+        }
+        let grouped = p.evaluate_grouped_columns(&[("taxable", &taxable)]).unwrap();
+        let cols = p.evaluate_sparse_columns(&[("taxable", &taxable)]).unwrap();
+        prop_assert_eq!(grouped.rows.len(), taxable.len());
+        for (row, cell) in taxable.iter().enumerate() {
+            let alone = p.evaluate_values(vec![cell.clone()]);
+            let shared = &grouped.results[grouped.rows[row]];
+            match (&alone, shared) {
+                (Ok(a), Ok(s)) => {
+                    prop_assert_eq!(a, s);
+                    for (k, v) in a.iter().enumerate() {
+                        prop_assert_eq!(cols.values[k][row].as_ref(), Some(v));
+                    }
+                }
+                (Err(a), Err(s)) => {
+                    prop_assert_eq!(a.code(), s.code());
+                    prop_assert_eq!(cols.errors[row].as_ref().map(|e| e.code()), Some(a.code()));
+                }
+                _ => prop_assert!(false, "row {row}: alone {alone:?}, shared {shared:?}"),
+            }
+        }
+        // an outcome is shared only by rows with equal inputs
+        let mut first_input: std::collections::HashMap<usize, &Option<Value>> = std::collections::HashMap::new();
+        for (row, &g) in grouped.rows.iter().enumerate() {
+            let seen = *first_input.entry(g).or_insert(&taxable[row]);
+            prop_assert_eq!(seen, &taxable[row]);
+        }
+    }
+}
+
+#[test]
+fn the_memo_is_bounded_and_repeats_after_it_is_full_are_still_right() {
+    // 5000 distinct values (more than the memo holds) each twice: outcomes
+    // beyond the memo's size are evaluated again, and every row is right
+    let engine = pack_engine("individual_income_tax");
+    let p = engine.prepare("individual_income_tax.annual_tax", &opts()).unwrap();
+    let taxable: Vec<Option<Value>> = (0..10_000).map(|i| Some(Value::int(i64::from(i % 5000) * 37))).collect();
+    let grouped = p.evaluate_grouped_columns(&[("taxable", &taxable)]).unwrap();
+    assert!(grouped.results.len() > 4096, "the memo stops growing at its bound");
+    for (row, cell) in taxable.iter().enumerate() {
+        let alone = p.evaluate_values(vec![cell.clone()]).unwrap();
+        assert_eq!(grouped.results[grouped.rows[row]].as_ref().unwrap(), &alone, "row {row}");
     }
 }
 

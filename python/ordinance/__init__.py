@@ -20,6 +20,7 @@ for a value such as 1/3 that has none (``float`` only when asked). Errors are ty
 
 from ._engine import ArgumentError, Engine, shipped_rules_dir
 from ._native import (
+    ArrowTable,
     EvaluationError,
     InputError,
     LimitError,
@@ -40,6 +41,7 @@ __all__ = [
     "Diagnostic",
     "Engine",
     "ArgumentError",
+    "ArrowTable",
     "EvaluationError",
     "InputError",
     "LimitError",

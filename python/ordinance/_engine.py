@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
-from . import _frames, _native
+from . import _arrow, _frames, _native
 from ._errors import ArgumentError
 from ._native import OrdinanceError, UnknownRuleError
 from ._report import ScenarioReport
@@ -232,10 +232,16 @@ class Engine:
         """Evaluates ``rule`` over many records at once, against one snapshot
         of the rules, with the GIL released while the core works.
 
-        ``records`` is a list of dicts (→ a list of :class:`Decision`) or a
+        ``records`` is a list of dicts (→ a list of :class:`Decision`), a
         pandas DataFrame (→ a copy of it with one column per output, named
         ``prefix + output``; only the columns that are inputs of the rule
-        are read, and a missing cell leaves that input out).
+        are read, and a missing cell leaves that input out), or an Arrow
+        table — a pyarrow ``Table``, ``RecordBatch`` or
+        ``RecordBatchReader``, a polars ``DataFrame``, or any object with
+        ``__arrow_c_stream__`` — which is read in Rust through the Arrow
+        PyCapsule interface and comes back as the same kind of object with
+        the output columns appended (money as ``decimal128``, enums as
+        dictionaries; see ``docs/python.md``).
 
         With ``errors="raise"`` (the default) the first failing record
         raises its error, whose ``.index`` is the record's position. With
@@ -270,11 +276,33 @@ class Engine:
             return _frames.frame_with_columns(
                 frame, data["values"], messages if errors == "collect" else None, prefix
             )
+        if _arrow.is_arrow(records):
+            # Arrow columns straight to the core, and Arrow back
+            try:
+                result = self._native.evaluate_arrow(
+                    rule,
+                    records,
+                    as_of=as_of,
+                    allow_float=allow_float,
+                    max_steps=max_steps,
+                    max_digits=max_digits,
+                    max_bytes=max_bytes,
+                    prefix=prefix,
+                    error_column=prefix + "error" if errors == "collect" else None,
+                )
+            except (TypeError, ValueError) as e:
+                if isinstance(e, OrdinanceError):
+                    raise
+                raise ArgumentError(str(e)) from None
+            if errors == "raise" and result["first_error"] is not None:
+                raise result["first_error"]
+            return _arrow.same_kind(records, result["table"])
         # a mapping or a string is refused by the native layer, not listed
         passthrough = isinstance(records, (list, tuple, str, bytes, Mapping))
         if not passthrough and not isinstance(records, Iterable):
             raise ArgumentError(
-                f"records must be a list of mappings or a pandas DataFrame, not {type(records).__name__}"
+                "records must be a list of mappings, a pandas DataFrame or an Arrow table "
+                f"(pyarrow, polars), not {type(records).__name__}"
             )
         record_list: Any = records if passthrough else list(records)
         results = self._native.evaluate_many(

@@ -14,6 +14,7 @@ from ordinance._types import ColumnsDict, DecisionDict, Diagnostic, ReloadReport
 
 __all__ = [
     "__version__",
+    "ArrowTable",
     "Engine",
     "NativeDecision",
     "OrdinanceError",
@@ -86,10 +87,34 @@ class Engine:
         max_digits: int | None = None,
         max_bytes: int | None = None,
     ) -> ColumnsDict: ...
+    def evaluate_arrow(
+        self,
+        rule: str,
+        data: object,
+        *,
+        as_of: datetime.date | str | None = None,
+        allow_float: bool = False,
+        max_steps: int | None = None,
+        max_digits: int | None = None,
+        max_bytes: int | None = None,
+        prefix: str = "",
+        error_column: str | None = None,
+    ) -> dict[str, Any]: ...
     def run_tests(self) -> TestReportDict: ...
     def run_scenario(self, path: str | os.PathLike[str], *, rules_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]: ...
     def reload(self) -> ReloadReportDict: ...
     def rules(self) -> list[RuleInfoDict]: ...
+
+@final
+class ArrowTable:
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+    @property
+    def num_rows(self) -> int: ...
+    @property
+    def column_names(self) -> list[str]: ...
+    @property
+    def nbytes(self) -> int: ...
+    def __len__(self) -> int: ...
 
 class OrdinanceError(Exception):
     code: ClassVar[str]

@@ -431,7 +431,7 @@ impl PyEngine {
         for (row, problem) in row_problem.into_iter().enumerate() {
             if let Some(p) = problem {
                 if let Some(slot) = result.errors.get_mut(row) {
-                    *slot = Some(p);
+                    *slot = Some(Box::new(p));
                 }
                 for col in result.values.iter_mut() {
                     if let Some(v) = col.get_mut(row) {
@@ -470,6 +470,62 @@ impl PyEngine {
         dict.set_item("values", values)?;
         dict.set_item("errors", errors)?;
         Ok(dict)
+    }
+
+    /// Evaluates one rule over an Arrow table (any object with
+    /// `__arrow_c_stream__` or `__arrow_c_array__`): the rule's input
+    /// columns are read in Rust, batch by batch, and the table comes back
+    /// as an `ArrowTable` with one column per output (`prefix + name`) and,
+    /// when `error_column` is given, that column holding each failed row's
+    /// message. Returns `{"table", "first_error" (the `OrdinanceError` of
+    /// the first failed row, `.index` set, or `None`), "failed", "rows"}`.
+    /// An output name that is already a column raises `ValueError`.
+    #[pyo3(signature = (rule, data, *, as_of = None, allow_float = false, max_steps = None, max_digits = None, max_bytes = None, prefix = "", error_column = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        rule: &str,
+        data: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        allow_float: bool,
+        max_steps: Option<u64>,
+        max_digits: Option<u64>,
+        max_bytes: Option<u64>,
+        prefix: &str,
+        error_column: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
+        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes };
+        let rule_id = rule.to_string();
+        let prepared = py.detach(|| self.inner.prepare(&rule_id, &opts)).map_err(|e| eval_error(py, &e))?;
+        let imported = crate::arrow::import(data)?;
+        let arrow_opts = ordinance_arrow::Options {
+            allow_float,
+            prefix: prefix.to_string(),
+            error_column,
+            ..ordinance_arrow::Options::default()
+        };
+        let crate::arrow::Imported { schema, reader } = imported;
+        let result = py.detach(move || ordinance_arrow::evaluate(&prepared, &schema, reader, &arrow_opts));
+        let evaluated = match result {
+            Ok(e) => e,
+            Err(ordinance_arrow::Error::Eval(e)) => return Err(eval_error(py, &e)),
+            Err(e) => return Err(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+        };
+        let out = PyDict::new(py);
+        match &evaluated.first_error {
+            Some((index, e)) => {
+                let value = eval_error(py, e).into_value(py).into_bound(py);
+                value.setattr("index", *index)?;
+                out.set_item("first_error", value)?;
+            }
+            None => out.set_item("first_error", py.None())?,
+        }
+        out.set_item("failed", evaluated.failed)?;
+        out.set_item("rows", evaluated.rows)?;
+        out.set_item("table", crate::arrow::ArrowTable::new(evaluated.schema, evaluated.batches))?;
+        Ok(out)
     }
 
     /// Runs every pack's tests; returns `{"passed", "failed", "tests": [...]}`.

@@ -2,11 +2,13 @@
 //!
 //! A thin layer over `ordinance-core`: [`engine`] wraps the engine in a
 //! Python class, [`convert`] turns Python values into the core's JSON and
-//! the core's exact values back into Python, and [`errors`] maps the core's
+//! the core's exact values back into Python, [`arrow`] takes and gives
+//! Arrow tables through the PyCapsule interface, and [`errors`] maps the core's
 //! errors onto typed Python exceptions. The pure-Python package (in
 //! `python/ordinance/`) adds `Decision`, DataFrame support and notebook
 //! rendering on top; users import `ordinance`, not this module.
 
+pub mod arrow;
 pub mod convert;
 pub mod engine;
 pub mod errors;
@@ -21,6 +23,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", ordinance_core::VERSION)?;
     m.add_class::<engine::PyEngine>()?;
     m.add_class::<engine::NativeDecision>()?;
+    m.add_class::<arrow::ArrowTable>()?;
     errors::register(m)?;
     Ok(())
 }
