@@ -27,7 +27,7 @@ macro_rules! out {
 #[derive(Parser)]
 #[command(name = "ordinance", version, about = "Regulations as code: check, test and evaluate YAML rule packs")]
 struct Cli {
-    /// Rules directory (default: $ORDINANCE_RULES, else ./rules)
+    /// Rules directory or rule-set bundle (default: $ORDINANCE_RULES, else ./rules)
     #[arg(long, global = true, value_name = "DIR")]
     rules: Option<PathBuf>,
     /// A further folder packs may read source texts from (repeatable; by
@@ -95,6 +95,14 @@ enum Command {
         /// Output format
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
+    },
+    /// Write a rule-set bundle: the rules directory's packs and the source
+    /// texts they cite in one file, with the rule-set hash; `--rules
+    /// FILE` (and every binding) opens it like a folder
+    Bundle {
+        /// The bundle to write (`rules.ordinance`, say); `-` for standard output
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
     },
     /// Print the JSON Schema of rule packs (or of scenarios)
     Schema {
@@ -279,6 +287,30 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                     r.cite.clause,
                     inputs.join(", "),
                     outputs.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bundle { output } => {
+            let bundle = ordinance_core::bundle::Bundle::from_dir(dir, &load_options(cli))?;
+            let text = format!("{}\n", bundle.to_json());
+            if output.as_os_str() == "-" {
+                out!("{text}");
+            } else {
+                // write beside the target and rename, so a reader never sees half a bundle
+                let tmp = output.with_extension("ordinance-partial");
+                let written = std::fs::write(&tmp, &text).and_then(|()| std::fs::rename(&tmp, output));
+                if let Err(e) = written {
+                    let _ = std::fs::remove_file(&tmp);
+                    eprintln!("{}: error: cannot write the bundle: {e}", output.display());
+                    return Ok(ExitCode::FAILURE);
+                }
+                outln!(
+                    "{}: {} packs and {} source texts, rule set {}",
+                    output.display(),
+                    bundle.files.keys().filter(|k| !k.contains('/')).count(),
+                    bundle.files.keys().filter(|k| k.contains('/')).count(),
+                    bundle.ruleset
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -355,3 +355,43 @@ fn a_table_is_printed_once() {
     assert_eq!(t.matches("众成煤场").count(), 1, "{t}");
     assert!(t.contains("(listed under “名单监管划分核对"), "{t}");
 }
+
+#[test]
+fn a_bundle_is_written_and_opened_like_the_folder() {
+    let dir = std::env::temp_dir().join(format!("ordinance-cli-bundle-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("rules.ordinance");
+    let made = ordinance(&["bundle", "-o", path.to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    let said = text(&made);
+    let folder = ordinance(&["check", "--format", "json"]);
+    let folder: serde_json::Value = serde_json::from_slice(&folder.stdout).unwrap();
+    let hash = folder["ruleset"].as_str().unwrap();
+    assert!(said.contains(hash), "the bundle names its rule set: {said}");
+    let opened = ordinance(&["--rules", path.to_str().unwrap(), "check", "--format", "json"]);
+    let opened: serde_json::Value = serde_json::from_slice(&opened.stdout).unwrap();
+    assert_eq!(opened["ruleset"], folder["ruleset"]);
+    assert_eq!(opened["rules"], folder["rules"]);
+    // the same tests pass, and a scenario runs against the bundle
+    let a = text(&ordinance(&["test"]));
+    let b = text(&ordinance(&["--rules", path.to_str().unwrap(), "test"]));
+    assert_eq!(a.lines().last(), b.lines().last());
+    let run = ordinance(&[
+        "--rules",
+        path.to_str().unwrap(),
+        "run",
+        "examples/walking_contest_2024.yaml",
+        "--format",
+        "json",
+    ]);
+    let run: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run["ruleset"].as_str(), Some(hash));
+    // a changed bundle is refused with a reason
+    let tampered = dir.join("tampered.ordinance");
+    let body = std::fs::read_to_string(&path).unwrap().replacen("万步有约", "万步有的", 1);
+    std::fs::write(&tampered, body).unwrap();
+    let refused = ordinance(&["--rules", tampered.to_str().unwrap(), "check"]);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("digest does not match"), "{}", text(&refused));
+}

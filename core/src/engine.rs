@@ -212,6 +212,7 @@ impl TestReport {
 enum Origin {
     Dir(PathBuf),
     Files(Vec<PathBuf>),
+    Bundle(PathBuf),
 }
 
 /// How an engine loads and reloads its packs.
@@ -335,12 +336,16 @@ impl Engine {
     }
 
     /// Loads every `.yaml` pack in a directory, with options (shared source
-    /// folders; whether a reload may remove a pack).
+    /// folders; whether a reload may remove a pack). A path that is a file
+    /// is opened as a rule-set bundle ([`crate::bundle`]): its packs and
+    /// source texts, nothing outside it, and the rule-set hash it records
+    /// checked; a reload reads the bundle file again.
     ///
     /// # Errors
     /// Every problem in every pack, located.
     pub fn load_dir_with(dir: impl AsRef<Path>, options: LoadOptions) -> Result<Engine, LoadError> {
-        let origin = Origin::Dir(dir.as_ref().to_path_buf());
+        let path = dir.as_ref().to_path_buf();
+        let origin = if crate::bundle::is_bundle_path(&path) { Origin::Bundle(path) } else { Origin::Dir(path) };
         let rs = Self::load_origin(&origin, &options)?;
         Ok(Engine { origin, options, current: RwLock::new(Arc::new(rs)) })
     }
@@ -358,8 +363,9 @@ impl Engine {
     }
 
     fn load_origin(origin: &Origin, options: &LoadOptions) -> Result<Ruleset, LoadError> {
-        let mut lo = loader::SourceFolders { root: None, shared_sources: options.shared_sources.clone() };
+        let mut lo = loader::SourceFolders { root: None, shared_sources: options.shared_sources.clone(), bundle: None };
         let files = match origin {
+            Origin::Bundle(path) => return crate::bundle::load(path),
             Origin::Dir(d) => {
                 lo.root = Some(d.clone());
                 loader::pack_files(d)?
@@ -394,7 +400,7 @@ impl Engine {
         let report = ReloadReport::between(&guard, &rs);
         if self.options.forbid_removal && !report.removed.is_empty() {
             let dir = match &self.origin {
-                Origin::Dir(d) => d.display().to_string(),
+                Origin::Dir(d) | Origin::Bundle(d) => d.display().to_string(),
                 Origin::Files(_) => "<packs>".into(),
             };
             let diagnostics = report

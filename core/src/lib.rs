@@ -26,6 +26,7 @@
 //! surface the bindings use, and [`scenario`] with [`report`] run and print
 //! whole scenarios.
 
+pub mod bundle;
 pub mod date;
 pub mod engine;
 pub mod error;

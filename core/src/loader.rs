@@ -1066,6 +1066,9 @@ pub struct SourceFolders {
     /// Further folders source texts may resolve into (a folder of texts
     /// shared by several rule folders). Empty by default.
     pub shared_sources: Vec<PathBuf>,
+    /// The packs come from a rule-set bundle: source texts are read from it
+    /// and nowhere else.
+    pub bundle: Option<Arc<crate::bundle::BundleFiles>>,
 }
 
 /// Loads packs, reading source texts only inside the folders `options`
@@ -1153,15 +1156,24 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
             let confine = confinements
                 .entry(root.to_path_buf())
                 .or_insert_with(|| files::Confinement::new(root, &options.shared_sources));
-            let read = confine.resolve(base, &t.text, "source text").and_then(|canon| match source_texts.get(&canon) {
-                Some(text) => Ok(text.clone()),
-                None => {
-                    let s = files::read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
-                    let text = Arc::new(SourceText::new(&s));
-                    source_texts.insert(canon, text.clone());
-                    Ok(text)
-                }
+            let from_bundle = options.bundle.as_ref().map(|b| {
+                b.source_text(&t.text).map(|(shown, text)| {
+                    source_texts.entry(shown).or_insert_with(|| Arc::new(SourceText::new(text))).clone()
+                })
             });
+            let read = if let Some(r) = from_bundle {
+                r
+            } else {
+                confine.resolve(base, &t.text, "source text").and_then(|canon| match source_texts.get(&canon) {
+                    Some(text) => Ok(text.clone()),
+                    None => {
+                        let s = files::read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
+                        let text = Arc::new(SourceText::new(&s));
+                        source_texts.insert(canon, text.clone());
+                        Ok(text)
+                    }
+                })
+            };
             match read {
                 Ok(text) => source = Some(text),
                 Err(e) => d.at(t.pos, e.message, e.help),

@@ -235,6 +235,17 @@ struct Run {
 impl Run {
     /// The rules of a folder, loaded once per run.
     fn rules_of(&mut self, dir: &Path) -> Result<Arc<Ruleset>, Error> {
+        if crate::bundle::is_bundle_path(dir) {
+            let rs = Arc::new(crate::bundle::load(dir)?);
+            let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+            let key = (canon, rs.hash.clone());
+            if let Some(known) = self.loaded.get(&key) {
+                return Ok(known.clone());
+            }
+            self.stats.rule_loads += 1;
+            self.loaded.insert(key, rs.clone());
+            return Ok(rs);
+        }
         let files = loader::pack_files(dir)?;
         let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
         let key = (canon, loader::content_hash(&files));
@@ -243,7 +254,11 @@ impl Run {
         }
         let rs = Arc::new(loader::load_with(
             &files,
-            &loader::SourceFolders { root: Some(dir.to_path_buf()), shared_sources: self.shared_sources.clone() },
+            &loader::SourceFolders {
+                root: Some(dir.to_path_buf()),
+                shared_sources: self.shared_sources.clone(),
+                bundle: None,
+            },
         )?);
         self.stats.rule_loads += 1;
         self.loaded.insert(key, rs.clone());

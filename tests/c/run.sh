@@ -182,6 +182,15 @@ pkgconfig_program() {
 }
 check pkg-config-shared pkgconfig_program
 
+# the same program given a rule-set bundle instead of the folder
+bundle_program() {
+    cargo build --quiet -p ordinance-cli
+    ./target/debug/ordinance --rules "$RULES" bundle -o "$TMP/rules.ordinance"
+    LD_LIBRARY_PATH="$PREFIX/lib" "$TMP/hello_ordinance" "$TMP/rules.ordinance" | tee "$TMP/hello-bundle.out"
+    grep -qF '"visits_per_year":12' "$TMP/hello-bundle.out"
+}
+check c-opens-a-bundle bundle_program
+
 pkgconfig_static() {
     export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"
     # shellcheck disable=SC2046
