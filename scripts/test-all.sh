@@ -110,6 +110,7 @@ if [ "$QUICK" = 0 ]; then
     step "benchmarks build" cargo build --quiet --release -p ordinance-core -p ordinance-arrow --benches
     step "C ABI, valgrind and the .NET client" bash tests/c/run.sh
     step "Python package, stubs and notebook" bash python/run_tests.sh
+    step "Spark (local[2], 1M rows)" bash python/run_spark_tests.sh
     step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"
 fi
 
