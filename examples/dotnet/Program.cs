@@ -3,8 +3,13 @@
 // Every figure printed comes from the engine (energy_safety.planned_inspections);
 // this program only reads the roster and formats the answer.
 //
-//   mcs -langversion:7.2 -out:Program.exe Ordinance.cs Program.cs
-//   LD_LIBRARY_PATH=/path/to/lib mono Program.exe [RULES_DIR] [ROSTER_TSV]
+// Against the Ordinance package (dotnet/pack.sh builds it; the test command
+// does what follows):
+//
+//   nuget install Ordinance -Source target/dotnet/feed -OutputDirectory packages
+//   mcs -langversion:7.2 -r:packages/Ordinance.0.1.0/lib/net45/Ordinance.dll -out:Program.exe Program.cs
+//   cp packages/Ordinance.0.1.0/lib/net45/Ordinance.dll packages/Ordinance.0.1.0/runtimes/linux-x64/native/libordinance.so .
+//   mono Program.exe [RULES_DIR] [ROSTER_TSV]
 //
 // RULES_DIR defaults to ./rules and ROSTER_TSV to examples/dotnet/roster_2024.tsv
 // (name, sector, class; tab-separated; lines starting with # are comments).
@@ -52,6 +57,11 @@ internal static class Program
         {
             Console.Error.WriteLine("ordinance error [{0}, code {1}]: {2}", e.Status, e.Code, e.Message);
             if (e.File != null) Console.Error.WriteLine("  at {0}:{1}:{2}", e.File, e.Line, e.Column);
+            return 1;
+        }
+        catch (OrdinanceLibraryNotFoundException e)
+        {
+            Console.Error.WriteLine("ordinance: {0}", e.Message);
             return 1;
         }
     }
@@ -142,7 +152,11 @@ internal static class Program
         Decision d = engine.Evaluate("individual_income_tax.annual_tax", "{\"taxable\":\"36001.50\"}", AsOf, false);
         decimal tax = d.GetDecimal("tax");
         Console.WriteLine();
-        Console.WriteLine("income tax on 36001.50: {0} ({1})", tax.ToString(CultureInfo.InvariantCulture), d.Outputs["tax"]);
+        Console.WriteLine("income tax on 36001.50: {0} ({1}, {2})", tax.ToString(CultureInfo.InvariantCulture),
+                          Convert.ToString(d.Outputs["tax"], CultureInfo.InvariantCulture), d.Outputs["tax"].GetType().Name);
+        // one .NET type per output, whatever its value: a rate of 3% and of 10% are both decimals
+        Decision low = engine.Evaluate("individual_income_tax.annual_tax", "{\"taxable\":\"0\"}", AsOf, false);
+        Console.WriteLine("rate types: {0} {1}", low.Outputs["rate"].GetType().Name, d.Outputs["rate"].GetType().Name);
     }
 
     /// <summary>A bad input raises an exception carrying the structured error.</summary>

@@ -204,13 +204,33 @@ pkgconfig_static() {
 }
 check pkg-config-static pkgconfig_static
 
-# ---- the .NET client ----------------------------------------------------------------
+# ---- the .NET package and its client ---------------------------------------------------
 
-check dotnet-compile mcs -langversion:7.2 -warnaserror -out:"$WORK/Program.exe" \
-    examples/dotnet/Ordinance.cs examples/dotnet/Program.cs
+VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
+check dotnet-pack bash dotnet/pack.sh "$WORK/feed"
 
-if [ -f "$WORK/Program.exe" ]; then
-    check dotnet-run env LD_LIBRARY_PATH="$WORK/lib" mono "$WORK/Program.exe" "$RULES" examples/dotnet/roster_2024.tsv
+# the example is built against the package as a consumer gets it: installed
+# from the feed, compiled against lib/net45/Ordinance.dll, with the native
+# library from runtimes/linux-x64/native beside the program (what the
+# package's build/Ordinance.targets does for an MSBuild project)
+dotnet_consume() {
+    export HOME="$WORK/dotnet-home"
+    mkdir -p "$HOME"
+    rm -rf "$WORK/packages" "$WORK/app"
+    nuget install Ordinance -Version "$VERSION" -Source "$WORK/feed" -OutputDirectory "$WORK/packages" -NonInteractive
+    local pkg="$WORK/packages/Ordinance.$VERSION"
+    test -f "$pkg/lib/net45/Ordinance.dll"
+    test -f "$pkg/runtimes/linux-x64/native/libordinance.so"
+    test -f "$pkg/build/Ordinance.targets"
+    mkdir -p "$WORK/app"
+    mcs -langversion:7.2 -warnaserror -r:"$pkg/lib/net45/Ordinance.dll" -out:"$WORK/app/Program.exe" examples/dotnet/Program.cs
+    cp "$pkg/lib/net45/Ordinance.dll" "$pkg/runtimes/linux-x64/native/libordinance.so" "$WORK/app/"
+}
+check dotnet-consume-package dotnet_consume
+
+if [ -f "$WORK/app/Program.exe" ]; then
+    # no LD_LIBRARY_PATH: the library beside the program is found
+    check dotnet-run env -u LD_LIBRARY_PATH mono "$WORK/app/Program.exe" "$RULES" examples/dotnet/roster_2024.tsv
     cat "$LOGS/dotnet-run.log" | sed 's/^/     | /'
     # The figures the plan prints (三(四)1), each as the engine computed it.
     for figure in coal_mine:232 coal_business:252 power:40 oil_gas_pipeline:20 new_energy:24 total:568; do
@@ -218,16 +238,31 @@ if [ -f "$WORK/Program.exe" ]; then
             grep -qE "^${figure%%:*} +${figure##*:}( |\$)" "$LOGS/dotnet-run.log"
     done
     # money arrives as a C# decimal equal to the document's "x.yz" string
-    check dotnet-money-decimal grep -qE '^income tax on 36001\.50: ([0-9]+\.[0-9]{2}) \(\1\)$' "$LOGS/dotnet-run.log"
+    check dotnet-money-decimal grep -qE '^income tax on 36001\.50: ([0-9]+\.[0-9]{2}) \(\1, Decimal\)$' "$LOGS/dotnet-run.log"
+    # one .NET type per output, whatever the value (3% and 10% alike)
+    check dotnet-one-type-per-output grep -qxF 'rate types: Decimal Decimal' "$LOGS/dotnet-run.log"
     check dotnet-structured-error grep -qF 'code input, field class, allowed A/B/C/D' "$LOGS/dotnet-run.log"
     dotnet_load_error() {
         local rc=0
-        LD_LIBRARY_PATH="$WORK/lib" mono "$WORK/Program.exe" "$TMP/no-such-rules" examples/dotnet/roster_2024.tsv \
+        env -u LD_LIBRARY_PATH mono "$WORK/app/Program.exe" "$TMP/no-such-rules" examples/dotnet/roster_2024.tsv \
             >"$TMP/dotnet-err.out" 2>&1 || rc=$?
         cat "$TMP/dotnet-err.out"
         [ "$rc" -eq 1 ] && grep -qF 'ordinance error [LoadError, code load]' "$TMP/dotnet-err.out"
     }
     check dotnet-load-error dotnet_load_error
+    # without the native library: a clear message, not a bare DllNotFoundException
+    dotnet_missing_library() {
+        local rc=0
+        mkdir -p "$TMP/app-nolib"
+        cp "$WORK/app/Program.exe" "$WORK/app/Ordinance.dll" "$TMP/app-nolib/"
+        env -u LD_LIBRARY_PATH mono "$TMP/app-nolib/Program.exe" "$RULES" examples/dotnet/roster_2024.tsv \
+            >"$TMP/dotnet-nolib.out" 2>&1 || rc=$?
+        cat "$TMP/dotnet-nolib.out"
+        [ "$rc" -eq 1 ] && grep -qF 'could not be loaded' "$TMP/dotnet-nolib.out" \
+            && grep -qF 'Looked in:' "$TMP/dotnet-nolib.out" && grep -qF 'runtimes/linux-x64/native/libordinance.so' "$TMP/dotnet-nolib.out" \
+            && ! grep -qF 'at Ordinance.' "$TMP/dotnet-nolib.out"
+    }
+    check dotnet-missing-library-is-explained dotnet_missing_library
 fi
 
 finish

@@ -7,8 +7,15 @@
 //   mcs -langversion:7.2 -out:Program.exe Ordinance.cs Program.cs
 //
 // The native library is found by the name "ordinance": libordinance.so on
-// Linux (put its directory on LD_LIBRARY_PATH, or install it with
-// `make install`), ordinance.dll on Windows. See docs/c-abi.md.
+// Linux — beside the program (the NuGet package's build/Ordinance.targets
+// copies runtimes/linux-x64/native/libordinance.so there), on
+// LD_LIBRARY_PATH, or installed with `make install`; ordinance.dll on
+// Windows. When it cannot be found, the first call throws an
+// OrdinanceLibraryNotFoundException saying where it looked and how to fix
+// it. See docs/c-abi.md.
+//
+// Built as a class library by dotnet/Ordinance/Ordinance.csproj and
+// packed by dotnet/pack.sh; it also compiles on its own with mcs.
 
 using System;
 using System.Collections.Generic;
@@ -205,9 +212,57 @@ namespace Ordinance
         }
     }
 
+    /// <summary>The native library could not be loaded: what was looked
+    /// for, where, and how to fix it. It is a DllNotFoundException, so code
+    /// that catches that still does.</summary>
+    public sealed class OrdinanceLibraryNotFoundException : DllNotFoundException
+    {
+        /// <summary>The file names looked for (libordinance.so, ordinance.dll).</summary>
+        public string LookedFor { get; private set; }
+        /// <summary>The folders searched, in order.</summary>
+        public IList<string> SearchedIn { get; private set; }
+
+        internal OrdinanceLibraryNotFoundException(string lookedFor, IList<string> searchedIn, Exception inner)
+            : base(Describe(lookedFor, searchedIn, inner), inner)
+        {
+            LookedFor = lookedFor;
+            SearchedIn = searchedIn;
+        }
+
+        private static string Describe(string lookedFor, IList<string> searchedIn, Exception inner)
+        {
+            var sb = new StringBuilder();
+            // (the runtime's own message, in InnerException, names no file on Mono)
+            sb.Append("the native library of ordinance (").Append(lookedFor).Append(") could not be loaded");
+            sb.Append(". Looked in: ").Append(string.Join("; ", searchedIn)).Append(". ");
+            sb.Append("To fix it: copy runtimes/linux-x64/native/libordinance.so from the Ordinance package beside the program ");
+            sb.Append("(an MSBuild project that references the package does this through build/Ordinance.targets), ");
+            sb.Append("or put the folder holding it on LD_LIBRARY_PATH, or install libordinance (make install, see docs/c-abi.md).");
+            return sb.ToString();
+        }
+
+        /// <summary>Where the runtime looks for the library, for the message.</summary>
+        internal static OrdinanceLibraryNotFoundException For(Exception inner)
+        {
+            var places = new List<string>();
+            places.Add(AppDomain.CurrentDomain.BaseDirectory);
+            string here = System.IO.Path.GetDirectoryName(typeof(OrdinanceLibraryNotFoundException).Assembly.Location);
+            if (!string.IsNullOrEmpty(here) && !places.Contains(here)) places.Add(here);
+            string ld = Environment.GetEnvironmentVariable("LD_LIBRARY_PATH");
+            places.Add("LD_LIBRARY_PATH=" + (string.IsNullOrEmpty(ld) ? "(not set)" : ld));
+            places.Add("the system library path (ldconfig)");
+            return new OrdinanceLibraryNotFoundException("libordinance.so on Linux, ordinance.dll on Windows, libordinance.dylib on macOS", places.AsReadOnly(), inner);
+        }
+    }
+
     /// <summary>A decision: the outputs of a rule, the trace and what it was
-    /// computed against. Integers are long; other exact numbers stay the
-    /// exact strings the engine gives ("1/3", "0.4"); dates are "YYYY-MM-DD".</summary>
+    /// computed against. Each output has one .NET type, by the rule's
+    /// declared type: integer → long; money, decimal(n) and number →
+    /// decimal (money with exactly its places, 1080.10m) — except a number
+    /// with no finite decimal form, which stays the exact string "1/3";
+    /// bool → bool; text, enums, dates ("YYYY-MM-DD"), times and durations →
+    /// string; lists and records as parsed JSON (List&lt;object&gt;,
+    /// IDictionary&lt;string, object&gt;).</summary>
     public sealed class Decision
     {
         public string Rule { get; private set; }
@@ -219,16 +274,82 @@ namespace Ordinance
         /// <summary>The decision document as the engine wrote it.</summary>
         public string Json { get; private set; }
 
-        internal Decision(string json)
+        internal Decision(string json, IDictionary<string, object> outputTypes)
         {
             Json = json;
             var d = (IDictionary<string, object>)Ordinance.Json.Parse(json);
             Rule = (string)d["rule"];
-            Outputs = (IDictionary<string, object>)d["outputs"];
+            var outputs = (IDictionary<string, object>)d["outputs"];
+            if (outputTypes != null)
+            {
+                var typed = new Dictionary<string, object>();
+                foreach (var kv in outputs)
+                {
+                    object ty;
+                    typed[kv.Key] = outputTypes.TryGetValue(kv.Key, out ty) ? Typed(kv.Value, ty) : kv.Value;
+                }
+                outputs = typed;
+            }
+            Outputs = outputs;
             Trace = (IList<object>)d["trace"];
             Ruleset = (string)d["ruleset"];
             AsOf = (string)d["as_of"];
             AsOfReason = (string)d["as_of_reason"];
+        }
+
+        /// <summary>A value of the decision document as its declared type
+        /// asks (see the class summary).</summary>
+        internal static object Typed(object value, object type)
+        {
+            var td = type as IDictionary<string, object>;
+            object inner;
+            if (td != null && td.TryGetValue("optional", out inner)) return Typed(value, inner);
+            if (value == null) return null;
+            bool isNumber = "number".Equals(type) || (td != null && td.ContainsKey("decimal"));
+            if ("integer".Equals(type) && value is decimal) return value; // beyond long
+            if (!isNumber) return value;
+            if (value is long) return (decimal)(long)value;
+            if (value is decimal) return value;
+            var s = value as string;
+            decimal d;
+            if (s != null && s.IndexOf('/') < 0
+                && decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
+                                    CultureInfo.InvariantCulture, out d))
+                return d; // keeps the places written: "1080.10" is 1080.10m
+            return value; // "1/3": no decimal form
+        }
+
+        /// <summary>An output as a long (an integer output).</summary>
+        /// <exception cref="InvalidCastException">The output is not an integer.</exception>
+        public long GetLong(string name)
+        {
+            object v = Outputs[name];
+            if (v is long) return (long)v;
+            if (v is decimal && decimal.Truncate((decimal)v) == (decimal)v) return decimal.ToInt64((decimal)v);
+            throw new InvalidCastException("output `" + name + "` is " + Describe(v) + ", not an integer");
+        }
+
+        /// <summary>An output as a string (text, enums, dates, exact fractions).</summary>
+        public string GetString(string name)
+        {
+            object v = Outputs[name];
+            if (v is string) return (string)v;
+            throw new InvalidCastException("output `" + name + "` is " + Describe(v) + ", not text");
+        }
+
+        /// <summary>An output as a bool.</summary>
+        public bool GetBool(string name)
+        {
+            object v = Outputs[name];
+            if (v is bool) return (bool)v;
+            throw new InvalidCastException("output `" + name + "` is " + Describe(v) + ", not a truth value");
+        }
+
+        private static string Describe(object v)
+        {
+            if (v == null) return "null";
+            if (v is string) return "\"" + v + "\"";
+            return v.GetType().Name + " " + Convert.ToString(v, CultureInfo.InvariantCulture);
         }
 
         /// <summary>An output as a decimal. The engine sends money and
@@ -269,7 +390,7 @@ namespace Ordinance
         public Engine(string rulesDir)
         {
             if (rulesDir == null) throw new ArgumentNullException("rulesDir");
-            uint abi = NativeMethods.ord_abi_version();
+            uint abi = NativeAbi();
             if (abi != AbiVersion)
                 throw new InvalidOperationException(string.Format(
                     "libordinance implements C ABI {0}, this wrapper was written for ABI {1}", abi, AbiVersion));
@@ -284,8 +405,70 @@ namespace Ordinance
             handle = h;
         }
 
+        /// <summary>The native library's ABI version; loading it is where a
+        /// missing library shows, so it becomes the clear exception.</summary>
+        private static uint NativeAbi()
+        {
+            try
+            {
+                return NativeMethods.ord_abi_version();
+            }
+            catch (DllNotFoundException e)
+            {
+                throw OrdinanceLibraryNotFoundException.For(e);
+            }
+            catch (EntryPointNotFoundException e)
+            {
+                throw new InvalidOperationException(
+                    "the library found as \"ordinance\" is not libordinance (it has no ord_abi_version): " + e.Message, e);
+            }
+        }
+
         /// <summary>The version of the native library.</summary>
-        public static string LibraryVersion { get { return Utf8.FromNative(NativeMethods.ord_version()); } }
+        public static string LibraryVersion { get { NativeAbi(); return Utf8.FromNative(NativeMethods.ord_version()); } }
+
+        private readonly object typesLock = new object();
+        private Dictionary<string, IDictionary<string, object>> outputTypes;
+
+        /// <summary>The declared type of each output of a rule (from the
+        /// rules' metadata, read once per load).</summary>
+        private IDictionary<string, object> OutputTypes(string rule)
+        {
+            lock (typesLock)
+            {
+                if (outputTypes == null)
+                {
+                    var all = new Dictionary<string, IDictionary<string, object>>();
+                    object parsed = Ordinance.Json.Parse(RulesJson());
+                    var doc = parsed as IDictionary<string, object>;
+                    object listed = parsed;
+                    if (doc != null) doc.TryGetValue("rules", out listed);
+                    var rules = listed as IList<object>;
+                    if (rules != null)
+                    {
+                        foreach (var r in rules)
+                        {
+                            var info = r as IDictionary<string, object>;
+                            if (info == null) continue;
+                            var types = new Dictionary<string, object>();
+                            object outs;
+                            if (info.TryGetValue("outputs", out outs) && outs is IList<object>)
+                            {
+                                foreach (var o in (IList<object>)outs)
+                                {
+                                    var field = o as IDictionary<string, object>;
+                                    if (field != null) types[(string)field["name"]] = field["type"];
+                                }
+                            }
+                            all[(string)info["id"]] = types;
+                        }
+                    }
+                    outputTypes = all;
+                }
+                IDictionary<string, object> found;
+                return outputTypes.TryGetValue(rule, out found) ? found : null;
+            }
+        }
 
         /// <summary>The rule-set version: a content hash of the loaded packs.</summary>
         public string Ruleset
@@ -311,7 +494,8 @@ namespace Ordinance
         /// <summary>Evaluates a rule; returns the parsed decision.</summary>
         public Decision Evaluate(string rule, string inputJson, string asOf = null, bool trace = true)
         {
-            return new Decision(EvaluateJson(rule, inputJson, asOf, trace));
+            string json = EvaluateJson(rule, inputJson, asOf, trace);
+            return new Decision(json, OutputTypes(rule));
         }
 
         /// <summary>Evaluates one rule over a JSON array of inputs; returns a
@@ -345,6 +529,7 @@ namespace Ordinance
         public void Reload()
         {
             Check(NativeMethods.ord_engine_reload(handle));
+            lock (typesLock) { outputTypes = null; }
         }
 
         public void Dispose()
