@@ -62,7 +62,8 @@ step "test tools"
     "ipykernel>=6.29,<8" \
     "mypy>=1.11,<2" \
     "pyarrow>=18,<27" \
-    "polars>=1.20,<3"
+    "polars>=1.20,<3" \
+    "dask[dataframe]>=2024.8,<2027"
 
 step "build the wheel (maturin, release, abi3)"
 rm -rf "$WHEELS"
