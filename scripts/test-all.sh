@@ -20,7 +20,7 @@ case "${1:-}" in
         ;;
 esac
 # seconds each fuzz target runs in the full test command
-FUZZ_SECONDS="${ORDINANCE_FUZZ_SECONDS:-20}"
+FUZZ_SECONDS="${ORDINANCE_FUZZ_SECONDS:-10}"
 
 export CARGO_TERM_COLOR=never
 LOGS="$(mktemp -d "${TMPDIR:-/tmp}/ordinance-tests.XXXXXX")"

@@ -53,16 +53,19 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ._engine import Engine
 from ._errors import ArgumentError
 
-if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
-
-# pyarrow ships no type information; it is imported where it is used, as Any
+# pyspark and pyarrow are imported where they are used, as Any: neither is
+# needed to import (or type-check) ordinance
+DataFrame = Any
 _RecordBatch = Any
+
+
+def _module(name: str) -> Any:
+    return importlib.import_module(name)
 
 __all__ = ["evaluate", "output_schema"]
 
@@ -77,7 +80,7 @@ def _plain(ty: Any) -> Any:
 
 
 def _spark_type(ty: Any, number_scale: int) -> Any:
-    from pyspark.sql import types as T
+    T = _module("pyspark.sql.types")
 
     ty = _plain(ty)
     if ty == "integer":
@@ -103,8 +106,7 @@ def output_schema(
     """The Spark schema :func:`evaluate` gives: ``df``'s columns, then one
     per output of ``rule`` (``prefix + name``), then ``prefix + "error"``
     when errors are collected."""
-    from pyspark.sql import types as T
-
+    T = _module("pyspark.sql.types")
     info = engine._rule_info(rule)
     if info is None:
         # the engine names the rule it does not know, with a suggestion
@@ -218,7 +220,7 @@ def evaluate(
     each failed row's message (null where it succeeded). ``number_scale``
     is the places of ``DecimalType`` for outputs declared ``number``.
     """
-    from pyspark import SparkFiles
+    SparkFiles = _module("pyspark").SparkFiles
 
     if errors not in ("raise", "collect"):
         raise ArgumentError(f'errors must be "raise" or "collect", not {errors!r}')
@@ -240,7 +242,7 @@ def evaluate(
     error_column = prefix + "error" if errors == "collect" else None
 
     def partition(batches: Iterator[_RecordBatch]) -> Iterator[_RecordBatch]:
-        from pyspark.sql.pandas.types import to_arrow_schema
+        to_arrow_schema = _module("pyspark.sql.pandas.types").to_arrow_schema
 
         where = SparkFiles.get(shipped) if shipped is not None else local
         executor = _engine(where, expected)
