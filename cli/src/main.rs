@@ -122,6 +122,9 @@ enum Command {
         /// Seconds between looks at the rules folder for changes (0: never reload by itself)
         #[arg(long, default_value_t = 1)]
         watch: u64,
+        /// Folder of scenarios /v1/scenarios/run may run (default: none; the endpoint refuses)
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
     },
     /// Print the JSON Schema of rule packs (or of scenarios)
     Schema {
@@ -334,7 +337,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, token, max_body, timeout, watch } => {
+        Command::Serve { listen, token, max_body, timeout, watch, scenarios } => {
             let config = ordinance_server::Config {
                 rules: dir.clone(),
                 listen: *listen,
@@ -343,6 +346,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 timeout: std::time::Duration::from_secs(*timeout),
                 watch: (*watch > 0).then(|| std::time::Duration::from_secs(*watch)),
                 shared_sources: cli.sources.clone(),
+                scenarios: scenarios.clone(),
             };
             match ordinance_server::serve(config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),

@@ -41,6 +41,9 @@ pub struct Config {
     pub watch: Option<Duration>,
     /// Folders packs may read shared source texts from.
     pub shared_sources: Vec<PathBuf>,
+    /// The folder `/v1/scenarios/run` may run scenarios from (none: the
+    /// endpoint refuses).
+    pub scenarios: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             timeout: Duration::from_secs(30),
             watch: Some(Duration::from_secs(1)),
             shared_sources: Vec::new(),
+            scenarios: None,
         }
     }
 }
@@ -294,6 +298,65 @@ async fn tests(State(s): State<AppState>) -> Response {
     }
 }
 
+/// The body of `POST /v1/scenarios/run`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRequest {
+    /// The scenario file, relative to the service's scenarios folder
+    /// (`energy_safety_2024.yaml`).
+    pub scenario: String,
+    /// The language of the report text: `zh` (default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// Runs a scenario of the service's scenarios folder against the served
+/// rules: the JSON report of `ordinance run --format json`, with the
+/// report's text under `text`.
+#[utoipa::path(post, path = "/v1/scenarios/run", request_body = ScenarioRequest,
+    responses((status = 200, description = "the report", body = Object),
+              (status = 404, description = "no such scenario", body = Object),
+              (status = 422, description = "the scenario does not load or a step fails", body = Object)))]
+async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: ScenarioRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let Some(folder) = s.config.scenarios.clone() else {
+        return own_error(StatusCode::FORBIDDEN, "forbidden", "this service was started without --scenarios DIR");
+    };
+    let lang = match req.lang.as_deref().map(ordinance_core::report::Lang::parse).transpose() {
+        Ok(l) => l.unwrap_or(ordinance_core::report::Lang::Zh),
+        Err(m) => return own_error(StatusCode::BAD_REQUEST, "invalid_argument", &m),
+    };
+    let confine = ordinance_core::files::Confinement::new(&folder, &[]);
+    let path = match confine.resolve(&folder, &req.scenario, "scenario") {
+        Ok(p) => p,
+        Err(e) => return own_error(StatusCode::NOT_FOUND, "not_found", &e.message),
+    };
+    let rules = s.config.rules.clone();
+    let options = LoadOptions { shared_sources: s.config.shared_sources.clone(), forbid_removal: false };
+    let done = tokio::task::spawn_blocking(move || {
+        ordinance_core::scenario::run_file_with(&path, &rules, &options).map(|report| {
+            let text = ordinance_core::report::render_text_with(
+                &report,
+                &ordinance_core::report::RenderOptions { lang, only_findings: false },
+            );
+            let mut doc = report.to_json();
+            if let Some(m) = doc.as_object_mut() {
+                m.insert("text".into(), text.into());
+            }
+            doc
+        })
+    })
+    .await;
+    match done {
+        Ok(Ok(doc)) => json(StatusCode::OK, doc.to_string()),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the scenario stopped unexpectedly"),
+    }
+}
+
 /// Loads the rules again and swaps them in (needs the token).
 #[utoipa::path(post, path = "/v1/reload", security(("token" = [])),
     responses((status = 200, description = "what changed", body = Object),
@@ -411,8 +474,8 @@ async fn metrics(State(s): State<AppState>) -> Response {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "ordinance", description = "Regulations as code: evaluate rule packs over HTTP, with each decision's citation."),
-    paths(evaluate, evaluate_batch, rules, rule, check, tests, reload, healthz, metrics),
-    components(schemas(EvaluateRequest, CheckRequest)),
+    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, reload, healthz, metrics),
+    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest)),
     modifiers(&TokenScheme)
 )]
 pub struct ApiDoc;
@@ -470,6 +533,7 @@ fn router(state: AppState) -> Router {
         .route("/v1/rules/{id}/evaluate-batch", post(evaluate_batch))
         .route("/v1/check", post(check))
         .route("/v1/tests", post(tests))
+        .route("/v1/scenarios/run", post(run_scenario))
         .route("/v1/reload", post(reload))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

@@ -77,6 +77,7 @@ fn config(rules: PathBuf) -> Config {
         timeout: Duration::from_secs(30),
         watch: Some(Duration::from_millis(200)),
         shared_sources: Vec::new(),
+        scenarios: Some(repo().join("examples")),
     }
 }
 
@@ -175,6 +176,21 @@ fn rules_tests_and_check() {
         let req = serde_json::json!({"file": "../escape.yaml", "text": text}).to_string();
         let (_, bad) = http(addr, "POST", "/v1/check", &[], &req);
         assert_eq!(json(&bad)["ok"], false);
+    });
+}
+
+#[test]
+fn a_scenario_runs_against_the_served_rules() {
+    with_service("scenario", |addr, rules| {
+        let (s, b) =
+            http(addr, "POST", "/v1/scenarios/run", &[], r#"{"scenario": "energy_safety_2024.yaml", "lang": "en"}"#);
+        assert_eq!(s, 200, "{b}");
+        let report = json(&b);
+        let cli = ordinance_core::scenario::run_file(&repo().join("examples/energy_safety_2024.yaml"), rules).unwrap();
+        assert_eq!(report["summary"], cli.to_json()["summary"]);
+        assert!(report["text"].as_str().unwrap().contains("1020"));
+        let (s, _) = http(addr, "POST", "/v1/scenarios/run", &[], r#"{"scenario": "../rules/energy_safety.yaml"}"#);
+        assert_eq!(s, 404, "nothing outside the scenarios folder");
     });
 }
 
