@@ -104,6 +104,28 @@ enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
+    /// Serve the rules over HTTP (the decision service; docs/server.md)
+    Serve {
+        /// Address to listen on (loopback unless you say otherwise)
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Token the changing endpoints (/v1/reload) need as `Authorization:
+        /// Bearer TOKEN` (default: $ORDINANCE_TOKEN; without one they are refused)
+        #[arg(long)]
+        token: Option<String>,
+        /// Largest request body, in bytes
+        #[arg(long, default_value_t = 16 * 1024 * 1024)]
+        max_body: usize,
+        /// Longest a request may take, in seconds
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Seconds between looks at the rules folder for changes (0: never reload by itself)
+        #[arg(long, default_value_t = 1)]
+        watch: u64,
+        /// Folder of scenarios /v1/scenarios/run may run (default: none; the endpoint refuses)
+        #[arg(long, value_name = "DIR")]
+        scenarios: Option<PathBuf>,
+    },
     /// Print the JSON Schema of rule packs (or of scenarios)
     Schema {
         /// The scenario schema instead of the rule-pack schema
@@ -314,6 +336,25 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 );
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen, token, max_body, timeout, watch, scenarios } => {
+            let config = ordinance_server::Config {
+                rules: dir.clone(),
+                listen: *listen,
+                token: token.clone().or_else(|| std::env::var("ORDINANCE_TOKEN").ok()).filter(|t| !t.is_empty()),
+                max_body: *max_body,
+                timeout: std::time::Duration::from_secs(*timeout),
+                watch: (*watch > 0).then(|| std::time::Duration::from_secs(*watch)),
+                shared_sources: cli.sources.clone(),
+                scenarios: scenarios.clone(),
+            };
+            match ordinance_server::serve(config) {
+                Ok(()) => Ok(ExitCode::SUCCESS),
+                Err(m) => {
+                    eprintln!("error: {m}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Schema { scenario } => {
             if *scenario {

@@ -2646,3 +2646,44 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
     }
     g
 }
+
+/// Checks a pack's text as it would load in a rules folder (or bundle),
+/// beside the folder's other packs as they are: `file` (a name such as
+/// `energy_safety.yaml`) replaces the pack of that name, or is added. Returns
+/// the rule-set hash the folder would have; nothing is written.
+///
+/// # Errors
+/// A file name that is not a plain `.yaml` name, or every load error,
+/// located in `file` (or in the other packs it breaks).
+pub fn check_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: &str) -> Result<String, LoadError> {
+    let plain = !file.is_empty()
+        && !file.contains(['/', '\\', '\0'])
+        && file != "."
+        && file != ".."
+        && (file.ends_with(".yaml") || file.ends_with(".yml"));
+    if !plain {
+        return Err(LoadError::single(
+            file,
+            0,
+            0,
+            format!("`{file}` is not the name of a pack in the rules folder"),
+            Some("give a file name such as energy_safety.yaml, without a folder".into()),
+        ));
+    }
+    let (mut files, folders) = if crate::bundle::is_bundle_path(dir) {
+        let b = crate::bundle::Bundle::read(dir)?;
+        let bf = crate::bundle::BundleFiles { origin: dir.to_path_buf(), files: b.files };
+        let packs = bf.pack_files()?;
+        (packs, SourceFolders { root: None, shared_sources: Vec::new(), bundle: Some(Arc::new(bf)) })
+    } else {
+        (
+            pack_files(dir)?,
+            SourceFolders { root: Some(dir.to_path_buf()), shared_sources: shared_sources.to_vec(), bundle: None },
+        )
+    };
+    let path = dir.join(file);
+    files.retain(|f| f.path.file_name().is_none_or(|n| n.to_string_lossy() != file));
+    files.push(SourceFile { path, text: text.to_string() });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    load_with(&files, &folders).map(|rs| rs.hash)
+}

@@ -1,0 +1,651 @@
+//! `ordinance serve`: the HTTP decision service.
+//!
+//! A thin layer over the core's JSON façade ([`ordinance_core::facade`]):
+//! every response body is the document the C ABI, Python and the CLI give,
+//! and every error the same JSON error document with the same `code`. The
+//! service listens on loopback unless told otherwise, limits request
+//! bodies and time, needs a token for the endpoints that change anything,
+//! and watches its rules folder: a change is loaded and swapped in
+//! atomically, and a change that does not load leaves the old rules serving
+//! and shows in `/healthz` with its located errors.
+
+use axum::body::Bytes;
+use axum::extract::{MatchedPath, Path, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ordinance_core::{facade, Engine, Error, EvalError, LoadOptions};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How the service runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The rules folder or bundle.
+    pub rules: PathBuf,
+    /// Where to listen (loopback by default).
+    pub listen: SocketAddr,
+    /// The token the changing endpoints (`/v1/reload`) need, as
+    /// `Authorization: Bearer <token>`; without one they are refused.
+    pub token: Option<String>,
+    /// The largest request body, in bytes.
+    pub max_body: usize,
+    /// The longest a request may take.
+    pub timeout: Duration,
+    /// How often the rules folder is looked at for changes (`None`: never).
+    pub watch: Option<Duration>,
+    /// Folders packs may read shared source texts from.
+    pub shared_sources: Vec<PathBuf>,
+    /// The folder `/v1/scenarios/run` may run scenarios from (none: the
+    /// endpoint refuses).
+    pub scenarios: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            rules: PathBuf::from("rules"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            token: None,
+            max_body: 16 * 1024 * 1024,
+            timeout: Duration::from_secs(30),
+            watch: Some(Duration::from_secs(1)),
+            shared_sources: Vec::new(),
+            scenarios: None,
+        }
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Default)]
+struct Metrics {
+    /// (route, status) → count.
+    requests: BTreeMap<(String, u16), u64>,
+    /// route → (count, total seconds, bucket counts).
+    latency: BTreeMap<String, (u64, f64, [u64; BUCKETS.len()])>,
+    reloads: u64,
+    reload_failures: u64,
+}
+
+const BUCKETS: [f64; 8] = [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0];
+
+/// What the handlers share.
+struct Shared {
+    engine: Engine,
+    config: Config,
+    metrics: Mutex<Metrics>,
+    /// The last reload that failed, as its JSON error, until one succeeds.
+    reload_error: Mutex<Option<serde_json::Value>>,
+    started: Instant,
+}
+
+type AppState = Arc<Shared>;
+
+/// A JSON response with a status.
+fn json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The HTTP status of an error: the caller's fault (4xx) or not.
+fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::Load(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Eval(ev) => match ev {
+            EvalError::UnknownRule { .. } => StatusCode::NOT_FOUND,
+            EvalError::Input { .. } | EvalError::Validity { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        },
+    }
+}
+
+fn error_response(e: &Error) -> Response {
+    json(status_of(e), facade::error_json(e))
+}
+
+/// An error document of the service's own (bad request body, no token).
+fn own_error(status: StatusCode, code: &str, message: &str) -> Response {
+    json(status, serde_json::json!({"code": code, "message": message}).to_string())
+}
+
+/// The body of `POST /v1/rules/{id}/evaluate`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateRequest {
+    /// Input name → value, as in `ordinance eval` (exact numbers as JSON
+    /// numbers or strings such as "0.4" and "1/3").
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// The date the rules apply as of, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// Collect the trace (on by default).
+    #[serde(default)]
+    pub trace: Option<bool>,
+}
+
+fn options_text(as_of: &Option<String>, trace: Option<bool>) -> String {
+    let mut m = serde_json::Map::new();
+    if let Some(a) = as_of {
+        m.insert("as_of".into(), a.clone().into());
+    }
+    if let Some(t) = trace {
+        m.insert("trace".into(), t.into());
+    }
+    serde_json::Value::Object(m).to_string()
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Response>> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Box::new(own_error(StatusCode::BAD_REQUEST, "invalid_utf8", "the request body is not UTF-8")))?;
+    serde_json::from_str(text).map_err(|e| {
+        Box::new(own_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            &format!("the request body is not what this endpoint takes: {e}"),
+        ))
+    })
+}
+
+/// Evaluates one rule: the decision document `ordinance eval --format json` prints.
+#[utoipa::path(post, path = "/v1/rules/{id}/evaluate", request_body = EvaluateRequest,
+    params(("id" = String, Path, description = "the rule, pack.rule")),
+    responses((status = 200, description = "the decision document", body = Object),
+              (status = 404, description = "no such rule", body = Object),
+              (status = 422, description = "bad inputs or as-of date", body = Object)))]
+async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
+    let req: EvaluateRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let input = serde_json::Value::Object(req.inputs).to_string();
+    let options = options_text(&req.as_of, req.trace);
+    let state = s.clone();
+    let done =
+        tokio::task::spawn_blocking(move || facade::evaluate_json(&state.engine, &id, &input, Some(&options))).await;
+    match done {
+        Ok(Ok(doc)) => json(StatusCode::OK, doc),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the evaluation stopped unexpectedly"),
+    }
+}
+
+/// Evaluates one rule over many inputs: a JSON array of input objects, or
+/// NDJSON (one object per line, `Content-Type: application/x-ndjson`).
+/// The answer is a JSON array of `{"ok": decision}` or `{"error": error}`.
+#[utoipa::path(post, path = "/v1/rules/{id}/evaluate-batch", request_body(content = Object, description = "a JSON array of input objects, or NDJSON"),
+    params(("id" = String, Path, description = "the rule, pack.rule"),
+           ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
+           ("trace" = Option<bool>, Query, description = "collect each trace (off by default)")),
+    responses((status = 200, description = "one result per input, in order", body = Object),
+              (status = 404, description = "no such rule", body = Object)))]
+async fn evaluate_batch(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<BatchQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return own_error(StatusCode::BAD_REQUEST, "invalid_utf8", "the request body is not UTF-8");
+    };
+    let ndjson = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-ndjson"));
+    let array = if ndjson {
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        format!("[{}]", lines.join(","))
+    } else {
+        text.to_string()
+    };
+    let options = options_text(&q.as_of, Some(q.trace.unwrap_or(false)));
+    let state = s.clone();
+    let done =
+        tokio::task::spawn_blocking(move || facade::evaluate_many_json(&state.engine, &id, &array, Some(&options)))
+            .await;
+    match done {
+        Ok(Ok(doc)) => json(StatusCode::OK, doc),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the evaluation stopped unexpectedly"),
+    }
+}
+
+/// Query of the batch endpoint.
+#[derive(serde::Deserialize)]
+struct BatchQuery {
+    as_of: Option<String>,
+    trace: Option<bool>,
+}
+
+/// Every rule: id, title, kind, inputs, outputs, citation, validity.
+#[utoipa::path(get, path = "/v1/rules", responses((status = 200, description = "the rules", body = Object)))]
+async fn rules(State(s): State<AppState>) -> Response {
+    json(StatusCode::OK, facade::rules_json(&s.engine))
+}
+
+/// One rule's metadata.
+#[utoipa::path(get, path = "/v1/rules/{id}", params(("id" = String, Path, description = "the rule, pack.rule")),
+    responses((status = 200, description = "the rule", body = Object), (status = 404, description = "no such rule", body = Object)))]
+async fn rule(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    match s.engine.rule(&id) {
+        Some(r) => json(StatusCode::OK, r.to_json().to_string()),
+        None => {
+            let names: Vec<String> = s.engine.rules().into_iter().map(|r| r.id).collect();
+            let suggestion = ordinance_core::expr::compile::suggest(&id, names.iter().map(String::as_str));
+            error_response(&Error::Eval(EvalError::UnknownRule { rule: id, suggestion }))
+        }
+    }
+}
+
+/// The body of `POST /v1/check`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// The pack's file name in the rules folder (`energy_safety.yaml`); a
+    /// new name checks a new pack beside the others.
+    pub file: String,
+    /// The pack's text.
+    pub text: String,
+}
+
+/// Checks a pack's text against the served rules folder (the other packs as
+/// they are): `{"ok": true, "ruleset": …}` or `{"ok": false, "diagnostics":
+/// [{file, line, column, message, help}]}`. Nothing is written.
+#[utoipa::path(post, path = "/v1/check", request_body = CheckRequest,
+    responses((status = 200, description = "the diagnostics (an empty list when the pack loads)", body = Object)))]
+async fn check(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: CheckRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let dir = s.config.rules.clone();
+    let shared = s.config.shared_sources.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        ordinance_core::loader::check_replacing(&dir, &shared, &req.file, &req.text)
+    })
+    .await;
+    match done {
+        Ok(Ok(hash)) => {
+            json(StatusCode::OK, serde_json::json!({"ok": true, "ruleset": hash, "diagnostics": []}).to_string())
+        }
+        Ok(Err(e)) => json(
+            StatusCode::OK,
+            serde_json::json!({
+                "ok": false,
+                "diagnostics": e.diagnostics.iter().map(|d| serde_json::json!({
+                    "file": d.file, "line": d.line, "column": d.column, "message": d.message, "help": d.help
+                })).collect::<Vec<_>>(),
+            })
+            .to_string(),
+        ),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the check stopped unexpectedly"),
+    }
+}
+
+/// Runs every pack's own tests.
+#[utoipa::path(post, path = "/v1/tests", responses((status = 200, description = "passed, failed and each test", body = Object)))]
+async fn tests(State(s): State<AppState>) -> Response {
+    let state = s.clone();
+    match tokio::task::spawn_blocking(move || facade::run_tests_json(&state.engine)).await {
+        Ok(doc) => json(StatusCode::OK, doc),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the tests stopped unexpectedly"),
+    }
+}
+
+/// The body of `POST /v1/scenarios/run`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRequest {
+    /// The scenario file, relative to the service's scenarios folder
+    /// (`energy_safety_2024.yaml`).
+    pub scenario: String,
+    /// The language of the report text: `zh` (default) or `en`.
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// Runs a scenario of the service's scenarios folder against the served
+/// rules: the JSON report of `ordinance run --format json`, with the
+/// report's text under `text`.
+#[utoipa::path(post, path = "/v1/scenarios/run", request_body = ScenarioRequest,
+    responses((status = 200, description = "the report", body = Object),
+              (status = 404, description = "no such scenario", body = Object),
+              (status = 422, description = "the scenario does not load or a step fails", body = Object)))]
+async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
+    let req: ScenarioRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let Some(folder) = s.config.scenarios.clone() else {
+        return own_error(StatusCode::FORBIDDEN, "forbidden", "this service was started without --scenarios DIR");
+    };
+    let lang = match req.lang.as_deref().map(ordinance_core::report::Lang::parse).transpose() {
+        Ok(l) => l.unwrap_or(ordinance_core::report::Lang::Zh),
+        Err(m) => return own_error(StatusCode::BAD_REQUEST, "invalid_argument", &m),
+    };
+    let confine = ordinance_core::files::Confinement::new(&folder, &[]);
+    let path = match confine.resolve(&folder, &req.scenario, "scenario") {
+        Ok(p) => p,
+        Err(e) => return own_error(StatusCode::NOT_FOUND, "not_found", &e.message),
+    };
+    let rules = s.config.rules.clone();
+    let options = LoadOptions { shared_sources: s.config.shared_sources.clone(), forbid_removal: false };
+    let done = tokio::task::spawn_blocking(move || {
+        ordinance_core::scenario::run_file_with(&path, &rules, &options).map(|report| {
+            let text = ordinance_core::report::render_text_with(
+                &report,
+                &ordinance_core::report::RenderOptions { lang, only_findings: false },
+            );
+            let mut doc = report.to_json();
+            if let Some(m) = doc.as_object_mut() {
+                m.insert("text".into(), text.into());
+            }
+            doc
+        })
+    })
+    .await;
+    match done {
+        Ok(Ok(doc)) => json(StatusCode::OK, doc.to_string()),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the scenario stopped unexpectedly"),
+    }
+}
+
+/// Loads the rules again and swaps them in (needs the token).
+#[utoipa::path(post, path = "/v1/reload", security(("token" = [])),
+    responses((status = 200, description = "what changed", body = Object),
+              (status = 401, description = "no or wrong token", body = Object),
+              (status = 422, description = "the rules do not load; the old ones keep serving", body = Object)))]
+async fn reload(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let state = s.clone();
+    match tokio::task::spawn_blocking(move || do_reload(&state)).await {
+        Ok(Ok(report)) => json(StatusCode::OK, report.to_string()),
+        Ok(Err(e)) => error_response(&e),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the reload stopped unexpectedly"),
+    }
+}
+
+fn do_reload(s: &Shared) -> Result<serde_json::Value, Error> {
+    let result = s.engine.reload();
+    let mut m = s.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+    m.reloads += 1;
+    match result {
+        Ok(report) => {
+            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = None;
+            Ok(report.to_json())
+        }
+        Err(e) => {
+            m.reload_failures += 1;
+            let err = Error::Load(e);
+            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err.to_json());
+            Err(err)
+        }
+    }
+}
+
+fn authorised(s: &Shared, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let Some(token) = &s.config.token else {
+        return Err(Box::new(own_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this service was started without --token, so it changes nothing over HTTP",
+        )));
+    };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // compare in constant time for equal lengths
+    let ok = given.is_some_and(|g| {
+        g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(Box::new(own_error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "give the service's token as `Authorization: Bearer <token>`",
+        )))
+    }
+}
+
+/// Whether the service is serving, the rule set it serves, and the last
+/// reload's errors when it failed (the old rules keep serving).
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "serving", body = Object)))]
+async fn healthz(State(s): State<AppState>) -> Response {
+    let error = s.reload_error.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let body = serde_json::json!({
+        "status": if error.is_some() { "degraded" } else { "ok" },
+        "ruleset": s.engine.ruleset_hash(),
+        "rules": s.engine.rules().len(),
+        "uptime_seconds": s.started.elapsed().as_secs(),
+        "reload_error": error,
+    });
+    json(StatusCode::OK, body.to_string())
+}
+
+/// Prometheus text: requests by route and status, latencies, reloads, and
+/// the rule set served.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+async fn metrics(State(s): State<AppState>) -> Response {
+    let m = s.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut out = String::new();
+    out.push_str(
+        "# HELP ordinance_requests_total HTTP requests by route and status.\n# TYPE ordinance_requests_total counter\n",
+    );
+    for ((route, status), n) in &m.requests {
+        out.push_str(&format!("ordinance_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}\n"));
+    }
+    out.push_str(
+        "# HELP ordinance_request_seconds Request latency by route.\n# TYPE ordinance_request_seconds histogram\n",
+    );
+    for (route, (count, sum, buckets)) in &m.latency {
+        for (le, n) in BUCKETS.iter().zip(buckets) {
+            out.push_str(&format!("ordinance_request_seconds_bucket{{route=\"{route}\",le=\"{le}\"}} {n}\n"));
+        }
+        out.push_str(&format!("ordinance_request_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!("ordinance_request_seconds_sum{{route=\"{route}\"}} {sum}\n"));
+        out.push_str(&format!("ordinance_request_seconds_count{{route=\"{route}\"}} {count}\n"));
+    }
+    out.push_str(&format!(
+        "# HELP ordinance_reloads_total Reloads of the rules.\n# TYPE ordinance_reloads_total counter\nordinance_reloads_total {}\n",
+        m.reloads
+    ));
+    out.push_str(&format!(
+        "# HELP ordinance_reload_failures_total Reloads that did not load (the old rules kept serving).\n# TYPE ordinance_reload_failures_total counter\nordinance_reload_failures_total {}\n",
+        m.reload_failures
+    ));
+    out.push_str(&format!(
+        "# HELP ordinance_ruleset_info The rule set served.\n# TYPE ordinance_ruleset_info gauge\nordinance_ruleset_info{{ruleset=\"{}\"}} 1\n",
+        s.engine.ruleset_hash()
+    ));
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out).into_response()
+}
+
+/// The OpenAPI document of this service.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "ordinance", description = "Regulations as code: evaluate rule packs over HTTP, with each decision's citation."),
+    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, reload, healthz, metrics),
+    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest)),
+    modifiers(&TokenScheme)
+)]
+pub struct ApiDoc;
+
+struct TokenScheme;
+
+impl utoipa::Modify for TokenScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document as JSON text (committed as `server/openapi.json`).
+pub fn openapi_json() -> String {
+    use utoipa::OpenApi as _;
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+async fn openapi() -> Response {
+    json(StatusCode::OK, openapi_json())
+}
+
+async fn count(State(s): State<AppState>, req: Request, next: Next) -> Response {
+    let route =
+        req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    let took = start.elapsed().as_secs_f64();
+    let mut m = s.metrics.lock().unwrap_or_else(PoisonError::into_inner);
+    *m.requests.entry((route.clone(), resp.status().as_u16())).or_insert(0) += 1;
+    let e = m.latency.entry(route).or_insert((0, 0.0, [0; BUCKETS.len()]));
+    e.0 += 1;
+    e.1 += took;
+    for (le, n) in BUCKETS.iter().zip(e.2.iter_mut()) {
+        if took <= *le {
+            *n += 1;
+        }
+    }
+    resp
+}
+
+/// The service's routes over an engine.
+fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body;
+    let timeout = state.config.timeout;
+    Router::new()
+        .route("/v1/rules", get(rules))
+        .route("/v1/rules/{id}", get(rule))
+        .route("/v1/rules/{id}/evaluate", post(evaluate))
+        .route("/v1/rules/{id}/evaluate-batch", post(evaluate_batch))
+        .route("/v1/check", post(check))
+        .route("/v1/tests", post(tests))
+        .route("/v1/scenarios/run", post(run_scenario))
+        .route("/v1/reload", post(reload))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .fallback(|| async { own_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
+        .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .with_state(state)
+}
+
+/// A fingerprint of the rules folder (each file's name, length and
+/// modification time), to notice edits without reading every file.
+fn fingerprint(path: &FsPath) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    fn walk(dir: &FsPath, out: &mut Vec<(PathBuf, u64, Option<SystemTime>)>, depth: usize) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for e in entries.flatten() {
+            let p = e.path();
+            let Ok(meta) = e.metadata() else { continue };
+            if meta.is_dir() && depth < 4 {
+                walk(&p, out, depth + 1);
+            } else if meta.is_file() {
+                out.push((p, meta.len(), meta.modified().ok()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if path.is_file() {
+        if let Ok(meta) = std::fs::metadata(path) {
+            out.push((path.to_path_buf(), meta.len(), meta.modified().ok()));
+        }
+    } else {
+        walk(path, &mut out, 0);
+    }
+    out.sort();
+    out
+}
+
+/// A running service: its address, and a handle to stop it.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops the service and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Loads the rules and starts serving on a tokio runtime already running.
+///
+/// # Errors
+/// The rules do not load, or the address cannot be bound.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let options = LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false };
+    let engine = Engine::load_dir_with(&config.rules, options).map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = Arc::new(Shared {
+        engine,
+        config: config.clone(),
+        metrics: Mutex::new(Metrics::default()),
+        reload_error: Mutex::new(None),
+        started: Instant::now(),
+    });
+    if let Some(every) = config.watch {
+        let watched = state.clone();
+        tokio::spawn(async move {
+            let mut last = fingerprint(&watched.config.rules);
+            loop {
+                tokio::time::sleep(every).await;
+                let now = fingerprint(&watched.config.rules);
+                if now != last {
+                    last = now;
+                    let s = watched.clone();
+                    let _ = tokio::task::spawn_blocking(move || do_reload(&s)).await;
+                }
+            }
+        });
+    }
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(Running { addr, stop: Some(stop), task })
+}
+
+/// Runs the service until Ctrl-C (the CLI's `ordinance serve`).
+///
+/// # Errors
+/// The rules do not load, or the address cannot be bound.
+pub fn serve(config: Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let running = start(config).await?;
+        eprintln!("ordinance: serving on http://{} (Ctrl-C stops)", running.addr);
+        let _ = tokio::signal::ctrl_c().await;
+        running.stop().await;
+        Ok(())
+    })
+}

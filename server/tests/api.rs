@@ -1,0 +1,290 @@
+//! The service over real HTTP on a free loopback port: each endpoint's
+//! answers, the same documents as the CLI and C ABI, the token, the limits,
+//! and a broken edit that leaves the old rules serving.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+
+use ordinance_core::{facade, Engine};
+use ordinance_server::{start, Config, Running};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A copy of the rules folder the test may edit.
+fn rules_copy(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ordinance-serve-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("sources")).unwrap();
+    for e in std::fs::read_dir(repo().join("rules")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "yaml") {
+            std::fs::copy(&p, dir.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::copy(repo().join("rules/sources/dongsheng_2024q1.txt"), dir.join("sources/dongsheng_2024q1.txt")).unwrap();
+    dir
+}
+
+/// One HTTP/1.1 request; (status, body).
+fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body =
+        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") { dechunk(rest) } else { rest.to_string() };
+    (status, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+fn config(rules: PathBuf) -> Config {
+    Config {
+        rules,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        token: Some("s3cret".into()),
+        max_body: 64 * 1024,
+        timeout: Duration::from_secs(30),
+        watch: Some(Duration::from_millis(200)),
+        shared_sources: Vec::new(),
+        scenarios: Some(repo().join("examples")),
+    }
+}
+
+fn with_service(tag: &str, test: impl FnOnce(SocketAddr, &Path)) {
+    let rules = rules_copy(tag);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let running: Running = rt.block_on(start(config(rules.clone()))).unwrap();
+    let addr = running.addr;
+    test(addr, &rules);
+    rt.block_on(running.stop());
+}
+
+#[test]
+fn evaluate_answers_the_document_the_cli_and_c_abi_give() {
+    with_service("evaluate", |addr, rules| {
+        let body = r#"{"inputs": {"class": "D"}, "as_of": "2024-06-30"}"#;
+        let (status, got) = http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate", &[], body);
+        assert_eq!(status, 200, "{got}");
+        let engine = Engine::load_dir(rules).unwrap();
+        let expected = facade::evaluate_json(
+            &engine,
+            "energy_safety.inspection_frequency",
+            r#"{"class":"D"}"#,
+            Some(r#"{"as_of":"2024-06-30"}"#),
+        )
+        .unwrap();
+        assert_eq!(got, expected, "byte for byte the façade's document");
+        let d = json(&got);
+        assert_eq!(d["outputs"]["mode"], "patrol");
+        // an unknown rule, a bad input, a bad body: JSON errors with the C ABI's codes
+        let (s, b) = http(addr, "POST", "/v1/rules/energy_safety.inspection_frequncy/evaluate", &[], body);
+        assert_eq!((s, json(&b)["code"].as_str()), (404, Some("unknown_rule")), "{b}");
+        assert!(b.contains("inspection_frequency"), "suggests the rule: {b}");
+        let (s, b) = http(
+            addr,
+            "POST",
+            "/v1/rules/energy_safety.inspection_frequency/evaluate",
+            &[],
+            r#"{"inputs": {"class": "E"}}"#,
+        );
+        assert_eq!((s, json(&b)["code"].as_str()), (422, Some("input")), "{b}");
+        let (s, b) = http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate", &[], "{not json");
+        assert_eq!((s, json(&b)["code"].as_str()), (400, Some("invalid_json")), "{b}");
+    });
+}
+
+#[test]
+fn batches_take_json_arrays_and_ndjson() {
+    with_service("batch", |addr, _| {
+        let path = "/v1/rules/energy_safety.inspection_frequency/evaluate-batch?as_of=2024-06-30";
+        let (s, b) = http(addr, "POST", path, &[], r#"[{"class": "A"}, {"class": "E"}, {"class": "D"}]"#);
+        assert_eq!(s, 200, "{b}");
+        let items = json(&b);
+        assert_eq!(items.as_array().unwrap().len(), 3);
+        assert!(items[0]["ok"].is_object() && items[1]["error"]["code"] == "input" && items[2]["ok"].is_object());
+        let (s, nd) = http(
+            addr,
+            "POST",
+            path,
+            &[("Content-Type", "application/x-ndjson")],
+            "{\"class\": \"A\"}\n{\"class\": \"E\"}\n{\"class\": \"D\"}\n",
+        );
+        assert_eq!(s, 200);
+        assert_eq!(json(&nd), items, "NDJSON gives what the array gives");
+    });
+}
+
+#[test]
+fn rules_tests_and_check() {
+    with_service("meta", |addr, rules| {
+        let (s, b) = http(addr, "GET", "/v1/rules", &[], "");
+        assert_eq!(s, 200);
+        let all = json(&b);
+        assert_eq!(all.as_array().unwrap().len(), Engine::load_dir(rules).unwrap().rules().len());
+        let (s, one) = http(addr, "GET", "/v1/rules/energy_safety.inspection_frequency", &[], "");
+        assert_eq!(s, 200);
+        assert_eq!(json(&one)["id"], "energy_safety.inspection_frequency");
+        let (s, t) = http(addr, "POST", "/v1/tests", &[], "");
+        assert_eq!(s, 200);
+        let t = json(&t);
+        assert!(t["passed"].as_u64().unwrap() > 0 && t["failed"] == 0);
+        // a broken pack text: located diagnostics; the folder is not touched
+        let text = std::fs::read_to_string(rules.join("energy_safety.yaml")).unwrap();
+        let broken = text.replacen("mode: cycle.mode", "mode: cycle.mdoe", 1);
+        let req = serde_json::json!({"file": "energy_safety.yaml", "text": broken}).to_string();
+        let (s, c) = http(addr, "POST", "/v1/check", &[], &req);
+        assert_eq!(s, 200);
+        let c = json(&c);
+        assert_eq!(c["ok"], false);
+        let d = &c["diagnostics"][0];
+        assert!(d["file"].as_str().unwrap().ends_with("energy_safety.yaml") && d["line"].as_u64().unwrap() > 0, "{d}");
+        assert_eq!(std::fs::read_to_string(rules.join("energy_safety.yaml")).unwrap(), text);
+        let req = serde_json::json!({"file": "energy_safety.yaml", "text": text}).to_string();
+        let (_, ok) = http(addr, "POST", "/v1/check", &[], &req);
+        assert_eq!(json(&ok)["ok"], true);
+        let req = serde_json::json!({"file": "../escape.yaml", "text": text}).to_string();
+        let (_, bad) = http(addr, "POST", "/v1/check", &[], &req);
+        assert_eq!(json(&bad)["ok"], false);
+    });
+}
+
+#[test]
+fn a_scenario_runs_against_the_served_rules() {
+    with_service("scenario", |addr, rules| {
+        let (s, b) =
+            http(addr, "POST", "/v1/scenarios/run", &[], r#"{"scenario": "energy_safety_2024.yaml", "lang": "en"}"#);
+        assert_eq!(s, 200, "{b}");
+        let report = json(&b);
+        let cli = ordinance_core::scenario::run_file(&repo().join("examples/energy_safety_2024.yaml"), rules).unwrap();
+        assert_eq!(report["summary"], cli.to_json()["summary"]);
+        assert!(report["text"].as_str().unwrap().contains("1020"));
+        let (s, _) = http(addr, "POST", "/v1/scenarios/run", &[], r#"{"scenario": "../rules/energy_safety.yaml"}"#);
+        assert_eq!(s, 404, "nothing outside the scenarios folder");
+    });
+}
+
+#[test]
+fn reload_needs_the_token() {
+    with_service("token", |addr, _| {
+        let (s, _) = http(addr, "POST", "/v1/reload", &[], "");
+        assert_eq!(s, 401);
+        let (s, _) = http(addr, "POST", "/v1/reload", &[("Authorization", "Bearer wrong")], "");
+        assert_eq!(s, 401);
+        let (s, b) = http(addr, "POST", "/v1/reload", &[("Authorization", "Bearer s3cret")], "");
+        assert_eq!(s, 200, "{b}");
+    });
+}
+
+#[test]
+fn a_broken_edit_keeps_the_old_rules_serving_and_shows_in_healthz() {
+    with_service("watch", |addr, rules| {
+        let (_, h) = http(addr, "GET", "/healthz", &[], "");
+        let before = json(&h);
+        assert_eq!(before["status"], "ok");
+        let path = rules.join("energy_safety.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("mode: cycle.mode", "mode: cycle.mdoe", 1)).unwrap();
+        let degraded = wait_for(addr, |h| h["status"] == "degraded");
+        let e = &degraded["reload_error"];
+        assert_eq!(e["code"], "load");
+        assert!(e["file"].as_str().unwrap().ends_with("energy_safety.yaml") && e["line"].as_u64().unwrap() > 0, "{e}");
+        assert_eq!(degraded["ruleset"], before["ruleset"], "the old rules keep serving");
+        let (s, _) = http(
+            addr,
+            "POST",
+            "/v1/rules/energy_safety.inspection_frequency/evaluate",
+            &[],
+            r#"{"inputs": {"class": "D"}}"#,
+        );
+        assert_eq!(s, 200);
+        // fixed, and changed: the new rules are served
+        std::fs::write(&path, format!("{text}\n# an edit\n")).unwrap();
+        let healed = wait_for(addr, |h| h["status"] == "ok" && h["ruleset"] != before["ruleset"]);
+        assert!(healed["reload_error"].is_null());
+        let (_, m) = http(addr, "GET", "/metrics", &[], "");
+        assert!(m.contains("ordinance_reloads_total") && m.contains("ordinance_reload_failures_total 1"), "{m}");
+        assert!(m.contains(&format!("ordinance_ruleset_info{{ruleset=\"{}\"}} 1", healed["ruleset"].as_str().unwrap())));
+        assert!(m.contains("ordinance_requests_total{route=\"/v1/rules/{id}/evaluate\",status=\"200\"}"), "{m}");
+    });
+}
+
+fn wait_for(addr: SocketAddr, ok: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    for _ in 0..150 {
+        let (_, h) = http(addr, "GET", "/healthz", &[], "");
+        let h = json(&h);
+        if ok(&h) {
+            return h;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("the service did not reach the state in 15 s");
+}
+
+#[test]
+fn limits_and_unknown_paths() {
+    with_service("limits", |addr, _| {
+        let big = format!("{{\"inputs\": {{\"class\": \"{}\"}}}}", "A".repeat(70 * 1024));
+        let (s, _) = http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate", &[], &big);
+        assert_eq!(s, 413, "a body over the limit is refused");
+        let (s, b) = http(addr, "GET", "/v2/nothing", &[], "");
+        assert_eq!((s, json(&b)["code"].as_str()), (404, Some("not_found")));
+    });
+}
+
+#[test]
+fn the_openapi_document_is_committed_and_current() {
+    let generated = ordinance_server::openapi_json();
+    let doc = json(&generated);
+    for p in [
+        "/v1/rules/{id}/evaluate",
+        "/v1/rules/{id}/evaluate-batch",
+        "/v1/rules",
+        "/v1/check",
+        "/v1/reload",
+        "/healthz",
+        "/metrics",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} is documented");
+    }
+    let committed_path = repo().join("server/openapi.json");
+    if std::env::var_os("ORDINANCE_BLESS").is_some() {
+        std::fs::write(&committed_path, format!("{generated}\n")).unwrap();
+    }
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert_eq!(
+        committed.trim_end(),
+        generated.trim_end(),
+        "server/openapi.json is stale: ORDINANCE_BLESS=1 cargo test -p ordinance-server --test api"
+    );
+}
