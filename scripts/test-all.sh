@@ -111,6 +111,7 @@ if [ "$QUICK" = 0 ]; then
     step "C ABI, valgrind and the .NET client" bash tests/c/run.sh
     step "Python package, stubs and notebook" bash python/run_tests.sh
     step "Spark (local[2], 1M rows)" bash python/run_spark_tests.sh
+    step "load test (64 connections, 30 s, reloads every second)" bash tests/load/run.sh 30
     step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"
 fi
 

@@ -7,7 +7,8 @@
 # non-2xx answer) and every reload did; it prints the p50/p99 latencies and
 # the throughput, which docs/performance.md records.
 #
-#   bash tests/load/run.sh [SECONDS]      # default 30
+#   bash tests/load/run.sh [SECONDS]                          # default 30; the debug build the test command has
+#   ORDINANCE_LOAD_RELEASE=1 bash tests/load/run.sh           # the release build, for the figures in docs/performance.md
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT="$(pwd)"
@@ -30,8 +31,13 @@ if ! command -v wrk >/dev/null; then
     fi
 fi
 
-cargo build --quiet --release -p ordinance-cli
-BIN="$ROOT/target/release/ordinance"
+if [ "${ORDINANCE_LOAD_RELEASE:-0}" = 1 ]; then
+    cargo build --quiet --release -p ordinance-cli
+    BIN="$ROOT/target/release/ordinance"
+else
+    cargo build --quiet -p ordinance-cli
+    BIN="$ROOT/target/debug/ordinance"
+fi
 
 # a copy of the rules the test may edit
 mkdir -p "$TMP/rules"
