@@ -2,8 +2,10 @@
 # Runs every test there is, from a fresh clone on a fresh machine:
 # formatting and lints, the Rust tests (unit, property, golden, CLI, schema and
 # header drift), the packs' own YAML tests, every shipped scenario, the C ABI
-# tests (plain and under valgrind) with the .NET client, and the Python
-# package with its notebook. Installs what it needs (Debian packages when
+# tests (plain and under valgrind) with the .NET client, the Python
+# package with its notebook, Spark, the service under load, schemathesis
+# against its OpenAPI document, the workbench in headless Chromium, and the
+# fuzz targets. Installs what it needs (Debian packages when
 # root, Python packages into a venv). The last line is `N passed, M failed`,
 # counting the tests every step ran (cargo's, the packs', the C suite's
 # checks, pytest's; a step with no tests of its own, such as clippy, counts
@@ -112,6 +114,8 @@ if [ "$QUICK" = 0 ]; then
     step "Python package, stubs and notebook" bash python/run_tests.sh
     step "Spark (local[2], 1M rows)" bash python/run_spark_tests.sh
     step "load test (64 connections, 30 s, reloads every second)" bash tests/load/run.sh 30
+    step "schemathesis against /openapi.json" bash tests/api/run.sh
+    step "workbench in headless Chromium (playwright-core)" bash tests/e2e/run.sh
     step "fuzz targets (${FUZZ_SECONDS} s each)" bash fuzz/run.sh "$FUZZ_SECONDS"
 fi
 

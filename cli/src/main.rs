@@ -109,7 +109,7 @@ enum Command {
         /// Address to listen on (loopback unless you say otherwise)
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: std::net::SocketAddr,
-        /// Token the changing endpoints (/v1/reload) need as `Authorization:
+        /// Token the changing endpoints (/v1/reload, /v1/save) need as `Authorization:
         /// Bearer TOKEN` (default: $ORDINANCE_TOKEN; without one they are refused)
         #[arg(long)]
         token: Option<String>,
@@ -125,6 +125,10 @@ enum Command {
         /// Folder of scenarios /v1/scenarios/run may run (default: none; the endpoint refuses)
         #[arg(long, value_name = "DIR")]
         scenarios: Option<PathBuf>,
+        /// An origin whose pages may call the service from a browser, e.g.
+        /// https://portal.example.gov.cn (repeatable; default: none, CORS off)
+        #[arg(long, value_name = "ORIGIN")]
+        cors: Vec<String>,
     },
     /// Print the JSON Schema of rule packs (or of scenarios)
     Schema {
@@ -337,7 +341,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, token, max_body, timeout, watch, scenarios } => {
+        Command::Serve { listen, token, max_body, timeout, watch, scenarios, cors } => {
             let config = ordinance_server::Config {
                 rules: dir.clone(),
                 listen: *listen,
@@ -347,6 +351,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 watch: (*watch > 0).then(|| std::time::Duration::from_secs(*watch)),
                 shared_sources: cli.sources.clone(),
                 scenarios: scenarios.clone(),
+                cors: cors.clone(),
             };
             match ordinance_server::serve(config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),

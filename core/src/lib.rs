@@ -46,6 +46,7 @@ pub mod scenario;
 pub mod schema;
 pub mod sourcetext;
 pub mod value;
+pub mod view;
 pub mod yaml;
 
 pub use date::Date;

@@ -2647,6 +2647,15 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
     g
 }
 
+/// Whether a name is a pack file's plain name in a rules folder
+/// (`energy_safety.yaml`): no folder, no `..`, ending `.yaml` or `.yml`.
+pub fn is_pack_file_name(file: &str) -> bool {
+    !file.is_empty()
+        && !file.contains(['/', '\\', '\0'])
+        && !file.starts_with('.')
+        && (file.ends_with(".yaml") || file.ends_with(".yml"))
+}
+
 /// Checks a pack's text as it would load in a rules folder (or bundle),
 /// beside the folder's other packs as they are: `file` (a name such as
 /// `energy_safety.yaml`) replaces the pack of that name, or is added. Returns
@@ -2656,12 +2665,7 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
 /// A file name that is not a plain `.yaml` name, or every load error,
 /// located in `file` (or in the other packs it breaks).
 pub fn check_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: &str) -> Result<String, LoadError> {
-    let plain = !file.is_empty()
-        && !file.contains(['/', '\\', '\0'])
-        && file != "."
-        && file != ".."
-        && (file.ends_with(".yaml") || file.ends_with(".yml"));
-    if !plain {
+    if !is_pack_file_name(file) {
         return Err(LoadError::single(
             file,
             0,
@@ -2686,4 +2690,97 @@ pub fn check_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text:
     files.push(SourceFile { path, text: text.to_string() });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     load_with(&files, &folders).map(|rs| rs.hash)
+}
+
+/// What [`save_replacing`] did.
+#[derive(Clone, Debug)]
+pub struct Saved {
+    /// The rule-set hash the folder has now.
+    pub ruleset: String,
+    /// The previous text's file (`energy_safety.yaml.previous`), when there
+    /// was one.
+    pub previous: Option<String>,
+}
+
+/// Writes a pack's text into a rules folder only if it loads there beside
+/// the other packs ([`check_replacing`]): the text goes to a temporary file
+/// in the folder, the old file is kept as `<file>.previous` (which no load
+/// reads), and the temporary file is renamed over the pack, so a reader
+/// sees the old text or the new, never part of one.
+///
+/// # Errors
+/// The text does not load (nothing is written), the folder is a bundle, or
+/// a file cannot be written.
+pub fn save_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: &str) -> Result<Saved, LoadError> {
+    if crate::bundle::is_bundle_path(dir) || !dir.is_dir() {
+        return Err(LoadError::single(
+            file,
+            0,
+            0,
+            "the rules are served from a bundle, which is not edited in place".to_string(),
+            Some("edit the packs' folder and build the bundle again with `ordinance bundle`".into()),
+        ));
+    }
+    let ruleset = check_replacing(dir, shared_sources, file, text)?;
+    let io = |what: &str, e: std::io::Error| {
+        LoadError::single(
+            file,
+            0,
+            0,
+            format!("cannot {what}: {e}"),
+            Some("check the rules folder's permissions".into()),
+        )
+    };
+    let target = dir.join(file);
+    let tmp = dir.join(format!(".{file}.saving-{}", std::process::id()));
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::File::create(&tmp).map_err(|e| io("write the new text", e))?;
+        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io("write the new text", e)
+        })?;
+    }
+    let previous = if target.is_file() {
+        let kept = format!("{file}.previous");
+        std::fs::copy(&target, dir.join(&kept)).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io("keep the previous text", e)
+        })?;
+        Some(kept)
+    } else {
+        None
+    };
+    std::fs::rename(&tmp, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io("replace the pack", e)
+    })?;
+    Ok(Saved { ruleset, previous })
+}
+
+/// The text of a pack file (`energy_safety.yaml`) of a rules folder or
+/// bundle, as an editor opens it.
+///
+/// # Errors
+/// No such pack file, or it cannot be read.
+pub fn pack_text(dir: &Path, file: &str) -> Result<String, LoadError> {
+    let files = if crate::bundle::is_bundle_path(dir) {
+        let b = crate::bundle::Bundle::read(dir)?;
+        crate::bundle::BundleFiles { origin: dir.to_path_buf(), files: b.files }.pack_files()?
+    } else {
+        pack_files(dir)?
+    };
+    files
+        .into_iter()
+        .find(|f| f.path.file_name().is_some_and(|n| n.to_string_lossy() == file))
+        .map(|f| f.text)
+        .ok_or_else(|| {
+            LoadError::single(
+                file,
+                0,
+                0,
+                format!("`{file}` is not a pack of the rules folder"),
+                Some("GET /v1/packs lists the packs and their files".into()),
+            )
+        })
 }

@@ -12,6 +12,8 @@ pub struct SourceText {
     /// SHA-256 of the text as read, hex: a changed text changes the packs
     /// that cite it.
     digest: String,
+    /// The text as read, for showing its lines beside the rules.
+    text: String,
 }
 
 impl SourceText {
@@ -25,12 +27,24 @@ impl SourceText {
                 norm.push(c);
             }
         }
-        SourceText { norm, lines, digest: crate::loader::hex_digest(text.as_bytes()) }
+        SourceText { norm, lines, digest: crate::loader::hex_digest(text.as_bytes()), text: text.to_string() }
     }
 
     /// SHA-256 of the text, hex.
     pub fn digest(&self) -> &str {
         &self.digest
+    }
+
+    /// The lines `from..=to` (1-based) as read, fewer where the text ends.
+    pub fn lines(&self, from: u32, to: u32) -> Vec<&str> {
+        let skip = from.saturating_sub(1) as usize;
+        let take = (to.saturating_add(1)).saturating_sub(from.max(1)) as usize;
+        self.text.lines().skip(skip).take(take).collect()
+    }
+
+    /// How many lines the text has.
+    pub fn line_count(&self) -> u32 {
+        u32::try_from(self.text.lines().count()).unwrap_or(u32::MAX)
     }
 
     fn line_at(&self, byte: usize) -> u32 {
@@ -51,6 +65,15 @@ impl SourceText {
     /// # Errors
     /// A message naming the part that was not found.
     pub fn find(&self, quote: &str, range: Option<(u32, u32)>) -> Result<u32, String> {
+        self.span(quote, range).map(|(first, _)| first)
+    }
+
+    /// Finds a quote as [`SourceText::find`] does, returning the lines where
+    /// it starts and ends.
+    ///
+    /// # Errors
+    /// A message naming the part that was not found.
+    pub fn span(&self, quote: &str, range: Option<(u32, u32)>) -> Result<(u32, u32), String> {
         let (lo, hi) = match range {
             Some((a, b)) => (self.first_byte_from_line(a), self.first_byte_from_line(b + 1)),
             None => (0, self.norm.len()),
@@ -58,6 +81,7 @@ impl SourceText {
         let hay = self.norm.get(lo..hi).unwrap_or("");
         let mut at = 0usize;
         let mut first_line = None;
+        let mut last_line = 0;
         for part in quote.split(['…']).flat_map(|p| p.split("...")) {
             let needle: String = part.chars().filter(|c| !c.is_whitespace()).collect();
             if needle.is_empty() {
@@ -69,6 +93,9 @@ impl SourceText {
                         first_line = Some(self.line_at(lo + at + off));
                     }
                     at += off + needle.len();
+                    // the line of the needle's last character
+                    let last_char = needle.chars().last().map_or(1, char::len_utf8);
+                    last_line = self.line_at(lo + at - last_char);
                 }
                 None => {
                     let shown: String = needle.chars().take(30).collect();
@@ -79,7 +106,7 @@ impl SourceText {
                 }
             }
         }
-        first_line.ok_or_else(|| "the quote is empty".to_string())
+        first_line.map(|f| (f, last_line.max(f))).ok_or_else(|| "the quote is empty".to_string())
     }
 }
 
@@ -95,5 +122,10 @@ mod tests {
         assert_eq!(t.find("第一行…检查指对", None), Ok(1));
         assert!(t.find("检查指对…第一行", None).is_err());
         assert!(t.find("每季度", Some((4, 5))).is_err());
+        assert_eq!(t.span("重点检查指对", None), Ok((3, 4)));
+        assert_eq!(t.span("第一行…每季度", None), Ok((1, 3)));
+        assert_eq!(t.lines(3, 4), vec!["每季度检查 1 次;重点", "检查指对"]);
+        assert_eq!(t.lines(4, 9), vec!["检查指对"]);
+        assert_eq!(t.line_count(), 4);
     }
 }

@@ -44,6 +44,9 @@ pub struct Config {
     /// The folder `/v1/scenarios/run` may run scenarios from (none: the
     /// endpoint refuses).
     pub scenarios: Option<PathBuf>,
+    /// Origins whose pages may call the service from a browser (CORS); none
+    /// by default, so only same-origin pages (the workbench) can.
+    pub cors: Vec<String>,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             watch: Some(Duration::from_secs(1)),
             shared_sources: Vec::new(),
             scenarios: None,
+            cors: Vec::new(),
         }
     }
 }
@@ -82,6 +86,8 @@ struct Shared {
     /// The last reload that failed, as its JSON error, until one succeeds.
     reload_error: Mutex<Option<serde_json::Value>>,
     started: Instant,
+    /// One save at a time: check, write and reload as one step.
+    saving: tokio::sync::Mutex<()>,
 }
 
 type AppState = Arc<Shared>;
@@ -95,11 +101,8 @@ fn json(status: StatusCode, body: String) -> Response {
 fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::Load(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Eval(ev) => match ev {
-            EvalError::UnknownRule { .. } => StatusCode::NOT_FOUND,
-            EvalError::Input { .. } | EvalError::Validity { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            _ => StatusCode::UNPROCESSABLE_ENTITY,
-        },
+        Error::Eval(EvalError::UnknownRule { .. }) => StatusCode::NOT_FOUND,
+        Error::Eval(_) => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 
@@ -123,6 +126,7 @@ pub struct EvaluateRequest {
     pub inputs: serde_json::Map<String, serde_json::Value>,
     /// The date the rules apply as of, `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2024-06-30")]
     pub as_of: Option<String>,
     /// Collect the trace (on by default).
     #[serde(default)]
@@ -154,8 +158,9 @@ fn parse_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Box<Res
 
 /// Evaluates one rule: the decision document `ordinance eval --format json` prints.
 #[utoipa::path(post, path = "/v1/rules/{id}/evaluate", request_body = EvaluateRequest,
-    params(("id" = String, Path, description = "the rule, pack.rule")),
+    params(("id" = String, Path, description = "the rule, pack.rule", example = "energy_safety.inspection_frequency")),
     responses((status = 200, description = "the decision document", body = Object),
+              (status = 400, description = "the body is not JSON of this shape", body = Object),
               (status = 404, description = "no such rule", body = Object),
               (status = 422, description = "bad inputs or as-of date", body = Object)))]
 async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
@@ -179,10 +184,12 @@ async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes
 /// NDJSON (one object per line, `Content-Type: application/x-ndjson`).
 /// The answer is a JSON array of `{"ok": decision}` or `{"error": error}`.
 #[utoipa::path(post, path = "/v1/rules/{id}/evaluate-batch", request_body(content = Object, description = "a JSON array of input objects, or NDJSON"),
-    params(("id" = String, Path, description = "the rule, pack.rule"),
+    params(("id" = String, Path, description = "the rule, pack.rule", example = "energy_safety.inspection_frequency"),
            ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
            ("trace" = Option<bool>, Query, description = "collect each trace (off by default)")),
-    responses((status = 200, description = "one result per input, in order", body = Object),
+    responses((status = 200, description = "one result per input, in order", body = [Object]),
+              (status = 400, description = "the body is not UTF-8", body = Object),
+              (status = 422, description = "the body is not a JSON array (or NDJSON) of input objects, or a bad as-of date", body = Object),
               (status = 404, description = "no such rule", body = Object)))]
 async fn evaluate_batch(
     State(s): State<AppState>,
@@ -224,13 +231,13 @@ struct BatchQuery {
 }
 
 /// Every rule: id, title, kind, inputs, outputs, citation, validity.
-#[utoipa::path(get, path = "/v1/rules", responses((status = 200, description = "the rules", body = Object)))]
+#[utoipa::path(get, path = "/v1/rules", responses((status = 200, description = "the rules", body = [Object])))]
 async fn rules(State(s): State<AppState>) -> Response {
     json(StatusCode::OK, facade::rules_json(&s.engine))
 }
 
 /// One rule's metadata.
-#[utoipa::path(get, path = "/v1/rules/{id}", params(("id" = String, Path, description = "the rule, pack.rule")),
+#[utoipa::path(get, path = "/v1/rules/{id}", params(("id" = String, Path, description = "the rule, pack.rule", example = "energy_safety.inspection_frequency")),
     responses((status = 200, description = "the rule", body = Object), (status = 404, description = "no such rule", body = Object)))]
 async fn rule(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match s.engine.rule(&id) {
@@ -249,6 +256,7 @@ async fn rule(State(s): State<AppState>, Path(id): Path<String>) -> Response {
 pub struct CheckRequest {
     /// The pack's file name in the rules folder (`energy_safety.yaml`); a
     /// new name checks a new pack beside the others.
+    #[schema(pattern = r"^[^/\\]+\.ya?ml$", example = "energy_safety.yaml")]
     pub file: String,
     /// The pack's text.
     pub text: String,
@@ -258,12 +266,24 @@ pub struct CheckRequest {
 /// they are): `{"ok": true, "ruleset": …}` or `{"ok": false, "diagnostics":
 /// [{file, line, column, message, help}]}`. Nothing is written.
 #[utoipa::path(post, path = "/v1/check", request_body = CheckRequest,
-    responses((status = 200, description = "the diagnostics (an empty list when the pack loads)", body = Object)))]
+    responses((status = 200, description = "the diagnostics (an empty list when the pack loads)", body = Object),
+              (status = 400, description = "the body is not JSON of this shape", body = Object),
+              (status = 422, description = "the file is not a pack file's plain name", body = Object)))]
 async fn check(State(s): State<AppState>, body: Bytes) -> Response {
     let req: CheckRequest = match parse_body(&body) {
         Ok(r) => r,
         Err(r) => return *r,
     };
+    if !ordinance_core::loader::is_pack_file_name(&req.file) {
+        return own_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_argument",
+            &format!(
+                "`{}` is not the name of a pack file; give a name such as energy_safety.yaml, without a folder",
+                req.file
+            ),
+        );
+    }
     let dir = s.config.rules.clone();
     let shared = s.config.shared_sources.clone();
     let done = tokio::task::spawn_blocking(move || {
@@ -304,9 +324,11 @@ async fn tests(State(s): State<AppState>) -> Response {
 pub struct ScenarioRequest {
     /// The scenario file, relative to the service's scenarios folder
     /// (`energy_safety_2024.yaml`).
+    #[schema(example = "energy_safety_2024.yaml")]
     pub scenario: String,
     /// The language of the report text: `zh` (default) or `en`.
     #[serde(default)]
+    #[schema(pattern = "^(zh|en)$")]
     pub lang: Option<String>,
 }
 
@@ -315,6 +337,8 @@ pub struct ScenarioRequest {
 /// report's text under `text`.
 #[utoipa::path(post, path = "/v1/scenarios/run", request_body = ScenarioRequest,
     responses((status = 200, description = "the report", body = Object),
+              (status = 400, description = "the body is not JSON of this shape, or an unknown language", body = Object),
+              (status = 403, description = "the service was started without --scenarios", body = Object),
               (status = 404, description = "no such scenario", body = Object),
               (status = 422, description = "the scenario does not load or a step fails", body = Object)))]
 async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
@@ -357,10 +381,165 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+fn diagnostics_json(e: &ordinance_core::LoadError) -> Vec<serde_json::Value> {
+    e.diagnostics
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "file": d.file, "line": d.line, "column": d.column, "message": d.message, "help": d.help
+            })
+        })
+        .collect()
+}
+
+/// Every pack: id, title, file, document, and its rules.
+#[utoipa::path(get, path = "/v1/packs", responses((status = 200, description = "the packs", body = [Object])))]
+async fn packs(State(s): State<AppState>) -> Response {
+    json(StatusCode::OK, ordinance_core::view::packs_json(&s.engine.snapshot()).to_string())
+}
+
+/// One pack as the workbench shows it: each rule with its inputs, outputs
+/// and table as a grid, every citation located as the lines it quotes, the
+/// document's lines of the source text, the tests and properties, and the
+/// pack file's text (`text`; `editable` says whether `/v1/save` may write
+/// it).
+#[utoipa::path(get, path = "/v1/packs/{pack}", params(("pack" = String, Path, description = "the pack id", example = "energy_safety")),
+    responses((status = 200, description = "the pack", body = Object), (status = 404, description = "no such pack", body = Object)))]
+async fn pack(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    let rs = s.engine.snapshot();
+    let Some(mut doc) = ordinance_core::view::pack_json(&rs, &name) else {
+        return own_error(StatusCode::NOT_FOUND, "not_found", &format!("no pack `{name}`; GET /v1/packs lists them"));
+    };
+    let file = doc.get("file").and_then(|f| f.as_str()).unwrap_or_default().to_string();
+    let text = ordinance_core::loader::pack_text(&s.config.rules, &file).ok();
+    let editable = s.config.rules.is_dir() && s.config.token.is_some();
+    if let Some(m) = doc.as_object_mut() {
+        m.insert("text".into(), text.into());
+        m.insert("editable".into(), editable.into());
+    }
+    json(StatusCode::OK, doc.to_string())
+}
+
+/// The body of `POST /v1/save`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    /// The pack's file name in the rules folder (`energy_safety.yaml`).
+    #[schema(pattern = r"^[^/\\]+\.ya?ml$", example = "energy_safety.yaml")]
+    pub file: String,
+    /// The pack's new text.
+    pub text: String,
+}
+
+/// Saves a pack's text if it loads beside the other packs, atomically,
+/// keeping the previous text as `<file>.previous`, and serves the new rules
+/// at once (needs the token). A text that does not load is not written: the
+/// answer is 422 with its diagnostics, as `/v1/check` gives them.
+#[utoipa::path(post, path = "/v1/save", request_body = SaveRequest, security(("token" = [])),
+    responses((status = 200, description = "saved and serving: ok, ruleset, previous, reload", body = Object),
+              (status = 400, description = "the body is not JSON of this shape", body = Object),
+              (status = 403, description = "the service was started without a token", body = Object),
+              (status = 401, description = "no or wrong token", body = Object),
+              (status = 422, description = "the text does not load; nothing was written", body = Object)))]
+async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorised(&s, &headers) {
+        return *r;
+    }
+    let req: SaveRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let _one = s.saving.lock().await;
+    let state = s.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let saved = ordinance_core::loader::save_replacing(
+            &state.config.rules,
+            &state.config.shared_sources,
+            &req.file,
+            &req.text,
+        )?;
+        let reload = do_reload(&state).map_err(|e| match e {
+            Error::Load(l) => l,
+            Error::Eval(ev) => ordinance_core::LoadError::single(&req.file, 0, 0, ev.to_string(), None),
+        })?;
+        Ok::<_, ordinance_core::LoadError>((saved, reload))
+    })
+    .await;
+    match done {
+        Ok(Ok((saved, reload))) => json(
+            StatusCode::OK,
+            serde_json::json!({"ok": true, "ruleset": saved.ruleset, "previous": saved.previous, "reload": reload})
+                .to_string(),
+        ),
+        Ok(Err(e)) => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::json!({"ok": false, "code": "load", "message": e.to_string(), "diagnostics": diagnostics_json(&e)})
+                .to_string(),
+        ),
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the save stopped unexpectedly"),
+    }
+}
+
+/// The scenario files `/v1/scenarios/run` can run (empty without
+/// `--scenarios DIR`).
+#[utoipa::path(get, path = "/v1/scenarios", responses((status = 200, description = "scenario file names", body = [String])))]
+async fn scenarios(State(s): State<AppState>) -> Response {
+    let mut names: Vec<String> = s
+        .config
+        .scenarios
+        .as_ref()
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        .collect();
+    names.sort();
+    json(StatusCode::OK, serde_json::json!(names).to_string())
+}
+
+/// The workbench's files, embedded in the binary (the page works offline).
+const WORKBENCH: [(&str, &str, &str); 3] = [
+    ("index.html", "text/html; charset=utf-8", include_str!("../workbench/index.html")),
+    ("app.js", "text/javascript; charset=utf-8", include_str!("../workbench/app.js")),
+    ("app.css", "text/css; charset=utf-8", include_str!("../workbench/app.css")),
+];
+
+fn asset(name: &str) -> Response {
+    match WORKBENCH.iter().find(|(n, _, _)| *n == name) {
+        Some((_, kind, body)) => (
+            StatusCode::OK,
+            [
+                (header::CONTENT_TYPE, *kind),
+                (header::CACHE_CONTROL, "no-cache"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+                ),
+            ],
+            *body,
+        )
+            .into_response(),
+        None => own_error(StatusCode::NOT_FOUND, "not_found", "no such workbench file"),
+    }
+}
+
+async fn workbench_index() -> Response {
+    asset("index.html")
+}
+
+async fn workbench_asset(Path(name): Path<String>) -> Response {
+    asset(&name)
+}
+
 /// Loads the rules again and swaps them in (needs the token).
 #[utoipa::path(post, path = "/v1/reload", security(("token" = [])),
     responses((status = 200, description = "what changed", body = Object),
               (status = 401, description = "no or wrong token", body = Object),
+              (status = 403, description = "the service was started without a token", body = Object),
               (status = 422, description = "the rules do not load; the old ones keep serving", body = Object)))]
 async fn reload(State(s): State<AppState>, headers: HeaderMap) -> Response {
     if let Err(r) = authorised(&s, &headers) {
@@ -474,8 +653,8 @@ async fn metrics(State(s): State<AppState>) -> Response {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "ordinance", description = "Regulations as code: evaluate rule packs over HTTP, with each decision's citation."),
-    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, reload, healthz, metrics),
-    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest)),
+    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, reload, healthz, metrics, packs, pack, save, scenarios),
+    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest, SaveRequest)),
     modifiers(&TokenScheme)
 )]
 pub struct ApiDoc;
@@ -503,6 +682,34 @@ async fn openapi() -> Response {
     json(StatusCode::OK, openapi_json())
 }
 
+/// Every error answered as a JSON error document, also those axum and
+/// tower give (a path or query that does not parse, a body over the limit,
+/// a request over the time limit), which come as plain text.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let said = String::from_utf8_lossy(&bytes).trim().to_string();
+    let message = if said.is_empty() { status.canonical_reason().unwrap_or("error").to_string() } else { said };
+    own_error(status, code, &message)
+}
+
 async fn count(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let route =
         req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
@@ -526,7 +733,8 @@ async fn count(State(s): State<AppState>, req: Request, next: Next) -> Response 
 fn router(state: AppState) -> Router {
     let max_body = state.config.max_body;
     let timeout = state.config.timeout;
-    Router::new()
+    let cors = state.config.cors.clone();
+    let router = Router::new()
         .route("/v1/rules", get(rules))
         .route("/v1/rules/{id}", get(rule))
         .route("/v1/rules/{id}/evaluate", post(evaluate))
@@ -538,11 +746,29 @@ fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
+        .route("/v1/packs", get(packs))
+        .route("/v1/packs/{pack}", get(pack))
+        .route("/v1/save", post(save))
+        .route("/v1/scenarios", get(scenarios))
+        .route("/", get(workbench_index))
+        .route("/workbench/{file}", get(workbench_asset))
         .fallback(|| async { own_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
         .layer(middleware::from_fn_with_state(state.clone(), count))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .with_state(state)
+        .layer(middleware::from_fn(json_errors));
+    let router = if cors.is_empty() {
+        router
+    } else {
+        let origins: Vec<header::HeaderValue> = cors.iter().filter_map(|o| o.parse().ok()).collect();
+        router.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        )
+    };
+    router.with_state(state)
 }
 
 /// A fingerprint of the rules folder (each file's name, length and
@@ -607,6 +833,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         metrics: Mutex::new(Metrics::default()),
         reload_error: Mutex::new(None),
         started: Instant::now(),
+        saving: tokio::sync::Mutex::new(()),
     });
     if let Some(every) = config.watch {
         let watched = state.clone();

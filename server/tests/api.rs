@@ -78,6 +78,7 @@ fn config(rules: PathBuf) -> Config {
         watch: Some(Duration::from_millis(200)),
         shared_sources: Vec::new(),
         scenarios: Some(repo().join("examples")),
+        cors: Vec::new(),
     }
 }
 
@@ -174,8 +175,8 @@ fn rules_tests_and_check() {
         let (_, ok) = http(addr, "POST", "/v1/check", &[], &req);
         assert_eq!(json(&ok)["ok"], true);
         let req = serde_json::json!({"file": "../escape.yaml", "text": text}).to_string();
-        let (_, bad) = http(addr, "POST", "/v1/check", &[], &req);
-        assert_eq!(json(&bad)["ok"], false);
+        let (s, bad) = http(addr, "POST", "/v1/check", &[], &req);
+        assert_eq!((s, json(&bad)["code"].as_str()), (422, Some("invalid_argument")), "{bad}");
     });
 }
 
@@ -252,11 +253,168 @@ fn wait_for(addr: SocketAddr, ok: impl Fn(&serde_json::Value) -> bool) -> serde_
 }
 
 #[test]
+fn the_workbench_and_its_packs() {
+    with_service("workbench", |addr, _| {
+        let (s, page) = http(addr, "GET", "/", &[], "");
+        assert_eq!(s, 200);
+        assert!(page.contains("/workbench/app.js") && page.contains("lang=\"zh-CN\""), "{page}");
+        for f in ["app.js", "app.css"] {
+            let (s, b) = http(addr, "GET", &format!("/workbench/{f}"), &[], "");
+            assert_eq!(s, 200, "{f}");
+            assert!(b.len() > 1000, "{f} is served whole");
+        }
+        let (s, _) = http(addr, "GET", "/workbench/../Cargo.toml", &[], "");
+        assert_eq!(s, 404, "only the embedded files");
+        let (s, b) = http(addr, "GET", "/v1/packs", &[], "");
+        assert_eq!(s, 200);
+        let packs = json(&b);
+        let es = packs.as_array().unwrap().iter().find(|p| p["pack"] == "energy_safety").unwrap();
+        assert_eq!(es["file"], "energy_safety.yaml");
+        let (s, b) = http(addr, "GET", "/v1/packs/energy_safety", &[], "");
+        assert_eq!(s, 200);
+        let p = json(&b);
+        assert_eq!(p["editable"], true);
+        assert!(p["text"].as_str().unwrap().starts_with("# yaml-language-server"), "the pack file's text");
+        let rule =
+            p["rules"].as_array().unwrap().iter().find(|r| r["id"] == "energy_safety.supervision_cycle").unwrap();
+        let rows = rule["table"]["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        let from = p["source"]["from"].as_u64().unwrap();
+        let cite = &rows[2]["cite"];
+        let words: String = (cite["line"].as_u64().unwrap()..=cite["line_end"].as_u64().unwrap())
+            .map(|l| p["source"]["lines"][(l - from) as usize].as_str().unwrap())
+            .collect::<String>()
+            .split_whitespace()
+            .collect();
+        assert!(words.contains("D类企业要每月巡查盯守"), "row 3's lines hold its quote: {words}");
+        let (s, b) = http(addr, "GET", "/v1/packs/no_such_pack", &[], "");
+        assert_eq!((s, json(&b)["code"].as_str()), (404, Some("not_found")));
+        let (s, b) = http(addr, "GET", "/v1/scenarios", &[], "");
+        assert_eq!(s, 200);
+        assert!(json(&b).as_array().unwrap().iter().any(|n| n == "energy_safety_2024.yaml"));
+    });
+}
+
+#[test]
+fn save_writes_only_a_pack_that_loads_atomically_keeping_the_previous_text() {
+    with_service("save", |addr, rules| {
+        let file = rules.join("energy_safety.yaml");
+        let original = std::fs::read_to_string(&file).unwrap();
+        let body = |text: &str| serde_json::json!({"file": "energy_safety.yaml", "text": text}).to_string();
+        let auth = [("Authorization", "Bearer s3cret")];
+        // no token, a wrong token: refused, nothing written
+        let (s, _) = http(addr, "POST", "/v1/save", &[], &body("format: 1"));
+        assert_eq!(s, 401);
+        let (s, _) = http(addr, "POST", "/v1/save", &[("Authorization", "Bearer nope")], &body("format: 1"));
+        assert_eq!(s, 401);
+        // a text that does not load: 422 with located diagnostics, nothing written
+        let broken = original.replace("cycle.visits_per_period * cycle.periods_per_year", "cycle.visits_per_perod * 2");
+        assert_ne!(broken, original);
+        let (s, b) = http(addr, "POST", "/v1/save", &auth, &body(&broken));
+        assert_eq!(s, 422, "{b}");
+        let d = json(&b);
+        assert_eq!(d["ok"], false);
+        let line = original.lines().position(|l| l.contains("visits_per_year: cycle.visits_per_period")).unwrap() + 1;
+        assert!(
+            d["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["line"] == line && x["file"].as_str().unwrap().ends_with("energy_safety.yaml")),
+            "{b}"
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+        assert!(!rules.join("energy_safety.yaml.previous").exists());
+        // a file outside the folder: refused
+        let (s, _) = http(
+            addr,
+            "POST",
+            "/v1/save",
+            &auth,
+            &serde_json::json!({"file": "../escape.yaml", "text": original}).to_string(),
+        );
+        assert_eq!(s, 422);
+        assert!(!rules.join("../escape.yaml").exists());
+        // a text that loads: written, the old text kept, served at once
+        let doubled = original.replace(
+            "cycle.visits_per_period * cycle.periods_per_year",
+            "cycle.visits_per_period * cycle.periods_per_year * 2",
+        );
+        let (s, b) = http(addr, "POST", "/v1/save", &auth, &body(&doubled));
+        assert_eq!(s, 200, "{b}");
+        let d = json(&b);
+        assert_eq!(d["previous"], "energy_safety.yaml.previous");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), doubled);
+        assert_eq!(std::fs::read_to_string(rules.join("energy_safety.yaml.previous")).unwrap(), original);
+        let leftovers: Vec<_> = std::fs::read_dir(rules)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".saving-"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary file is left");
+        let (_, b) = http(
+            addr,
+            "POST",
+            "/v1/rules/energy_safety.inspection_frequency/evaluate",
+            &[],
+            r#"{"inputs": {"class": "D"}, "as_of": "2024-06-30"}"#,
+        );
+        assert_eq!(json(&b)["outputs"]["visits_per_year"], 24, "the saved rules serve at once");
+        assert_eq!(json(&b)["ruleset"], d["ruleset"]);
+    });
+}
+
+#[test]
+fn cors_is_off_unless_an_origin_is_given() {
+    let origin = [("Origin", "https://portal.example.gov.cn")];
+    with_service("cors-off", |addr, _| {
+        let raw = raw_head(addr, "/healthz", &origin);
+        assert!(!raw.to_ascii_lowercase().contains("access-control-allow-origin"), "{raw}");
+    });
+    let rules = rules_copy("cors-on");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let mut c = config(rules);
+    c.cors = vec!["https://portal.example.gov.cn".into()];
+    let running = rt.block_on(start(c)).unwrap();
+    let raw = raw_head(running.addr, "/healthz", &origin);
+    assert!(raw.to_ascii_lowercase().contains("access-control-allow-origin: https://portal.example.gov.cn"), "{raw}");
+    let other = raw_head(running.addr, "/healthz", &[("Origin", "https://elsewhere.example")]);
+    assert!(!other.to_ascii_lowercase().contains("access-control-allow-origin"), "{other}");
+    rt.block_on(running.stop());
+}
+
+fn b413(addr: SocketAddr, big: &str) -> String {
+    http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate", &[], big).1
+}
+
+/// The head of a GET's answer.
+fn raw_head(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    text.split_once("\r\n\r\n").map_or(text.clone(), |(h, _)| h.to_string())
+}
+
+#[test]
 fn limits_and_unknown_paths() {
     with_service("limits", |addr, _| {
         let big = format!("{{\"inputs\": {{\"class\": \"{}\"}}}}", "A".repeat(70 * 1024));
         let (s, _) = http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate", &[], &big);
         assert_eq!(s, 413, "a body over the limit is refused");
+        assert_eq!(json(&b413(addr, &big))["code"], "too_large", "as a JSON error document");
+        let (s, b) =
+            http(addr, "POST", "/v1/rules/energy_safety.inspection_frequency/evaluate-batch?trace=maybe", &[], "[]");
+        assert_eq!((s, json(&b)["code"].as_str()), (400, Some("bad_request")), "{b}");
+        let (s, b) = http(addr, "GET", "/v1/rules/%FF%FE", &[], "");
+        assert_eq!(s, 400, "{b}");
+        assert!(json(&b)["message"].is_string());
         let (s, b) = http(addr, "GET", "/v2/nothing", &[], "");
         assert_eq!((s, json(&b)["code"].as_str()), (404, Some("not_found")));
     });
@@ -272,6 +430,10 @@ fn the_openapi_document_is_committed_and_current() {
         "/v1/rules",
         "/v1/check",
         "/v1/reload",
+        "/v1/save",
+        "/v1/packs",
+        "/v1/packs/{pack}",
+        "/v1/scenarios",
         "/healthz",
         "/metrics",
     ] {
