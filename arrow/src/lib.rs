@@ -71,11 +71,22 @@ pub struct Options {
     /// Rows converted and evaluated at a time (the memory held besides the
     /// input and output is one chunk's values).
     pub chunk_rows: usize,
+    /// Give outputs declared `number` one fixed type, `decimal128(38, s)`,
+    /// whatever their values (a consumer that needs the schema before any
+    /// row is evaluated, such as Spark, asks for this); a value with no
+    /// exact decimal of `s` places (1/3) fails its row. At most 38.
+    pub number_scale: Option<u8>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { allow_float: false, prefix: String::new(), error_column: None, chunk_rows: 65_536 }
+        Options {
+            allow_float: false,
+            prefix: String::new(),
+            error_column: None,
+            chunk_rows: 65_536,
+            number_scale: None,
+        }
     }
 }
 
@@ -109,6 +120,8 @@ pub enum Error {
     Clash(Vec<String>),
     /// The Arrow stream failed while it was read.
     Arrow(String),
+    /// An option out of its range.
+    Option(String),
 }
 
 impl std::fmt::Display for Error {
@@ -121,6 +134,7 @@ impl std::fmt::Display for Error {
                 names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
             ),
             Error::Arrow(m) => write!(f, "the Arrow stream failed: {m}"),
+            Error::Option(m) => write!(f, "{m}"),
         }
     }
 }
@@ -139,7 +153,25 @@ pub fn evaluate(
     opts: &Options,
 ) -> Result<Evaluated, Error> {
     let rule = prepared.rule();
-    let outputs: Vec<(String, Type)> = rule.outputs.clone();
+    if let Some(s) = opts.number_scale.filter(|s| u32::from(*s) > MAX_DIGITS) {
+        return Err(Error::Option(format!("number_scale must be between 0 and {MAX_DIGITS}, not {s}")));
+    }
+    // the types the output columns are laid out by: `number` as
+    // `decimal(s)` when a fixed scale is asked for
+    let outputs: Vec<(String, Type)> = rule
+        .outputs
+        .iter()
+        .map(|(n, t)| match (opts.number_scale, plain(t)) {
+            (Some(s), Type::Number) => (n.clone(), Type::Decimal(s)),
+            _ => (n.clone(), t.clone()),
+        })
+        .collect();
+    let fixed: Vec<(usize, u8)> = rule
+        .outputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, t))| opts.number_scale.filter(|_| matches!(plain(t), Type::Number)).map(|s| (i, s)))
+        .collect();
     let mut appended: Vec<String> = outputs.iter().map(|(n, _)| format!("{}{n}", opts.prefix)).collect();
     if let Some(e) = &opts.error_column {
         appended.push(e.clone());
@@ -207,6 +239,22 @@ pub fn evaluate(
                 result.results.push(Err(Box::new(p)));
                 if let Some(slot) = result.rows.get_mut(row) {
                     *slot = g;
+                }
+            }
+            // under a fixed scale, an outcome whose number has no exact
+            // decimal of that many places fails (with every row that has it)
+            for r in &mut result.results {
+                let Ok(values) = r else { continue };
+                let unfit = fixed.iter().find_map(|&(i, scale)| match values.get(i) {
+                    Some(Value::Number(n)) if scaled(n, scale).is_none() => Some((i, scale, n.to_string())),
+                    _ => None,
+                });
+                if let Some((i, scale, shown)) = unfit {
+                    let name = rule.outputs.get(i).map_or("", |(n, _)| n.as_str());
+                    *r = Err(Box::new(EvalError::Evaluation {
+                        rule: rule.qualified.clone(),
+                        message: format!("output `{name}` is {shown}, which has no exact decimal of {scale} places"),
+                    }));
                 }
             }
             let messages: Vec<Option<String>> =
@@ -804,6 +852,17 @@ fn gather<T: Clone>(distinct: &[Option<T>], rows: &[usize]) -> Vec<Option<T>> {
     rows.iter().map(|&g| distinct.get(g).cloned().flatten()).collect()
 }
 
+/// An array of one Arrow type: each distinct outcome's value mapped once,
+/// then gathered per row.
+fn mapped<T, A>(present: &[Option<&Value>], rows: &[usize], f: impl Fn(&Value) -> Option<T>) -> ArrayRef
+where
+    T: Clone,
+    A: From<Vec<Option<T>>> + Array + 'static,
+{
+    let d: Vec<Option<T>> = present.iter().map(|v| v.and_then(&f)).collect();
+    Arc::new(A::from(gather(&d, rows)))
+}
+
 /// One chunk's values of an output as an Arrow array, built by gathering
 /// each row's distinct outcome, and (for numbers) the layout it used.
 fn output_array(distinct: &[Option<&Value>], rows: &[usize], ty: &Type) -> (ArrayRef, NumKind) {
@@ -813,16 +872,10 @@ fn output_array(distinct: &[Option<&Value>], rows: &[usize], ty: &Type) -> (Arra
         return (number_array(&present, rows, ty, kind), kind);
     }
     let array: ArrayRef = match plain(ty) {
-        Type::Bool => {
-            let d: Vec<Option<bool>> = present
-                .iter()
-                .map(|v| match v {
-                    Some(Value::Bool(b)) => Some(*b),
-                    _ => None,
-                })
-                .collect();
-            Arc::new(BooleanArray::from(gather(&d, rows)))
-        }
+        Type::Bool => mapped::<_, BooleanArray>(&present, rows, |v| match v {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }),
         Type::Enum(allowed) => {
             let d: Vec<Option<i32>> = present
                 .iter()
@@ -833,46 +886,22 @@ fn output_array(distinct: &[Option<&Value>], rows: &[usize], ty: &Type) -> (Arra
                 .collect();
             enum_array(gather(&d, rows), allowed)
         }
-        Type::Date => {
-            let d: Vec<Option<i32>> = present
-                .iter()
-                .map(|v| match v {
-                    Some(Value::Date(d)) => i32::try_from(d.epoch_days()).ok(),
-                    _ => None,
-                })
-                .collect();
-            Arc::new(Date32Array::from(gather(&d, rows)))
-        }
-        Type::DateTime => {
-            let d: Vec<Option<i64>> = present
-                .iter()
-                .map(|v| match v {
-                    Some(Value::DateTime(t)) => Some(t.date().epoch_days() * 86_400 + i64::from(t.time().seconds())),
-                    _ => None,
-                })
-                .collect();
-            Arc::new(TimestampSecondArray::from(gather(&d, rows)))
-        }
-        Type::Time => {
-            let d: Vec<Option<i32>> = present
-                .iter()
-                .map(|v| match v {
-                    Some(Value::Time(t)) => i32::try_from(t.seconds()).ok(),
-                    _ => None,
-                })
-                .collect();
-            Arc::new(Time32SecondArray::from(gather(&d, rows)))
-        }
-        Type::Duration => {
-            let d: Vec<Option<i64>> = present
-                .iter()
-                .map(|v| match v {
-                    Some(Value::Duration(d)) => Some(d.seconds()),
-                    _ => None,
-                })
-                .collect();
-            Arc::new(DurationSecondArray::from(gather(&d, rows)))
-        }
+        Type::Date => mapped::<_, Date32Array>(&present, rows, |v| match v {
+            Value::Date(d) => i32::try_from(d.epoch_days()).ok(),
+            _ => None,
+        }),
+        Type::DateTime => mapped::<_, TimestampSecondArray>(&present, rows, |v| match v {
+            Value::DateTime(t) => Some(t.date().epoch_days() * 86_400 + i64::from(t.time().seconds())),
+            _ => None,
+        }),
+        Type::Time => mapped::<_, Time32SecondArray>(&present, rows, |v| match v {
+            Value::Time(t) => i32::try_from(t.seconds()).ok(),
+            _ => None,
+        }),
+        Type::Duration => mapped::<_, DurationSecondArray>(&present, rows, |v| match v {
+            Value::Duration(d) => Some(d.seconds()),
+            _ => None,
+        }),
         Type::Text => {
             let d: Vec<Option<String>> = present
                 .iter()

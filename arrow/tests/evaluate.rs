@@ -198,3 +198,53 @@ fn unusable_columns_and_clashes_are_errors_of_the_call() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_fixed_number_scale_gives_one_decimal_type_and_fails_the_rows_it_cannot_hold() {
+    // `exact.share`: each = amount / parts, a number output (1/3 for 1 in 3 parts)
+    let dir = std::env::temp_dir().join(format!("ordinance-arrow-scale-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/../python/tests/exact_pack.yaml"), dir.join("exact.yaml"))
+        .unwrap();
+    let engine = Engine::load_dir(&dir).unwrap();
+    let p = engine.prepare("exact.share", &EvalOptions { as_of: Date::parse("2024-03-01").ok(), ..opts() }).unwrap();
+    let schema: SchemaRef = Arc::new(Schema::new(vec![
+        Field::new("amount", DataType::Int64, true),
+        Field::new("parts", DataType::Int64, true),
+    ]));
+    let batch = |a: Vec<i64>, n: Vec<i64>| {
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(Int64Array::from(a)) as ArrayRef, Arc::new(Int64Array::from(n)) as ArrayRef],
+        )
+    };
+    // (at_rate = amount × 1/3 is whole for these amounts) integers only in
+    // the first batch, 1/3 in the second, 3/4 in the third
+    let input = || [batch(vec![6, 9], vec![3, 3]), batch(vec![1], vec![3]), batch(vec![3], vec![4])];
+    let o = Options { number_scale: Some(2), error_column: Some("error".into()), ..Options::default() };
+    let out = evaluate(&p, &schema, input(), &o).unwrap();
+    assert_eq!(out.schema.field_with_name("each").unwrap().data_type(), &DataType::Decimal128(38, 2));
+    let mut got = Vec::new();
+    for b in &out.batches {
+        assert_eq!(b.column_by_name("each").unwrap().data_type(), &DataType::Decimal128(38, 2));
+        let each = b.column_by_name("each").unwrap().as_primitive::<Decimal128Type>();
+        let error = b.column_by_name("error").unwrap().as_string::<i32>();
+        for i in 0..b.num_rows() {
+            got.push(if each.is_null(i) { Err(error.value(i).to_string()) } else { Ok(each.value(i)) });
+        }
+    }
+    assert_eq!(got[0], Ok(200));
+    assert_eq!(got[1], Ok(300));
+    let third = got[2].clone().unwrap_err();
+    assert!(third.contains("output `each` is 1/3, which has no exact decimal of 2 places"), "{third}");
+    assert_eq!(got[3], Ok(75));
+    assert_eq!((out.failed, out.first_error.as_ref().map(|(i, _)| *i)), (1, Some(2)));
+    // without the option the same outputs widen to exact text instead
+    let free = evaluate(&p, &schema, input(), &Options::default()).unwrap();
+    assert_eq!(free.schema.field_with_name("each").unwrap().data_type(), &DataType::Utf8);
+    assert_eq!(free.failed, 0);
+    // out of range
+    let wide = Options { number_scale: Some(39), ..Options::default() };
+    assert!(matches!(evaluate(&p, &schema, input(), &wide), Err(Error::Option(_))));
+    let _ = std::fs::remove_dir_all(&dir);
+}

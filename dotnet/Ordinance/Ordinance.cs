@@ -362,14 +362,9 @@ namespace Ordinance
         public decimal GetDecimal(string name)
         {
             object v = Outputs[name];
-            if (v is long) return (long)v;
-            if (v is decimal) return (decimal)v;
+            object t = Typed(v, "number");
+            if (t is decimal) return (decimal)t;
             var s = v as string;
-            decimal d;
-            if (s != null && s.IndexOf('/') < 0
-                && decimal.TryParse(s, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint,
-                                    CultureInfo.InvariantCulture, out d))
-                return d;
             throw new FormatException("output `" + name + "` is " + (s != null ? "\"" + s + "\"" : (v == null ? "null" : v.GetType().Name))
                                       + ", not a decimal number");
         }

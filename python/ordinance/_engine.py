@@ -178,6 +178,7 @@ class Engine:
         max_bytes: int | None = ...,
         errors: Errors = ...,
         prefix: str = ...,
+        number_scale: int | None = ...,
     ) -> pd.DataFrame: ...
 
     @overload
@@ -195,6 +196,7 @@ class Engine:
         max_bytes: int | None = ...,
         errors: Literal["raise"] = ...,
         prefix: str = ...,
+        number_scale: int | None = ...,
     ) -> list[Decision]: ...
 
     @overload
@@ -212,6 +214,7 @@ class Engine:
         max_bytes: int | None = ...,
         errors: Literal["collect"],
         prefix: str = ...,
+        number_scale: int | None = ...,
     ) -> list[Decision | OrdinanceError]: ...
 
     def evaluate_many(
@@ -228,6 +231,7 @@ class Engine:
         max_bytes: int | None = None,
         errors: Errors = "raise",
         prefix: str = "",
+        number_scale: int | None = None,
     ) -> Any:
         """Evaluates ``rule`` over many records at once, against one snapshot
         of the rules, with the GIL released while the core works.
@@ -249,10 +253,20 @@ class Engine:
         and a DataFrame gains an ``error`` column (None where the row
         succeeded). An unknown rule always raises. The trace is off by
         default here; pass ``trace=True`` to keep it.
+
+        For an Arrow table, ``number_scale`` gives every output declared
+        ``number`` the one type ``decimal128(38, number_scale)`` whatever its
+        values (without it such a column takes the narrowest exact type its
+        values allow); a value with no exact decimal of that many places
+        (1/3) fails its row.
         """
         _check_call(rule, numbers, {"max_steps": max_steps, "max_digits": max_digits, "max_bytes": max_bytes})
         if errors not in ("raise", "collect"):
             raise ArgumentError(f'errors must be "raise" or "collect", not {errors!r}')
+        if number_scale is not None and not _arrow.is_arrow(records):
+            raise ArgumentError("number_scale applies to Arrow tables (pyarrow, polars), whose column types it fixes")
+        if number_scale is not None and not 0 <= number_scale <= 38:
+            raise ArgumentError(f"number_scale must be between 0 and 38, not {number_scale}")
         frame = records if _frames.is_dataframe(records) else None
         if frame is not None:
             # columns straight to the core: no dict or JSON document per row
@@ -289,6 +303,7 @@ class Engine:
                     max_bytes=max_bytes,
                     prefix=prefix,
                     error_column=prefix + "error" if errors == "collect" else None,
+                    number_scale=number_scale,
                 )
             except (TypeError, ValueError) as e:
                 if isinstance(e, OrdinanceError):

@@ -23,15 +23,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
+from ._distributed import output_columns, plain, rule_info, worker_engine
 from ._engine import Engine
 from ._errors import ArgumentError
-from .spark import _engine, _plain
 
 __all__ = ["evaluate"]
 
 
 def _dtype(ty: Any) -> str:
-    ty = _plain(ty)
+    ty = plain(ty)
     if ty == "integer":
         return "Int64"
     if ty == "bool":
@@ -59,26 +59,18 @@ def evaluate(
     path = str(Path(rules).resolve())
     engine = Engine(path)
     expected = engine.ruleset
-    info = engine._rule_info(rule)
-    if info is None:
-        engine.evaluate(rule, {})  # raises UnknownRuleError with a suggestion
-        raise ArgumentError(f"unknown rule {rule!r}")
+    info = rule_info(engine, rule)
+    output_columns(info, prefix, errors, ddf.columns)
     dtypes = {prefix + o.name: _dtype(o.type) for o in info.outputs}
     if errors == "collect":
         dtypes[prefix + "error"] = "object"
-    clashes = [c for c in dtypes if c in ddf.columns]
-    if clashes:
-        raise ArgumentError(
-            f"output column(s) {', '.join(map(repr, clashes))} already exist in the DataFrame; "
-            "pass prefix= to name the output columns differently"
-        )
     meta = ddf._meta.copy()
     for name, dtype in dtypes.items():
         meta[name] = pd.Series([], dtype=dtype)
     as_of_text = as_of.isoformat() if isinstance(as_of, datetime.date) else as_of
 
     def partition(pdf: Any) -> Any:
-        out = _engine(path, expected).evaluate_many(
+        out = worker_engine(path, expected).evaluate_many(
             rule, pdf, as_of=as_of_text, prefix=prefix, errors=errors, allow_float=allow_float
         )
         # one dtype per column in every partition, even one where every row failed

@@ -48,13 +48,11 @@ from __future__ import annotations
 import datetime
 import importlib
 import os
-import threading
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
+from ._distributed import output_columns, plain, rule_info, worker_engine
 from ._engine import Engine
 from ._errors import ArgumentError
 
@@ -69,20 +67,11 @@ def _module(name: str) -> Any:
 
 __all__ = ["evaluate", "output_schema"]
 
-_ENGINES: dict[tuple[str, str], Engine] = {}
-_LOCK = threading.Lock()
-
-
-def _plain(ty: Any) -> Any:
-    while isinstance(ty, dict) and "optional" in ty:
-        ty = ty["optional"]
-    return ty
-
 
 def _spark_type(ty: Any, number_scale: int) -> Any:
     T = _module("pyspark.sql.types")
 
-    ty = _plain(ty)
+    ty = plain(ty)
     if ty == "integer":
         return T.LongType()
     if ty == "number":
@@ -107,20 +96,9 @@ def output_schema(
     per output of ``rule`` (``prefix + name``), then ``prefix + "error"``
     when errors are collected."""
     T = _module("pyspark.sql.types")
-    info = engine._rule_info(rule)
-    if info is None:
-        # the engine names the rule it does not know, with a suggestion
-        engine.evaluate(rule, {})
-        raise ArgumentError(f"unknown rule {rule!r}")
+    info = rule_info(engine, rule)
     fields = list(df.schema.fields)
-    names = {f.name for f in fields}
-    added = [prefix + o.name for o in info.outputs] + ([prefix + "error"] if errors == "collect" else [])
-    clashes = [n for n in added if n in names]
-    if clashes:
-        raise ArgumentError(
-            f"output column(s) {', '.join(map(repr, clashes))} already exist in the DataFrame; "
-            "pass prefix= to name the output columns differently"
-        )
+    output_columns(info, prefix, errors, (f.name for f in fields))
     for o in info.outputs:
         fields.append(T.StructField(prefix + o.name, _spark_type(o.type, number_scale), True))
     if errors == "collect":
@@ -128,73 +106,22 @@ def output_schema(
     return T.StructType(fields)
 
 
-def _engine(path: str, expected: str) -> Engine:
-    """The executor's engine for ``path``, loaded once per process, whose
-    rule set must be the driver's."""
-    key = (path, expected)
-    with _LOCK:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            engine = Engine(path)
-            if engine.ruleset != expected:
-                raise RuntimeError(
-                    f"the executor loaded rule set {engine.ruleset} from {path}, but the driver checked "
-                    f"{expected}: every partition must use the same rules (ship a bundle: ordinance bundle)"
-                )
-            _ENGINES[key] = engine
-        return engine
-
-
-def _exact_decimal(value: Any, scale: int) -> Decimal | None:
-    """``value`` (an int, a Decimal, or exact text such as ``1/3``) as a
-    Decimal of ``scale`` places, or None when it has no such form."""
-    if value is None:
-        return None
-    q = Decimal(1).scaleb(-scale)
-    try:
-        if isinstance(value, str):
-            f = Fraction(value)
-            d = Decimal(f.numerator) / Decimal(f.denominator)
-            exact = Fraction(d) == f
-        else:
-            d = Decimal(value)
-            exact = True
-        r = d.quantize(q)
-    except (InvalidOperation, ValueError, ZeroDivisionError):
-        return None
-    return r if exact and r == d else None
-
-
-def _conform(batch: _RecordBatch, schema: Any, number_outputs: dict[str, int], error: str | None) -> _RecordBatch:
-    """The batch with each column in the Arrow type Spark's schema asks for."""
+def _conform(batch: _RecordBatch, schema: Any) -> _RecordBatch:
+    """The batch with each column in the Arrow type Spark's schema asks for
+    (numbers already come in their fixed decimal type: ``number_scale``)."""
     pa: Any = importlib.import_module("pyarrow")
     pc: Any = importlib.import_module("pyarrow.compute")
 
     columns = []
-    errors = batch.column(error).to_pylist() if error is not None and error in batch.schema.names else None
     for field in schema:
         column = batch.column(field.name)
-        if field.name in number_outputs and not pa.types.is_decimal(column.type) and not pa.types.is_integer(column.type):
-            # exact text (a value such as 1/3): each to the declared places, or its row fails
-            scale = number_outputs[field.name]
-            values = column.to_pylist()
-            converted = [_exact_decimal(v, scale) for v in values]
-            for i, (v, c) in enumerate(zip(values, converted)):
-                if v is not None and c is None:
-                    message = f"output `{field.name}` is {v}, which has no exact decimal of {scale} places"
-                    if errors is None:
-                        raise ValueError(message)
-                    errors[i] = errors[i] or message
-            column = pa.array(converted, type=field.type)
-        elif pa.types.is_duration(column.type):
+        if pa.types.is_duration(column.type):
             column = pc.cast(column, pa.int64())
         elif pa.types.is_time(column.type):
             column = pa.array([None if t is None else t.isoformat() for t in column.to_pylist()], type=pa.string())
         if column.type != field.type:
             column = pc.cast(column, field.type)
         columns.append(column)
-    if errors is not None and error is not None:
-        columns[schema.get_field_index(error)] = pa.array(errors, type=pa.string())
     return pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
@@ -230,27 +157,29 @@ def evaluate(
     engine = Engine(path)  # the driver checks the rules and fixes the rule set
     expected = engine.ruleset
     schema = output_schema(df, engine, rule, prefix=prefix, errors=errors, number_scale=number_scale)
-    info = engine._rule_info(rule)
-    assert info is not None
-    number_outputs = {prefix + o.name: number_scale for o in info.outputs if _plain(o.type) == "number"}
     as_of_text = as_of.isoformat() if isinstance(as_of, datetime.date) else as_of
     shipped: str | None = None
     if path.is_file():
         df.sparkSession.sparkContext.addFile(str(path))
         shipped = path.name
     local = str(path)
-    error_column = prefix + "error" if errors == "collect" else None
 
     def partition(batches: Iterator[_RecordBatch]) -> Iterator[_RecordBatch]:
         to_arrow_schema = _module("pyspark.sql.pandas.types").to_arrow_schema
 
         where = SparkFiles.get(shipped) if shipped is not None else local
-        executor = _engine(where, expected)
+        executor = worker_engine(where, expected)
         arrow_schema = to_arrow_schema(schema)
         for batch in batches:
             out = executor.evaluate_many(
-                rule, batch, as_of=as_of_text, prefix=prefix, errors=errors, allow_float=allow_float
+                rule,
+                batch,
+                as_of=as_of_text,
+                prefix=prefix,
+                errors=errors,
+                allow_float=allow_float,
+                number_scale=number_scale,
             )
-            yield _conform(out, arrow_schema, number_outputs, error_column)
+            yield _conform(out, arrow_schema)
 
     return df.mapInArrow(partition, schema)

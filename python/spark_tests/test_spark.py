@@ -23,6 +23,7 @@ from pyspark.sql import types as T
 
 import ordinance
 from ordinance import spark as ospark
+from ordinance._distributed import worker_engine
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "rules"
@@ -119,7 +120,7 @@ def test_numbers_without_an_exact_decimal_fail_their_row(spark: SparkSession, tm
 
 def test_an_executor_with_other_rules_refuses(bundle: Path) -> None:
     with pytest.raises(RuntimeError, match="every partition must use the same rules"):
-        ospark._engine(str(bundle), "0000000000000000")
+        worker_engine(str(bundle), "0000000000000000")
 
 
 def test_clashing_output_names_are_refused(spark: SparkSession, bundle: Path) -> None:

@@ -480,7 +480,10 @@ impl PyEngine {
     /// message. Returns `{"table", "first_error" (the `OrdinanceError` of
     /// the first failed row, `.index` set, or `None`), "failed", "rows"}`.
     /// An output name that is already a column raises `ValueError`.
-    #[pyo3(signature = (rule, data, *, as_of = None, allow_float = false, max_steps = None, max_digits = None, max_bytes = None, prefix = "", error_column = None))]
+    /// `number_scale` gives outputs declared `number` the one type
+    /// `decimal128(38, number_scale)` (a row whose value has no exact
+    /// decimal of that many places fails).
+    #[pyo3(signature = (rule, data, *, as_of = None, allow_float = false, max_steps = None, max_digits = None, max_bytes = None, prefix = "", error_column = None, number_scale = None))]
     #[allow(clippy::too_many_arguments)]
     fn evaluate_arrow<'py>(
         &self,
@@ -494,6 +497,7 @@ impl PyEngine {
         max_bytes: Option<u64>,
         prefix: &str,
         error_column: Option<String>,
+        number_scale: Option<u8>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
         let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes };
@@ -504,6 +508,7 @@ impl PyEngine {
             allow_float,
             prefix: prefix.to_string(),
             error_column,
+            number_scale,
             ..ordinance_arrow::Options::default()
         };
         let crate::arrow::Imported { schema, reader } = imported;

@@ -117,6 +117,23 @@ def test_one_type_per_column_over_many_batches(exact: ordinance.Engine) -> None:
     assert out.column("each").to_pylist() == [Decimal("1"), Decimal("4"), Decimal("0.25"), Decimal("0.75")]
 
 
+def test_a_fixed_number_scale_fixes_the_type_and_fails_what_it_cannot_hold(exact: ordinance.Engine) -> None:
+    # 1 July on the rate is 40%: at_rate is exact in two places for every row
+    table = pa.table({"amount": [4, 1, 3], "parts": [4, 3, 4]})
+    out = exact.evaluate_many("exact.share", table, as_of="2024-08-01", number_scale=2, errors="collect")
+    assert out.schema.field("each").type == pa.decimal128(38, 2)
+    assert out.schema.field("at_rate").type == pa.decimal128(38, 2)
+    assert out.column("each").to_pylist() == [Decimal("1.00"), None, Decimal("0.75")]
+    assert "output `each` is 1/3, which has no exact decimal of 2 places" in out.column("error").to_pylist()[1]
+    with pytest.raises(ordinance.OrdinanceError) as info:
+        exact.evaluate_many("exact.share", table, as_of="2024-08-01", number_scale=2)
+    assert info.value.index == 1
+    with pytest.raises(ordinance.ArgumentError):
+        exact.evaluate_many("exact.share", table, as_of="2024-08-01", number_scale=39)
+    with pytest.raises(ordinance.ArgumentError):
+        exact.evaluate_many("exact.share", [{"amount": 1}], as_of="2024-08-01", number_scale=2)
+
+
 def test_large_tables_in_chunks_equal_the_rows(engine: ordinance.Engine) -> None:
     rng = random.Random(7)
     classes = [rng.choice(["A", "B", "C", "D"]) for _ in range(150_000)]  # crosses the 65,536-row chunks
