@@ -181,13 +181,22 @@ async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes
 }
 
 /// Evaluates one rule over many inputs: a JSON array of input objects, or
-/// NDJSON (one object per line, `Content-Type: application/x-ndjson`).
-/// The answer is a JSON array of `{"ok": decision}` or `{"error": error}`.
-#[utoipa::path(post, path = "/v1/rules/{id}/evaluate-batch", request_body(content = Object, description = "a JSON array of input objects, or NDJSON"),
+/// NDJSON (one object per line, `Content-Type: application/x-ndjson`);
+/// the answer is a JSON array of `{"ok": decision}` or `{"error": error}`.
+/// Or an Arrow IPC stream (`Content-Type:
+/// application/vnd.apache.arrow.stream`) with one column per input; the
+/// answer is an Arrow IPC stream of the same rows with one column per
+/// output (`prefix` + name) and an `error` column (null where the row
+/// succeeded), typed as the Python binding's Arrow tables are.
+#[utoipa::path(post, path = "/v1/rules/{id}/evaluate-batch",
+    request_body(description = "a JSON array of input objects, NDJSON, or an Arrow IPC stream",
+        content((Object = "application/json"), (String = "application/x-ndjson"), (String = "application/vnd.apache.arrow.stream"))),
     params(("id" = String, Path, description = "the rule, pack.rule", example = "energy_safety.inspection_frequency"),
            ("as_of" = Option<String>, Query, description = "YYYY-MM-DD"),
-           ("trace" = Option<bool>, Query, description = "collect each trace (off by default)")),
-    responses((status = 200, description = "one result per input, in order", body = [Object]),
+           ("trace" = Option<bool>, Query, description = "collect each trace (off by default; JSON only)"),
+           ("prefix" = Option<String>, Query, description = "put before each output column's name (Arrow only)")),
+    responses((status = 200, description = "one result per input, in order",
+               content(([Object] = "application/json"), (String = "application/vnd.apache.arrow.stream"))),
               (status = 400, description = "the body is not UTF-8", body = Object),
               (status = 422, description = "the body is not a JSON array (or NDJSON) of input objects, or a bad as-of date", body = Object),
               (status = 404, description = "no such rule", body = Object)))]
@@ -198,13 +207,14 @@ async fn evaluate_batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if kind.starts_with(ARROW_STREAM) {
+        return evaluate_arrow(s, id, q, body).await;
+    }
+    let ndjson = kind.starts_with("application/x-ndjson");
     let Ok(text) = std::str::from_utf8(&body) else {
         return own_error(StatusCode::BAD_REQUEST, "invalid_utf8", "the request body is not UTF-8");
     };
-    let ndjson = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-ndjson"));
     let array = if ndjson {
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
         format!("[{}]", lines.join(","))
@@ -228,6 +238,51 @@ async fn evaluate_batch(
 struct BatchQuery {
     as_of: Option<String>,
     trace: Option<bool>,
+    prefix: Option<String>,
+}
+
+const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
+
+/// The batch endpoint over an Arrow IPC stream: read, evaluate and written
+/// back by the columnar path (ordinance-arrow).
+async fn evaluate_arrow(s: AppState, id: String, q: BatchQuery, body: Bytes) -> Response {
+    let options = options_text(&q.as_of, Some(false));
+    let done = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Box<Response>> {
+        let opts = facade::parse_options(Some(&options)).map_err(|e| Box::new(error_response(&e)))?;
+        let prepared = s.engine.prepare(&id, &opts).map_err(|e| Box::new(error_response(&Error::Eval(e))))?;
+        let bad = |m: String| Box::new(own_error(StatusCode::BAD_REQUEST, "invalid_arrow", &m));
+        let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(body), None)
+            .map_err(|e| bad(format!("the request body is not an Arrow IPC stream: {e}")))?;
+        let schema = reader.schema();
+        let arrow_opts = ordinance_arrow::Options {
+            prefix: q.prefix.unwrap_or_default(),
+            error_column: Some("error".into()),
+            ..ordinance_arrow::Options::default()
+        };
+        let out = match ordinance_arrow::evaluate(&prepared, &schema, reader, &arrow_opts) {
+            Ok(out) => out,
+            Err(ordinance_arrow::Error::Eval(e)) => return Err(Box::new(error_response(&Error::Eval(e)))),
+            Err(ordinance_arrow::Error::Arrow(m)) => return Err(bad(format!("the Arrow stream failed: {m}"))),
+            Err(e) => {
+                return Err(Box::new(own_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_argument", &e.to_string())))
+            }
+        };
+        let written = (|| {
+            let mut w = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &out.schema)?;
+            for b in &out.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            w.into_inner()
+        })();
+        written.map_err(|e| Box::new(own_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string())))
+    })
+    .await;
+    match done {
+        Ok(Ok(bytes)) => (StatusCode::OK, [(header::CONTENT_TYPE, ARROW_STREAM)], bytes).into_response(),
+        Ok(Err(r)) => *r,
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the evaluation stopped unexpectedly"),
+    }
 }
 
 /// Every rule: id, title, kind, inputs, outputs, citation, validity.

@@ -8,6 +8,7 @@ use ordinance_server::{start, Config, Running};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn repo() -> PathBuf {
@@ -250,6 +251,87 @@ fn wait_for(addr: SocketAddr, ok: impl Fn(&serde_json::Value) -> bool) -> serde_
         std::thread::sleep(Duration::from_millis(100));
     }
     panic!("the service did not reach the state in 15 s");
+}
+
+/// One HTTP/1.1 request with a binary body; (status, content type, body).
+fn http_bytes(addr: SocketAddr, path: &str, kind: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let kind = head.lines().find_map(|l| l.strip_prefix("content-type: ")).unwrap_or("").to_string();
+    let mut rest = raw[split + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut at = 0;
+        loop {
+            let eol = at + rest[at..].windows(2).position(|w| w == b"\r\n").unwrap();
+            let n = usize::from_str_radix(std::str::from_utf8(&rest[at..eol]).unwrap().trim(), 16).unwrap();
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&rest[eol + 2..eol + 2 + n]);
+            at = eol + 2 + n + 2;
+        }
+        rest = out;
+    }
+    (status, kind, rest)
+}
+
+#[test]
+fn arrow_ipc_streams_in_and_out_of_the_batch_endpoint() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+    with_service("arrow", |addr, _| {
+        let classes: StringArray = vec![Some("A"), Some("D"), Some("E"), None].into_iter().collect();
+        let batch = RecordBatch::try_from_iter([("class", Arc::new(classes) as ArrayRef)]).unwrap();
+        let mut w = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &batch.schema()).unwrap();
+        w.write(&batch).unwrap();
+        w.finish().unwrap();
+        let body = w.into_inner().unwrap();
+        let path = "/v1/rules/energy_safety.inspection_frequency/evaluate-batch?as_of=2024-06-30";
+        let (status, kind, out) = http_bytes(addr, path, "application/vnd.apache.arrow.stream", &body);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&out));
+        assert_eq!(kind, "application/vnd.apache.arrow.stream");
+        let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(out), None).unwrap();
+        let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        assert_eq!(rows, 4);
+        let b = &batches[0];
+        let visits = b.column_by_name("visits_per_year").unwrap().as_primitive::<arrow_array::types::Int64Type>();
+        let errors = b.column_by_name("error").unwrap().as_string::<i32>();
+        // each row as the JSON endpoint answers it alone
+        for (i, class) in ["A", "D", "E"].iter().enumerate() {
+            let (s, one) = http(
+                addr,
+                "POST",
+                "/v1/rules/energy_safety.inspection_frequency/evaluate",
+                &[],
+                &format!(r#"{{"inputs": {{"class": "{class}"}}, "as_of": "2024-06-30"}}"#),
+            );
+            let one = json(&one);
+            if s == 200 {
+                assert_eq!(one["outputs"]["visits_per_year"], visits.value(i), "{class}");
+                assert!(errors.is_null(i));
+            } else {
+                assert!(visits.is_null(i));
+                assert!(errors.value(i).contains(one["message"].as_str().unwrap()), "{}", errors.value(i));
+            }
+        }
+        assert!(errors.value(3).contains("class"), "a missing class is that row's error");
+        // not a stream: a JSON error
+        let (status, _, out) = http_bytes(addr, path, "application/vnd.apache.arrow.stream", b"not arrow");
+        assert_eq!(status, 400);
+        assert_eq!(json(&String::from_utf8_lossy(&out))["code"], "invalid_arrow");
+    });
 }
 
 #[test]
