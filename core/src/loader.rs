@@ -2358,8 +2358,12 @@ fn compile_row(
 fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
     match &n.kind {
         NodeKind::Map(entries) => {
-            if !(ty.is_numeric() || *ty == Type::Date || *ty == Type::DateTime) {
-                d.at(n.pos, format!("a range needs a number, date or datetime input; `{input}` is {ty}"), None);
+            if !(ty.is_numeric() || matches!(ty, Type::Date | Type::DateTime | Type::Time | Type::Duration)) {
+                d.at(
+                    n.pos,
+                    format!("a range needs a number, date, datetime, time or duration input; `{input}` is {ty}"),
+                    None,
+                );
                 return None;
             }
             let mut lo: Option<Bound> = None;
@@ -2500,9 +2504,13 @@ fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
         .filter_map(|(i, inp)| match &inp.ty {
             Type::Enum(vs) => Some((i, vs.iter().map(|v| Value::text(v)).collect())),
             Type::Bool => Some((i, vec![Value::Bool(false), Value::Bool(true)])),
-            Type::Integer | Type::Number | Type::Decimal(_) | Type::Date | Type::DateTime => {
-                Some((i, pieces(rows, i, &inp.ty)))
-            }
+            Type::Integer
+            | Type::Number
+            | Type::Decimal(_)
+            | Type::Date
+            | Type::DateTime
+            | Type::Time
+            | Type::Duration => Some((i, pieces(rows, i, &inp.ty))),
             _ => None,
         })
         .collect();
@@ -2596,7 +2604,17 @@ fn step(p: &Value, ty: &Type, up: bool) -> Option<Value> {
         }
         (Value::Number(n), _) => n.add(&one).ok().map(Value::Number),
         (Value::Date(d), _) => d.add_days(if up { 1 } else { -1 }).ok().map(Value::Date),
-        (Value::DateTime(t), _) => t.add_minutes(if up { 1 } else { -1 }).ok().map(Value::DateTime),
+        // date-times, times of day and durations are to the second
+        (Value::DateTime(t), _) => crate::date::Duration::from_secs(if up { 1 } else { -1 })
+            .and_then(|d| t.add_duration(d))
+            .ok()
+            .map(Value::DateTime),
+        (Value::Time(t), _) => {
+            crate::date::TimeOfDay::from_secs(i64::from(t.seconds()) + if up { 1 } else { -1 }).ok().map(Value::Time)
+        }
+        (Value::Duration(d), _) => {
+            crate::date::Duration::from_secs(d.seconds() + if up { 1 } else { -1 }).ok().map(Value::Duration)
+        }
         _ => None,
     }
 }

@@ -223,6 +223,45 @@ fn a_gap_between_date_ranges() {
     assert!(e.contains("covers on = 2024-07-01"), "{e}");
 }
 
+#[test]
+fn ranges_over_times_of_day_and_durations_with_their_gaps_found_to_the_second() {
+    let body = |second: &str| {
+        format!(
+            "  r:
+    cite: {{clause: c, quote: q}}
+    inputs: {{at: time, took: duration}}
+    outputs: {{shift: text}}
+    table:
+      hit: unique
+      rows:
+        - {{when: {{at: {{\"<\": \"08:00\"}}}}, then: {{shift: night}}}}
+        - {{when: {{at: {{\">=\": \"08:00\", \"<\": \"16:00\"}}}}, then: {{shift: day}}}}
+        - {{when: {{at: {second}, took: {{\"<=\": \"PT2H\"}}}}, then: {{shift: evening}}}}
+        - {{when: {{at: {second}, took: {{\">\": \"PT2H\"}}}}, then: {{shift: evening_long}}}}
+"
+        )
+    };
+    let rs = pack(&body("{\">=\": \"16:00\"}")).unwrap();
+    let shift =
+        |at: &str, took: &str| eval(&rs, "t.r", serde_json::json!({"at": at, "took": took})).unwrap()[0].1.to_string();
+    assert_eq!(shift("07:59:59", "PT1H"), "night");
+    assert_eq!(shift("08:00", "PT1H"), "day");
+    assert_eq!(shift("15:59:59", "PT1H"), "day");
+    assert_eq!(shift("16:00", "PT2H"), "evening", "<= PT2H includes two hours");
+    assert_eq!(shift("16:00", "PT2H0M1S"), "evening_long");
+    // a second left uncovered is found, named to the second
+    let e = pack(&body("{\">\": \"16:00\"}")).unwrap_err();
+    assert!(e.contains("at = 16:00"), "{e}");
+    let e = pack(&body("{\">=\": \"16:00:01\"}")).unwrap_err();
+    assert!(e.contains("at = 16:00"), "{e}");
+    // a range over text is still refused, naming the types a range takes
+    let e = pack(
+        "  r:\n    cite: {clause: c, quote: q}\n    inputs: {name: text}\n    outputs: {x: integer}\n    table:\n      hit: first\n      rows:\n        - {when: {name: {\">=\": a}}, then: {x: 1}}\n",
+    )
+    .unwrap_err();
+    assert!(e.contains("time or duration"), "{e}");
+}
+
 /// A table of rows `[lo, hi]` with chosen inclusivity over a number input,
 /// with `unique` replaced by `first` (overlaps allowed).
 fn random_table(rows: &[(i64, i64, bool, bool)]) -> String {
