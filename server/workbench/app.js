@@ -625,8 +625,11 @@ async function refreshHealth() {
     h.className = 'health ' + (ok ? 'ok' : 'degraded');
     h.textContent = (ok ? t('healthy') : t('degraded')) + ' · ' + t('ruleset') + ' ' + r.json.ruleset;
     h.title = r.json.reload_error ? r.json.reload_error.message : '';
+    // a change of the folder that did not load: the old rules keep serving,
+    // and its located error shows on every view until an edit loads
     const detail = $('#health-detail');
-    detail.replaceChildren(r.json.reload_error ? errorBox(r.json.reload_error) : '');
+    if (r.json.reload_error) detail.replaceChildren(el('div', {}, el('strong', {}, t('degraded'))), errorBox(r.json.reload_error));
+    else detail.replaceChildren();
   } catch (_) { /* the next poll tells */ }
 }
 

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, cpSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, cpSync, readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,6 +180,23 @@ test('English at a click, and back', async () => {
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   await page.click('#lang');
   assert.equal(await page.textContent('.tabs button[data-tab="simulate"]'), '模拟');
+});
+
+test('a broken edit of the folder shows on the page with its location; the old rules keep serving', async () => {
+  const good = readFileSync(pack, 'utf8');
+  writeFileSync(pack, good.replace('title: 2024 energy-industry', 'titel: 2024 energy-industry'));
+  await page.waitForSelector('#health-detail .error-box', { timeout: 30000 });
+  const banner = await page.textContent('#health-detail');
+  assert.match(banner, /energy_safety\.yaml:\d+:\d+/, banner);
+  assert.match(banner, /titel/);
+  assert.equal(await page.getAttribute('#health', 'class'), 'health degraded');
+  const served = await page.evaluate(async () => (await fetch('/v1/rules/energy_safety.inspection_frequency/evaluate', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs: { class: 'D' }, as_of: '2024-06-30' }),
+  })).json());
+  assert.equal(served.outputs.visits_per_year, 24, 'the rules last loaded keep serving');
+  writeFileSync(pack, good);
+  await page.waitForSelector('#health.ok', { timeout: 30000 });
+  assert.equal(await page.$$eval('#health-detail > *', (c) => c.length), 0);
 });
 
 test('no script errors and no blocked resources on the way', () => {
