@@ -96,9 +96,11 @@ fn table_json(pack: &Pack, r: &Rule, t: &crate::ruleset::Table) -> Json {
 }
 
 fn rule_json(pack: &Pack, r: &Rule) -> Json {
-    let body = match &r.body {
-        Body::Table(t) => table_json(pack, r, t),
-        Body::Formula { lets, .. } => json!({"lets": lets.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}),
+    let (table, formula) = match &r.body {
+        Body::Table(t) => (table_json(pack, r, t), Json::Null),
+        Body::Formula { lets, .. } => {
+            (Json::Null, json!({"lets": lets.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}))
+        }
     };
     json!({
         "id": r.qualified,
@@ -110,9 +112,14 @@ fn rule_json(pack: &Pack, r: &Rule) -> Json {
         })).collect::<Vec<_>>(),
         "outputs": r.outputs.iter().map(|(n, t)| json!({"name": n, "type": t.to_json()})).collect::<Vec<_>>(),
         "cite": cite_json(pack, &r.cite),
-        "table": if matches!(r.body, Body::Table(_)) { body.clone() } else { Json::Null },
-        "formula": if matches!(r.body, Body::Formula { .. }) { body } else { Json::Null },
+        "table": table,
+        "formula": formula,
     })
+}
+
+/// The rules of a pack, in load order.
+fn rules_of<'a>(rs: &'a Ruleset, pack: &'a Pack) -> impl Iterator<Item = &'a Rule> + 'a {
+    rs.rules.iter().map(|r| &**r).filter(move |r| rs.pack_of(r).is_some_and(|p| p.name == pack.name))
 }
 
 /// The file name of a pack (`energy_safety.yaml`), as the rules folder
@@ -122,8 +129,7 @@ pub fn file_name(pack: &Pack) -> String {
 }
 
 fn summary_json(rs: &Ruleset, pack: &Pack) -> Json {
-    let rules: Vec<&Rule> =
-        rs.rules.iter().filter(|r| rs.pack_of(r).is_some_and(|p| p.name == pack.name)).map(|r| &**r).collect();
+    let rules: Vec<&Rule> = rules_of(rs, pack).collect();
     json!({
         "pack": pack.name,
         "title": pack.title,

@@ -353,9 +353,7 @@ async fn check(State(s): State<AppState>, body: Bytes) -> Response {
             StatusCode::OK,
             serde_json::json!({
                 "ok": false,
-                "diagnostics": e.diagnostics.iter().map(|d| serde_json::json!({
-                    "file": d.file, "line": d.line, "column": d.column, "message": d.message, "help": d.help
-                })).collect::<Vec<_>>(),
+                "diagnostics": diagnostics_json(&e),
             })
             .to_string(),
         ),
@@ -513,10 +511,7 @@ async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Res
             &req.file,
             &req.text,
         )?;
-        let reload = do_reload(&state).map_err(|e| match e {
-            Error::Load(l) => l,
-            Error::Eval(ev) => ordinance_core::LoadError::single(&req.file, 0, 0, ev.to_string(), None),
-        })?;
+        let reload = do_reload(&state)?;
         Ok::<_, ordinance_core::LoadError>((saved, reload))
     })
     .await;
@@ -603,12 +598,12 @@ async fn reload(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let state = s.clone();
     match tokio::task::spawn_blocking(move || do_reload(&state)).await {
         Ok(Ok(report)) => json(StatusCode::OK, report.to_string()),
-        Ok(Err(e)) => error_response(&e),
+        Ok(Err(e)) => error_response(&Error::Load(e)),
         Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the reload stopped unexpectedly"),
     }
 }
 
-fn do_reload(s: &Shared) -> Result<serde_json::Value, Error> {
+fn do_reload(s: &Shared) -> Result<serde_json::Value, ordinance_core::LoadError> {
     let result = s.engine.reload();
     let mut m = s.metrics.lock().unwrap_or_else(PoisonError::into_inner);
     m.reloads += 1;
@@ -619,9 +614,8 @@ fn do_reload(s: &Shared) -> Result<serde_json::Value, Error> {
         }
         Err(e) => {
             m.reload_failures += 1;
-            let err = Error::Load(e);
-            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(err.to_json());
-            Err(err)
+            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(Error::Load(e.clone()).to_json());
+            Err(e)
         }
     }
 }
