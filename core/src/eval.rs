@@ -415,6 +415,18 @@ impl<'a> Evaluator<'a> {
         Box::new(Fault::Failed { rule: self.current_rule(), message: message.into() })
     }
 
+    /// A built-in function's failure, located at its call: `… at
+    /// t.yaml:10:15` is added to the message when it is not there yet.
+    fn located(&self, mut fault: Box<Fault>, at: Loc) -> Box<Fault> {
+        if let Fault::Failed { message, .. } | Fault::Limit { message, .. } = fault.as_mut() {
+            let place = self.at(at);
+            if !message.ends_with(&place) {
+                message.push_str(&place);
+            }
+        }
+        fault
+    }
+
     fn limit(&self, message: impl Into<String>) -> Box<Fault> {
         Box::new(Fault::Limit { rule: self.current_rule(), message: message.into() })
     }
@@ -1176,7 +1188,7 @@ impl<'a> Evaluator<'a> {
                 for a in args {
                     vals.push(self.eval_expr(a, frame)?);
                 }
-                self.builtin(*b, vals, *at)
+                self.builtin(*b, vals, *at).map_err(|f| self.located(f, *at))
             }
             CExpr::Aggregate { kind, slot, list, filter, body, init: Some(init), .. } => {
                 self.eval_fold(*kind == AggKind::Scan, *slot, init, list, filter.as_deref(), body.as_deref(), frame)
@@ -1717,6 +1729,22 @@ impl<'a> Evaluator<'a> {
                     .ok_or_else(|| self.fail(format!("`format_number` writes 0 to 1000 places, not {places}")))?;
                 let out =
                     x.format_fixed(places, sep).map_err(|e| self.arith_fault(e, format!("formatting `{x}`"), at))?;
+                self.tick_n(out.len() as u64)?;
+                self.alloc(out.len() as u64)?;
+                Ok(Value::Text(out.into()))
+            }
+            Builtin::FormatDate => {
+                let (date, time) = match args.first() {
+                    Some(Value::Date(d)) => (Some(*d), None),
+                    Some(Value::DateTime(t)) => (Some(t.date()), Some(t.time())),
+                    Some(Value::Time(t)) => (None, Some(*t)),
+                    _ => return Err(bad(self)),
+                };
+                let Some(Value::Text(pattern)) = args.get(1) else { return Err(bad(self)) };
+                self.tick_n(pattern.len() as u64)?;
+                let out = crate::date_pattern::Pattern::parse(pattern)
+                    .and_then(|p| p.write(date, time))
+                    .map_err(|e| self.fail(format!("`format_date`: {e}{}", self.at(at))))?;
                 self.tick_n(out.len() as u64)?;
                 self.alloc(out.len() as u64)?;
                 Ok(Value::Text(out.into()))

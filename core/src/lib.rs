@@ -28,6 +28,7 @@
 
 pub mod bundle;
 pub mod date;
+pub mod date_pattern;
 pub mod engine;
 pub mod error;
 pub mod eval;

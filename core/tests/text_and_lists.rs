@@ -57,7 +57,20 @@ fn text_functions() {
     assert_eq!(shows("replace(\"北骄热电、北骄煤业\", \"北骄\", \"北郊\")"), "北郊热电、北郊煤业");
     assert_eq!(shows("split(\"一通三防,顶板,机电\", \",\")"), "[一通三防, 顶板, 机电]");
     assert_eq!(shows("join(split(\"a,b,c\", \",\"), \"、\")"), "a、b、c");
+    assert_eq!(shows("format_date(date(2024, 3, 26), \"{year}年{month}月{day}日\")"), "2024年3月26日");
+    assert_eq!(shows("format_date(date(2024, 3, 31), \"{month:2}/{day:2} 星期{weekday_zh}\")"), "03/31 星期日");
+    assert_eq!(shows("format_date(datetime(date(2024, 5, 1), 9, 5), \"{day}日{hour}时{minute:2}分\")"), "1日9时05分");
+    assert_eq!(shows("format_date(time(23, 30), \"{hour}:{minute:2}:{second:2}\")"), "23:30:00");
+    assert_eq!(shows("format_date(date(2024, 3, 26), \"{{{weekday}}}\")"), "{2}");
+    // a pattern computed at evaluation is checked when it is used
+    let e = eval("format_date(date(2024, 3, 26), s)", serde_json::json!({"s": "{hour}时"})).unwrap_err();
+    assert!(e.contains("`{hour}` needs a time of day, and a date has none") && e.contains("t.yaml:10:"), "{e}");
+    let e = eval("format_date(time(9, 0), s)", serde_json::json!({"s": "{yaer}"})).unwrap_err();
+    assert!(e.contains("is not a part of a date"), "{e}");
     assert!(shows("substring(s, 0, 2)").contains("`substring` starts at 1 or later"));
+    // a built-in function's failure says where it was called
+    assert!(shows("substring(s, 0, 2)").ends_with("at t.yaml:10:11"), "{}", shows("substring(s, 0, 2)"));
+    assert!(shows("min(sublist(xs, 9, 1))").contains("has no value at t.yaml:10:11"));
     assert!(shows("replace(s, \"\", \"x\")").contains("non-empty"));
     assert!(shows("split(s, \"\")").contains("non-empty separator"));
 }
@@ -85,6 +98,17 @@ fn wrong_types_are_load_errors() {
         ("format_number(s, 2, \",\")", "`format_number` needs a number here"),
         ("index_of(xs, s)", "`index_of` looks for text in a list of number"),
         ("substring(s, n, 2)", "`substring` needs an integer here"),
+        ("format_date(n, \"{year}\")", "`format_date` writes a date, a date and time or a time of day, not number"),
+        ("format_date(date(2024, 3, 26), k)", "`format_date` needs text here, found integer"),
+        // a literal pattern is read at load, and its error points at it
+        (
+            "format_date(date(2024, 3, 26), \"{yaer}年\")",
+            "10:42: error: `format_date`: `{yaer}` is not a part of a date",
+        ),
+        ("format_date(date(2024, 3, 26), \"{hour}时\")", "10:42: error: `format_date`: `{hour}` needs a time of day"),
+        ("format_date(time(9, 0), \"{day}日\")", "`{day}` needs a date, and a time of day has none"),
+        ("format_date(date(2024, 3, 26), \"{month:10}\")", "the width after `:` is a digit 1–9"),
+        ("format_date(date(2024, 3, 26), \"{year\")", "`{year` is not closed"),
     ] {
         let e = pack(formula).map(|_| ()).unwrap_err();
         assert!(e.contains(words) && e.starts_with("t.yaml:10:"), "{formula}: {e}");
@@ -131,6 +155,28 @@ proptest! {
         prop_assert_eq!(common::int(&get("count(distinct(xs))")), uniq.len() as i64);
         let f = format!("concat(sublist(xs, 1, {}), sublist(xs, {start}, {len}), sublist(xs, {}, 100))", start - 1, start + len);
         prop_assert_eq!(get(&f), get("xs"));
+    }
+
+    /// A date written with `format_date` says what `text_of`, `year`,
+    /// `month`, `day` and `weekday` say of it, and a date and time's hour and
+    /// minute are its time of day's.
+    #[test]
+    fn dates_formatted_agree_with_their_parts(days in -700_000i64..2_900_000, h in 0i64..24, m in 0i64..60) {
+        let d = Date::from_epoch_days(days).unwrap();
+        let lit = format!("date({}, {}, {})", d.year(), d.month(), d.day());
+        let get = |f: &str| eval(&f.replace('D', &lit), serde_json::json!({})).unwrap().to_string();
+        prop_assert_eq!(get("format_date(D, \"{year:4}-{month:2}-{day:2}\")"), d.to_string());
+        prop_assert_eq!(
+            get("format_date(D, \"{year}年{month}月{day}日，{weekday}\")"),
+            format!("{}年{}月{}日，{}", d.year(), d.month(), d.day(), d.weekday())
+        );
+        let zh = get("format_date(D, \"{weekday_zh}\")");
+        prop_assert_eq!(zh.chars().count(), 1);
+        prop_assert_eq!("一二三四五六日".chars().position(|c| zh.starts_with(c)), Some(d.weekday() as usize - 1));
+        prop_assert_eq!(
+            get(&format!("format_date(datetime(D, {h}, {m}), \"{{hour:2}}:{{minute:2}}\") == text_of(time({h}, {m}))")),
+            "true"
+        );
     }
 
     /// A substring and the text either side of it make the text.

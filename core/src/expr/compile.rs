@@ -75,6 +75,9 @@ pub enum Builtin {
     /// `format_number(x, places, separator)`: rounded half up, fixed places,
     /// thousands grouped.
     FormatNumber,
+    /// `format_date(x, pattern)`: a date, date-time or time of day written by
+    /// a pattern of parts in braces (`{year}年{month}月{day}日`).
+    FormatDate,
     /// `upper(t)`.
     Upper,
     /// `lower(t)`.
@@ -204,6 +207,7 @@ pub const BUILTIN_NAMES: &[&str] = &[
     "concat_text",
     "text_of",
     "format_number",
+    "format_date",
     "upper",
     "lower",
     "starts_with",
@@ -1005,6 +1009,7 @@ fn builtin(name: &str) -> Option<(Builtin, usize, usize)> {
         "concat_text" => (Builtin::ConcatText, 1, 64),
         "text_of" => (Builtin::TextOf, 1, 1),
         "format_number" => (Builtin::FormatNumber, 3, 3),
+        "format_date" => (Builtin::FormatDate, 2, 2),
         "upper" => (Builtin::Upper, 1, 1),
         "lower" => (Builtin::Lower, 1, 1),
         "starts_with" => (Builtin::StartsWith, 2, 2),
@@ -1128,6 +1133,9 @@ fn compile_call(
             ts.push((t, a.pos));
         }
         let t = builtin_type(b, &joined, &ts, pos)?;
+        if b == Builtin::FormatDate {
+            check_date_pattern(&cs, &ts)?;
+        }
         return Ok((CExpr::Builtin(b, cs, scope.locator.at(pos)), t));
     }
     // a rule: `rule` in the current pack, or `pack.rule`
@@ -1200,6 +1208,22 @@ fn compile_call(
         }
     }
     Ok((CExpr::CallRule { rule: rid, args: out, check, output: None }, Type::Record(Arc::new(sig.outputs.clone()))))
+}
+
+/// A `format_date` pattern written as a literal is read at load, so a
+/// misspelt part, or an hour asked of a date, is a load error at the pattern.
+fn check_date_pattern(cs: &[CExpr], ts: &[(Type, usize)]) -> Result<(), CompileError> {
+    use crate::date_pattern::{Kind, Pattern};
+    let (Some(CExpr::Const(Value::Text(pattern))), Some((_, at))) = (cs.get(1), ts.get(1)) else { return Ok(()) };
+    let kind = match ts.first().map(|(t, _)| t) {
+        Some(Type::Date) => Some(Kind::Date),
+        Some(Type::DateTime) => Some(Kind::DateTime),
+        Some(Type::Time) => Some(Kind::Time),
+        _ => None,
+    };
+    Pattern::parse(pattern)
+        .and_then(|p| kind.map_or(Ok(()), |k| p.check(k)))
+        .map_err(|e| cerr_help(*at, format!("`format_date`: {e}"), "see `format_date` in docs/rule-format.md §9.7"))
 }
 
 fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Result<Type, CompileError> {
@@ -1472,6 +1496,16 @@ fn builtin_type(b: Builtin, name: &str, ts: &[(Type, usize)], pos: usize) -> Res
             num(0)?;
             int(1)?;
             text(2)?;
+            Type::Text
+        }
+        Builtin::FormatDate => {
+            match arg(0) {
+                (Type::Date | Type::DateTime | Type::Time | Type::Unknown, _) => {}
+                (t, p) => {
+                    return Err(cerr(p, format!("`{name}` writes a date, a date and time or a time of day, not {t}")))
+                }
+            }
+            text(1)?;
             Type::Text
         }
         Builtin::Substring => {

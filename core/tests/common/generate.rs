@@ -86,7 +86,9 @@ impl Gen<'_> {
                     "count(flatten([xs, [N], xs]))",
                     "length(substring(text_of(N), a, 3))",
                     "length(replace(text_of(N), \"/\", \"//\"))",
-                ][self.pick(9) as usize];
+                    "length(format_date(add_days(d, a), \"{year}年{month}月{day}日 星期{weekday_zh}\")) + N",
+                    "length(format_date(d, concat_text(\"{\", lower(\"DAY\"), \"}\"))) + N",
+                ][self.pick(11) as usize];
                 form.replace('N', &self.num(d, x, p))
             }
             22 | 23 => {
@@ -163,7 +165,9 @@ impl Gen<'_> {
                     format!("starts_with(text_of({n}), \"-\")"),
                     "ends_with(upper(cls), \"A\")".to_string(),
                     format!("text_of(round_half_up({n}, 0)) == format_number({n}, 0, \"\")"),
-                ][self.pick(3) as usize]
+                    "format_date(d, \"{year:4}-{month:2}-{day:2}\") == text_of(d)".to_string(),
+                    "format_date(at_time(d, time(9, 5)), \"{hour}:{minute:2}\") == \"9:05\"".to_string(),
+                ][self.pick(5) as usize]
                     .clone()
             }
             0 => "flag".to_string(),
