@@ -1803,78 +1803,24 @@ fn compile_properties(
     default_date: Date,
     g: &Globals,
 ) -> Vec<crate::ruleset::Property> {
-    use crate::ruleset::Generator;
     let mut out = Vec::new();
     for p in defs {
         let before = d.out.len();
         let mut vars = Vec::new();
         let mut locals = Vec::new();
         for (name, node) in &p.vars {
-            let NodeKind::Map(m) = &node.kind else {
-                d.at(node.pos, format!("the generator of `{name}` is not a mapping"), Some(GENERATOR_HELP.into()));
+            let Some((gen, ty)) = read_generator(d, name, node, 0) else { continue };
+            if gen.most_values() > MAX_GENERATED_VALUES {
+                d.at(
+                    node.pos,
+                    format!(
+                        "a case of `{name}` could hold up to {} values, more than the limit of {MAX_GENERATED_VALUES}",
+                        gen.most_values()
+                    ),
+                    Some("give its lists shorter `length` ranges".into()),
+                );
                 continue;
-            };
-            let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
-            let pair = |d: &mut Diags, n: &Node, ty: &Type| -> Option<(Value, Value)> {
-                match &n.kind {
-                    NodeKind::Seq(items) if items.len() == 2 => {
-                        let lo = literal(d, items.first()?, ty, name)?;
-                        let hi = literal(d, items.get(1)?, ty, name)?;
-                        if hi < lo {
-                            d.at(n.pos, format!("the range of `{name}` ends before it starts"), None);
-                            return None;
-                        }
-                        Some((lo, hi))
-                    }
-                    _ => {
-                        d.at(n.pos, format!("the range of `{name}` is `[low, high]`"), None);
-                        None
-                    }
-                }
-            };
-            let (gen, ty) = if let Some(n) = get("integer") {
-                let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Integer) else { continue };
-                let (Some(lo), Some(hi)) = (lo.to_i64(), hi.to_i64()) else { continue };
-                (Generator::Integer(lo, hi), Type::Integer)
-            } else if let Some(n) = get("number") {
-                let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Number) else { continue };
-                let places = match get("places").map(|n| literal(d, n, &Type::Integer, name)) {
-                    None => 2,
-                    Some(Some(Value::Number(k))) => {
-                        match k.to_i64().and_then(|k| u32::try_from(k).ok()).filter(|k| *k <= 12) {
-                            Some(k) => k,
-                            None => {
-                                d.at(node.pos, format!("`places` of `{name}` is 0 to 12"), None);
-                                continue;
-                            }
-                        }
-                    }
-                    Some(_) => continue,
-                };
-                (Generator::Number(lo, hi, places), Type::Number)
-            } else if let Some(n) = get("date") {
-                let Some((Value::Date(lo), Value::Date(hi))) = pair(d, n, &Type::Date) else { continue };
-                (Generator::Date(lo, hi), Type::Date)
-            } else if let Some(n) = get("one_of") {
-                let NodeKind::Seq(items) = &n.kind else {
-                    d.at(n.pos, format!("`one_of` of `{name}` is a list of values"), None);
-                    continue;
-                };
-                let j = serde_json::Value::Array(items.iter().map(Node::to_json).collect());
-                let ty = crate::value::infer_type(&j);
-                let Ok(Value::List(vs)) = from_json(&j, &ty, name) else { continue };
-                if vs.is_empty() {
-                    d.at(n.pos, format!("`one_of` of `{name}` lists no value"), None);
-                    continue;
-                }
-                let Type::List(elem) = ty else { continue };
-                (Generator::OneOf(vs.to_vec()), *elem)
-            } else if get("bool").is_some() {
-                (Generator::Bool, Type::Bool)
-            } else {
-                d.at(node.pos, format!("unknown generator for `{name}`"), Some(GENERATOR_HELP.into()));
-                continue;
-            };
+            }
             locals.push((name.clone(), ty));
             vars.push((name.clone(), gen));
         }
@@ -1915,8 +1861,119 @@ fn compile_properties(
     out
 }
 
+/// The most values one case of a property's inputs may hold (list elements
+/// and record fields counted one by one), so that a generator cannot ask
+/// for more memory or time than a test should take.
+const MAX_GENERATED_VALUES: u64 = 100_000;
+
+/// The longest a generated list may be, and how deep generators may nest.
+const MAX_GENERATED_LENGTH: i64 = 10_000;
+const MAX_GENERATOR_NESTING: u32 = 8;
+
+/// One input's generator, read and typed: a range, a choice, or a list or
+/// record of generators.
+fn read_generator(d: &mut Diags, name: &str, node: &Node, depth: u32) -> Option<(crate::ruleset::Generator, Type)> {
+    use crate::ruleset::Generator;
+    let NodeKind::Map(m) = &node.kind else {
+        d.at(node.pos, format!("the generator of `{name}` is not a mapping"), Some(GENERATOR_HELP.into()));
+        return None;
+    };
+    if depth > MAX_GENERATOR_NESTING {
+        d.at(node.pos, format!("the generator of `{name}` nests more than {MAX_GENERATOR_NESTING} deep"), None);
+        return None;
+    }
+    let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    let pair = |d: &mut Diags, n: &Node, ty: &Type| -> Option<(Value, Value)> {
+        match &n.kind {
+            NodeKind::Seq(items) if items.len() == 2 => {
+                let lo = literal(d, items.first()?, ty, name)?;
+                let hi = literal(d, items.get(1)?, ty, name)?;
+                if hi < lo {
+                    d.at(n.pos, format!("the range of `{name}` ends before it starts"), None);
+                    return None;
+                }
+                Some((lo, hi))
+            }
+            _ => {
+                d.at(n.pos, format!("the range of `{name}` is `[low, high]`"), None);
+                None
+            }
+        }
+    };
+    if let Some(n) = get("integer") {
+        let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Integer) else { return None };
+        let (Some(lo), Some(hi)) = (lo.to_i64(), hi.to_i64()) else { return None };
+        Some((Generator::Integer(lo, hi), Type::Integer))
+    } else if let Some(n) = get("number") {
+        let Some((Value::Number(lo), Value::Number(hi))) = pair(d, n, &Type::Number) else { return None };
+        let places = match get("places").map(|n| literal(d, n, &Type::Integer, name)) {
+            None => 2,
+            Some(Some(Value::Number(k))) => match k.to_i64().and_then(|k| u32::try_from(k).ok()).filter(|k| *k <= 12) {
+                Some(k) => k,
+                None => {
+                    d.at(node.pos, format!("`places` of `{name}` is 0 to 12"), None);
+                    return None;
+                }
+            },
+            Some(_) => return None,
+        };
+        Some((Generator::Number(lo, hi, places), Type::Number))
+    } else if let Some(n) = get("date") {
+        let Some((Value::Date(lo), Value::Date(hi))) = pair(d, n, &Type::Date) else { return None };
+        Some((Generator::Date(lo, hi), Type::Date))
+    } else if let Some(n) = get("one_of") {
+        let NodeKind::Seq(items) = &n.kind else {
+            d.at(n.pos, format!("`one_of` of `{name}` is a list of values"), None);
+            return None;
+        };
+        let j = serde_json::Value::Array(items.iter().map(Node::to_json).collect());
+        let ty = crate::value::infer_type(&j);
+        let Ok(Value::List(vs)) = from_json(&j, &ty, name) else { return None };
+        if vs.is_empty() {
+            d.at(n.pos, format!("`one_of` of `{name}` lists no value"), None);
+            return None;
+        }
+        let Type::List(elem) = ty else { return None };
+        Some((Generator::OneOf(vs.to_vec()), *elem))
+    } else if get("bool").is_some() {
+        Some((Generator::Bool, Type::Bool))
+    } else if let Some(items) = get("list") {
+        let (lo, hi) = match get("length") {
+            None => (0, 10),
+            Some(n) => {
+                let (Value::Number(lo), Value::Number(hi)) = pair(d, n, &Type::Integer)? else { return None };
+                (lo.to_i64()?, hi.to_i64()?)
+            }
+        };
+        if lo < 0 || hi > MAX_GENERATED_LENGTH {
+            d.at(node.pos, format!("the `length` of `{name}` is 0 to {MAX_GENERATED_LENGTH}, not {lo} to {hi}"), None);
+            return None;
+        }
+        let (each, ty) = read_generator(d, &format!("{name}[]"), items, depth + 1)?;
+        Some((Generator::List(Box::new(each), lo as usize, hi as usize), Type::List(Box::new(ty))))
+    } else if let Some(fields) = get("record") {
+        let NodeKind::Map(fs) = &fields.kind else {
+            d.at(fields.pos, format!("`record` of `{name}` maps each field to its generator"), None);
+            return None;
+        };
+        let mut names = Vec::with_capacity(fs.len());
+        let mut gens = Vec::with_capacity(fs.len());
+        let mut types = IndexMap::new();
+        for (field, g) in fs {
+            let (gen, ty) = read_generator(d, &format!("{name}.{field}"), g, depth + 1)?;
+            names.push(Arc::<str>::from(field.as_str()));
+            gens.push(gen);
+            types.insert(field.clone(), ty);
+        }
+        Some((Generator::Record(names.into(), gens), Type::Record(Arc::new(types))))
+    } else {
+        d.at(node.pos, format!("unknown generator for `{name}`"), Some(GENERATOR_HELP.into()));
+        None
+    }
+}
+
 const GENERATOR_HELP: &str =
-    "write `{integer: [lo, hi]}`, `{number: [lo, hi], places: 2}`, `{date: [from, to]}`, `{one_of: [a, b]}` or `{bool: true}`";
+    "write `{integer: [lo, hi]}`, `{number: [lo, hi], places: 2}`, `{date: [from, to]}`, `{one_of: [a, b]}`, `{bool: true}`, `{list: <generator>, length: [lo, hi]}` or `{record: {field: <generator>, …}}`";
 
 pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], scope: &Scope, g: &Globals) -> Vec<Claim> {
     let mut out = Vec::new();

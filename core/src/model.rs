@@ -72,7 +72,8 @@ pub struct PropertyDef {
     pub name: Located,
     /// The inputs, each with its generator: `{integer: [lo, hi]}`,
     /// `{number: [lo, hi], places: 2}`, `{date: [from, to]}`, `{one_of:
-    /// [a, b, …]}` or `{bool: true}`.
+    /// [a, b, …]}`, `{bool: true}`, `{list: <generator>, length: [lo, hi]}`
+    /// or `{record: {field: <generator>, …}}`.
     #[serde(rename = "for")]
     pub vars: IndexMap<String, Node>,
     /// The assertion: a bool expression over the inputs, calling rules.

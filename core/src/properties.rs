@@ -7,7 +7,8 @@ use crate::engine::TestOutcome;
 use crate::eval::Evaluator;
 use crate::number::{Number, RoundingMode};
 use crate::ruleset::{Generator, Property, Ruleset};
-use crate::value::Value;
+use crate::value::{Record, Value};
+use std::sync::Arc;
 
 /// splitmix64: small, fast, and the same everywhere.
 struct Rng(u64);
@@ -60,6 +61,14 @@ fn draw(g: &Generator, rng: &mut Rng, case: u32) -> Option<Value> {
         Generator::Date(a, b) => Value::Date(a.add_days(pick(0, i128::from(a.days_until(*b)), rng) as i64).ok()?),
         Generator::OneOf(vs) => vs.get(pick(0, vs.len() as i128 - 1, rng) as usize)?.clone(),
         Generator::Bool => Value::Bool(pick(0, 1, rng) == 1),
+        Generator::List(each, lo, hi) => {
+            let n = pick(*lo as i128, *hi as i128, rng) as usize;
+            Value::List(Arc::new((0..n).map(|_| draw(each, rng, case)).collect::<Option<Vec<_>>>()?))
+        }
+        Generator::Record(names, fields) => {
+            let values = fields.iter().map(|g| draw(g, rng, case)).collect::<Option<Vec<_>>>()?;
+            Value::Record(Arc::new(Record::with_names(names.clone(), values)))
+        }
     })
 }
 
@@ -96,6 +105,49 @@ fn simpler(g: &Generator, v: &Value) -> Vec<Value> {
             .collect(),
         (Generator::OneOf(vs), v) => vs.iter().take_while(|x| *x != v).cloned().collect(),
         (Generator::Bool, Value::Bool(true)) => vec![Value::Bool(false)],
+        (Generator::List(each, lo, _), Value::List(items)) => {
+            // shorter first: down to the shortest allowed, to half, one
+            // element left out; then each element made simpler in place
+            let mut out = Vec::new();
+            let n = items.len();
+            for keep in [*lo, (n / 2).max(*lo)] {
+                if keep < n {
+                    out.push(Value::List(Arc::new(items.get(..keep).unwrap_or_default().to_vec())));
+                }
+            }
+            if n > *lo {
+                for k in 0..n {
+                    let mut fewer = items.to_vec();
+                    fewer.remove(k);
+                    out.push(Value::List(Arc::new(fewer)));
+                }
+            }
+            for (k, item) in items.iter().enumerate() {
+                for simpler_item in simpler(each, item) {
+                    let mut changed = items.to_vec();
+                    if let Some(slot) = changed.get_mut(k) {
+                        *slot = simpler_item;
+                    }
+                    out.push(Value::List(Arc::new(changed)));
+                }
+            }
+            out
+        }
+        (Generator::Record(names, fields), Value::Record(r)) => {
+            let values: Vec<Value> = r.values().cloned().collect();
+            let mut out = Vec::new();
+            for (k, g) in fields.iter().enumerate() {
+                let Some(v) = values.get(k) else { continue };
+                for simpler_field in simpler(g, v) {
+                    let mut changed = values.clone();
+                    if let Some(slot) = changed.get_mut(k) {
+                        *slot = simpler_field;
+                    }
+                    out.push(Value::Record(Arc::new(Record::with_names(names.clone(), changed))));
+                }
+            }
+            out
+        }
         _ => Vec::new(),
     }
 }

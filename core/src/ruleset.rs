@@ -501,6 +501,22 @@ pub enum Generator {
     OneOf(Vec<Value>),
     /// `true` or `false`.
     Bool,
+    /// Lists of `min` to `max` elements, each from the generator.
+    List(Box<Generator>, usize, usize),
+    /// Records whose fields are drawn from their generators, in order.
+    Record(crate::value::FieldNames, Vec<Generator>),
+}
+
+impl Generator {
+    /// The most values one draw can hold, each list element and record
+    /// field counted (saturating).
+    pub fn most_values(&self) -> u64 {
+        match self {
+            Generator::List(each, _, max) => (*max as u64).saturating_mul(each.most_values()).saturating_add(1),
+            Generator::Record(_, fields) => fields.iter().fold(1u64, |n, g| n.saturating_add(g.most_values())),
+            _ => 1,
+        }
+    }
 }
 
 /// A rate schedule (see [`crate::model::ScaleDef`]).
