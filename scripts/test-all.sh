@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test there is, from a fresh clone on a fresh machine:
 # formatting and lints, the Rust tests (unit, property, golden, CLI, schema and
-# header drift), the packs' own YAML tests, every shipped scenario, the C ABI
+# header drift), the packs' own YAML tests (rules/ and the language examples
+# in examples/language/), every shipped scenario, the C ABI
 # tests (plain and under valgrind) with the .NET client, the Python
 # package with its notebook, Spark, the service under load, schemathesis
 # against its OpenAPI document, the workbench in headless Chromium, and the
@@ -107,6 +108,7 @@ step "cargo clippy (warnings are errors)" cargo clippy --workspace --all-targets
 step "cargo test --workspace" cargo test --workspace --quiet
 step "ordinance check" ./target/debug/ordinance check
 step "ordinance test (every pack's YAML tests)" ./target/debug/ordinance test
+step "ordinance test (the language examples, examples/language)" ./target/debug/ordinance test --rules examples/language
 step "ordinance run (every scenario in examples/)" run_scenarios
 if [ "$QUICK" = 0 ]; then
     step "benchmarks build" cargo build --quiet --release -p ordinance-core -p ordinance-arrow --benches

@@ -46,11 +46,11 @@ def _numbers(v: Any) -> Any:
     return v
 
 
-PACKS = sorted(p for p in (ROOT / "rules").glob("*.yaml"))
+PACKS = sorted([*(ROOT / "rules").glob("*.yaml"), *(ROOT / "examples" / "language").glob("*.yaml")])
 SCENARIOS = sorted((ROOT / "examples").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", PACKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PACKS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_shipped_pack_is_valid(path: Path) -> None:
     jsonschema.validate(_read(path), PACK_SCHEMA)
 
