@@ -148,8 +148,15 @@ impl Pattern {
                             (name, width)
                         }
                     };
-                    let part = Part::named(name)
-                        .ok_or_else(|| format!("`{{{inner}}}` is not a part of a date; the parts are {NAMES}"))?;
+                    let part = Part::named(name).ok_or_else(|| {
+                        let names = NAMES.split(", ");
+                        match crate::expr::compile::suggest(name, names) {
+                            Some(s) => format!(
+                                "`{{{inner}}}` is not a part of a date; did you mean `{{{s}}}`? The parts are {NAMES}"
+                            ),
+                            None => format!("`{{{inner}}}` is not a part of a date; the parts are {NAMES}"),
+                        }
+                    })?;
                     if !text.is_empty() {
                         pieces.push(Piece::Text(std::mem::take(&mut text)));
                     }
@@ -249,7 +256,8 @@ mod tests {
     #[test]
     fn says_what_is_wrong_with_a_pattern() {
         let err = |s: &str| Pattern::parse(s).err().unwrap_or_default();
-        assert!(err("{yaer}").contains("the parts are year, month"), "{}", err("{yaer}"));
+        assert!(err("{yaer}").contains("did you mean `{year}`? The parts are year, month"), "{}", err("{yaer}"));
+        assert!(err("{zzz}").contains("`{zzz}` is not a part of a date; the parts are"), "{}", err("{zzz}"));
         assert!(err("{year").contains("is not closed"));
         assert!(err("year}").contains("write `}}`"));
         assert!(err("{month:0}").contains("a digit 1–9"));
