@@ -7,12 +7,17 @@ use ordinance_core::Engine;
 
 const PACK: &str = "format: 1\npack: t\nsource: {document: D1, title: t, issued_by: i, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nrules:\n  half:\n    cite: {clause: c, quote: q}\n    inputs: {x: integer}\n    formula:\n      y: floor(x / 2)\n";
 
-fn engine(tag: &str, properties: &str) -> Result<Engine, String> {
+/// Loads `text` as the pack file t.yaml of a folder of its own.
+fn engine_of(tag: &str, text: String) -> Result<Engine, String> {
     let dir = std::env::temp_dir().join(format!("ordinance-props-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("t.yaml");
-    std::fs::write(&path, format!("{PACK}properties:\n{properties}")).unwrap();
+    std::fs::write(&path, text).unwrap();
     Engine::from_files(&[path]).map_err(|e| e.to_string())
+}
+
+fn engine(tag: &str, properties: &str) -> Result<Engine, String> {
+    engine_of(tag, format!("{PACK}properties:\n{properties}"))
 }
 
 #[test]
@@ -63,11 +68,7 @@ fn errors_are_located() {
 const ROSTER: &str = "  total:\n    cite: {clause: c, quote: q}\n    inputs: {roster: {list: {record: {name: text, class: {enum: [A, B, C, D]}, staff: integer}}}}\n    formula:\n      staff: sum(e.staff for e in roster)\n      big: count(e for e in roster where e.staff > 50)\n";
 
 fn roster_engine(tag: &str, properties: &str) -> Result<Engine, String> {
-    let dir = std::env::temp_dir().join(format!("ordinance-props-{}-{tag}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("t.yaml");
-    std::fs::write(&path, format!("{PACK}{ROSTER}properties:\n{properties}")).unwrap();
-    Engine::from_files(&[path]).map_err(|e| e.to_string())
+    engine_of(tag, format!("{PACK}{ROSTER}properties:\n{properties}"))
 }
 
 const GEN: &str = "{list: {record: {name: {one_of: [甲, 乙, 丙]}, class: {one_of: [A, B, C, D]}, staff: {integer: [0, 200]}}}, length: [0, 30]}";
