@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
+. "$ROOT/scripts/lib/common.sh"
 OUT="${1:-$ROOT/target/dotnet/feed}"
 VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)"
 
@@ -16,15 +17,7 @@ need=()
 command -v xbuild >/dev/null || need+=(mono-xbuild)
 [ -d /usr/lib/mono/4.5-api ] || need+=(mono-devel)
 command -v nuget >/dev/null || need+=(nuget)
-if [ ${#need[@]} -gt 0 ]; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
-    else
-        echo "error: install ${need[*]} (Debian packages) to build the .NET package" >&2
-        exit 1
-    fi
-fi
+install_debian_packages "building the .NET package" "${need[@]}"
 
 cargo build --quiet --release -p ordinance-ffi
 mkdir -p dotnet/Ordinance/bin/native

@@ -12,6 +12,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
+. "$ROOT/scripts/lib/common.sh"
 VENV="${ORDINANCE_PY_VENV:-$ROOT/target/py-venv}"
 VPY="$VENV/bin/python"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -23,14 +24,8 @@ step() { printf '\n== %s\n' "$*"; }
 "$VPY" -c 'import ordinance' || { echo "error: the ordinance wheel is not installed in $VENV; run python/run_tests.sh" >&2; exit 1; }
 
 if ! command -v java >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        step "Java 17 (apt-get)"
-        apt-get update -q >/dev/null
-        apt-get install -y -q openjdk-17-jre-headless >/dev/null
-    else
-        echo "error: pyspark needs Java 17 (install openjdk-17-jre-headless)" >&2
-        exit 1
-    fi
+    step "Java 17"
+    install_debian_packages "pyspark" openjdk-17-jre-headless
 fi
 
 step "pyspark"

@@ -18,6 +18,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$(pwd)"
+. "$ROOT/scripts/lib/common.sh"
 PYTHON="${PYTHON:-python3}"
 VENV="${ORDINANCE_PY_VENV:-$ROOT/target/py-venv}"
 WHEELS="$ROOT/target/py-wheels"
@@ -38,10 +39,7 @@ if [ ! -x "$VENV/bin/python" ]; then
     if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
         # Debian ships venv separately (python3-venv); install it when we can.
         rm -rf "$VENV"
-        if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-            apt-get update -q >/dev/null
-            apt-get install -y -q python3-venv >/dev/null
-        fi
+        install_debian_packages "a Python virtualenv" python3-venv
         "$PYTHON" -m venv "$VENV"
     fi
 fi

@@ -395,3 +395,25 @@ fn a_bundle_is_written_and_opened_like_the_folder() {
     assert!(!refused.status.success());
     assert!(text(&refused).contains("digest does not match"), "{}", text(&refused));
 }
+
+/// The README quotes the bulletin run's summary (figures, facts, places,
+/// disagreements, checks, failures, findings); it must be the summary the
+/// run gives now, so a change to the packs that moves a count moves the
+/// README too.
+#[test]
+fn the_readme_quotes_the_bulletin_summary_as_the_run_gives_it() {
+    let t = text(&ordinance(&["run", "examples/bulletin_2024q1.yaml", "--lang", "en"]));
+    let summary = t.lines().find(|l| l.starts_with("summary: ")).unwrap();
+    let n: Vec<u64> =
+        summary.split(|c: char| !c.is_ascii_digit()).filter(|w| !w.is_empty()).map(|w| w.parse().unwrap()).collect();
+    // 105 printed figure(s) and 17 printed fact(s) … (printed at 131 place(s)), 102 agree, 20 disagree; 29 scenario check(s), 10 fail; 30 finding(s)
+    let [figures, facts, places, _agree, disagree, checks, fail, findings] = n[..] else { panic!("{summary}") };
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for quoted in [
+        format!("({figures} figures and {facts} facts, at {places} places: {disagree} disagree)"),
+        format!("({checks} checks: {fail} fail)"),
+        format!("only the {findings} findings"),
+    ] {
+        assert!(readme.contains(&quoted), "README.md should say `{quoted}` (the run: {summary})");
+    }
+}

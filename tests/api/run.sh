@@ -11,6 +11,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT="$(pwd)"
+. "$ROOT/scripts/lib/common.sh"
 VENV="$ROOT/target/st-venv"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/ordinance-st.XXXXXX")"
 SERVER_PID=""
@@ -28,17 +29,8 @@ cargo build --quiet -p ordinance-cli
 
 cp -r rules "$TMP/rules"
 TOKEN="st-$$"
-"$ROOT/target/debug/ordinance" serve --rules "$TMP/rules" --listen 127.0.0.1:0 --token "$TOKEN" \
-    --scenarios "$ROOT/examples" --watch 0 2> "$TMP/serve.log" &
-SERVER_PID=$!
-ADDR=""
-for _ in $(seq 1 300); do
-    ADDR=$(sed -nE 's/.*serving on (http:\/\/[0-9.:]+).*/\1/p' "$TMP/serve.log" | head -n 1)
-    [ -n "$ADDR" ] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/serve.log" >&2; exit 1; }
-    sleep 0.2
-done
-[ -n "$ADDR" ] || { echo "error: the service did not start" >&2; cat "$TMP/serve.log" >&2; exit 1; }
+start_server "$TMP/serve.log" "$ROOT/target/debug/ordinance" --rules "$TMP/rules" --token "$TOKEN" \
+    --scenarios "$ROOT/examples" --watch 0
 
 set +e
 (cd "$TMP" && "$VENV/bin/schemathesis" --config-file "$ROOT/tests/api/schemathesis.toml" run "$ADDR/openapi.json" \

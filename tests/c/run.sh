@@ -17,6 +17,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+. "$ROOT/scripts/lib/common.sh"
 RULES="${ORDINANCE_RULES:-$ROOT/rules}"
 WORK="$ROOT/target/ctest"
 LOGS="$WORK/logs"
@@ -63,23 +64,10 @@ finish() {
 
 # ---- tools ------------------------------------------------------------------
 
-apt_updated=0
 # ensure COMMAND PACKAGE: installs PACKAGE with apt-get if COMMAND is missing
 # and we are root; otherwise says what to install.
 ensure() {
-    local cmd="$1" pkg="$2"
-    if command -v "$cmd" >/dev/null 2>&1; then
-        return 0
-    fi
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        echo "missing \`$cmd\`: install the Debian package $pkg (as root this script does it)"
-        return 1
-    fi
-    if [ "$apt_updated" -eq 0 ]; then
-        apt-get update -qq
-        apt_updated=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg"
+    command -v "$1" >/dev/null 2>&1 || install_debian_packages "\`$1\` (for the C tests)" "$2"
 }
 
 tools() {

@@ -9,20 +9,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT="$(cd ../.. && pwd)"
+. "$ROOT/scripts/lib/common.sh"
 
 need=()
 command -v chromium >/dev/null || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 command -v node >/dev/null || need+=(nodejs npm)
-if [ "${#need[@]}" -gt 0 ]; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
-    else
-        echo "error: the browser tests need ${need[*]} (apt-get install ${need[*]})" >&2
-        exit 1
-    fi
-fi
+install_debian_packages "the browser tests" "${need[@]}"
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error
 (cd "$ROOT" && cargo build --quiet -p ordinance-cli)
 

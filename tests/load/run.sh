@@ -12,6 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT="$(pwd)"
+. "$ROOT/scripts/lib/common.sh"
 SECONDS_TO_RUN="${1:-30}"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/ordinance-load.XXXXXX")"
 SERVER_PID=""
@@ -21,15 +22,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if ! command -v wrk >/dev/null; then
-    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-        apt-get update -q >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk curl >/dev/null
-    else
-        echo "error: the load test needs wrk (apt-get install wrk)" >&2
-        exit 1
-    fi
-fi
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v curl >/dev/null || need+=(curl)
+install_debian_packages "the load test" "${need[@]}"
 
 if [ "${ORDINANCE_LOAD_RELEASE:-0}" = 1 ]; then
     cargo build --quiet --release -p ordinance-cli
@@ -43,14 +39,8 @@ fi
 mkdir -p "$TMP/rules"
 cp -r rules/. "$TMP/rules/"
 TOKEN="load-test-$$"
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
-"$BIN" serve --rules "$TMP/rules" --listen "127.0.0.1:$PORT" --token "$TOKEN" --watch 1 2>"$TMP/server.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break
-    sleep 0.1
-done
-curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null || { cat "$TMP/server.log"; echo "error: the service did not start" >&2; exit 1; }
+start_server "$TMP/server.log" "$BIN" --rules "$TMP/rules" --token "$TOKEN" --watch 1
+curl -sf "$ADDR/healthz" >/dev/null || { cat "$TMP/server.log"; echo "error: the service does not answer /healthz" >&2; exit 1; }
 
 cat >"$TMP/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -63,7 +53,7 @@ reloader() {
     local i=0 failed=0
     while [ "$i" -lt "$SECONDS_TO_RUN" ]; do
         if [ $((i % 2)) -eq 0 ]; then
-            curl -sf -X POST -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/v1/reload" >/dev/null || failed=$((failed + 1))
+            curl -sf -X POST -H "Authorization: Bearer $TOKEN" "$ADDR/v1/reload" >/dev/null || failed=$((failed + 1))
         else
             printf '\n# load-test edit %s\n' "$i" >>"$TMP/rules/walking_contest.yaml"
         fi
@@ -76,11 +66,11 @@ reloader &
 RELOADER=$!
 
 wrk -t2 -c64 -d"${SECONDS_TO_RUN}s" --latency -s "$TMP/post.lua" \
-    "http://127.0.0.1:$PORT/v1/rules/energy_safety.inspection_frequency/evaluate" | tee "$TMP/wrk.out"
+    "$ADDR/v1/rules/energy_safety.inspection_frequency/evaluate" | tee "$TMP/wrk.out"
 wait "$RELOADER"
 
-health="$(curl -sf "http://127.0.0.1:$PORT/healthz")"
-metrics="$(curl -sf "http://127.0.0.1:$PORT/metrics")"
+health="$(curl -sf "$ADDR/healthz")"
+metrics="$(curl -sf "$ADDR/metrics")"
 reloads="$(printf '%s\n' "$metrics" | sed -n 's/^ordinance_reloads_total \([0-9]*\)$/\1/p')"
 reload_failures="$(printf '%s\n' "$metrics" | sed -n 's/^ordinance_reload_failures_total \([0-9]*\)$/\1/p')"
 non2xx="$(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$TMP/wrk.out")"
