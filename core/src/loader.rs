@@ -1883,6 +1883,28 @@ fn read_generator(d: &mut Diags, name: &str, node: &Node, depth: u32) -> Option<
         return None;
     }
     let get = |k: &str| m.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+    // the keys each kind takes; any other key is a mistake, not ignored
+    let kinds: [(&str, &[&str]); 7] = [
+        ("integer", &["integer"]),
+        ("number", &["number", "places"]),
+        ("date", &["date"]),
+        ("one_of", &["one_of"]),
+        ("bool", &["bool"]),
+        ("list", &["list", "length"]),
+        ("record", &["record"]),
+    ];
+    if let Some((kind, keys)) = kinds.iter().find(|(k, _)| get(k).is_some()) {
+        for (key, v) in m {
+            if !keys.contains(&key.as_str()) {
+                let help = match suggest(key, keys.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("a `{kind}` generator takes {}", keys.join(", ")),
+                };
+                d.at(v.pos, format!("the `{kind}` generator of `{name}` has no key `{key}`"), Some(help));
+                return None;
+            }
+        }
+    }
     let pair = |d: &mut Diags, n: &Node, ty: &Type| -> Option<(Value, Value)> {
         match &n.kind {
             NodeKind::Seq(items) if items.len() == 2 => {

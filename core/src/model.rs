@@ -75,6 +75,7 @@ pub struct PropertyDef {
     /// [a, b, …]}`, `{bool: true}`, `{list: <generator>, length: [lo, hi]}`
     /// or `{record: {field: <generator>, …}}`.
     #[serde(rename = "for")]
+    #[schemars(with = "IndexMap<String, GeneratorSchema>")]
     pub vars: IndexMap<String, Node>,
     /// The assertion: a bool expression over the inputs, calling rules.
     pub holds: Located,
@@ -176,6 +177,90 @@ impl<'de> Deserialize<'de> for CalendarUse {
         }
         d.deserialize_any(V)
     }
+}
+
+/// The schema of a property input's generator (the loader reads it from
+/// the YAML node, with located errors): a range, a choice, or a list or
+/// record of generators.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum GeneratorSchema {
+    /// `{integer: [lo, hi]}`.
+    Integer(IntegerGen),
+    /// `{number: [lo, hi], places: 2}`.
+    Number(NumberGen),
+    /// `{date: [from, to]}`.
+    Date(DateGen),
+    /// `{one_of: [a, b, …]}`.
+    OneOf(OneOfGen),
+    /// `{bool: true}`.
+    Bool(BoolGen),
+    /// `{list: <generator>, length: [lo, hi]}`.
+    List(ListGen),
+    /// `{record: {field: <generator>, …}}`.
+    Record(RecordGen),
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct IntegerGen {
+    integer: [i64; 2],
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct NumberGen {
+    #[schemars(schema_with = "scalar_pair_schema")]
+    number: (),
+    places: Option<u32>,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct DateGen {
+    #[schemars(schema_with = "date_pair_schema")]
+    date: (),
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct OneOfGen {
+    one_of: Vec<serde_json::Value>,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct BoolGen {
+    bool: bool,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ListGen {
+    list: Box<GeneratorSchema>,
+    length: Option<[i64; 2]>,
+}
+
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RecordGen {
+    record: IndexMap<String, GeneratorSchema>,
+}
+
+fn scalar_pair_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "items": {"type": ["string", "number"]}, "minItems": 2, "maxItems": 2})
+}
+
+fn date_pair_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({"type": "array", "items": {"type": "string", "pattern": DATE_PATTERN}, "minItems": 2, "maxItems": 2})
 }
 
 /// The schema of [`CalendarUse`]: a pack id or a calendar.

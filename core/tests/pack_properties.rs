@@ -98,6 +98,8 @@ fn list_generators_say_what_is_wrong() {
         ("{list: {integer: [0, 1]}, length: [5, 2]}", "the range of `xs` ends before it starts"),
         ("{list: {integer: [0, 1]}, length: [0, 20000]}", "the `length` of `xs` is 0 to 10000"),
         ("{list: {intger: [0, 1]}}", "unknown generator for `xs[]`"),
+        ("{list: {integer: [0, 1]}, lenght: [0, 3]}", "the `list` generator of `xs` has no key `lenght`"),
+        ("{integer: [0, 9], places: 2}", "the `integer` generator of `xs` has no key `places`"),
         ("{list: {record: {a: {integer: [0, 1]}, b: {nmber: [0, 1]}}}}", "unknown generator for `xs[].b`"),
         (
             "{list: {list: {list: {integer: [0, 1]}, length: [0, 100]}, length: [0, 100]}, length: [0, 100]}",

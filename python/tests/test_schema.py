@@ -80,6 +80,11 @@ def _first_table(pack: Any) -> Any:
         ("an unknown rounding", lambda p: p.update(rounding="banker")),
         ("a misspelt key", lambda p: p.update(paramters={})),
         ("a misspelt rule key", lambda p: next(iter(p["rules"].values())).update(formulas={})),
+        ("a misspelt generator", lambda p: p["properties"][0]["for"].update(x={"integr": [0, 1]})),
+        ("a generator range of three", lambda p: p["properties"][0]["for"].update(x={"integer": [0, 1, 2]})),
+        ("a generator date written wrong", lambda p: p["properties"][0]["for"].update(x={"date": ["2024-1-1", "2024-12-31"]})),
+        ("a misspelt key in a list generator", lambda p: p["properties"][0]["for"].update(x={"list": {"bool": True}, "lenght": [0, 3]})),
+        ("a misspelt generator in a record", lambda p: p["properties"][0]["for"].update(x={"list": {"record": {"a": {"nmber": [0, 1]}}}})),
     ],
 )
 def test_the_schema_rejects_what_check_rejects(what: str, edit: Any) -> None:
