@@ -2413,6 +2413,22 @@ fn compile_row(
                     }
                     continue;
                 }
+                // `{exprr: …}`: a computed cell misspelt, not a record value
+                if let (NodeKind::Map(m), false) = (&n.kind, matches!(ty, Type::Record(_) | Type::Optional(_))) {
+                    if let [(key, _)] = m.as_slice() {
+                        let help = match suggest(key, ["expr"]) {
+                            Some(_) => "did you mean `expr`? A computed cell is written `{expr: …}`".to_string(),
+                            None => format!("give output `{name}` a {ty} value, or compute it with `{{expr: …}}`"),
+                        };
+                        d.at(
+                            n.pos,
+                            format!("output `{name}`: a cell takes a value or `{{expr: …}}`, not `{key}`"),
+                            Some(help),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                }
                 match literal(d, n, ty, name) {
                     Some(v) => vals.push(v),
                     None => ok = false,

@@ -105,6 +105,14 @@ fn wrong_expressions_are_located_load_errors() {
     );
     let e = bad("        - {then: {level: high, amount: {expr: 'n * fees'}}}\n", "first");
     assert!(e.contains("t.yaml:19:") && e.contains("unknown name `fees`") && e.contains("did you mean `fee`?"), "{e}");
+    // a computed cell misspelt is named as such, not "expected money, found an object"
+    let e = bad("        - {then: {level: high, amount: {exprr: 'n * fee'}}}\n", "first");
+    assert!(
+        e.contains("t.yaml:19:")
+            && e.contains("a cell takes a value or `{expr: …}`, not `exprr`")
+            && e.contains("did you mean `expr`?"),
+        "{e}"
+    );
     // the output that ranks rows cannot be computed
     let text = probe("priority", "        - {then: {level: {expr: '\"high\"'}, amount: 1}}\n");
     let e = pack(&text).unwrap_err();
