@@ -72,9 +72,57 @@ fn draw(g: &Generator, rng: &mut Rng, case: u32) -> Option<Value> {
     })
 }
 
-/// Simpler values than `v`, simplest first: towards the lower bound (or 0
-/// when it lies inside), halving the distance.
-fn simpler(g: &Generator, v: &Value) -> Vec<Value> {
+/// Simpler values than `v`, simplest first, made one at a time (a long
+/// list has many): a list shorter (to its shortest allowed length, to half,
+/// one element left out), then one element or field made simpler; a
+/// scalar towards its lower bound (or 0 when it lies inside), halving the
+/// distance.
+fn simpler(g: &Generator, v: Value) -> Box<dyn Iterator<Item = Value> + '_> {
+    match (g, v) {
+        (Generator::List(each, lo, _), Value::List(items)) => {
+            let n = items.len();
+            let lo = *lo;
+            let (a, b, c) = (Arc::clone(&items), Arc::clone(&items), items);
+            let shorter = [lo, (n / 2).max(lo)]
+                .into_iter()
+                .filter(move |keep| *keep < n)
+                .map(move |keep| Value::List(Arc::new(a.iter().take(keep).cloned().collect())));
+            let fewer = (0..if n > lo { n } else { 0 }).map(move |k| {
+                Value::List(Arc::new(b.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, x)| x.clone()).collect()))
+            });
+            let each_simpler = (0..n).flat_map(move |k| {
+                let items = Arc::clone(&c);
+                let item = items.get(k).cloned().unwrap_or(Value::Absent);
+                simpler(each, item).map(move |s| {
+                    let mut changed = items.to_vec();
+                    if let Some(slot) = changed.get_mut(k) {
+                        *slot = s;
+                    }
+                    Value::List(Arc::new(changed))
+                })
+            });
+            Box::new(shorter.chain(fewer).chain(each_simpler))
+        }
+        (Generator::Record(names, fields), Value::Record(r)) => {
+            let values: Arc<Vec<Value>> = Arc::new(r.values().cloned().collect());
+            Box::new(fields.iter().enumerate().flat_map(move |(k, fg)| {
+                let values = Arc::clone(&values);
+                let field = values.get(k).cloned().unwrap_or(Value::Absent);
+                simpler(fg, field).map(move |s| {
+                    let mut changed = values.to_vec();
+                    if let Some(slot) = changed.get_mut(k) {
+                        *slot = s;
+                    }
+                    Value::Record(Arc::new(Record::with_names(names.clone(), changed)))
+                })
+            }))
+        }
+        (g, v) => Box::new(simpler_scalar(g, &v).into_iter()),
+    }
+}
+
+/// Simpler values than a scalar `v`, simplest first.
+fn simpler_scalar(g: &Generator, v: &Value) -> Vec<Value> {
     let toward = |target: i128, x: i128| -> Vec<i128> {
         let mut out = Vec::new();
         let mut d = x - target;
@@ -105,52 +153,13 @@ fn simpler(g: &Generator, v: &Value) -> Vec<Value> {
             .collect(),
         (Generator::OneOf(vs), v) => vs.iter().take_while(|x| *x != v).cloned().collect(),
         (Generator::Bool, Value::Bool(true)) => vec![Value::Bool(false)],
-        (Generator::List(each, lo, _), Value::List(items)) => {
-            // shorter first: down to the shortest allowed, to half, one
-            // element left out; then each element made simpler in place
-            let mut out = Vec::new();
-            let n = items.len();
-            for keep in [*lo, (n / 2).max(*lo)] {
-                if keep < n {
-                    out.push(Value::List(Arc::new(items.get(..keep).unwrap_or_default().to_vec())));
-                }
-            }
-            if n > *lo {
-                for k in 0..n {
-                    let mut fewer = items.to_vec();
-                    fewer.remove(k);
-                    out.push(Value::List(Arc::new(fewer)));
-                }
-            }
-            for (k, item) in items.iter().enumerate() {
-                for simpler_item in simpler(each, item) {
-                    let mut changed = items.to_vec();
-                    if let Some(slot) = changed.get_mut(k) {
-                        *slot = simpler_item;
-                    }
-                    out.push(Value::List(Arc::new(changed)));
-                }
-            }
-            out
-        }
-        (Generator::Record(names, fields), Value::Record(r)) => {
-            let values: Vec<Value> = r.values().cloned().collect();
-            let mut out = Vec::new();
-            for (k, g) in fields.iter().enumerate() {
-                let Some(v) = values.get(k) else { continue };
-                for simpler_field in simpler(g, v) {
-                    let mut changed = values.clone();
-                    if let Some(slot) = changed.get_mut(k) {
-                        *slot = simpler_field;
-                    }
-                    out.push(Value::Record(Arc::new(Record::with_names(names.clone(), changed))));
-                }
-            }
-            out
-        }
+        (Generator::List(..) | Generator::Record(..), _) => Vec::new(),
         _ => Vec::new(),
     }
 }
+
+/// The most evaluations spent shrinking one failure.
+const MAX_SHRINK_TRIES: usize = 20_000;
 
 /// Whether the assertion holds for the values; `Err` with what it gave.
 fn check(rs: &Ruleset, p: &Property, values: &[Value]) -> Result<(), String> {
@@ -177,13 +186,18 @@ pub fn run(rs: &Ruleset, pack: &str, p: &Property) -> TestOutcome {
             return outcome(false, Some("a generator has no value to give (check its range and places)".into()));
         };
         let Err(mut why) = check(rs, p, &values) else { continue };
-        // shrink: take any simpler value of any input that still fails
-        let mut rounds = 0;
-        'shrink: while rounds < 1000 {
-            rounds += 1;
+        // shrink: take any simpler value of any input that still fails, for
+        // at most MAX_SHRINK_TRIES evaluations (a long list has many simpler
+        // neighbours)
+        let mut tries = 0usize;
+        'shrink: while tries < MAX_SHRINK_TRIES {
             for (k, (_, g)) in p.vars.iter().enumerate() {
                 let Some(current) = values.get(k).cloned() else { continue };
-                for candidate in simpler(g, &current) {
+                for candidate in simpler(g, current.clone()) {
+                    tries += 1;
+                    if tries > MAX_SHRINK_TRIES {
+                        break 'shrink;
+                    }
                     let mut trial = values.clone();
                     if let Some(slot) = trial.get_mut(k) {
                         *slot = candidate;

@@ -111,3 +111,26 @@ fn list_generators_say_what_is_wrong() {
         assert!(e.contains(words) && e.contains("t.yaml:1"), "{generator}: {e}");
     }
 }
+
+/// Shrinking a long list is bounded: its simpler neighbours are made one at
+/// a time and at most a fixed number tried, so a failing property over
+/// lists of 2,000 elements ends, with a counterexample near the boundary.
+#[test]
+fn shrinking_a_long_list_ends_near_the_boundary() {
+    let e = engine(
+        "long",
+        "  - name: small sums\n    for: {xs: {list: {integer: [0, 9]}, length: [2000, 2000]}}\n    holds: sum(xs) < 5000\n    cases: 3\n",
+    )
+    .unwrap();
+    let r = e.run_tests();
+    let o = r.outcomes.iter().find(|o| o.name == "property: small sums").unwrap();
+    let m = o.message.as_deref().unwrap();
+    assert!(!o.passed && m.starts_with("fails for xs = ["), "{}", &m[..200.min(m.len())]);
+    let list = &m[m.find('[').unwrap() + 1..m.find(']').unwrap()];
+    let xs: Vec<i64> = list.split(", ").map(|x| x.parse().unwrap()).collect();
+    // the length kept (it may not go below 2,000), the sum brought down to
+    // the least that still fails, within one element's last step
+    assert_eq!(xs.len(), 2000);
+    let sum: i64 = xs.iter().sum();
+    assert!((5000..5009).contains(&sum), "shrunk to a sum of {sum}");
+}
