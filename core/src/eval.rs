@@ -177,6 +177,19 @@ struct Trace {
     dropped: u64,
 }
 
+/// Up to this many steps a trace finds a repeated step by looking at each;
+/// past it, by a hash of the step.
+const SHORT_TRACE: usize = 24;
+
+/// The hash of what makes a step the same step (kind, depth, rule, name,
+/// detail), from references: nothing is copied to look a step up.
+fn step_key(e: &TraceEntry) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::value::FastHasher::default();
+    (e.kind, e.depth, &e.rule, &e.name, &e.detail).hash(&mut h);
+    h.finish()
+}
+
 /// Whether two entries record the same step (then the second only counts).
 fn same_step(a: &TraceEntry, b: &TraceEntry) -> bool {
     a.kind == b.kind && a.depth == b.depth && a.rule == b.rule && a.name == b.name && a.detail == b.detail
@@ -198,10 +211,23 @@ impl Trace {
             }
             return;
         }
-        use std::hash::{Hash, Hasher};
-        let mut h = crate::value::FastHasher::default();
-        (e.kind, e.depth, &e.rule, &e.name, &e.detail).hash(&mut h);
-        let key = h.finish();
+        // a short trace is searched step by step; a long one (a rule called
+        // for every item of a roster) through the index, built when the
+        // trace first grows past the short length
+        if self.index.is_empty() {
+            if let Some(existing) = self.entries.iter_mut().find(|x| same_step(x, &e)) {
+                existing.count += 1;
+                return;
+            }
+            if self.entries.len() < SHORT_TRACE {
+                self.entries.push(e);
+                return;
+            }
+            for (i, x) in self.entries.iter().enumerate() {
+                self.index.entry(step_key(x)).or_default().push(i);
+            }
+        }
+        let key = step_key(&e);
         let same = self
             .index
             .get(&key)
