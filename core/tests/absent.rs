@@ -96,6 +96,46 @@ fn fallbacks_and_tests_for_what_is_absent() {
     assert_eq!(y("join([s.phone ?? \"无\" for s in staff], \",\")", None, None), "0477-1,无,无");
 }
 
+/// Where an absent value may stand (an optional output, the left of `??`,
+/// `is_missing`, an optional input of a called rule), it may come out of a
+/// branch of `if`; elsewhere the branch's value is checked where it is read,
+/// and the error names it, not the `if`.
+#[test]
+fn an_absent_value_may_come_out_of_a_branch_of_if() {
+    assert_eq!(y("(if k > 1 then bonus else k) ?? 0", None, None), "0");
+    assert_eq!(y("(if k > 1 then bonus else k) ?? 0", Some(5), None), "5");
+    assert_eq!(y("(if k > 5 then bonus else k) ?? 0", None, None), "2");
+    assert_eq!(y("is_missing(if k > 1 then bonus else k)", None, None), "true");
+    assert_eq!(y("is_missing(if k > 1 then (if k > 0 then bonus else 1) else k)", None, None), "true");
+    let e = y("(if k > 1 then bonus else k) + 1", None, None);
+    assert!(e.contains("`bonus` has no value at t.yaml:14:26"), "{e}");
+    // an if that cannot be absent is refused after ?? as any such value is
+    let e = pack_text(probe("(if k > 1 then k else 0) ?? 3")).map(|_| ()).unwrap_err();
+    assert!(e.contains("always has a value, so `??` never uses what follows it"), "{e}");
+    // into an optional output, and passed on to an optional input
+    let text = format!(
+        "{HEAD}rules:
+  inner:
+    cite: {{clause: c, quote: q}}
+    inputs: {{v: {{type: integer, optional: true}}}}
+    formula:
+      got: 'if is_missing(v) then -1 else v'
+  probe:
+    cite: {{clause: c, quote: q}}
+    inputs: {{now: integer, last: {{type: integer, optional: true}}}}
+    outputs: {{growth: {{optional: integer}}, passed: integer}}
+    formula:
+      growth: 'if is_missing(last) then last else now - last'
+      passed: 'inner(v = if now > 0 then last else 0).got'
+"
+    );
+    let rs = pack_text(text).unwrap();
+    let d = eval_on(&rs, &json!({"now": 5})).unwrap();
+    assert_eq!((d.outputs["growth"].clone(), d.outputs["passed"].clone()), (Value::Absent, Value::int(-1)));
+    let d = eval_on(&rs, &json!({"now": 5, "last": 2})).unwrap();
+    assert_eq!((d.outputs["growth"].clone(), d.outputs["passed"].clone()), (Value::int(3), Value::int(2)));
+}
+
 #[test]
 fn an_absent_value_where_a_value_is_needed_is_a_located_error() {
     for formula in ["bonus + 1", "bonus > 3", "abs(bonus)", "[bonus]", "bonus"] {

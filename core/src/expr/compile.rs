@@ -462,7 +462,8 @@ impl Scope {
 /// is absent. [`compile_raw`] leaves it as it is, for `??`, `is_missing`
 /// and optional inputs of called rules.
 pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
-    let (c, t) = compile_raw(e, scope, g)?;
+    // nesting is bounded by the parser; a small host stack is topped up
+    let (c, t) = stacker::maybe_grow(32 * 1024, 256 * 1024, || compile_node(e, scope, g))?;
     Ok(present(c, t, e, scope))
 }
 
@@ -473,7 +474,38 @@ pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type)
 /// The first name or type error.
 pub fn compile_raw(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
     // nesting is bounded by the parser; a small host stack is topped up
-    stacker::maybe_grow(32 * 1024, 256 * 1024, || compile_node(e, scope, g))
+    stacker::maybe_grow(32 * 1024, 256 * 1024, || match &e.kind {
+        // where an absent value may stand, it may come out of either branch
+        ExprKind::If(c, a, b) => compile_if(c, a, b, true, scope, g),
+        _ => compile_node(e, scope, g),
+    })
+}
+
+/// `if c then a else b`. Where the `if` itself may be absent (`raw`: an
+/// optional output, the left of `??`, `is_missing`, an optional input of a
+/// called rule), a branch may give an absent value and the `if` is
+/// optional; elsewhere each branch's value is checked where it is read.
+fn compile_if(
+    c: &Expr,
+    a: &Expr,
+    b: &Expr,
+    raw: bool,
+    scope: &mut Scope,
+    g: &Globals,
+) -> Result<(CExpr, Type), CompileError> {
+    let (cc, tc) = compile(c, scope, g)?;
+    expect_bool(&tc, c.pos, "`if`")?;
+    let (ca, ta) = if raw { compile_raw(a, scope, g)? } else { compile(a, scope, g)? };
+    let (cb, tb) = if raw { compile_raw(b, scope, g)? } else { compile(b, scope, g)? };
+    let optional = matches!(ta, Type::Optional(_)) || matches!(tb, Type::Optional(_));
+    let inner = |t: Type| match t {
+        Type::Optional(t) => *t,
+        t => t,
+    };
+    let (ta, tb) = (inner(ta), inner(tb));
+    let t = ta.join(&tb).ok_or_else(|| cerr(b.pos, format!("the branches of `if` differ in type: {ta} and {tb}")))?;
+    let t = if optional { Type::Optional(Box::new(t)) } else { t };
+    Ok((CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t))
 }
 
 fn present(c: CExpr, t: Type, e: &Expr, scope: &Scope) -> (CExpr, Type) {
@@ -524,16 +556,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             compile_binary(*op, ca, ta, cb, tb, a.pos, b.pos)?
         }
         ExprKind::Chain(first, rest) => compile_chain(first, rest, scope, g)?,
-        ExprKind::If(c, a, b) => {
-            let (cc, tc) = compile(c, scope, g)?;
-            expect_bool(&tc, c.pos, "`if`")?;
-            let (ca, ta) = compile(a, scope, g)?;
-            let (cb, tb) = compile(b, scope, g)?;
-            let t = ta
-                .join(&tb)
-                .ok_or_else(|| cerr(b.pos, format!("the branches of `if` differ in type: {ta} and {tb}")))?;
-            (CExpr::If(Box::new(cc), Box::new(ca), Box::new(cb)), t)
-        }
+        ExprKind::If(c, a, b) => compile_if(c, a, b, false, scope, g)?,
         ExprKind::List(items) => {
             let mut out = Vec::with_capacity(items.len());
             let mut t = Type::Unknown;

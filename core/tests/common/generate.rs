@@ -52,9 +52,12 @@ impl Gen<'_> {
                 // the optional input `o`: filled in, tested, or read as it is
                 // (an error where it is absent)
                 let n = self.num(d, x, p);
-                match self.pick(4) {
+                match self.pick(6) {
                     0 | 1 => format!("(o ?? {n})"),
                     2 => format!("(if is_missing(o) then {n} else o * 2)"),
+                    // an absent value carried out of a branch, then filled in
+                    3 => format!("((if flag then o else {n}) ?? {})", self.num(d, x, p)),
+                    4 => format!("(if is_missing(if flag then {n} else o) then 1 else 0)"),
                     _ => format!("(o + {n})"),
                 }
             }
