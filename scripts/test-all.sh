@@ -86,7 +86,7 @@ step() {
         failures+=("$name")
         echo "--- FAILED: $name ($((SECONDS - start)) s)"
     fi
-    suite_rows+=("$(printf '%-46s %7s %7s %6s' "$name" "$step_passed" "$step_failed" "$((SECONDS - start))")")
+    suite_rows+=("$(printf '%-60s %7s %7s %6s' "$name" "$step_passed" "$step_failed" "$((SECONDS - start))")")
 }
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -122,7 +122,7 @@ if [ "$QUICK" = 0 ]; then
 fi
 
 echo
-printf '%-46s %7s %7s %6s\n' "suite" "passed" "failed" "s"
+printf '%-60s %7s %7s %6s\n' "suite" "passed" "failed" "s"
 printf '%s\n' "${suite_rows[@]}"
 echo
 if [ ${#failures[@]} -gt 0 ]; then
