@@ -37,6 +37,9 @@ fn probe(formula: &str) -> String {
     )
 }
 
+/// A rule with an optional input, for calls that pass an absent value on.
+const INNER: &str = "  inner:\n    cite: {clause: c, quote: q}\n    inputs: {v: {type: integer, optional: true}}\n    formula:\n      got: 'if is_missing(v) then -1 else v'\n";
+
 fn pack_text(text: String) -> Result<Ruleset, String> {
     load(&[SourceFile { path: "t.yaml".into(), text }]).map_err(|e| e.to_string())
 }
@@ -115,12 +118,7 @@ fn an_absent_value_may_come_out_of_a_branch_of_if() {
     // into an optional output, and passed on to an optional input
     let text = format!(
         "{HEAD}rules:
-  inner:
-    cite: {{clause: c, quote: q}}
-    inputs: {{v: {{type: integer, optional: true}}}}
-    formula:
-      got: 'if is_missing(v) then -1 else v'
-  probe:
+{INNER}  probe:
     cite: {{clause: c, quote: q}}
     inputs: {{now: integer, last: {{type: integer, optional: true}}}}
     outputs: {{growth: {{optional: integer}}, passed: integer}}
@@ -169,12 +167,7 @@ fn null_is_absent_only_where_a_value_may_be_absent() {
 fn optional_outputs_and_calls() {
     let text = format!(
         "{HEAD}rules:
-  inner:
-    cite: {{clause: c, quote: q}}
-    inputs: {{v: {{type: integer, optional: true}}}}
-    formula:
-      got: 'if is_missing(v) then -1 else v'
-  probe:
+{INNER}  probe:
     cite: {{clause: c, quote: q}}
     inputs: {{bonus: {{type: integer, optional: true}}, income: {{type: money, optional: true}}}}
     outputs: {{same: {{optional: integer}}, passed: integer, left_out: integer, cash: money}}
