@@ -417,3 +417,19 @@ fn the_readme_quotes_the_bulletin_summary_as_the_run_gives_it() {
         assert!(readme.contains(&quoted), "README.md should say `{quoted}` (the run: {summary})");
     }
 }
+
+/// A scenario's steps show money as money, in text and JSON alike, as
+/// `eval` does: the year's tax of the income-tax example is `9240.00`.
+#[test]
+fn scenario_steps_show_money_with_its_places() {
+    let o = ordinance(&["run", "examples/individual_income_tax_2024.yaml", "--lang", "en"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("tax              9240.00") && t.contains("withheld  [204.00, 204.00"), "{t}");
+    let o = ordinance(&["run", "examples/individual_income_tax_2024.yaml", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tax = v["steps"].as_array().unwrap().iter().find(|s| s["id"] == "tax").unwrap();
+    assert_eq!(tax["outputs"]["tax"], "9240.00");
+    assert_eq!(tax["outputs"]["rate"], "0.1");
+    assert_eq!((v["summary"]["checks"].as_u64(), v["summary"]["checks_fail"].as_u64()), (Some(2), Some(0)));
+}

@@ -678,7 +678,7 @@ fn decide(
     Ok(Decision {
         rule: r.qualified.clone(),
         outputs: r.outputs.iter().map(|(n, _)| n.clone()).zip(outputs).collect(),
-        decimals: r.rounding.iter().filter_map(|(k, _)| r.outputs.get(*k).cloned()).collect(),
+        decimals: r.decimal_outputs(),
         trace,
         trace_omitted: omitted,
         ruleset: rs.hash.clone(),

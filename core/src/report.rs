@@ -6,7 +6,8 @@ use crate::engine::Decision;
 use crate::model::ClaimKind;
 use crate::ruleset::Citation;
 use crate::scenario::{ClaimReport, ClaimStatus, Report};
-use crate::value::Value;
+use crate::value::{Type, Value};
+use indexmap::IndexMap;
 use std::fmt::Write;
 
 /// Display width of text in a terminal: East Asian wide and full-width
@@ -65,6 +66,23 @@ fn render_list(items: &[Value], indent: &str, out: &mut String) {
         let row: Vec<String> = cols.iter().zip(&widths).map(|(c, w)| pad(&cell(r, c), *w)).collect();
         let _ = writeln!(out, "{indent}{}", row.join("  ").trim_end());
     }
+}
+
+/// A step's outputs as the text shows them: a `money` or `decimal(n)`
+/// output (or a list of them) with its places, `1080.10`.
+fn shown_outputs(s: &crate::scenario::StepReport) -> IndexMap<String, Value> {
+    s.outputs
+        .iter()
+        .map(|(k, v)| {
+            let shown = match s.decimals.get(k) {
+                Some(t @ (Type::Decimal(_) | Type::List(_) | Type::Optional(_))) if !matches!(v, Value::Absent) => {
+                    Value::text(&crate::value::display_typed(v, t))
+                }
+                _ => v.clone(),
+            };
+            (k.clone(), shown)
+        })
+        .collect()
 }
 
 fn render_value_block(v: &Value, indent: &str, out: &mut String) {
@@ -457,7 +475,7 @@ fn render_into(r: &Report, out: &mut String, level: usize, lang: Lang, tables: &
         let heading = s.title.clone().unwrap_or_else(|| s.id.clone());
         let _ = writeln!(out, "\n■ {heading}");
         let _ = writeln!(out, "  {} — {} {}{}", s.rule, s.cite.document, s.cite.clause, line_of(&s.cite));
-        render_value_block(&Value::record(s.outputs.clone()), "    ", out);
+        render_value_block(&Value::record(shown_outputs(s)), "    ", out);
     }
     tables.extend(step_tables(r));
     if !r.claims.is_empty() {

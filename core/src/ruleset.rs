@@ -632,6 +632,13 @@ impl Calendar {
 }
 
 impl Rule {
+    /// The declared types of the outputs that hold decimals (`money`,
+    /// `decimal(n)`, and lists or records of them), by name: what shows
+    /// their places in JSON and in text.
+    pub fn decimal_outputs(&self) -> indexmap::IndexMap<String, crate::value::Type> {
+        self.rounding.iter().filter_map(|(k, _)| self.outputs.get(*k).cloned()).collect()
+    }
+
     /// Rounds output `i` to its declared places, if it is a decimal: what
     /// both evaluators do to a value as the rule outputs it (and before a
     /// later formula output reads it).

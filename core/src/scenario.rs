@@ -38,6 +38,9 @@ pub struct StepReport {
     pub cite: Arc<Citation>,
     /// The outputs.
     pub outputs: IndexMap<String, Value>,
+    /// The declared types of the outputs that hold decimals (`money`,
+    /// `decimal(n)`): their places are shown in JSON (`"1080.10"`) and text.
+    pub decimals: IndexMap<String, crate::value::Type>,
 }
 
 /// Whether a claim of the text holds.
@@ -144,7 +147,13 @@ impl Report {
             "ruleset": self.ruleset,
             "steps": self.steps.iter().map(|s| serde_json::json!({
                 "id": s.id, "title": s.title, "rule": s.rule, "cite": s.cite.to_json(),
-                "outputs": serde_json::Value::Object(s.outputs.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                "outputs": serde_json::Value::Object(s.outputs.iter().map(|(k, v)| {
+                    let j = match s.decimals.get(k) {
+                        Some(t) => crate::value::to_json_typed(v, t),
+                        None => v.to_json(),
+                    };
+                    (k.clone(), j)
+                }).collect()),
             })).collect::<Vec<_>>(),
             "claims": self.claims.iter().map(|c| serde_json::json!({
                 "id": c.id, "cite": c.cite.to_json(), "printed": c.printed.to_json(),
@@ -518,6 +527,7 @@ impl Run {
                 rule: r.qualified.clone(),
                 cite: r.cite.clone(),
                 outputs,
+                decimals: r.decimal_outputs(),
             });
         }
         let _ = bind_inputs;
