@@ -20,8 +20,8 @@ static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// The steps and claims of a scenario report and of the reports it
 /// includes, flattened: a step's outputs typed by its rule when the
-/// engine's rules are the ones the scenario ran (money as `Decimal` with
-/// its places), and every claim with its printed value, the result of the
+/// engine's rules are the ones the scenario ran, money as `Decimal` with
+/// its places in any case (the step carries those types), and every claim with its printed value, the result of the
 /// text's own arithmetic and the engine's result.
 fn scenario_parts<'py>(
     py: Python<'py>,
@@ -36,8 +36,11 @@ fn scenario_parts<'py>(
         let types = if same_rules { rules.rule(&step.rule).map(|(_, r)| &r.outputs) } else { None };
         let outputs = PyDict::new(py);
         for (name, v) in &step.outputs {
-            match types.and_then(|ts| ts.iter().find(|(n, _)| n == name)) {
-                Some((_, ty)) => outputs.set_item(name, typed_value_to_py(py, v, ty, NumberMode::Exact)?)?,
+            // the step carries its money outputs' types, whatever rules the
+            // engine holds now
+            let ty = types.and_then(|ts| ts.iter().find(|(n, _)| n == name)).map(|(_, t)| t);
+            match ty.or_else(|| step.decimals.get(name)) {
+                Some(ty) => outputs.set_item(name, typed_value_to_py(py, v, ty, NumberMode::Exact)?)?,
                 None => outputs.set_item(name, value_to_py(py, v, NumberMode::Exact)?)?,
             }
         }
