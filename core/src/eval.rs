@@ -302,6 +302,31 @@ pub struct Evaluator<'a> {
     /// Per formula rule call open, the values of its fused passes: per
     /// pass, per member, the value or error once computed.
     fused: Vec<Vec<Option<PassValues>>>,
+    /// Rule calls made so far.
+    calls: u32,
+    /// The outputs of rule calls on scalar arguments, made once this
+    /// evaluation has made many calls (a rule called for every row of a
+    /// roster, on a class or a sector): rules are pure, so the same rule on
+    /// the same arguments, as of the same date, gives the same outputs.
+    /// Off while tracing, so that the trace shows every step it took.
+    call_cache: Option<CallCache>,
+}
+
+/// Calls by rule and arguments, and their outputs. Keyed by a keyed hash
+/// (the arguments come from inputs), and bounded in size.
+type CallCache = std::collections::HashMap<(usize, Vec<Value>), Vec<Value>>;
+
+/// How many rule calls an evaluation makes before it starts keeping their
+/// outputs, so that a single decision pays nothing for the cache.
+const CACHE_AFTER_CALLS: u32 = 16;
+
+/// The most calls kept.
+const CACHE_ENTRIES: usize = 1024;
+
+/// Whether a value may be part of a cached call's key: no list or record,
+/// whose hashing would cost about what the call does.
+fn scalar(v: &Value) -> bool {
+    !matches!(v, Value::List(_) | Value::Record(_))
 }
 
 /// The field `name` of a record value, looked for first at position `hint`.
@@ -311,6 +336,40 @@ fn field_at<'v>(v: &'v Value, name: &str, hint: usize) -> Option<&'v Value> {
             Some((k, fv)) if k == name => Some(fv),
             _ => r.get(name),
         },
+        _ => None,
+    }
+}
+
+/// One comparison of a filter tested in place: the element's field `name`
+/// (looked for first at `hint`) equals `value`, or (`equal` false) does not.
+struct FieldTest {
+    name: Arc<str>,
+    hint: usize,
+    value: Value,
+    equal: bool,
+}
+
+/// The comparisons a filter is made of, when it is nothing but comparisons
+/// of the element's fields (in slot `slot`) with scalar constants, joined by
+/// `and`: `e.sector == "power" and e.class != "D"`.
+fn field_tests(filter: &CExpr, slot: usize) -> Option<Vec<FieldTest>> {
+    match filter {
+        CExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match (&**a, &**b) {
+            (CExpr::Field(inner, name, hint), CExpr::Const(c))
+                if matches!(**inner, CExpr::Local(s) if s == slot)
+                    && !matches!(c, Value::List(_) | Value::Record(_)) =>
+            {
+                Some(vec![FieldTest { name: name.clone(), hint: *hint, value: c.clone(), equal: *op == BinOp::Eq }])
+            }
+            _ => None,
+        },
+        CExpr::And(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.extend(field_tests(item, slot)?);
+            }
+            Some(out)
+        }
         _ => None,
     }
 }
@@ -386,6 +445,8 @@ impl<'a> Evaluator<'a> {
             depth: 0,
             current: None,
             fused: Vec::new(),
+            calls: 0,
+            call_cache: None,
         }
     }
 
@@ -752,17 +813,40 @@ impl<'a> Evaluator<'a> {
         todo.sort_by_key(|&m| p.members.get(m).map(|x| x.slot));
         let mut accs: Vec<Res<Acc>> =
             todo.iter().filter_map(|&m| p.members.get(m)).map(|m| Ok(Acc::new(m.kind))).collect();
+        // filters that only compare fields of the element with constants
+        // (`e.sector == "power" and e.class == "A"`) are tested on the
+        // element in place, so that a member the element does not pass costs
+        // a few comparisons, not a walk of its filter
+        let direct: Vec<Option<Vec<FieldTest>>> = todo
+            .iter()
+            .map(|&m| p.members.get(m).and_then(|x| x.filter.as_ref().and_then(|f| field_tests(f, x.slot))))
+            .collect();
         // the frame as it is, then the element in each member's slot; the
         // slots between what a member reads and its variable are not read
         let mut scratch: Vec<Value> = frame.to_vec();
         for item in items.iter() {
             self.tick()?;
             scratch.truncate(len);
-            for (&m, acc) in todo.iter().zip(accs.iter_mut()) {
+            for ((&m, acc), tests) in todo.iter().zip(accs.iter_mut()).zip(&direct) {
                 let (Some(m), Ok(a)) = (p.members.get(m), acc.as_mut()) else { continue };
                 if !a.open() {
                     continue;
                 }
+                // Some(true): the filter holds; Some(false): it does not;
+                // None: test it the general way (a field is not there)
+                let passes = tests.as_ref().and_then(|ts| {
+                    for t in ts {
+                        let v = field_at(item, &t.name, t.hint)?;
+                        if (*v == t.value) != t.equal {
+                            return Some(false);
+                        }
+                    }
+                    Some(true)
+                });
+                if passes == Some(false) {
+                    continue;
+                }
+                let filter = if passes == Some(true) { None } else { m.filter.as_ref() };
                 let below = m.slot < len;
                 if below {
                     // a variable in a slot the frame uses: put it back after
@@ -775,7 +859,7 @@ impl<'a> Evaluator<'a> {
                     scratch.resize(m.slot, Value::Bool(false));
                     scratch.push(item.clone());
                 }
-                let r = self.take_element(a, m.filter.as_ref(), m.body.as_ref(), m.at, &mut scratch);
+                let r = self.take_element(a, filter, m.body.as_ref(), m.at, &mut scratch);
                 if below || scratch.len() != m.slot + 1 {
                     scratch.truncate(m.slot.min(len));
                     scratch.extend(frame.get(scratch.len()..).unwrap_or_default().iter().cloned());
@@ -1317,6 +1401,27 @@ impl<'a> Evaluator<'a> {
         if self.nesting >= MAX_NESTING {
             return Err(self.limit(format!("evaluation nests more than {MAX_NESTING} expressions and rule calls deep")));
         }
+        self.calls = self.calls.saturating_add(1);
+        let cacheable = self.calls > CACHE_AFTER_CALLS && self.trace.is_none() && values.iter().all(scalar);
+        if cacheable {
+            let key = (rule, values);
+            let cached = self.call_cache.as_ref().and_then(|c| c.get(&key)).cloned();
+            let outputs = match cached {
+                Some(outputs) => outputs,
+                None => {
+                    self.nesting += 1;
+                    let r = self.run_rule(rule, key.1.clone());
+                    self.nesting -= 1;
+                    let outputs = r?;
+                    let cache = self.call_cache.get_or_insert_with(CallCache::new);
+                    if cache.len() < CACHE_ENTRIES {
+                        cache.insert(key, outputs.clone());
+                    }
+                    outputs
+                }
+            };
+            return self.call_result(rule, outputs, output);
+        }
         self.nesting += 1;
         let r = match output {
             Some(i) => self.output_of(rule, values, i),
@@ -1324,6 +1429,20 @@ impl<'a> Evaluator<'a> {
         };
         self.nesting -= 1;
         r
+    }
+
+    /// What a call gives from its rule's outputs: the one output asked for,
+    /// or the record of them all.
+    fn call_result(&mut self, rid: usize, mut outputs: Vec<Value>, output: Option<usize>) -> Res<Value> {
+        match output {
+            Some(i) if i < outputs.len() => Ok(outputs.swap_remove(i)),
+            Some(i) => Err(self.fail(format!("no output {i}"))),
+            None => {
+                let rule = self.rs.rules.get(rid).ok_or_else(|| self.fail(format!("no rule with index {rid}")))?;
+                self.alloc(outputs.len() as u64 * VALUE_BYTES)?;
+                Ok(Value::Record(Arc::new(Record::with_names(rule.output_names.clone(), outputs))))
+            }
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -87,3 +87,55 @@ fn a_rule_with_many_aggregates_over_one_list_has_one_pass() {
     assert_eq!(p[0].0, 1);
     assert_eq!(p[0].1.len(), 2 + 6 + 2 * 3, "{p:?}");
 }
+
+/// Aggregates over a roster of records whose filters compare the element's
+/// fields with constants — tested on the element in place — beside filters
+/// that are not only that (a comparison with an input, `or`, arithmetic),
+/// tested the general way; and a rule called for every element, on
+/// arguments that repeat (past the first calls, their outputs are kept and
+/// reused).
+const ROSTER: &str = "rules:
+  probe:
+    cite: {clause: c, quote: q}
+    inputs:
+      roster: {list: {record: {sector: {enum: [coal, power, wind]}, class: {enum: [A, B, C]}, n: integer}}}
+      k: integer
+    formula:
+      power: count(e in roster where e.sector == \"power\")
+      not_coal: sum(e.n for e in roster where e.sector != \"coal\")
+      cells: '[{s: s, A: count(e in roster where e.sector == s and e.class == \"A\"), n: sum(e.n for e in roster where e.sector == s and e.class != \"C\" and e.n == 2)} for s in [\"coal\", \"power\", \"wind\"]]'
+      mixed: sum(e.n for e in roster where e.sector == \"wind\" and e.n > k)
+      either: count(e in roster where e.class == \"A\" or e.class == \"B\")
+      biggest: max(e.n for e in roster where e.class == \"B\" and e.sector != \"wind\")
+      threes: count(e in roster where e.n == 3)
+      calls: '[inner(x = e.n, c = e.class).y for e in roster]'
+      call_records: '[inner(x = e.n + k, c = e.class) for e in roster]'
+  inner:
+    cite: {clause: c, quote: q}
+    inputs: {x: integer, c: {enum: [A, B, C]}}
+    formula:
+      y: 'if c == \"A\" then x * 2 else x - 1'
+      z: x * x
+";
+
+fn roster_row() -> impl Strategy<Value = serde_json::Value> {
+    (0usize..3, 0usize..3, -3i64..5).prop_map(|(s, c, n)| {
+        let (sector, class) = (["coal", "power", "wind"][s], ["A", "B", "C"][c]);
+        serde_json::json!({"sector": sector, "class": class, "n": n})
+    })
+}
+
+proptest! {
+    #![proptest_config(cases(256, "fusion"))]
+
+    #[test]
+    fn filters_on_fields_agree_with_the_reference(
+        roster in prop::collection::vec(roster_row(), 0..40),
+        k in -2i64..4,
+    ) {
+        let text = format!("{HEADER}{ROSTER}");
+        let input = serde_json::json!({"roster": roster, "k": k});
+        let outcome = differential(&text, &input, Date::from_ymd(2024, 3, 1).unwrap(), 5000);
+        prop_assert!(outcome.is_ok(), "{}", outcome.unwrap_err());
+    }
+}
