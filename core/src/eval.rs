@@ -10,7 +10,9 @@
 //!   touched — one step per expression node, plus one per element a list
 //!   operation (`in`, `==`, `concat`, `min`, `max`, `sum`, `count`, a
 //!   comprehension) reads or writes, one per character a text operation
-//!   reads, one per table row tried, one per multiplication of `pow`;
+//!   reads, one per table row tried, one per multiplication of `pow`; work
+//!   saved is not counted (a filter of field comparisons tested on the
+//!   element in place, a kept rule call: one step each);
 //! - **number size** ([`Budget::max_digits`]): the digits of the numerator and
 //!   denominator of every number computed, checked after each operation, so
 //!   the time one operation can take is bounded too;
@@ -1407,7 +1409,11 @@ impl<'a> Evaluator<'a> {
             let key = (rule, values);
             let cached = self.call_cache.as_ref().and_then(|c| c.get(&key)).cloned();
             let outputs = match cached {
-                Some(outputs) => outputs,
+                Some(outputs) => {
+                    // a kept call is one step
+                    self.tick()?;
+                    outputs
+                }
                 None => {
                     self.nesting += 1;
                     let r = self.run_rule(rule, key.1.clone());
