@@ -227,12 +227,11 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
         },
         Command::Test { format } => {
             let engine = load()?;
+            let r = engine.run_tests();
             if *format == Format::Json {
-                outln!("{}", facade::run_tests_json(&engine));
-                let r = engine.run_tests();
+                outln!("{}", facade::tests_json(&r));
                 return Ok(if r.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) });
             }
-            let r = engine.run_tests();
             for o in &r.outcomes {
                 if o.passed {
                     outln!("ok     {}  ({})", o.name, o.location);

@@ -186,7 +186,11 @@ pub fn rules_json(engine: &Engine) -> String {
 /// The results of the packs' tests as JSON:
 /// `{"passed": n, "failed": m, "tests": [{name, rule, location, passed, message}]}`.
 pub fn run_tests_json(engine: &Engine) -> String {
-    let r = engine.run_tests();
+    tests_json(&engine.run_tests())
+}
+
+/// The JSON form of a test report, as [`run_tests_json`] gives it.
+pub fn tests_json(r: &crate::engine::TestReport) -> String {
     serde_json::json!({
         "passed": r.passed(),
         "failed": r.failed(),
