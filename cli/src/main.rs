@@ -234,7 +234,10 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             for o in &r.outcomes {
                 if o.passed {
-                    outln!("ok     {}  ({})", o.name, o.location);
+                    match &o.message {
+                        Some(m) => outln!("ok     {}  ({}): {m}", o.name, o.location),
+                        None => outln!("ok     {}  ({})", o.name, o.location),
+                    }
                 } else {
                     outln!("FAILED {}  ({})", o.name, o.location);
                     if let Some(m) = &o.message {

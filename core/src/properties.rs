@@ -223,7 +223,8 @@ pub fn run(rs: &Ruleset, pack: &str, p: &Property) -> TestOutcome {
             )),
         );
     }
-    outcome(true, None)
+    // a property that held says how much it was tried on
+    outcome(true, Some(format!("held for {} cases (seed {})", p.cases, p.seed)))
 }
 
 /// The rules the failing case ran, one line each.

@@ -40,7 +40,11 @@ fn a_property_that_holds_passes_every_case() {
         "  - name: halving never grows\n    for: {x: {integer: [0, 1000000]}, flag: {bool: true}, d: {date: [2024-01-01, 2024-12-31]}, k: {one_of: [1, 2, 3]}, r: {number: [0, 5], places: 3}}\n    holds: half(x = x).y <= x and (flag or not flag) and k >= 1 and r <= 5\n    cases: 500\n    seed: 7\n",
     )
     .unwrap();
-    assert!(e.run_tests().outcomes.iter().all(|o| o.passed));
+    let r = e.run_tests();
+    assert!(r.outcomes.iter().all(|o| o.passed));
+    // a property that held says how much it was tried on
+    let o = r.outcomes.iter().find(|o| o.name == "property: halving never grows").unwrap();
+    assert_eq!(o.message.as_deref(), Some("held for 500 cases (seed 7)"));
 }
 
 #[test]
