@@ -22,6 +22,18 @@
 //! another kind (a date given to a pattern with `{hour}`).
 
 use crate::date::{Date, TimeOfDay};
+use crate::value::Value;
+
+/// The date and the time of day a value holds, for [`Pattern::write`]: a
+/// date, a date and time, or a time of day; `None` for any other value.
+pub fn parts_of(v: &Value) -> Option<(Option<Date>, Option<TimeOfDay>)> {
+    match v {
+        Value::Date(d) => Some((Some(*d), None)),
+        Value::DateTime(t) => Some((Some(t.date()), Some(t.time()))),
+        Value::Time(t) => Some((None, Some(*t))),
+        _ => None,
+    }
+}
 
 /// The widest a part may be padded.
 const MAX_WIDTH: usize = 9;
@@ -208,20 +220,20 @@ impl Pattern {
         for piece in &self.pieces {
             match piece {
                 Piece::Text(t) => out.push_str(t),
-                Piece::Part { part: Part::WeekdayZh, .. } => {
-                    let w = date.map(Date::weekday).unwrap_or(1);
-                    out.extend("一二三四五六日".chars().nth((w as usize + 6) % 7));
-                }
                 Piece::Part { part, width, .. } => {
+                    let weekday = date.map(Date::weekday).unwrap_or(1);
                     let n: i64 = match part {
+                        Part::WeekdayZh => {
+                            out.extend("一二三四五六日".chars().nth((weekday as usize + 6) % 7));
+                            continue;
+                        }
                         Part::Year => y,
                         Part::Month => i64::from(m),
                         Part::Day => i64::from(d),
-                        Part::Weekday => i64::from(date.map(Date::weekday).unwrap_or(1)),
+                        Part::Weekday => i64::from(weekday),
                         Part::Hour => i64::from(secs / 3600),
                         Part::Minute => i64::from(secs / 60 % 60),
                         Part::Second => i64::from(secs % 60),
-                        Part::WeekdayZh => 0,
                     };
                     out.push_str(&format!("{n:0width$}"));
                 }

@@ -342,40 +342,6 @@ fn field_at<'v>(v: &'v Value, name: &str, hint: usize) -> Option<&'v Value> {
     }
 }
 
-/// One comparison of a filter tested in place: the element's field `name`
-/// (looked for first at `hint`) equals `value`, or (`equal` false) does not.
-struct FieldTest {
-    name: Arc<str>,
-    hint: usize,
-    value: Value,
-    equal: bool,
-}
-
-/// The comparisons a filter is made of, when it is nothing but comparisons
-/// of the element's fields (in slot `slot`) with scalar constants, joined by
-/// `and`: `e.sector == "power" and e.class != "D"`.
-fn field_tests(filter: &CExpr, slot: usize) -> Option<Vec<FieldTest>> {
-    match filter {
-        CExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match (&**a, &**b) {
-            (CExpr::Field(inner, name, hint), CExpr::Const(c))
-                if matches!(**inner, CExpr::Local(s) if s == slot)
-                    && !matches!(c, Value::List(_) | Value::Record(_)) =>
-            {
-                Some(vec![FieldTest { name: name.clone(), hint: *hint, value: c.clone(), equal: *op == BinOp::Eq }])
-            }
-            _ => None,
-        },
-        CExpr::And(items) => {
-            let mut out = Vec::new();
-            for item in items {
-                out.extend(field_tests(item, slot)?);
-            }
-            Some(out)
-        }
-        _ => None,
-    }
-}
-
 /// The values of the members of one fused pass: each computed one holds its
 /// value or its error.
 type PassValues = Vec<Option<Res<Value>>>;
@@ -505,7 +471,8 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A built-in function's failure, located at its call: `… at
-    /// t.yaml:10:15` is added to the message when it is not there yet.
+    /// t.yaml:10:15` is added to the message, unless a helper shared with
+    /// the operators (`arith_fault`, `sized`) has placed it already.
     fn located(&self, mut fault: Box<Fault>, at: Loc) -> Box<Fault> {
         if let Fault::Failed { message, .. } | Fault::Limit { message, .. } = fault.as_mut() {
             let place = self.at(at);
@@ -635,9 +602,7 @@ impl<'a> Evaluator<'a> {
 
     fn call_rule_record(&mut self, rid: usize, args: Vec<Value>) -> Res<Value> {
         let values = self.run_rule(rid, args)?;
-        let rule = self.rs.rules.get(rid).ok_or_else(|| self.fail(format!("no rule with index {rid}")))?;
-        self.alloc(values.len() as u64 * VALUE_BYTES)?;
-        Ok(Value::Record(Arc::new(Record::with_names(rule.output_names.clone(), values))))
+        self.call_result(rid, values, None)
     }
 
     /// Evaluates a rule and returns its outputs in declaration order.
@@ -651,12 +616,8 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a rule and returns its output number `i` alone: what
     /// `rule(…).field` reads, without the record of every output.
     fn output_of(&mut self, rid: usize, args: Vec<Value>, i: usize) -> Res<Value> {
-        let mut values = self.run_rule(rid, args)?;
-        if i < values.len() {
-            Ok(values.swap_remove(i))
-        } else {
-            Err(self.fail(format!("no output {i}")))
-        }
+        let values = self.run_rule(rid, args)?;
+        self.call_result(rid, values, Some(i))
     }
 
     /// The outputs of a rule, in declaration order.
@@ -815,28 +776,22 @@ impl<'a> Evaluator<'a> {
         todo.sort_by_key(|&m| p.members.get(m).map(|x| x.slot));
         let mut accs: Vec<Res<Acc>> =
             todo.iter().filter_map(|&m| p.members.get(m)).map(|m| Ok(Acc::new(m.kind))).collect();
-        // filters that only compare fields of the element with constants
-        // (`e.sector == "power" and e.class == "A"`) are tested on the
-        // element in place, so that a member the element does not pass costs
-        // a few comparisons, not a walk of its filter
-        let direct: Vec<Option<Vec<FieldTest>>> = todo
-            .iter()
-            .map(|&m| p.members.get(m).and_then(|x| x.filter.as_ref().and_then(|f| field_tests(f, x.slot))))
-            .collect();
         // the frame as it is, then the element in each member's slot; the
         // slots between what a member reads and its variable are not read
         let mut scratch: Vec<Value> = frame.to_vec();
         for item in items.iter() {
             self.tick()?;
             scratch.truncate(len);
-            for ((&m, acc), tests) in todo.iter().zip(accs.iter_mut()).zip(&direct) {
+            for (&m, acc) in todo.iter().zip(accs.iter_mut()) {
                 let (Some(m), Ok(a)) = (p.members.get(m), acc.as_mut()) else { continue };
                 if !a.open() {
                     continue;
                 }
-                // Some(true): the filter holds; Some(false): it does not;
-                // None: test it the general way (a field is not there)
-                let passes = tests.as_ref().and_then(|ts| {
+                // a filter of field comparisons (`Member::field_tests`) is
+                // tested on the element in place. Some(true): it holds;
+                // Some(false): it does not; None: test it the general way
+                // (a field is not there)
+                let passes = m.field_tests.as_ref().and_then(|ts| {
                     for t in ts {
                         let v = field_at(item, &t.name, t.hint)?;
                         if (*v == t.value) != t.equal {
@@ -1696,9 +1651,7 @@ impl<'a> Evaluator<'a> {
             Builtin::Pow => {
                 let (Some(x), Some(n)) = (num(args.first()), int(args.get(1))) else { return Err(bad(self)) };
                 if n.unsigned_abs() > MAX_POW_EXPONENT {
-                    return Err(
-                        self.fail(format!("`pow` exponent {n} is beyond the limit {MAX_POW_EXPONENT}{}", self.at(at)))
-                    );
+                    return Err(self.fail(format!("`pow` exponent {n} is beyond the limit {MAX_POW_EXPONENT}")));
                 }
                 let max_bits = self.max_bits;
                 let mut mults = 0u64;
@@ -1715,9 +1668,8 @@ impl<'a> Evaluator<'a> {
                 match r {
                     Ok(p) => self.sized(p, "pow", at).map(Value::Number),
                     Err(ArithmeticError::TooLarge { digits, .. }) => Err(self.limit(format!(
-                        "`pow({x}, {n})` would make a number of about {digits} digits, more than the limit of {} digits{}",
-                        self.max_digits,
-                        self.at(at)
+                        "`pow({x}, {n})` would make a number of about {digits} digits, more than the limit of {} digits",
+                        self.max_digits
                     ))),
                     Err(e) => Err(self.arith_fault(e, format!("`pow({x}, {n})`"), at)),
                 }
@@ -1752,9 +1704,7 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::MakeTime => {
                 let (Some(h), Some(m)) = (int(args.first()), int(args.get(1))) else { return Err(bad(self)) };
-                crate::date::TimeOfDay::from_hm(h, m)
-                    .map(Value::Time)
-                    .map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+                crate::date::TimeOfDay::from_hm(h, m).map(Value::Time).map_err(|e| self.fail(e))
             }
             Builtin::TimeOf => match args.first() {
                 Some(Value::DateTime(t)) => Ok(Value::Time(t.time())),
@@ -1771,9 +1721,7 @@ impl<'a> Evaluator<'a> {
                     3_600 => "hours",
                     _ => "minutes",
                 };
-                crate::date::Duration::of(&n, unit, what)
-                    .map(Value::Duration)
-                    .map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+                crate::date::Duration::of(&n, unit, what).map(Value::Duration).map_err(|e| self.fail(e))
             }
             Builtin::DurationIn(unit) => match args.first() {
                 Some(Value::Duration(d)) => Number::ratio(i128::from(d.seconds()), i128::from(unit))
@@ -1790,7 +1738,7 @@ impl<'a> Evaluator<'a> {
             },
             Builtin::AddDuration => match (args.first(), args.get(1)) {
                 (Some(Value::DateTime(t)), Some(Value::Duration(d))) => {
-                    t.add_duration(*d).map(Value::DateTime).map_err(|e| self.fail(format!("{e}{}", self.at(at))))
+                    t.add_duration(*d).map(Value::DateTime).map_err(|e| self.fail(e))
                 }
                 (Some(Value::Duration(a)), Some(Value::Duration(d))) => a
                     .seconds()
@@ -1798,7 +1746,7 @@ impl<'a> Evaluator<'a> {
                     .ok_or_else(|| "a duration too long".to_string())
                     .and_then(crate::date::Duration::from_secs)
                     .map(Value::Duration)
-                    .map_err(|e| self.fail(format!("{e}{}", self.at(at)))),
+                    .map_err(|e| self.fail(e)),
                 _ => Err(bad(self)),
             },
             Builtin::Range => {
@@ -1885,17 +1833,14 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::Text(out.into()))
             }
             Builtin::FormatDate => {
-                let (date, time) = match args.first() {
-                    Some(Value::Date(d)) => (Some(*d), None),
-                    Some(Value::DateTime(t)) => (Some(t.date()), Some(t.time())),
-                    Some(Value::Time(t)) => (None, Some(*t)),
-                    _ => return Err(bad(self)),
+                let Some((date, time)) = args.first().and_then(crate::date_pattern::parts_of) else {
+                    return Err(bad(self));
                 };
                 let Some(Value::Text(pattern)) = args.get(1) else { return Err(bad(self)) };
                 self.tick_n(pattern.len() as u64)?;
                 let out = crate::date_pattern::Pattern::parse(pattern)
                     .and_then(|p| p.write(date, time))
-                    .map_err(|e| self.fail(format!("`format_date`: {e}{}", self.at(at))))?;
+                    .map_err(|e| self.fail(format!("`format_date`: {e}")))?;
                 self.tick_n(out.len() as u64)?;
                 self.alloc(out.len() as u64)?;
                 Ok(Value::Text(out.into()))
@@ -2062,9 +2007,8 @@ impl<'a> Evaluator<'a> {
                 let total: usize = args.iter().map(|a| if let Value::List(items) = a { items.len() } else { 0 }).sum();
                 if total > crate::value::MAX_LIST_LEN {
                     return Err(self.fail(format!(
-                        "`concat` would make a list of {total} items, longer than the limit {}{}",
-                        crate::value::MAX_LIST_LEN,
-                        self.at(at)
+                        "`concat` would make a list of {total} items, longer than the limit {}",
+                        crate::value::MAX_LIST_LEN
                     )));
                 }
                 self.tick_n(total as u64)?;

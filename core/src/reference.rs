@@ -741,11 +741,8 @@ impl Reference<'_> {
                 Value::text(&num(0)?.format_fixed(places as u32, &text(2)?).map_err(|e| failed(q, e.to_string()))?)
             }
             Builtin::FormatDate => {
-                let (date, time) = match args.first() {
-                    Some(Value::Date(d)) => (Some(*d), None),
-                    Some(Value::DateTime(t)) => (Some(t.date()), Some(t.time())),
-                    Some(Value::Time(t)) => (None, Some(*t)),
-                    _ => return Err(wrong()),
+                let Some((date, time)) = args.first().and_then(crate::date_pattern::parts_of) else {
+                    return Err(wrong());
                 };
                 let pattern = crate::date_pattern::Pattern::parse(&text(1)?).map_err(|e| failed(q, e))?;
                 Value::text(&pattern.write(date, time).map_err(|e| failed(q, e))?)

@@ -23,8 +23,9 @@
 //! hold the two equal.
 
 use super::compile::{CExpr, Loc};
-use super::syntax::AggKind;
+use super::syntax::{AggKind, BinOp};
 use crate::value::Value;
+use std::sync::Arc;
 
 /// The longest constant list a comprehension is unrolled over.
 const MAX_UNROLL: usize = 16;
@@ -52,6 +53,11 @@ pub struct Member {
     pub needs: usize,
     /// The filter.
     pub filter: Option<CExpr>,
+    /// The filter as comparisons of the element's fields with constants,
+    /// when it is nothing else (`e.sector == "power" and e.class == "A"`):
+    /// the evaluator tests those on the element in place, so that a member
+    /// an element does not pass costs a few comparisons.
+    pub field_tests: Option<Vec<FieldTest>>,
     /// The body.
     pub body: Option<CExpr>,
     /// Where it is written.
@@ -236,9 +242,50 @@ pub fn fuse_steps(n_inputs: usize, steps: &mut [&mut CExpr]) -> (Vec<Pass>, bool
             else {
                 return;
             };
-            pass.members.push(Member { kind, slot, needs, filter: filter.map(|b| *b), body: body.map(|b| *b), at });
+            let filter = filter.map(|b| *b);
+            let field_tests = filter.as_ref().and_then(|f| field_tests(f, slot));
+            pass.members.push(Member { kind, slot, needs, filter, field_tests, body: body.map(|b| *b), at });
         });
     }
     let changed = unrolled || !passes.is_empty();
     (passes, changed)
+}
+
+/// One comparison of a filter tested in place: the element's field `name`
+/// (looked for first at `hint`) equals `value`, or (`equal` false) does not.
+#[derive(Clone, Debug)]
+pub struct FieldTest {
+    /// The field.
+    pub name: Arc<str>,
+    /// Where the field is looked for first.
+    pub hint: usize,
+    /// The constant.
+    pub value: Value,
+    /// `==` (true) or `!=`.
+    pub equal: bool,
+}
+
+/// The comparisons a filter is made of, when it is nothing but comparisons
+/// of the element's fields (in slot `slot`) with scalar constants, joined by
+/// `and`: `e.sector == "power" and e.class != "D"`.
+fn field_tests(filter: &CExpr, slot: usize) -> Option<Vec<FieldTest>> {
+    match filter {
+        CExpr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) => match (&**a, &**b) {
+            (CExpr::Field(inner, name, hint), CExpr::Const(c))
+                if matches!(**inner, CExpr::Local(s) if s == slot)
+                    && !matches!(c, Value::List(_) | Value::Record(_)) =>
+            {
+                Some(vec![FieldTest { name: name.clone(), hint: *hint, value: c.clone(), equal: *op == BinOp::Eq }])
+            }
+            _ => None,
+        },
+        CExpr::And(items) => {
+            let mut out = Vec::new();
+            for item in items {
+                out.extend(field_tests(item, slot)?);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
 }
