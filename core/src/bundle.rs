@@ -126,7 +126,8 @@ impl Bundle {
                     let canon = confine
                         .resolve(dir, &t.text, "source text")
                         .map_err(|e| LoadError::single(&shown, t.pos.line, t.pos.column, e.message, e.help))?;
-                    let text = crate::files::read_text(&canon, &t.text, "source text", loader::MAX_SOURCE_TEXT_BYTES)
+                    let text = confine
+                        .read_text(&canon, &t.text, "source text", loader::MAX_SOURCE_TEXT_BYTES)
                         .map_err(|e| LoadError::single(&shown, t.pos.line, t.pos.column, e.message, e.help))?;
                     files.insert(key, text);
                 }

@@ -33,6 +33,10 @@ pub struct EvalOptions {
     /// The most bytes of values (lists, records, big numbers) the evaluation
     /// may create; `None` for [`crate::eval::DEFAULT_MAX_BYTES`].
     pub max_bytes: Option<u64>,
+    /// A flag the host raises to stop the evaluation (its request timed out
+    /// or its client went away): read where steps are charged, it ends the
+    /// evaluation with a `limit` error within a few thousand steps.
+    pub cancel: Option<crate::eval::Cancel>,
 }
 
 impl EvalOptions {
@@ -697,7 +701,8 @@ fn run(
     trace: bool,
 ) -> Result<(Vec<Value>, Vec<TraceEntry>, u64), EvalError> {
     let input_weight = if opts.max_steps.is_none() { args.iter().map(weight).sum() } else { 0 };
-    let mut ev = Evaluator::new(rs, as_of, trace).with_budget(opts.budget(input_weight));
+    let mut ev =
+        Evaluator::new(rs, as_of, trace).with_budget(opts.budget(input_weight)).with_cancel(opts.cancel.clone());
     let outputs = ev.rule_outputs(rid, args).map_err(fault_to_error)?;
     let (trace, omitted) = ev.take_trace();
     Ok((outputs, trace, omitted))

@@ -251,6 +251,32 @@ impl Trace {
 /// a result is no larger than a value.
 type Res<T> = Result<T, Box<Fault>>;
 
+/// A flag a host raises to stop evaluations in flight (a request that timed
+/// out, a client that went away). Cheap to clone; every clone is the same
+/// flag.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// A flag not raised.
+    pub fn new() -> Self {
+        Cancel::default()
+    }
+
+    /// Raises the flag: evaluations holding it stop at their next check.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Steps between two looks at the cancellation flag.
+const CANCEL_CHECK_EVERY: u64 = 4096;
+
 /// The budgets of one evaluation (see the module documentation for what
 /// each bounds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,6 +309,42 @@ pub fn weight(v: &Value) -> u64 {
     }
 }
 
+/// The weight of a value, or any number above `cap` once the walk passes
+/// it: a list that shares one element many times (`[x, x, …]` built by a
+/// comprehension) weighs what a copy would, and walking it to find that out
+/// must not itself be unbounded, so the walk stops as soon as it is past
+/// the budget that is left.
+pub fn weight_within(v: &Value, cap: u64) -> u64 {
+    fn walk(v: &Value, cap: u64, acc: &mut u64) {
+        *acc = acc.saturating_add(1);
+        if *acc > cap {
+            return;
+        }
+        match v {
+            Value::List(items) => {
+                for x in items.iter() {
+                    walk(x, cap, acc);
+                    if *acc > cap {
+                        return;
+                    }
+                }
+            }
+            Value::Record(r) => {
+                for x in r.values() {
+                    walk(x, cap, acc);
+                    if *acc > cap {
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut acc = 0;
+    walk(v, cap, &mut acc);
+    acc
+}
+
 const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
 
 /// The evaluation of one call: date, budgets and trace.
@@ -312,6 +374,12 @@ pub struct Evaluator<'a> {
     /// the same arguments, as of the same date, gives the same outputs.
     /// Off while tracing, so that the trace shows every step it took.
     call_cache: Option<CallCache>,
+    /// The host's flag to stop, and the step count at which it is next
+    /// looked at.
+    cancel: Option<Cancel>,
+    /// The step count past which `tick_n` takes its slow path: the budget,
+    /// or sooner, the next look at the cancellation flag.
+    checkpoint: u64,
 }
 
 /// Calls by rule and arguments, and their outputs. Keyed by a keyed hash
@@ -415,18 +483,30 @@ impl<'a> Evaluator<'a> {
             fused: Vec::new(),
             calls: 0,
             call_cache: None,
+            cancel: None,
+            checkpoint: b.max_steps,
         }
+    }
+
+    /// Stops when `cancel` is raised (looked at every few thousand steps,
+    /// and at the first).
+    pub fn with_cancel(mut self, cancel: Option<Cancel>) -> Self {
+        self.cancel = cancel;
+        self.checkpoint = if self.cancel.is_some() { 0 } else { self.max_steps };
+        self
     }
 
     /// Sets the step budget.
     pub fn with_max_steps(mut self, n: u64) -> Self {
         self.max_steps = n;
+        self.checkpoint = if self.cancel.is_some() { self.checkpoint.min(n) } else { n };
         self
     }
 
     /// Sets every budget.
     pub fn with_budget(mut self, b: Budget) -> Self {
         self.max_steps = b.max_steps;
+        self.checkpoint = if self.cancel.is_some() { self.checkpoint.min(b.max_steps) } else { b.max_steps };
         self.max_bytes = b.max_bytes;
         self.max_digits = b.max_digits;
         self.max_bits = digits_to_bits(b.max_digits);
@@ -490,15 +570,54 @@ impl<'a> Evaluator<'a> {
     /// Counts `n` steps of work.
     fn tick_n(&mut self, n: u64) -> Res<()> {
         self.steps = self.steps.saturating_add(n);
-        if self.steps > self.max_steps {
-            Err(self.limit(format!("evaluation took more than {} steps", self.max_steps)))
+        if self.steps > self.checkpoint {
+            self.checkpoint_reached()
         } else {
             Ok(())
         }
     }
 
+    /// The slow path of [`Self::tick_n`]: past the budget, or time to look
+    /// at the cancellation flag.
+    #[cold]
+    fn checkpoint_reached(&mut self) -> Res<()> {
+        if self.steps > self.max_steps {
+            return Err(self.limit(format!("evaluation took more than {} steps", self.max_steps)));
+        }
+        if let Some(c) = &self.cancel {
+            if c.is_cancelled() {
+                return Err(self.limit("the evaluation was stopped: its request timed out or its caller went away"));
+            }
+            self.checkpoint = self.steps.saturating_add(CANCEL_CHECK_EVERY).min(self.max_steps);
+        } else {
+            self.checkpoint = self.max_steps;
+        }
+        Ok(())
+    }
+
     fn tick(&mut self) -> Res<()> {
         self.tick_n(1)
+    }
+
+    /// The steps left before the budget is spent.
+    fn steps_left(&self) -> u64 {
+        self.max_steps.saturating_sub(self.steps)
+    }
+
+    /// The weight of `v` (see [`weight`]) within the steps left: more than
+    /// the steps left when it is heavier, so that charging it fails.
+    fn weigh(&self, v: &Value) -> u64 {
+        match v {
+            Value::List(_) | Value::Record(_) => weight_within(v, self.steps_left()),
+            _ => 1,
+        }
+    }
+
+    /// Counts the steps of reading `v` whole (comparing, hashing or writing
+    /// it out): its weight, bounded by the budget while it is measured.
+    fn tick_weight(&mut self, v: &Value) -> Res<()> {
+        let w = self.weigh(v);
+        self.tick_n(w)
     }
 
     /// Counts `n` bytes of values created.
@@ -575,10 +694,12 @@ impl<'a> Evaluator<'a> {
 
     /// Records a named value of the rule asked about (a `let` or an output);
     /// nothing is copied when tracing is off.
-    fn record_value(&mut self, kind: TraceKind, rule: &Rule, name: &str, v: &Value) {
+    /// Writing the trace out reads the value whole, so it is charged.
+    fn record_value(&mut self, kind: TraceKind, rule: &Rule, name: &str, v: &Value) -> Res<()> {
         if self.trace.is_none() {
-            return;
+            return Ok(());
         }
+        self.tick_weight(v)?;
         self.record(TraceEntry {
             kind,
             depth: 0,
@@ -589,6 +710,7 @@ impl<'a> Evaluator<'a> {
             cite: None,
             count: 1,
         });
+        Ok(())
     }
 
     /// Evaluates a rule on its inputs (one value per declared input, in
@@ -610,7 +732,15 @@ impl<'a> Evaluator<'a> {
     /// # Errors
     /// The first fault.
     pub fn rule_outputs(&mut self, rid: usize, args: Vec<Value>) -> Result<Vec<Value>, Fault> {
-        self.run_rule(rid, args).map_err(|f| *f)
+        let outputs = self.run_rule(rid, args).map_err(|f| *f)?;
+        // the decision is written out whole (JSON, Arrow, the trace): an
+        // output that shares one list many times costs what its copy would,
+        // so writing it is charged here, where the budget can refuse it
+        let caller = self.current.replace(rid);
+        let charged = outputs.iter().try_for_each(|v| self.tick_weight(v));
+        self.current = caller;
+        charged.map_err(|f| *f)?;
+        Ok(outputs)
     }
 
     /// Evaluates a rule and returns its output number `i` alone: what
@@ -677,7 +807,7 @@ impl<'a> Evaluator<'a> {
         };
         if depth == 0 && self.trace.is_some() {
             for ((name, _), v) in rule.outputs.iter().zip(&out) {
-                self.record_value(TraceKind::Output, rule, name, v);
+                self.record_value(TraceKind::Output, rule, name, v)?;
             }
         }
         Ok(out)
@@ -697,7 +827,7 @@ impl<'a> Evaluator<'a> {
         for (name, e) in lets {
             let v = self.eval_expr(e, &mut frame)?;
             if depth == 0 {
-                self.record_value(TraceKind::Let, rule, name, &v);
+                self.record_value(TraceKind::Let, rule, name, &v)?;
             }
             frame.push(v);
         }
@@ -1342,7 +1472,7 @@ impl<'a> Evaluator<'a> {
             };
             if *needs_check {
                 if matches!(v, Value::List(_) | Value::Record(_)) {
-                    self.tick_n(weight(&v))?;
+                    self.tick_weight(&v)?;
                 }
                 conform(&v, &input.ty, &input.name).map_err(|p| {
                     Box::new(Fault::Input {
@@ -1514,7 +1644,10 @@ impl<'a> Evaluator<'a> {
         match op {
             BinOp::Eq | BinOp::Ne => {
                 if matches!(a, Value::List(_) | Value::Record(_)) {
-                    self.tick_n(weight(&a).min(weight(&b)))?;
+                    // equality stops at the first difference, and at the
+                    // end of the lighter side: charge the lighter
+                    let w = self.weigh(&a).min(self.weigh(&b));
+                    self.tick_n(w)?;
                 }
                 Ok(Value::Bool((a == b) == (op == BinOp::Eq)))
             }
@@ -1524,7 +1657,7 @@ impl<'a> Evaluator<'a> {
             BinOp::Ge => Ok(Value::Bool(a >= b)),
             BinOp::In => match b {
                 Value::List(items) => {
-                    let per = if matches!(a, Value::List(_) | Value::Record(_)) { weight(&a) } else { 1 };
+                    let per = self.weigh(&a);
                     for item in items.iter() {
                         self.tick_n(per)?;
                         if *item == a {
@@ -1892,8 +2025,12 @@ impl<'a> Evaluator<'a> {
                 let n = items.len() as u64;
                 let out: Vec<Value> = match b {
                     Builtin::Sort => {
-                        // n log n comparisons
+                        // n log n comparisons, each reading its elements
                         self.tick_n(n.saturating_mul(64 - n.leading_zeros() as u64 + 1))?;
+                        for x in items.iter() {
+                            let w = self.weigh(x);
+                            self.tick_n(w.saturating_mul(64 - n.leading_zeros() as u64 + 1))?;
+                        }
                         let mut v = items.to_vec();
                         v.sort();
                         v
@@ -1905,6 +2042,10 @@ impl<'a> Evaluator<'a> {
                     Builtin::Distinct => {
                         let mut seen = std::collections::HashSet::with_capacity(items.len());
                         self.tick_n(n)?;
+                        // hashing reads each element whole
+                        for x in items.iter() {
+                            self.tick_weight(x)?;
+                        }
                         items.iter().filter(|v| seen.insert(*v)).cloned().collect()
                     }
                     _ => {
@@ -1928,8 +2069,10 @@ impl<'a> Evaluator<'a> {
             }
             Builtin::IndexOf => {
                 let (Some(Value::List(items)), Some(x)) = (args.first(), args.get(1)) else { return Err(bad(self)) };
+                // each comparison may read `x` whole: charge before comparing
+                let per = self.weigh(x);
+                self.tick_n(per.saturating_mul(items.len() as u64))?;
                 let at = items.iter().position(|v| v == x);
-                self.tick_n(at.map_or(items.len(), |k| k + 1) as u64)?;
                 Ok(Value::int(at.map_or(0, |k| k as i64 + 1)))
             }
             Builtin::Sublist => {

@@ -108,6 +108,68 @@ impl Confinement {
     }
 }
 
+impl Confinement {
+    /// Reads `canon` (a path [`Confinement::resolve`] gave) as UTF-8 text
+    /// of at most `limit` bytes, opened so that no rename or symlink swapped
+    /// into its path after the check can lead the open outside the allowed
+    /// folder: the open starts from a descriptor of the allowed folder and
+    /// resolves the rest beneath it (`openat2` with `RESOLVE_BENEATH`), or,
+    /// where the kernel lacks it, walks one component at a time with
+    /// `O_NOFOLLOW` (the canonical path has no symlink left, so one found
+    /// there was swapped in and is refused).
+    ///
+    /// # Errors
+    /// As [`read_text`]; a path that left the folder while it was opened is
+    /// refused as lying outside it.
+    pub fn read_text(&self, canon: &Path, written: &str, what: &str, limit: usize) -> Result<String, FileError> {
+        let outside = || {
+            FileError::new(
+                format!("the {what} `{written}` lies outside the folder it may be read from"),
+                Some("keep the file inside the rules folder (a `..` or a symlink may not lead out of it)"),
+            )
+        };
+        let Some((root, rel)) = self.roots.iter().find_map(|r| canon.strip_prefix(r).ok().map(|rel| (r, rel))) else {
+            return Err(outside());
+        };
+        let file = open_beneath(root, rel).map_err(|e| match e.raw_os_error() {
+            Some(libc::EXDEV | libc::ELOOP | libc::ENOTDIR) => outside(),
+            _ => FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None),
+        })?;
+        read_open(file, written, what, limit)
+    }
+}
+
+/// Opens `rel` beneath the folder `root`, read-only and non-blocking, never
+/// leaving it (see [`Confinement::read_text`]).
+#[cfg(target_os = "linux")]
+fn open_beneath(root: &Path, rel: &Path) -> std::io::Result<File> {
+    use rustix::fs::{openat, openat2, Mode, OFlags, ResolveFlags, CWD};
+    let dir = openat(CWD, root, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())?;
+    let read = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    match openat2(&dir, rel, read, Mode::empty(), ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS) {
+        Ok(fd) => return Ok(File::from(fd)),
+        // no openat2 (an old kernel, or a sandbox that filters it): walk
+        Err(e) if e == rustix::io::Errno::NOSYS || e == rustix::io::Errno::PERM => {}
+        Err(e) => return Err(e.into()),
+    }
+    let parts: Vec<_> = rel.components().collect();
+    let Some((last, folders)) = parts.split_last() else {
+        return Err(std::io::Error::from_raw_os_error(libc::EISDIR));
+    };
+    let mut at = dir;
+    for c in folders {
+        let Component::Normal(name) = c else { return Err(std::io::Error::from_raw_os_error(libc::EXDEV)) };
+        at = openat(&at, *name, OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())?;
+    }
+    let Component::Normal(name) = last else { return Err(std::io::Error::from_raw_os_error(libc::EXDEV)) };
+    Ok(File::from(openat(&at, *name, read | OFlags::NOFOLLOW, Mode::empty())?))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn open_beneath(root: &Path, rel: &Path) -> std::io::Result<File> {
+    open_no_block(&root.join(rel))
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
@@ -168,6 +230,17 @@ pub fn read_text(path: &Path, written: &str, what: &str, limit: usize) -> Result
         .map_err(|e| FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None))?;
     // the file opened is the one checked: a swap for a pipe or device after
     // the check is caught here
+    let meta = file
+        .metadata()
+        .map_err(|e| FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None))?;
+    if !meta.is_file() {
+        return Err(FileError::new(format!("the {what} `{written}` is {}, not a regular file", kind_of(&meta)), None));
+    }
+    read_open(file, written, what, limit)
+}
+
+/// Reads an open file: a regular file, at most `limit` bytes, UTF-8.
+fn read_open(file: File, written: &str, what: &str, limit: usize) -> Result<String, FileError> {
     let meta = file
         .metadata()
         .map_err(|e| FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None))?;

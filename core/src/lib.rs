@@ -39,6 +39,7 @@ pub mod json;
 pub mod loader;
 pub mod model;
 pub mod number;
+pub mod overlap;
 pub mod properties;
 pub mod reference;
 pub mod report;
@@ -55,7 +56,7 @@ pub use engine::{
     Columns, Decision, Engine, EvalOptions, LoadOptions, Prepared, ReloadReport, RuleInfo, TestOutcome, TestReport,
 };
 pub use error::{Diagnostic, Error, EvalError, LoadError};
-pub use eval::{TraceEntry, TraceKind};
+pub use eval::{Cancel, TraceEntry, TraceKind};
 pub use number::{Number, RoundingMode};
 pub use value::{Type, Value};
 

@@ -27,6 +27,8 @@ use std::sync::Arc;
 pub const MAX_SOURCE_TEXT_BYTES: usize = 16 * 1024 * 1024;
 /// The most value combinations the coverage check enumerates.
 const MAX_COVERAGE_COMBINATIONS: usize = 4096;
+/// The most overlapping pairs of rows reported for one table.
+const MAX_OVERLAP_REPORTS: usize = 20;
 
 /// A file handed to the loader: its name for messages, and its text.
 #[derive(Clone, Debug)]
@@ -227,7 +229,7 @@ pub fn pack_files(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
         let file_name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let read = confine
             .resolve(dir, &file_name, "pack file")
-            .and_then(|canon| files::read_text(&canon, &file_name, "pack file", yaml::MAX_YAML_BYTES));
+            .and_then(|canon| confine.read_text(&canon, &file_name, "pack file", yaml::MAX_YAML_BYTES));
         match read {
             Ok(text) => out.push(SourceFile { path: p, text }),
             Err(e) => diags.extend(file_error(&shown, e).diagnostics),
@@ -917,7 +919,10 @@ fn parse_calendar(d: &mut Diags, pc: &PackCtx, pack: &str, def: &CalendarDef) ->
         }
         ok
     };
-    let mut holidays = Vec::new();
+    // runs are kept as runs until they are merged: a pack may repeat a long
+    // run thousands of times, and expanding each before merging would cost
+    // days × runs; merged, the days are at most the period's
+    let mut runs: Vec<(Date, Date)> = Vec::new();
     for l in &def.holidays {
         let (a, z) = match l.text.split_once("..") {
             Some((a, z)) => {
@@ -938,17 +943,9 @@ fn parse_calendar(d: &mut Diags, pc: &PackCtx, pack: &str, def: &CalendarDef) ->
         if !inside(d, l, a) || !inside(d, l, z) {
             continue;
         }
-        let mut day = a;
-        while day <= z {
-            holidays.push(day);
-            match day.add_days(1) {
-                Ok(next) => day = next,
-                Err(_) => break,
-            }
-        }
+        runs.push((a, z));
     }
-    holidays.sort();
-    holidays.dedup();
+    let holidays = merged_days(runs);
     let mut workdays = Vec::new();
     for l in &def.workdays {
         let Some(day) = date_at(d, l) else { continue };
@@ -972,6 +969,36 @@ fn parse_calendar(d: &mut Diags, pc: &PackCtx, pack: &str, def: &CalendarDef) ->
     workdays.sort();
     workdays.dedup();
     Some(Calendar { pack: pack.to_string(), first, last, holidays, workdays, cite })
+}
+
+/// The days of runs `a..=b`, sorted and each once: the runs are sorted and
+/// merged first, so the work is O(r log r) for the runs and one step per
+/// day of the merged runs (at most the calendar's period).
+fn merged_days(mut runs: Vec<(Date, Date)>) -> Vec<Date> {
+    runs.sort();
+    let mut merged: Vec<(Date, Date)> = Vec::with_capacity(runs.len());
+    for (a, z) in runs {
+        match merged.last_mut() {
+            Some((_, end)) if a <= end.add_days(1).unwrap_or(*end) => {
+                if z > *end {
+                    *end = z;
+                }
+            }
+            _ => merged.push((a, z)),
+        }
+    }
+    let mut days = Vec::new();
+    for (a, z) in merged {
+        let mut day = a;
+        while day <= z {
+            days.push(day);
+            match day.add_days(1) {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+    }
+    days
 }
 
 fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
@@ -1167,7 +1194,7 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
                 confine.resolve(base, &t.text, "source text").and_then(|canon| match source_texts.get(&canon) {
                     Some(text) => Ok(text.clone()),
                     None => {
-                        let s = files::read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
+                        let s = confine.read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
                         let text = Arc::new(SourceText::new(&s));
                         source_texts.insert(canon, text.clone());
                         Ok(text)
@@ -2213,7 +2240,7 @@ fn compile_table(
     for (i, row) in rows.iter().enumerate() {
         for (k, c) in &row.conds {
             let Some(input) = inputs.get(*k) else { continue };
-            if !conds_intersect(c, c, &input.ty) {
+            if !crate::overlap::conds_intersect(c, c, &input.ty) {
                 d.at(
                     Pos { line: row.line, column: 1, ..Pos::default() },
                     format!(
@@ -2231,36 +2258,31 @@ fn compile_table(
         return None;
     }
     if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
-        for (j, b) in rows.iter().enumerate() {
-            for (i, a) in rows.iter().enumerate().take(j) {
-                // computed outputs are compared when the rows match
-                let computed = !a.computed.is_empty() || !b.computed.is_empty();
-                if hit == HitPolicy::Any && (a.outputs == b.outputs || computed) {
-                    continue;
-                }
-                if hit == HitPolicy::Any && rows_overlap(a, b, inputs) {
-                    d.at(
-                        Pos { line: b.line, column: 1, ..Pos::default() },
-                        format!(
-                            "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
-                            i + 1,
-                            j + 1
-                        ),
-                        Some("give overlapping rows the same outputs, or narrow one row's conditions".into()),
-                    );
-                    continue;
-                }
-                if hit == HitPolicy::Unique && rows_overlap(a, b, inputs) {
-                    let pos = Pos { line: b.line, column: 1, ..Pos::default() };
-                    d.at(
-                        pos,
-                        format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
-                        Some(
-                            "narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`"
-                                .into(),
-                        ),
-                    );
-                }
+        // computed outputs are compared when the rows match
+        let keep = |i: usize, j: usize| {
+            let (Some(a), Some(b)) = (rows.get(i), rows.get(j)) else { return false };
+            let computed = !a.computed.is_empty() || !b.computed.is_empty();
+            !(hit == HitPolicy::Any && (a.outputs == b.outputs || computed))
+        };
+        for (i, j) in crate::overlap::overlapping_pairs(&rows, inputs, keep, MAX_OVERLAP_REPORTS) {
+            let line = rows.get(j).map_or(0, |r| r.line);
+            let pos = Pos { line, column: 1, ..Pos::default() };
+            if hit == HitPolicy::Any {
+                d.at(
+                    pos,
+                    format!(
+                        "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
+                        i + 1,
+                        j + 1
+                    ),
+                    Some("give overlapping rows the same outputs, or narrow one row's conditions".into()),
+                );
+            } else {
+                d.at(
+                    pos,
+                    format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
+                    Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
+                );
             }
         }
     }
@@ -2506,80 +2528,6 @@ fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
     }
 }
 
-/// For integer inputs, exclusive bounds become inclusive ones (`> 2` is
-/// `>= 3`), so that `> 2` and `< 3` are seen not to overlap.
-fn normalized(c: &Cond, ty: &Type) -> Cond {
-    use crate::number::RoundingMode;
-    match (c, ty) {
-        (Cond::Range { lo, hi }, Type::Integer) => {
-            let fix = |b: &Option<Bound>, lower: bool| -> Option<Bound> {
-                let b = b.as_ref()?;
-                let Value::Number(n) = &b.value else { return Some(b.clone()) };
-                let one = crate::number::Number::from_int(1);
-                let v = if lower {
-                    let c = n.round(0, RoundingMode::Ceil).ok()?;
-                    if !b.inclusive && c == *n {
-                        c.add(&one).ok()?
-                    } else {
-                        c
-                    }
-                } else {
-                    let f = n.round(0, RoundingMode::Floor).ok()?;
-                    if !b.inclusive && f == *n {
-                        f.sub(&one).ok()?
-                    } else {
-                        f
-                    }
-                };
-                Some(Bound { value: Value::Number(v), inclusive: true })
-            };
-            Cond::Range { lo: fix(lo, true), hi: fix(hi, false) }
-        }
-        _ => c.clone(),
-    }
-}
-
-/// Whether two conditions on one input can both hold.
-pub fn conds_intersect(a: &Cond, b: &Cond, ty: &Type) -> bool {
-    let a = normalized(a, ty);
-    let b = normalized(b, ty);
-    match (&a, &b) {
-        (Cond::OneOf(x), Cond::OneOf(y)) => x.iter().any(|v| y.contains(v)),
-        (Cond::OneOf(x), r @ Cond::Range { .. }) | (r @ Cond::Range { .. }, Cond::OneOf(x)) => {
-            x.iter().any(|v| r.matches(v))
-        }
-        (Cond::Range { lo: l1, hi: h1 }, Cond::Range { lo: l2, hi: h2 }) => {
-            let lo = match (l1, l2) {
-                (Some(a), Some(b)) => {
-                    Some(if a.value > b.value || (a.value == b.value && !a.inclusive) { a } else { b })
-                }
-                (a, b) => a.as_ref().or(b.as_ref()),
-            };
-            let hi = match (h1, h2) {
-                (Some(a), Some(b)) => {
-                    Some(if a.value < b.value || (a.value == b.value && !a.inclusive) { a } else { b })
-                }
-                (a, b) => a.as_ref().or(b.as_ref()),
-            };
-            match (lo, hi) {
-                (Some(l), Some(h)) => l.value < h.value || (l.value == h.value && l.inclusive && h.inclusive),
-                _ => true,
-            }
-        }
-    }
-}
-
-fn rows_overlap(a: &Row, b: &Row, inputs: &[InputDef]) -> bool {
-    inputs.iter().enumerate().all(|(i, input)| {
-        let ca = a.conds.iter().find(|(k, _)| *k == i).map(|(_, c)| c);
-        let cb = b.conds.iter().find(|(k, _)| *k == i).map(|(_, c)| c);
-        match (ca, cb) {
-            (Some(x), Some(y)) => conds_intersect(x, y, &input.ty),
-            _ => true,
-        }
-    })
-}
-
 /// The first combination of enum/bool input values that no row can match,
 /// described for a message.
 /// The first combination of input values no row covers, found exactly: an
@@ -2764,7 +2712,8 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
 /// (`energy_safety.yaml`): no folder, no `..`, ending `.yaml` or `.yml`.
 pub fn is_pack_file_name(file: &str) -> bool {
     !file.is_empty()
-        && !file.contains(['/', '\\', '\0'])
+        && !file.contains(['/', '\\'])
+        && !file.chars().any(char::is_control)
         && !file.starts_with('.')
         && (file.ends_with(".yaml") || file.ends_with(".yml"))
 }
@@ -2845,30 +2794,84 @@ pub fn save_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: 
         )
     };
     let target = dir.join(file);
-    let tmp = dir.join(format!(".{file}.saving-{}", std::process::id()));
-    {
-        use std::io::Write as _;
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io("write the new text", e))?;
-        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("write the new text", e)
-        })?;
-    }
-    let previous = if target.is_file() {
-        let kept = format!("{file}.previous");
-        std::fs::copy(&target, dir.join(&kept)).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("keep the previous text", e)
-        })?;
-        Some(kept)
-    } else {
-        None
+    // the pack itself must be a plain file: a symlink planted in its place
+    // would have the old text read (and kept) from wherever it points
+    let old_text = match std::fs::symlink_metadata(&target) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_file() => {
+            return Err(LoadError::single(
+                file,
+                0,
+                0,
+                format!("`{file}` in the rules folder is not a plain file (a symbolic link or a folder); nothing was written"),
+                Some("replace it with the pack's own file, then save again".into()),
+            ))
+        }
+        Ok(_) => Some(read_no_follow(&target).map_err(|e| io("read the previous text", e))?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io("look at the pack file", e)),
+    };
+    // new files are created, never opened: `create_new` (O_CREAT | O_EXCL)
+    // refuses a name that exists, a planted symlink included
+    let tmp = write_new_temporary(dir, file, text.as_bytes()).map_err(|e| io("write the new text", e))?;
+    let previous = match &old_text {
+        Some(old) => {
+            let kept = format!("{file}.previous");
+            // written beside, then renamed over `.previous`: a rename
+            // replaces a symlink there, it never writes through it
+            let kept_tmp = write_new_temporary(dir, &kept, old).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                io("keep the previous text", e)
+            })?;
+            std::fs::rename(&kept_tmp, dir.join(&kept)).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                let _ = std::fs::remove_file(&kept_tmp);
+                io("keep the previous text", e)
+            })?;
+            Some(kept)
+        }
+        None => None,
     };
     std::fs::rename(&tmp, &target).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io("replace the pack", e)
     })?;
     Ok(Saved { ruleset, previous })
+}
+
+/// Reads a file without following a symlink in its last component.
+fn read_no_follow(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a plain file"));
+    }
+    let mut out = Vec::new();
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+/// Writes `bytes` to a new hidden file beside `name` in `dir`, created
+/// exclusively (O_CREAT | O_EXCL | O_NOFOLLOW: an existing name, symlink or
+/// not, is refused, never opened) and synced; returns its path.
+fn write_new_temporary(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let path = dir.join(format!(".{name}.saving-{}-{n}-{nanos}", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)?;
+    if let Err(e) = f.write_all(bytes).and_then(|()| f.sync_all()) {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(path)
 }
 
 /// The text of a pack file (`energy_safety.yaml`) of a rules folder or

@@ -273,7 +273,7 @@ impl PyEngine {
         let mode = NumberMode::parse(numbers)?;
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
         let input = inputs_to_json(inputs, allow_float).map_err(|e| convert_error(py, rule, e))?;
-        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes };
+        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes, cancel: None };
         let rule_id = rule.to_string();
         match py.detach(|| self.inner.evaluate(&rule_id, &input, &opts)) {
             Ok(d) => decision_to_py(py, d, mode),
@@ -327,7 +327,7 @@ impl PyEngine {
             });
         }
         let good: Vec<serde_json::Value> = converted.iter().filter_map(|c| c.as_ref().ok().cloned()).collect();
-        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes };
+        let opts = EvalOptions { as_of, trace, max_steps, max_digits, max_bytes, cancel: None };
         let rule_id = rule.to_string();
         let results = py.detach(|| self.inner.evaluate_many(&rule_id, &good, &opts));
         let mut results = results.into_iter();
@@ -379,7 +379,7 @@ impl PyEngine {
     ) -> PyResult<Bound<'py, PyDict>> {
         let mode = NumberMode::parse(numbers)?;
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
-        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes };
+        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes, cancel: None };
         let rule_id = rule.to_string();
         let prepared = py.detach(|| self.inner.prepare(&rule_id, &opts)).map_err(|e| eval_error(py, &e))?;
         let r = prepared.rule();
@@ -503,7 +503,7 @@ impl PyEngine {
         number_scale: Option<u8>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
-        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes };
+        let opts = EvalOptions { as_of, trace: false, max_steps, max_digits, max_bytes, cancel: None };
         let rule_id = rule.to_string();
         let prepared = py.detach(|| self.inner.prepare(&rule_id, &opts)).map_err(|e| eval_error(py, &e))?;
         let imported = crate::arrow::import(data)?;
