@@ -113,9 +113,20 @@ enum Command {
         /// Bearer TOKEN` (default: $ORDINANCE_TOKEN; without one they are refused)
         #[arg(long)]
         token: Option<String>,
-        /// Largest request body, in bytes
+        /// Largest request body, in bytes (at most 256 MiB)
         #[arg(long, default_value_t = 16 * 1024 * 1024)]
         max_body: usize,
+        /// Most rows one batch request may hold (JSON, NDJSON or Arrow)
+        #[arg(long, default_value_t = 1_000_000)]
+        max_rows: u64,
+        /// Largest answer one request may get, in bytes
+        #[arg(long, default_value_t = 256 * 1024 * 1024)]
+        max_answer: usize,
+        /// A host name requests may name in `Host:` besides loopback and the
+        /// listening address, e.g. rules.district.gov.cn behind a reverse proxy
+        /// (repeatable)
+        #[arg(long, value_name = "NAME")]
+        allow_host: Vec<String>,
         /// Longest a request may take, in seconds
         #[arg(long, default_value_t = 30)]
         timeout: u64,
@@ -343,7 +354,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, token, max_body, timeout, watch, scenarios, cors } => {
+        Command::Serve { listen, token, max_body, max_rows, max_answer, allow_host, timeout, watch, scenarios, cors } => {
             let config = ordinance_server::Config {
                 rules: dir.clone(),
                 listen: *listen,
@@ -354,6 +365,9 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 shared_sources: cli.sources.clone(),
                 scenarios: scenarios.clone(),
                 cors: cors.clone(),
+                allow_hosts: allow_host.clone(),
+                max_rows: *max_rows,
+                max_answer: *max_answer,
             };
             match ordinance_server::serve(config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),

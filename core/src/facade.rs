@@ -128,9 +128,40 @@ pub fn evaluate_json(
     options_json: Option<&str>,
 ) -> Result<String, Error> {
     let opts = parse_options(options_json)?;
+    evaluate_json_with(engine, rule, input_json, &opts, usize::MAX)
+}
+
+/// [`evaluate_json`] with options already read (a host adds its
+/// cancellation flag to them), and an answer of at most `max_answer` bytes:
+/// a larger one is a `limit` error, found while the document is written,
+/// before it is all in memory.
+///
+/// # Errors
+/// As [`evaluate_json`], and a document larger than `max_answer`.
+pub fn evaluate_json_with(
+    engine: &Engine,
+    rule: &str,
+    input_json: &str,
+    opts: &EvalOptions,
+    max_answer: usize,
+) -> Result<String, Error> {
     let input = parse_input(rule, input_json)?;
-    let d = engine.evaluate(rule, &input, &opts)?;
-    Ok(d.json_string())
+    let d = engine.evaluate(rule, &input, opts)?;
+    let mut out = Vec::new();
+    d.write_json(&mut out);
+    if out.len() > max_answer {
+        return Err(answer_too_large(rule, max_answer));
+    }
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+fn answer_too_large(rule: &str, max_answer: usize) -> Error {
+    Error::Eval(EvalError::Limit {
+        rule: rule.into(),
+        message: format!(
+            "the answer would be larger than {max_answer} bytes; send fewer records at a time or turn the trace off"
+        ),
+    })
 }
 
 /// Evaluates one rule over a JSON array of input objects. The result is a
@@ -146,6 +177,22 @@ pub fn evaluate_many_json(
     options_json: Option<&str>,
 ) -> Result<String, Error> {
     let opts = parse_options(options_json)?;
+    evaluate_many_json_with(engine, rule, inputs_json, &opts, usize::MAX)
+}
+
+/// [`evaluate_many_json`] with options already read, and an answer of at
+/// most `max_answer` bytes (see [`evaluate_json_with`]): the records are
+/// evaluated and written one at a time, and writing stops at the limit.
+///
+/// # Errors
+/// As [`evaluate_many_json`], and an answer larger than `max_answer`.
+pub fn evaluate_many_json_with(
+    engine: &Engine,
+    rule: &str,
+    inputs_json: &str,
+    opts: &EvalOptions,
+    max_answer: usize,
+) -> Result<String, Error> {
     let input = parse_input(rule, inputs_json)?;
     let serde_json::Value::Array(records) = input else {
         return Err(Error::Eval(EvalError::Input {
@@ -155,24 +202,39 @@ pub fn evaluate_many_json(
             allowed: None,
         }));
     };
-    // one document written straight from the values, not one per record
-    let mut out = Vec::with_capacity(64 * records.len() + 2);
+    // one document written straight from the values, not one per record;
+    // records are evaluated in chunks so that an answer over the limit
+    // stops the work, not only the writing
+    let mut out = Vec::with_capacity((64 * records.len() + 2).min(max_answer.saturating_add(1)));
     out.push(b'[');
-    for (i, r) in engine.evaluate_many(rule, &records, &opts).into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        match r {
-            Ok(d) => {
-                out.extend_from_slice(b"{\"ok\":");
-                d.write_json(&mut out);
+    let mut first = true;
+    for chunk in records.chunks(256) {
+        for r in engine.evaluate_many(rule, chunk, opts) {
+            if !first {
+                out.push(b',');
             }
-            Err(e) => {
-                out.extend_from_slice(b"{\"error\":");
-                let _ = serde_json::to_writer(&mut out, &e.to_json());
+            first = false;
+            match r {
+                Ok(d) => {
+                    out.extend_from_slice(b"{\"ok\":");
+                    d.write_json(&mut out);
+                }
+                Err(e) => {
+                    out.extend_from_slice(b"{\"error\":");
+                    let _ = serde_json::to_writer(&mut out, &e.to_json());
+                }
+            }
+            out.push(b'}');
+            if out.len() > max_answer {
+                return Err(answer_too_large(rule, max_answer));
             }
         }
-        out.push(b'}');
+        if opts.cancel.as_ref().is_some_and(crate::eval::Cancel::is_cancelled) {
+            return Err(Error::Eval(EvalError::Limit {
+                rule: rule.into(),
+                message: "the evaluation was stopped: its request timed out or its caller went away".into(),
+            }));
+        }
     }
     out.push(b']');
     Ok(String::from_utf8(out).unwrap_or_default())

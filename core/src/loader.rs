@@ -2774,6 +2774,23 @@ pub struct Saved {
 /// The text does not load (nothing is written), the folder is a bundle, or
 /// a file cannot be written.
 pub fn save_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: &str) -> Result<Saved, LoadError> {
+    save_replacing_if(dir, shared_sources, file, text, &|| true)
+}
+
+/// [`save_replacing`], asking `proceed` once everything is written beside
+/// the pack and only the renames that make it take effect are left: when
+/// it answers false (the caller's time ran out), the files written are
+/// removed and nothing has changed.
+///
+/// # Errors
+/// As [`save_replacing`], and `proceed` answering false.
+pub fn save_replacing_if(
+    dir: &Path,
+    shared_sources: &[PathBuf],
+    file: &str,
+    text: &str,
+    proceed: &dyn Fn() -> bool,
+) -> Result<Saved, LoadError> {
     if crate::bundle::is_bundle_path(dir) || !dir.is_dir() {
         return Err(LoadError::single(
             file,
@@ -2813,15 +2830,31 @@ pub fn save_replacing(dir: &Path, shared_sources: &[PathBuf], file: &str, text: 
     // new files are created, never opened: `create_new` (O_CREAT | O_EXCL)
     // refuses a name that exists, a planted symlink included
     let tmp = write_new_temporary(dir, file, text.as_bytes()).map_err(|e| io("write the new text", e))?;
-    let previous = match &old_text {
-        Some(old) => {
+    let kept_tmp = match &old_text {
+        Some(old) => Some(write_new_temporary(dir, &format!("{file}.previous"), old).map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io("keep the previous text", e)
+        })?),
+        None => None,
+    };
+    if !proceed() {
+        let _ = std::fs::remove_file(&tmp);
+        if let Some(k) = &kept_tmp {
+            let _ = std::fs::remove_file(k);
+        }
+        return Err(LoadError::single(
+            file,
+            0,
+            0,
+            "the save ran out of time before it took effect; nothing was written".to_string(),
+            Some("save again".into()),
+        ));
+    }
+    let previous = match kept_tmp {
+        Some(kept_tmp) => {
             let kept = format!("{file}.previous");
             // written beside, then renamed over `.previous`: a rename
             // replaces a symlink there, it never writes through it
-            let kept_tmp = write_new_temporary(dir, &kept, old).map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                io("keep the previous text", e)
-            })?;
             std::fs::rename(&kept_tmp, dir.join(&kept)).map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
                 let _ = std::fs::remove_file(&kept_tmp);

@@ -23,6 +23,12 @@ use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
+mod guard;
+use guard::CancelOnDrop;
+
+/// The largest request body `--max-body` may allow.
+pub const MAX_BODY_CEILING: usize = 256 * 1024 * 1024;
+
 /// How the service runs.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -47,6 +53,13 @@ pub struct Config {
     /// Origins whose pages may call the service from a browser (CORS); none
     /// by default, so only same-origin pages (the workbench) can.
     pub cors: Vec<String>,
+    /// Host names requests may name in `Host` besides the loopback names
+    /// and the listening address (`--allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// The most rows one batch request may hold (JSON, NDJSON or Arrow).
+    pub max_rows: u64,
+    /// The largest answer one request may get, in bytes.
+    pub max_answer: usize,
 }
 
 impl Default for Config {
@@ -61,7 +74,31 @@ impl Default for Config {
             shared_sources: Vec::new(),
             scenarios: None,
             cors: Vec::new(),
+            allow_hosts: Vec::new(),
+            max_rows: 1_000_000,
+            max_answer: 256 * 1024 * 1024,
         }
+    }
+}
+
+impl Config {
+    /// Checks the settings before anything starts.
+    ///
+    /// # Errors
+    /// A setting that cannot be honoured, said with what to give instead.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.cors.iter().any(|o| o.trim() == "*") {
+            return Err("--cors '*' would let every web page call the service with the officer's browser; name each origin, e.g. --cors https://portal.example.gov.cn".into());
+        }
+        for o in &self.cors {
+            if o.parse::<header::HeaderValue>().is_err() || !(o.starts_with("http://") || o.starts_with("https://")) {
+                return Err(format!("--cors `{o}` is not an origin such as https://portal.example.gov.cn"));
+            }
+        }
+        if self.max_body > MAX_BODY_CEILING {
+            return Err(format!("--max-body {} is above the ceiling of {MAX_BODY_CEILING} bytes", self.max_body));
+        }
+        Ok(())
     }
 }
 
@@ -86,11 +123,14 @@ struct Shared {
     /// The last reload that failed, as its JSON error, until one succeeds.
     reload_error: Mutex<Option<serde_json::Value>>,
     started: Instant,
-    /// One save at a time: check, write and reload as one step.
-    saving: tokio::sync::Mutex<()>,
+    /// One save at a time: check, write and reload as one step; held by
+    /// the blocking task until the write is done or rolled back.
+    saving: Arc<tokio::sync::Mutex<()>>,
+    /// The host names requests may name.
+    allowed_hosts: Vec<String>,
 }
 
-type AppState = Arc<Shared>;
+pub(crate) type AppState = Arc<Shared>;
 
 /// A JSON response with a status.
 fn json(status: StatusCode, body: String) -> Response {
@@ -111,7 +151,7 @@ fn error_response(e: &Error) -> Response {
 }
 
 /// An error document of the service's own (bad request body, no token).
-fn own_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn own_error(status: StatusCode, code: &str, message: &str) -> Response {
     json(status, serde_json::json!({"code": code, "message": message}).to_string())
 }
 
@@ -169,10 +209,19 @@ async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes
         Err(r) => return *r,
     };
     let input = serde_json::Value::Object(req.inputs).to_string();
-    let options = options_text(&req.as_of, req.trace);
+    let mut opts = match facade::parse_options(Some(&options_text(&req.as_of, req.trace))) {
+        Ok(o) => o,
+        Err(e) => return error_response(&e),
+    };
+    let cancel = CancelOnDrop::new();
+    opts.cancel = Some(cancel.0.clone());
     let state = s.clone();
-    let done =
-        tokio::task::spawn_blocking(move || facade::evaluate_json(&state.engine, &id, &input, Some(&options))).await;
+    let max_answer = s.config.max_answer;
+    let done = tokio::task::spawn_blocking(move || {
+        facade::evaluate_json_with(&state.engine, &id, &input, &opts, max_answer)
+    })
+    .await;
+    drop(cancel);
     match done {
         Ok(Ok(doc)) => json(StatusCode::OK, doc),
         Ok(Err(e)) => error_response(&e),
@@ -217,15 +266,26 @@ async fn evaluate_batch(
     };
     let array = if ndjson {
         let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.len() as u64 > s.config.max_rows {
+            return too_many_rows(lines.len() as u64, s.config.max_rows);
+        }
         format!("[{}]", lines.join(","))
     } else {
         text.to_string()
     };
-    let options = options_text(&q.as_of, Some(q.trace.unwrap_or(false)));
+    let mut opts = match facade::parse_options(Some(&options_text(&q.as_of, Some(q.trace.unwrap_or(false))))) {
+        Ok(o) => o,
+        Err(e) => return error_response(&e),
+    };
+    let cancel = CancelOnDrop::new();
+    opts.cancel = Some(cancel.0.clone());
     let state = s.clone();
-    let done =
-        tokio::task::spawn_blocking(move || facade::evaluate_many_json(&state.engine, &id, &array, Some(&options)))
-            .await;
+    let max_answer = s.config.max_answer;
+    let done = tokio::task::spawn_blocking(move || {
+        facade::evaluate_many_json_with(&state.engine, &id, &array, &opts, max_answer)
+    })
+    .await;
+    drop(cancel);
     match done {
         Ok(Ok(doc)) => json(StatusCode::OK, doc),
         Ok(Err(e)) => error_response(&e),
@@ -243,17 +303,78 @@ struct BatchQuery {
 
 const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 
+fn too_many_rows(rows: u64, max: u64) -> Response {
+    own_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_many_rows",
+        &format!("the request holds {rows} rows or more, above this service's limit of {max}; send them in parts"),
+    )
+}
+
 /// The batch endpoint over an Arrow IPC stream: read, evaluate and written
 /// back by the columnar path (ordinance-arrow).
 async fn evaluate_arrow(s: AppState, id: String, q: BatchQuery, body: Bytes) -> Response {
     let options = options_text(&q.as_of, Some(false));
+    match guard::check_stream(&body, s.config.max_rows) {
+        Ok(()) => {}
+        Err(guard::StreamProblem::TooManyRows(n)) => return too_many_rows(n, s.config.max_rows),
+        Err(guard::StreamProblem::Malformed(m)) => {
+            return own_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_arrow",
+                &format!("the request body is not a valid Arrow IPC stream: {m}"),
+            )
+        }
+    }
+    let cancel = CancelOnDrop::new();
+    let flag = cancel.0.clone();
+    let max_answer = s.config.max_answer;
     let done = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Box<Response>> {
-        let opts = facade::parse_options(Some(&options)).map_err(|e| Box::new(error_response(&e)))?;
-        let prepared = s.engine.prepare(&id, &opts).map_err(|e| Box::new(error_response(&Error::Eval(e))))?;
+        // the stream's framing is checked; a reader that still trips on
+        // what lies inside a message answers 400, never takes the service
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| arrow_batch(&s, &id, q, body, &options, flag, max_answer)))
+            .unwrap_or_else(|_| {
+                Err(Box::new(own_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_arrow",
+                    "the request body is not a valid Arrow IPC stream: its data contradicts its metadata",
+                )))
+            })
+    })
+    .await;
+    drop(cancel);
+    match done {
+        Ok(Ok(bytes)) => (StatusCode::OK, [(header::CONTENT_TYPE, ARROW_STREAM)], bytes).into_response(),
+        Ok(Err(r)) => *r,
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the evaluation stopped unexpectedly"),
+    }
+}
+
+/// Reads, evaluates and writes back one Arrow batch request.
+fn arrow_batch(
+    s: &Shared,
+    id: &str,
+    q: BatchQuery,
+    body: Bytes,
+    options: &str,
+    cancel: ordinance_core::Cancel,
+    max_answer: usize,
+) -> Result<Vec<u8>, Box<Response>> {
+    {
+        let mut opts = facade::parse_options(Some(options)).map_err(|e| Box::new(error_response(&e)))?;
+        opts.cancel = Some(cancel);
+        let prepared = s.engine.prepare(id, &opts).map_err(|e| Box::new(error_response(&Error::Eval(e))))?;
         let bad = |m: String| Box::new(own_error(StatusCode::BAD_REQUEST, "invalid_arrow", &m));
         let reader = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(body), None)
             .map_err(|e| bad(format!("the request body is not an Arrow IPC stream: {e}")))?;
         let schema = reader.schema();
+        let mut names = std::collections::HashSet::new();
+        if let Some(f) = schema.fields().iter().find(|f| !names.insert(f.name().as_str())) {
+            return Err(bad(format!(
+                "the stream has two columns named `{}`; give each input one column",
+                f.name()
+            )));
+        }
         let arrow_opts = ordinance_arrow::Options {
             prefix: q.prefix.unwrap_or_default(),
             error_column: Some("error".into()),
@@ -267,6 +388,13 @@ async fn evaluate_arrow(s: AppState, id: String, q: BatchQuery, body: Bytes) -> 
                 return Err(Box::new(own_error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_argument", &e.to_string())))
             }
         };
+        let size: usize = out.batches.iter().map(arrow_array::RecordBatch::get_array_memory_size).sum();
+        if size > max_answer {
+            return Err(Box::new(error_response(&Error::Eval(EvalError::Limit {
+                rule: id.to_string(),
+                message: format!("the answer would be larger than {max_answer} bytes; send fewer rows at a time"),
+            }))));
+        }
         let written = (|| {
             let mut w = arrow_ipc::writer::StreamWriter::try_new(Vec::new(), &out.schema)?;
             for b in &out.batches {
@@ -276,12 +404,6 @@ async fn evaluate_arrow(s: AppState, id: String, q: BatchQuery, body: Bytes) -> 
             w.into_inner()
         })();
         written.map_err(|e| Box::new(own_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", &e.to_string())))
-    })
-    .await;
-    match done {
-        Ok(Ok(bytes)) => (StatusCode::OK, [(header::CONTENT_TYPE, ARROW_STREAM)], bytes).into_response(),
-        Ok(Err(r)) => *r,
-        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the evaluation stopped unexpectedly"),
     }
 }
 
@@ -324,7 +446,17 @@ pub struct CheckRequest {
     responses((status = 200, description = "the diagnostics (an empty list when the pack loads)", body = Object),
               (status = 400, description = "the body is not JSON of this shape", body = Object),
               (status = 422, description = "the file is not a pack file's plain name", body = Object)))]
-async fn check(State(s): State<AppState>, body: Bytes) -> Response {
+async fn check(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    // JSON only: a page on another site can post text/plain without asking,
+    // but must ask (a preflight this service never grants) to post JSON
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !kind.starts_with("application/json") {
+        return own_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the check as `Content-Type: application/json`",
+        );
+    }
     let req: CheckRequest = match parse_body(&body) {
         Ok(r) => r,
         Err(r) => return *r,
@@ -353,7 +485,7 @@ async fn check(State(s): State<AppState>, body: Bytes) -> Response {
             StatusCode::OK,
             serde_json::json!({
                 "ok": false,
-                "diagnostics": diagnostics_json(&e),
+                "diagnostics": diagnostics_json(&s, &e),
             })
             .to_string(),
         ),
@@ -407,9 +539,14 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
         Err(m) => return own_error(StatusCode::BAD_REQUEST, "invalid_argument", &m),
     };
     let confine = ordinance_core::files::Confinement::new(&folder, &[]);
-    let path = match confine.resolve(&folder, &req.scenario, "scenario") {
-        Ok(p) => p,
-        Err(e) => return own_error(StatusCode::NOT_FOUND, "not_found", &e.message),
+    // one answer for missing, unreadable and outside: the caller learns
+    // nothing of the host's files beyond the scenarios it may run
+    let Ok(path) = confine.resolve(&folder, &req.scenario, "scenario") else {
+        return own_error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            &format!("no scenario `{}` in the service's scenarios folder; GET /v1/scenarios lists them", req.scenario.replace(|c: char| c.is_control(), " ")),
+        );
     };
     let rules = s.config.rules.clone();
     let options = LoadOptions { shared_sources: s.config.shared_sources.clone(), forbid_removal: false };
@@ -429,20 +566,62 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
     .await;
     match done {
         Ok(Ok(doc)) => json(StatusCode::OK, doc.to_string()),
-        Ok(Err(e)) => error_response(&e),
+        Ok(Err(e)) => json(status_of(&e), hide_folder(&s, e.to_json()).to_string()),
         Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the scenario stopped unexpectedly"),
     }
 }
 
-fn diagnostics_json(e: &ordinance_core::LoadError) -> Vec<serde_json::Value> {
+fn diagnostics_json(s: &Shared, e: &ordinance_core::LoadError) -> Vec<serde_json::Value> {
     e.diagnostics
         .iter()
         .map(|d| {
-            serde_json::json!({
-                "file": d.file, "line": d.line, "column": d.column, "message": d.message, "help": d.help
-            })
+            hide_folder(
+                s,
+                serde_json::json!({
+                    "file": d.file, "line": d.line, "column": d.column, "message": d.message, "help": d.help
+                }),
+            )
         })
         .collect()
+}
+
+/// The folders whose absolute paths an answer must not show: the rules
+/// folder as given and as the system resolves it.
+fn hidden_prefixes(s: &Shared) -> Vec<String> {
+    let mut out = Vec::new();
+    let folders = [Some(&s.config.rules), s.config.scenarios.as_ref()];
+    let given = folders.iter().flatten().map(|p| (*p).clone());
+    let resolved = folders.iter().flatten().filter_map(|p| p.canonicalize().ok());
+    for p in given.chain(resolved).chain(s.config.shared_sources.iter().cloned()) {
+        let t = p.display().to_string();
+        if !t.is_empty() && t != "." {
+            out.push(format!("{}/", t.trim_end_matches('/')));
+        }
+    }
+    out.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    out
+}
+
+/// A JSON answer with every path inside the rules folder made relative to
+/// it: what an unauthenticated caller learns of the host is the pack's name.
+fn hide_folder(s: &Shared, v: serde_json::Value) -> serde_json::Value {
+    fn walk(v: serde_json::Value, prefixes: &[String]) -> serde_json::Value {
+        match v {
+            serde_json::Value::String(t) => {
+                let mut t = t;
+                for p in prefixes {
+                    t = t.replace(p.as_str(), "");
+                }
+                serde_json::Value::String(t)
+            }
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(|x| walk(x, prefixes)).collect()),
+            serde_json::Value::Object(m) => {
+                serde_json::Value::Object(m.into_iter().map(|(k, x)| (k, walk(x, prefixes))).collect())
+            }
+            other => other,
+        }
+    }
+    walk(v, &hidden_prefixes(s))
 }
 
 /// Every pack: id, title, file, document, and its rules.
@@ -502,19 +681,43 @@ async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Res
         Ok(r) => r,
         Err(r) => return *r,
     };
-    let _one = s.saving.lock().await;
+    // the lock goes with the blocking task: it is released when the write
+    // is done or rolled back, never while a write goes on. The save is not
+    // under the timeout layer (which would answer while the write goes
+    // on): it keeps its own time, asked before the write takes effect, so
+    // its answer always says what happened.
+    let deadline = Instant::now() + s.config.timeout;
+    let Ok(one) = tokio::time::timeout_at(deadline.into(), s.saving.clone().lock_owned()).await else {
+        return own_error(StatusCode::REQUEST_TIMEOUT, "timeout", "another save held the rules folder for the whole time limit; nothing was written");
+    };
     let state = s.clone();
+    let late = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let was_late = late.clone();
     let done = tokio::task::spawn_blocking(move || {
-        let saved = ordinance_core::loader::save_replacing(
+        let _one = one;
+        let proceed = || {
+            let on_time = Instant::now() < deadline;
+            late.store(!on_time, std::sync::atomic::Ordering::Relaxed);
+            on_time
+        };
+        let saved = ordinance_core::loader::save_replacing_if(
             &state.config.rules,
             &state.config.shared_sources,
             &req.file,
             &req.text,
+            &proceed,
         )?;
         let reload = do_reload(&state)?;
         Ok::<_, ordinance_core::LoadError>((saved, reload))
     })
     .await;
+    if was_late.load(std::sync::atomic::Ordering::Relaxed) {
+        return own_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the save ran out of time before it took effect; nothing was written",
+        );
+    }
     match done {
         Ok(Ok((saved, reload))) => json(
             StatusCode::OK,
@@ -523,7 +726,7 @@ async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Res
         ),
         Ok(Err(e)) => json(
             StatusCode::UNPROCESSABLE_ENTITY,
-            serde_json::json!({"ok": false, "code": "load", "message": e.to_string(), "diagnostics": diagnostics_json(&e)})
+            hide_folder(&s, serde_json::json!({"ok": false, "code": "load", "message": e.to_string(), "diagnostics": diagnostics_json(&s, &e)}))
                 .to_string(),
         ),
         Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the save stopped unexpectedly"),
@@ -614,7 +817,8 @@ fn do_reload(s: &Shared) -> Result<serde_json::Value, ordinance_core::LoadError>
         }
         Err(e) => {
             m.reload_failures += 1;
-            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(Error::Load(e.clone()).to_json());
+            *s.reload_error.lock().unwrap_or_else(PoisonError::into_inner) =
+                Some(hide_folder(s, Error::Load(e.clone()).to_json()));
             Err(e)
         }
     }
@@ -797,15 +1001,19 @@ fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/v1/packs", get(packs))
         .route("/v1/packs/{pack}", get(pack))
-        .route("/v1/save", post(save))
         .route("/v1/scenarios", get(scenarios))
         .route("/", get(workbench_index))
         .route("/workbench/{file}", get(workbench_asset))
         .fallback(|| async { own_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint; see /openapi.json") })
-        .layer(middleware::from_fn_with_state(state.clone(), count))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(middleware::from_fn(json_errors));
+        // the save keeps its own time (see `save`)
+        .route("/v1/save", post(save))
+        // counted outside the timeout, so that 408s are counted too
+        .layer(middleware::from_fn_with_state(state.clone(), count))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(max_body))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check_host));
     let router = if cors.is_empty() {
         router
     } else {
@@ -870,6 +1078,7 @@ impl Running {
 /// # Errors
 /// The rules do not load, or the address cannot be bound.
 pub async fn start(config: Config) -> Result<Running, String> {
+    config.validate()?;
     let options = LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false };
     let engine = Engine::load_dir_with(&config.rules, options).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(config.listen)
@@ -882,7 +1091,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
         metrics: Mutex::new(Metrics::default()),
         reload_error: Mutex::new(None),
         started: Instant::now(),
-        saving: tokio::sync::Mutex::new(()),
+        saving: Arc::new(tokio::sync::Mutex::new(())),
+        allowed_hosts: guard::allowed_hosts(&config),
     });
     if let Some(every) = config.watch {
         let watched = state.clone();
