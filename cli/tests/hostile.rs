@@ -428,3 +428,109 @@ fn an_included_fifo_does_not_block() {
     write(&d, "a.yaml", scenario(&["pipe.yaml"]));
     clean_error(&run(&d, &["--rules", "rules", "run", "a.yaml"]), &["a.yaml:5:5: error:", "named pipe"]);
 }
+
+// ---------- budgets that must bound the work they stand for ----------
+
+/// A pack whose rule `p.r` (no inputs but `x`) computes `y` after the
+/// `let`s given, as `name: formula` lines.
+fn let_pack(lets: &[(&str, &str)], formula: &str) -> String {
+    let mut t = String::from(
+        "format: 1\npack: p\ntitle: t\nsource: {document: d, title: t, issued_by: x, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nrules:\n  r:\n    title: r\n    cite: {clause: \"1\", quote: q}\n    inputs: {x: integer}\n    let:\n",
+    );
+    for (n, f) in lets {
+        t.push_str(&format!("      {n}: \"{f}\"\n"));
+    }
+    t.push_str(&format!("    formula:\n      y: \"{formula}\"\n"));
+    t
+}
+
+/// Lists that share one element many times: `c` weighs x², `d` x³, `e` x⁴.
+const SHARED: [(&str, &str); 4] = [
+    ("b", "range(1, x)"),
+    ("c", "[b for i in range(1, x)]"),
+    ("d", "[c for i in range(1, x)]"),
+    ("e", "[d for i in range(1, x)]"),
+];
+
+fn bomb(name: &str, formula: &str, x: u32) -> Outcome {
+    let d = case_dir(name);
+    write(&d, "rules/p.yaml", let_pack(&SHARED, formula));
+    let input = format!("{{\"x\": {x}}}");
+    run(&d, &["--rules", "rules", "eval", "p.r", "--input", &input, "--as-of", "2024-06-01"])
+}
+
+#[test]
+fn deep_equality_on_shared_lists_stops_within_the_budget() {
+    // e == e2 reads 1000⁴ values: the step budget stops it, located at the rule
+    let o = bomb("deepeq", "e == [d for i in range(1, x)]", 1000);
+    clean_error(&o, &["steps", "p.r"]);
+}
+
+#[test]
+fn distinct_and_index_of_charge_what_they_read() {
+    clean_error(&bomb("distinct", "count(distinct(d))", 1000), &["steps", "p.r"]);
+    clean_error(&bomb("indexof", "index_of(d, [b for i in range(1, x)])", 1000), &["steps", "p.r"]);
+}
+
+#[test]
+fn writing_out_a_shared_list_of_lists_stops_within_the_budget() {
+    // a decision of 32,000 × 32,000 values would be a 100 GB document
+    clean_error(&bomb("render", "c", 32_000), &["steps", "p.r"]);
+    // the same shapes at a size the budget allows still answer
+    let o = bomb("render-small", "count(distinct(d)) + index_of(c, b) + count(c)", 20);
+    assert_eq!(o.code, Some(0), "{}", o.out);
+}
+
+// ---------- loading that must stay linear ----------
+
+fn calendar_pack(runs: usize) -> String {
+    let mut t = String::from(
+        "format: 1\npack: cal\ntitle: t\nsource: {document: d, title: t, issued_by: x, date: 2024-01-01}\nvalid: {from: 2000-01-01}\ncalendar:\n  covers: {from: 2000-01-01, until: 2099-12-31}\n  cite: {clause: \"1\", quote: q}\n  holidays:\n",
+    );
+    for _ in 0..runs {
+        t.push_str("    - 2000-01-01..2099-12-31\n");
+    }
+    t.push_str("  workdays: []\nrules: {}\n");
+    t
+}
+
+#[test]
+fn a_calendar_repeating_a_century_12000_times_loads_without_expanding_it() {
+    let d = case_dir("calendar");
+    write(&d, "rules/cal.yaml", calendar_pack(12_000));
+    let o = check(&d);
+    assert!(!o.out.contains("panicked"), "{}", o.out);
+    assert!(o.code == Some(0) || o.code == Some(1), "exit status (None = killed):\n{}", o.out);
+    eprintln!("12,000-run calendar checked in {:?}", o.elapsed);
+}
+
+#[test]
+fn a_unique_table_of_50000_rows_is_proved_by_a_sweep() {
+    let d = case_dir("bigtable");
+    let mut t = String::from(
+        "format: 1\npack: p\ntitle: t\nsource: {document: d, title: t, issued_by: x, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nrules:\n  r:\n    title: r\n    cite: {clause: \"1\", quote: q}\n    inputs: {x: integer}\n    outputs: {y: integer}\n    table:\n      hit: unique\n      default: {y: 0}\n      rows:\n",
+    );
+    for k in 0..50_000 {
+        t.push_str(&format!("        - {{when: {{x: {{\">=\": {k}, \"<\": {}}}}}, then: {{y: {k}}}}}\n", k + 1));
+    }
+    write(&d, "rules/p.yaml", &t);
+    let o = check(&d);
+    assert_eq!(o.code, Some(0), "{}", &o.out[..o.out.len().min(2000)]);
+    eprintln!("50,000-row unique table checked in {:?}", o.elapsed);
+    // one overlap among them is found and located
+    t = t.replace("\">=\": 25000, \"<\": 25001", "\">=\": 24999, \"<\": 25001");
+    write(&d, "rules/p.yaml", &t);
+    clean_error(&check(&d), &["rows 25000 and 25001", "overlap"]);
+}
+
+// ---------- saving ----------
+
+#[test]
+fn a_pack_file_that_is_a_symlink_is_never_written_through() {
+    let d = case_dir("savelink");
+    write(&d, "rules/p.yaml", no_text_pack("{x: number}", "x"));
+    std::os::unix::fs::symlink(d.join("secret.txt"), d.join("rules/q.yaml")).unwrap();
+    let e = ordinance_core::loader::save_replacing(&d.join("rules"), &[], "q.yaml", &no_text_pack("{x: number}", "x"));
+    assert!(e.is_err());
+    assert!(std::fs::read_to_string(d.join("secret.txt")).unwrap().contains(SECRET));
+}

@@ -247,7 +247,8 @@ async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes
     responses((status = 200, description = "one result per input, in order",
                content(([Object] = "application/json"), (String = "application/vnd.apache.arrow.stream"))),
               (status = 400, description = "the body is not UTF-8", body = Object),
-              (status = 422, description = "the body is not a JSON array (or NDJSON) of input objects, or a bad as-of date", body = Object),
+              (status = 413, description = "more rows than the service takes (--max-rows)", body = Object),
+              (status = 422, description = "the body is not a JSON array (or NDJSON) of input objects, a bad as-of date, or an answer over --max-answer", body = Object),
               (status = 404, description = "no such rule", body = Object)))]
 async fn evaluate_batch(
     State(s): State<AppState>,
@@ -445,6 +446,7 @@ pub struct CheckRequest {
 #[utoipa::path(post, path = "/v1/check", request_body = CheckRequest,
     responses((status = 200, description = "the diagnostics (an empty list when the pack loads)", body = Object),
               (status = 400, description = "the body is not JSON of this shape", body = Object),
+              (status = 415, description = "the body is not sent as application/json", body = Object),
               (status = 422, description = "the file is not a pack file's plain name", body = Object)))]
 async fn check(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     // JSON only: a page on another site can post text/plain without asking,
@@ -672,6 +674,7 @@ pub struct SaveRequest {
               (status = 400, description = "the body is not JSON of this shape", body = Object),
               (status = 403, description = "the service was started without a token", body = Object),
               (status = 401, description = "no or wrong token", body = Object),
+              (status = 408, description = "the save ran out of time before it took effect; nothing was written", body = Object),
               (status = 422, description = "the text does not load; nothing was written", body = Object)))]
 async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     if let Err(r) = authorised(&s, &headers) {

@@ -65,6 +65,8 @@ fn dechunk(mut s: &str) -> String {
     out
 }
 
+const JSON: &[(&str, &str)] = &[("Content-Type", "application/json")];
+
 fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
@@ -80,6 +82,7 @@ fn config(rules: PathBuf) -> Config {
         shared_sources: Vec::new(),
         scenarios: Some(repo().join("examples")),
         cors: Vec::new(),
+        ..Config::default()
     }
 }
 
@@ -165,18 +168,24 @@ fn rules_tests_and_check() {
         let text = std::fs::read_to_string(rules.join("energy_safety.yaml")).unwrap();
         let broken = text.replacen("mode: cycle.mode", "mode: cycle.mdoe", 1);
         let req = serde_json::json!({"file": "energy_safety.yaml", "text": broken}).to_string();
-        let (s, c) = http(addr, "POST", "/v1/check", &[], &req);
+        // JSON only: a cross-origin page could post text/plain without a preflight
+        let (s, _) = http(addr, "POST", "/v1/check", &[("Content-Type", "text/plain")], &req);
+        assert_eq!(s, 415);
+        let (s, c) = http(addr, "POST", "/v1/check", JSON, &req);
         assert_eq!(s, 200);
         let c = json(&c);
         assert_eq!(c["ok"], false);
         let d = &c["diagnostics"][0];
-        assert!(d["file"].as_str().unwrap().ends_with("energy_safety.yaml") && d["line"].as_u64().unwrap() > 0, "{d}");
+        // the pack's name, not the host's folder
+        assert_eq!(d["file"].as_str().unwrap(), "energy_safety.yaml", "{d}");
+        assert!(d["line"].as_u64().unwrap() > 0, "{d}");
+        assert!(!c.to_string().contains(rules.to_str().unwrap()), "{c}");
         assert_eq!(std::fs::read_to_string(rules.join("energy_safety.yaml")).unwrap(), text);
         let req = serde_json::json!({"file": "energy_safety.yaml", "text": text}).to_string();
-        let (_, ok) = http(addr, "POST", "/v1/check", &[], &req);
+        let (_, ok) = http(addr, "POST", "/v1/check", JSON, &req);
         assert_eq!(json(&ok)["ok"], true);
         let req = serde_json::json!({"file": "../escape.yaml", "text": text}).to_string();
-        let (s, bad) = http(addr, "POST", "/v1/check", &[], &req);
+        let (s, bad) = http(addr, "POST", "/v1/check", JSON, &req);
         assert_eq!((s, json(&bad)["code"].as_str()), (422, Some("invalid_argument")), "{bad}");
     });
 }
