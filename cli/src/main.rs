@@ -354,7 +354,18 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, token, max_body, max_rows, max_answer, allow_host, timeout, watch, scenarios, cors } => {
+        Command::Serve {
+            listen,
+            token,
+            max_body,
+            max_rows,
+            max_answer,
+            allow_host,
+            timeout,
+            watch,
+            scenarios,
+            cors,
+        } => {
             let config = ordinance_server::Config {
                 rules: dir.clone(),
                 listen: *listen,

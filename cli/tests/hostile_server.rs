@@ -106,13 +106,15 @@ fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)],
 
 fn post_json(addr: SocketAddr, path: &str, body: &str) -> (u16, String) {
     let auth = format!("Bearer {TOKEN}");
-    let (s, b) = request(addr, "POST", path, &[("Content-Type", "application/json"), ("Authorization", &auth)], body.as_bytes());
+    let (s, b) =
+        request(addr, "POST", path, &[("Content-Type", "application/json"), ("Authorization", &auth)], body.as_bytes());
     (s, String::from_utf8_lossy(&b).to_string())
 }
 
 /// The service still answers a normal request.
 fn alive(svc: &Service) {
-    let (s, b) = post_json(svc.addr, "/v1/rules/energy_safety.inspection_frequency/evaluate", r#"{"inputs":{"class":"B"}}"#);
+    let (s, b) =
+        post_json(svc.addr, "/v1/rules/energy_safety.inspection_frequency/evaluate", r#"{"inputs":{"class":"B"}}"#);
     assert_eq!(s, 200, "the service no longer answers: {b}");
     assert!(b.contains("visits_per_year"), "{b}");
 }
@@ -241,7 +243,11 @@ fn concurrent_saves_leave_a_folder_that_loads() {
     let answers: Vec<(u16, String)> = saves.into_iter().map(|h| h.join().unwrap()).collect();
     let written = answers.iter().filter(|(s, _)| *s == 200).count();
     assert!(written <= 1, "both saves of pack `racer` took effect: {answers:?}");
-    let o = Command::new(env!("CARGO_BIN_EXE_ordinance")).args(["--rules", "rules", "check"]).current_dir(&svc.dir).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_ordinance"))
+        .args(["--rules", "rules", "check"])
+        .current_dir(&svc.dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "the folder no longer loads: {}", String::from_utf8_lossy(&o.stdout));
     alive(&svc);
 }

@@ -2281,7 +2281,9 @@ fn compile_table(
                 d.at(
                     pos,
                     format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
-                    Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
+                    Some(
+                        "narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into(),
+                    ),
                 );
             }
         }
@@ -2814,15 +2816,15 @@ pub fn save_replacing_if(
     // the pack itself must be a plain file: a symlink planted in its place
     // would have the old text read (and kept) from wherever it points
     let old_text = match std::fs::symlink_metadata(&target) {
-        Ok(m) if m.file_type().is_symlink() || !m.is_file() => {
-            return Err(LoadError::single(
-                file,
-                0,
-                0,
-                format!("`{file}` in the rules folder is not a plain file (a symbolic link or a folder); nothing was written"),
-                Some("replace it with the pack's own file, then save again".into()),
-            ))
-        }
+        Ok(m) if m.file_type().is_symlink() || !m.is_file() => return Err(LoadError::single(
+            file,
+            0,
+            0,
+            format!(
+                "`{file}` in the rules folder is not a plain file (a symbolic link or a folder); nothing was written"
+            ),
+            Some("replace it with the pack's own file, then save again".into()),
+        )),
         Ok(_) => Some(read_no_follow(&target).map_err(|e| io("read the previous text", e))?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(io("look at the pack file", e)),

@@ -187,7 +187,7 @@ pub fn overlapping_pairs(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
     use crate::ruleset::Bound;
 

@@ -317,3 +317,43 @@ fn the_default_step_budget_grows_with_the_input() {
     let fixed = EvalOptions { max_steps: Some(ordinance_core::eval::DEFAULT_MAX_STEPS), ..at("2024-06-30") };
     assert!(matches!(e.evaluate("t.total", &input, &fixed), Err(EvalError::Limit { .. })));
 }
+
+/// A host's cancellation flag stops an evaluation in flight: raised
+/// before, the evaluation stops at its first look; raised from another
+/// thread while a long evaluation runs, it stops within a few thousand steps
+/// with a `limit` error saying why; never raised, nothing changes.
+#[test]
+fn a_raised_cancellation_flag_stops_the_evaluation() {
+    let engine = Engine::load_dir(common::rules_dir()).unwrap();
+    let input = serde_json::json!({"class": "B"});
+    let flag = ordinance_core::Cancel::new();
+    let opts = EvalOptions { cancel: Some(flag.clone()), ..at("2024-06-30") };
+    assert!(engine.evaluate("energy_safety.inspection_frequency", &input, &opts).is_ok());
+    flag.cancel();
+    match engine.evaluate("energy_safety.inspection_frequency", &input, &opts) {
+        Err(EvalError::Limit { message, .. }) => assert!(message.contains("stopped"), "{message}"),
+        other => panic!("expected a limit error, got {other:?}"),
+    }
+    // a long evaluation stopped from outside, long before its budget
+    let dir = std::env::temp_dir().join(format!("ordinance-cancel-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("t.yaml"),
+        format!("{HEADER}title: t\nrules:\n  r:\n    title: r\n    cite: {{clause: \"1\", quote: q}}\n    inputs: {{n: integer}}\n    formula:\n      y: \"sum(sum(range(1, n)) for i in range(1, n))\"\n"),
+    )
+    .unwrap();
+    let engine = Engine::load_dir(&dir).unwrap();
+    let flag = ordinance_core::Cancel::new();
+    let opts = EvalOptions { cancel: Some(flag.clone()), max_steps: Some(u64::MAX), ..at("2024-06-30") };
+    let raiser = {
+        let flag = flag.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            flag.cancel();
+        })
+    };
+    let r = engine.evaluate("t.r", &serde_json::json!({"n": 100_000}), &opts);
+    raiser.join().unwrap();
+    assert!(matches!(r, Err(EvalError::Limit { .. })), "{r:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

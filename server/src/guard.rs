@@ -35,7 +35,9 @@ fn host_name(value: &str) -> String {
         // [::1]:8080
         rest.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
     } else {
-        v.rsplit_once(':').map_or(v, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { v }).to_string()
+        v.rsplit_once(':')
+            .map_or(v, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { v })
+            .to_string()
     };
     name.to_ascii_lowercase()
 }
@@ -61,7 +63,7 @@ pub(crate) fn allowed_hosts(config: &crate::Config) -> Vec<String> {
 pub(crate) async fn check_host(State(s): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(h) = req.headers().get(header::HOST) {
         let name = h.to_str().map(host_name).unwrap_or_default();
-        if !s.allowed_hosts.iter().any(|a| *a == name) {
+        if !s.allowed_hosts.contains(&name) {
             return own_error(
                 StatusCode::MISDIRECTED_REQUEST,
                 "host_not_allowed",
@@ -122,7 +124,8 @@ pub(crate) fn check_stream(bytes: &[u8], max_rows: u64) -> Result<(), StreamProb
                 bytes.len().saturating_sub(at)
             )));
         }
-        let batch = message.header_as_record_batch().or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
+        let batch =
+            message.header_as_record_batch().or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
         if let Some(b) = batch {
             let Ok(n) = u64::try_from(b.length()) else { return bad("a record batch declares a negative length") };
             rows = rows.saturating_add(n);
@@ -141,7 +144,7 @@ pub(crate) fn check_stream(bytes: &[u8], max_rows: u64) -> Result<(), StreamProb
             }
             for buf in b.buffers().into_iter().flatten() {
                 let end = buf.offset().checked_add(buf.length());
-                if buf.offset() < 0 || buf.length() < 0 || end.map_or(true, |e| e > body_len) {
+                if buf.offset() < 0 || buf.length() < 0 || end.is_none_or(|e| e > body_len) {
                     return bad("a buffer lies outside its message's body");
                 }
             }
@@ -172,6 +175,9 @@ mod tests {
     fn truncated_and_lying_streams_are_refused() {
         assert_eq!(check_stream(&[], 10), Ok(()));
         assert!(matches!(check_stream(&[0xFF, 0xFF, 0xFF, 0xFF, 0x10], 10), Err(StreamProblem::Malformed(_))));
-        assert!(matches!(check_stream(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 2], 10), Err(StreamProblem::Malformed(_))));
+        assert!(matches!(
+            check_stream(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 2], 10),
+            Err(StreamProblem::Malformed(_))
+        ));
     }
 }

@@ -217,10 +217,9 @@ async fn evaluate(State(s): State<AppState>, Path(id): Path<String>, body: Bytes
     opts.cancel = Some(cancel.0.clone());
     let state = s.clone();
     let max_answer = s.config.max_answer;
-    let done = tokio::task::spawn_blocking(move || {
-        facade::evaluate_json_with(&state.engine, &id, &input, &opts, max_answer)
-    })
-    .await;
+    let done =
+        tokio::task::spawn_blocking(move || facade::evaluate_json_with(&state.engine, &id, &input, &opts, max_answer))
+            .await;
     drop(cancel);
     match done {
         Ok(Ok(doc)) => json(StatusCode::OK, doc),
@@ -333,14 +332,16 @@ async fn evaluate_arrow(s: AppState, id: String, q: BatchQuery, body: Bytes) -> 
     let done = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, Box<Response>> {
         // the stream's framing is checked; a reader that still trips on
         // what lies inside a message answers 400, never takes the service
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| arrow_batch(&s, &id, q, body, &options, flag, max_answer)))
-            .unwrap_or_else(|_| {
-                Err(Box::new(own_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_arrow",
-                    "the request body is not a valid Arrow IPC stream: its data contradicts its metadata",
-                )))
-            })
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            arrow_batch(&s, &id, q, body, &options, flag, max_answer)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Box::new(own_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_arrow",
+                "the request body is not a valid Arrow IPC stream: its data contradicts its metadata",
+            )))
+        })
     })
     .await;
     drop(cancel);
@@ -371,10 +372,7 @@ fn arrow_batch(
         let schema = reader.schema();
         let mut names = std::collections::HashSet::new();
         if let Some(f) = schema.fields().iter().find(|f| !names.insert(f.name().as_str())) {
-            return Err(bad(format!(
-                "the stream has two columns named `{}`; give each input one column",
-                f.name()
-            )));
+            return Err(bad(format!("the stream has two columns named `{}`; give each input one column", f.name())));
         }
         let arrow_opts = ordinance_arrow::Options {
             prefix: q.prefix.unwrap_or_default(),
@@ -547,7 +545,10 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
         return own_error(
             StatusCode::NOT_FOUND,
             "not_found",
-            &format!("no scenario `{}` in the service's scenarios folder; GET /v1/scenarios lists them", req.scenario.replace(|c: char| c.is_control(), " ")),
+            &format!(
+                "no scenario `{}` in the service's scenarios folder; GET /v1/scenarios lists them",
+                req.scenario.replace(|c: char| c.is_control(), " ")
+            ),
         );
     };
     let rules = s.config.rules.clone();
@@ -691,7 +692,11 @@ async fn save(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Res
     // its answer always says what happened.
     let deadline = Instant::now() + s.config.timeout;
     let Ok(one) = tokio::time::timeout_at(deadline.into(), s.saving.clone().lock_owned()).await else {
-        return own_error(StatusCode::REQUEST_TIMEOUT, "timeout", "another save held the rules folder for the whole time limit; nothing was written");
+        return own_error(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "another save held the rules folder for the whole time limit; nothing was written",
+        );
     };
     let state = s.clone();
     let late = Arc::new(std::sync::atomic::AtomicBool::new(false));
