@@ -9,7 +9,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const MEMORY_CAP_BYTES: u64 = 2 << 30;
 const SECRET: &str = "SECRET-91c2-DO-NOT-PRINT";
@@ -34,6 +34,11 @@ impl Drop for Service {
 
 /// A copy of the shipped rules beside a secret file, served capped.
 fn serve(tag: &str, extra: &[&str]) -> Service {
+    serve_with(tag, extra, &[])
+}
+
+/// [`serve`] with more packs (file name, text) in the rules folder.
+fn serve_with(tag: &str, extra: &[&str], packs: &[(&str, &str)]) -> Service {
     let dir = std::env::temp_dir().join(format!("ordinance-hostile-serve-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("rules/sources")).unwrap();
@@ -46,6 +51,9 @@ fn serve(tag: &str, extra: &[&str]) -> Service {
     std::fs::copy(repo().join("rules/sources/dongsheng_2024q1.txt"), dir.join("rules/sources/dongsheng_2024q1.txt"))
         .unwrap();
     std::fs::write(dir.join("secret.txt"), format!("{SECRET}\n")).unwrap();
+    for (name, text) in packs {
+        std::fs::write(dir.join("rules").join(name), text).unwrap();
+    }
     let mut child = Command::new("prlimit")
         .arg(format!("--as={MEMORY_CAP_BYTES}"))
         .arg("--")
@@ -304,4 +312,54 @@ fn scenarios_outside_missing_and_unreadable_answer_alike() {
     assert_eq!((a.0, b.0), (404, 404));
     assert_eq!(a.1.replace("../secret.txt", "X"), b.1.replace("nothing-here.yaml", "X"));
     assert!(!a.1.contains(SECRET));
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_closed() {
+    let svc = serve("slowloris", &[]);
+    let mut s = TcpStream::connect(svc.addr).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n").unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    let start = Instant::now();
+    let mut buf = Vec::new();
+    let closed = s.read_to_end(&mut buf);
+    assert!(closed.is_ok(), "the connection was still open after 40 s: {closed:?}");
+    eprintln!("closed after {:?}", start.elapsed());
+    // and one that sends nothing at all
+    let mut quiet = TcpStream::connect(svc.addr).unwrap();
+    quiet.set_read_timeout(Some(Duration::from_secs(40))).unwrap();
+    assert!(quiet.read_to_end(&mut buf).is_ok(), "a silent connection was kept open");
+    alive(&svc);
+}
+
+/// A rule whose work grows with its input: a list of n numbers gives a
+/// budget of 2,000 steps per value, and the rule spends n² of them.
+const SLOW: &str = "format: 1\npack: slow\ntitle: t\nsource: {document: d, title: t, issued_by: x, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nrules:\n  r:\n    title: r\n    cite: {clause: \"1\", quote: q}\n    inputs: {xs: {list: integer}}\n    formula:\n      y: \"sum(sum(xs) for x in xs)\"\n";
+
+#[test]
+fn a_request_past_its_time_is_408_counted_and_its_work_stops() {
+    let svc = serve_with("timeout", &["--timeout", "1"], &[("slow.yaml", SLOW)]);
+    let xs: Vec<u32> = (0..200_000).collect();
+    let body = serde_json::json!({"inputs": {"xs": xs}, "as_of": "2024-06-01", "trace": false}).to_string();
+    let (s, b) = post_json(svc.addr, "/v1/rules/slow.r/evaluate", &body);
+    assert_eq!(s, 408, "{}", &b[..b.len().min(300)]);
+    // the evaluation left behind stops: the service spends (almost) no CPU
+    // time in the next second and a half; it would spend all of it on the
+    // 400 million steps its budget still allows
+    let cpu = || {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", svc.child.id())).unwrap();
+        let fields: Vec<u64> =
+            stat.rsplit(')').next().unwrap().split_whitespace().skip(11).take(2).map(|f| f.parse().unwrap()).collect();
+        fields.iter().sum::<u64>()
+    };
+    let before = cpu();
+    std::thread::sleep(Duration::from_millis(1500));
+    let spent = cpu() - before;
+    assert!(spent < 40, "the abandoned evaluation went on: {spent} ticks of CPU in 1.5 s");
+    let start = Instant::now();
+    alive(&svc);
+    eprintln!("{spent} CPU ticks after the timeout; answered {:?} later", start.elapsed());
+    let (_, m) = request(svc.addr, "GET", "/metrics", &[], b"");
+    let m = String::from_utf8_lossy(&m).to_string();
+    assert!(m.contains("route=\"/v1/rules/{id}/evaluate\",status=\"408\"} 1"), "{m}");
 }

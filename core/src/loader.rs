@@ -2816,15 +2816,17 @@ pub fn save_replacing_if(
     // the pack itself must be a plain file: a symlink planted in its place
     // would have the old text read (and kept) from wherever it points
     let old_text = match std::fs::symlink_metadata(&target) {
-        Ok(m) if m.file_type().is_symlink() || !m.is_file() => return Err(LoadError::single(
-            file,
-            0,
-            0,
-            format!(
+        Ok(m) if m.file_type().is_symlink() || !m.is_file() => {
+            return Err(LoadError::single(
+                file,
+                0,
+                0,
+                format!(
                 "`{file}` in the rules folder is not a plain file (a symbolic link or a folder); nothing was written"
             ),
-            Some("replace it with the pack's own file, then save again".into()),
-        )),
+                Some("replace it with the pack's own file, then save again".into()),
+            ))
+        }
         Ok(_) => Some(read_no_follow(&target).map_err(|e| io("read the previous text", e))?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(io("look at the pack file", e)),

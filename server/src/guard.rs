@@ -28,6 +28,43 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// How long a client may take to send a request's headers: a connection
+/// that opens and then trickles (or never sends) its headers is closed.
+pub(crate) const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Accepts connections and serves each over HTTP/1.1 with a timer, so that
+/// the header read timeout holds (axum's own `serve` sets none), until
+/// `stopped`; then waits for the requests in flight.
+pub(crate) async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // out of descriptors, say: breathe, then accept again
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                };
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let service = hyper_util::service::TowerToHyperService::new(app.clone());
+                let conn = graceful.watch(builder.serve_connection(io, service));
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
 /// The host part of a `Host` header, without its port, lower-case.
 fn host_name(value: &str) -> String {
     let v = value.trim();

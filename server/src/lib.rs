@@ -1119,13 +1119,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router(state);
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    let task = tokio::spawn(guard::serve_connections(listener, app, stopped));
     Ok(Running { addr, stop: Some(stop), task })
 }
 
