@@ -122,6 +122,8 @@ pub enum Error {
     Arrow(String),
     /// An option out of its range.
     Option(String),
+    /// The table names one column twice.
+    Duplicate(String),
 }
 
 impl std::fmt::Display for Error {
@@ -135,6 +137,9 @@ impl std::fmt::Display for Error {
             ),
             Error::Arrow(m) => write!(f, "the Arrow stream failed: {m}"),
             Error::Option(m) => write!(f, "{m}"),
+            Error::Duplicate(n) => {
+                write!(f, "the table has more than one column named `{n}`; give each input one column")
+            }
         }
     }
 }
@@ -175,6 +180,10 @@ pub fn evaluate(
     let mut appended: Vec<String> = outputs.iter().map(|(n, _)| format!("{}{n}", opts.prefix)).collect();
     if let Some(e) = &opts.error_column {
         appended.push(e.clone());
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(f) = schema.fields().iter().find(|f| !seen.insert(f.name().as_str())) {
+        return Err(Error::Duplicate(f.name().clone()));
     }
     let clashes: Vec<String> =
         appended.iter().filter(|n| schema.fields().iter().any(|f| f.name() == *n)).cloned().collect();

@@ -98,7 +98,15 @@ def columns_from_frame(frame: pd.DataFrame, info: RuleInfo | None) -> dict[str, 
     applies or the core reports it missing. A midnight timestamp in a
     ``date`` input is a date (pandas reads date columns as timestamps).
     """
-    columns, date_inputs = _columns(list(frame.columns), info)
+    labels = list(frame.columns)
+    twice = sorted({str(c) for c in labels if labels.count(c) > 1})
+    if twice:
+        raise ArgumentError(
+            "the DataFrame has more than one column named "
+            + ", ".join(f"'{c}'" for c in twice)
+            + "; give each input one column (DataFrame.loc[:, ~df.columns.duplicated()] keeps the first)"
+        )
+    columns, date_inputs = _columns(labels, info)
     return {str(c): [_cell(v, c in date_inputs) for v in frame[c].tolist()] for c in columns}
 
 

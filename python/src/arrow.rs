@@ -65,7 +65,17 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<Imported> {
         let reader = ArrowArrayStreamReader::try_new(stream)
             .map_err(|e| PyValueError::new_err(format!("cannot read the Arrow stream: {e}")))?;
         let schema = reader.schema();
-        return Ok(Imported { schema, reader: Box::new(reader) });
+        // a producer's buffers are checked against what its arrays claim
+        // before anything reads them: a lying producer gets an error, not
+        // a panic or a read out of bounds
+        let checked = reader.map(|b| {
+            let b = b?;
+            for c in b.columns() {
+                c.to_data().validate_full()?;
+            }
+            Ok(b)
+        });
+        return Ok(Imported { schema, reader: Box::new(checked) });
     }
     if obj.hasattr(pyo3::intern!(py, "__arrow_c_array__"))? {
         let pair = obj.call_method0(pyo3::intern!(py, "__arrow_c_array__"))?;
@@ -91,6 +101,7 @@ pub fn import(obj: &Bound<'_, PyAny>) -> PyResult<Imported> {
             from_ffi(array, schema)
         }
         .map_err(|e| PyValueError::new_err(format!("cannot import the Arrow array: {e}")))?;
+        data.validate_full().map_err(|e| PyValueError::new_err(format!("the Arrow array is not valid: {e}")))?;
         if !matches!(data.data_type(), arrow_schema::DataType::Struct(_)) {
             return Err(PyTypeError::new_err(format!(
                 "an Arrow array of type {} is not a table; give a record batch, a table or a data frame",

@@ -515,11 +515,36 @@ impl PyEngine {
             ..ordinance_arrow::Options::default()
         };
         let crate::arrow::Imported { schema, reader } = imported;
-        let result = py.detach(move || ordinance_arrow::evaluate(&prepared, &schema, reader, &arrow_opts));
+        // the producer's data is validated as it is read; should a reader
+        // still trip on it, the panic is caught here and raised as an
+        // `InputError`, not as pyo3's PanicException
+        let result = py.detach(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                ordinance_arrow::evaluate(&prepared, &schema, reader, &arrow_opts)
+            }))
+        });
+        let arrow_problem = |field: &str, message: String| {
+            crate::errors::input_problem(py, rule, &crate::convert::Problem { field: field.to_string(), message })
+        };
         let evaluated = match result {
-            Ok(e) => e,
-            Err(ordinance_arrow::Error::Eval(e)) => return Err(eval_error(py, &e)),
-            Err(e) => return Err(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            Ok(Ok(e)) => e,
+            Ok(Err(ordinance_arrow::Error::Eval(e))) => return Err(eval_error(py, &e)),
+            Ok(Err(ordinance_arrow::Error::Duplicate(n))) => {
+                return Err(arrow_problem(
+                    &n,
+                    format!("the table has more than one column named `{n}`; give each input one column"),
+                ))
+            }
+            Ok(Err(ordinance_arrow::Error::Arrow(m))) => {
+                return Err(arrow_problem("", format!("the Arrow data is not valid: {m}")))
+            }
+            Ok(Err(e)) => return Err(pyo3::exceptions::PyValueError::new_err(e.to_string())),
+            Err(_) => {
+                return Err(arrow_problem(
+                    "",
+                    "the Arrow data contradicts its own description (lengths or buffers)".into(),
+                ))
+            }
         };
         let out = PyDict::new(py);
         match &evaluated.first_error {

@@ -238,3 +238,16 @@ def test_importing_ordinance_imports_no_arrow_library() -> None:
     code = "import sys, ordinance; print('pyarrow' in sys.modules, 'polars' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_lying_producers_and_duplicate_columns_raise_typed_errors(engine: ordinance.Engine) -> None:
+    # a text column claiming 1,000 values over offsets for one: the
+    # producer's buffers contradict its lengths
+    lying = pa.Array.from_buffers(pa.string(), 1000, [None, pa.py_buffer(b"\0" * 8), pa.py_buffer(b"AB")])
+    with pytest.raises(ordinance.InputError, match="not valid"):
+        engine.evaluate_many(FREQ, Producer(pa.table({"class": lying})), as_of="2024-06-30")
+    twice = pa.Table.from_arrays([pa.array(["A"]), pa.array(["B"])], names=["class", "class"])
+    with pytest.raises(ordinance.InputError, match="more than one column named `class`"):
+        engine.evaluate_many(FREQ, twice, as_of="2024-06-30")
+    # the engine still answers
+    assert engine.evaluate(FREQ, {"class": "B"}, as_of="2024-06-30")["visits_per_year"] > 0

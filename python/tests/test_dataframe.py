@@ -155,3 +155,9 @@ def test_evaluate_a_dataframe_row(engine: ordinance.Engine, roster: list[dict[st
     row = frame.iloc[0]  # a Series with name, sector, class, printed, line, …
     d = engine.evaluate(FREQ, row, as_of="2024-06-30")
     assert d["visits_per_year"] == engine.evaluate(FREQ, {"class": row["class"]}, as_of="2024-06-30")["visits_per_year"]
+
+
+def test_duplicate_columns_are_a_typed_error_naming_them(engine: ordinance.Engine) -> None:
+    frame = pd.DataFrame([["A", "B"]], columns=["class", "class"])
+    with pytest.raises(ordinance.ArgumentError, match="more than one column named 'class'"):
+        engine.evaluate_many(FREQ, frame, as_of="2024-06-30")
