@@ -234,23 +234,42 @@ fn save_never_writes_through_a_planted_symlink() {
     alive(&svc);
 }
 
+/// A pack `racer` of `n` rules in a file of the given name: slow enough to
+/// check that a save of it outlives a one-second request.
+fn racer(file: &str, n: usize) -> String {
+    let mut t = format!(
+        "format: 1\npack: racer\ntitle: {file}\nsource: {{document: d, title: t, issued_by: x, date: 2024-01-01}}\nvalid: {{from: 2024-01-01}}\nrules:\n"
+    );
+    for k in 0..n {
+        t.push_str(&format!(
+            "  r{k}:\n    title: r\n    cite: {{clause: \"1\", quote: q}}\n    inputs: {{x: integer}}\n    formula:\n      y: \"x + {k}\"\n"
+        ));
+    }
+    t
+}
+
 #[test]
-fn concurrent_saves_leave_a_folder_that_loads() {
+fn saves_that_outlive_their_request_leave_a_folder_that_loads() {
     let svc = serve("racers", &["--timeout", "1"]);
-    let text = |title: &str| {
-        format!("format: 1\npack: racer\ntitle: {title}\nsource: {{document: d, title: t, issued_by: x, date: 2024-01-01}}\nvalid: {{from: 2024-01-01}}\nrules: {{}}\n")
-    };
     let addr = svc.addr;
     let saves: Vec<_> = ["racer_a.yaml", "racer_b.yaml"]
         .into_iter()
         .map(|f| {
-            let req = serde_json::json!({"file": f, "text": text(f)}).to_string();
+            let req = serde_json::json!({"file": f, "text": racer(f, 2000)}).to_string();
             std::thread::spawn(move || post_json(addr, "/v1/save", &req))
         })
         .collect();
     let answers: Vec<(u16, String)> = saves.into_iter().map(|h| h.join().unwrap()).collect();
     let written = answers.iter().filter(|(s, _)| *s == 200).count();
     assert!(written <= 1, "both saves of pack `racer` took effect: {answers:?}");
+    // what was answered is what happened, also after the answer: a write
+    // left running past its request would land in these seconds
+    for _ in 0..15 {
+        std::thread::sleep(Duration::from_secs(1));
+        let on_disk =
+            ["racer_a.yaml", "racer_b.yaml"].iter().filter(|f| svc.dir.join("rules").join(f).exists()).count();
+        assert_eq!(on_disk, written, "the folder changed after the answers: {answers:?}");
+    }
     let o = Command::new(env!("CARGO_BIN_EXE_ordinance"))
         .args(["--rules", "rules", "check"])
         .current_dir(&svc.dir)

@@ -379,7 +379,12 @@ fn align(from_line: &str, scalar: &Located) -> Vec<(u32, u32)> {
         src.next();
         column += 1;
     }
-    let rest: Vec<char> = src.map(|(_, c)| c).collect();
+    // each character of the value is found at most MAX_SKIP + 1 characters
+    // past the one before: the value needs no more of the file than this,
+    // and reading the whole rest of the file for every value would make
+    // loading quadratic in the file's length
+    let window = (scalar.text.chars().count() + 1).saturating_mul(MAX_SKIP + 2);
+    let rest: Vec<char> = src.map(|(_, c)| c).take(window).collect();
     let mut at = 0usize;
     let mut out = Vec::with_capacity(scalar.text.len() + 1);
     for ch in scalar.text.chars() {

@@ -1081,27 +1081,42 @@ impl Running {
     }
 }
 
-/// Loads the rules and starts serving on a tokio runtime already running.
-///
-/// # Errors
-/// The rules do not load, or the address cannot be bound.
-pub async fn start(config: Config) -> Result<Running, String> {
+/// The service's state: the settings checked, the rules loaded.
+fn shared(config: &Config) -> Result<AppState, String> {
     config.validate()?;
     let options = LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false };
     let engine = Engine::load_dir_with(&config.rules, options).map_err(|e| e.to_string())?;
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let state = Arc::new(Shared {
+    Ok(Arc::new(Shared {
         engine,
         config: config.clone(),
         metrics: Mutex::new(Metrics::default()),
         reload_error: Mutex::new(None),
         started: Instant::now(),
         saving: Arc::new(tokio::sync::Mutex::new(())),
-        allowed_hosts: guard::allowed_hosts(&config),
-    });
+        allowed_hosts: guard::allowed_hosts(config),
+    }))
+}
+
+/// The service's routes over the rules `config` names, without a listener:
+/// for serving on a transport of the host's own, and for fuzzing the
+/// handlers in process. Nothing is watched.
+///
+/// # Errors
+/// The settings are refused, or the rules do not load.
+pub fn app(config: &Config) -> Result<Router, String> {
+    Ok(router(shared(config)?))
+}
+
+/// Loads the rules and starts serving on a tokio runtime already running.
+///
+/// # Errors
+/// The rules do not load, or the address cannot be bound.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let state = shared(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     if let Some(every) = config.watch {
         let watched = state.clone();
         tokio::spawn(async move {

@@ -912,6 +912,18 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
             help: Some("check for a missing operator or an unbalanced parenthesis".into()),
         });
     }
+    // what is accepted must print within the limit too, so that its
+    // printed form (spaces, parentheses, numbers written out) parses back
+    let printed = e.to_string().chars().count();
+    if printed > MAX_EXPR_CHARS {
+        return Err(SyntaxError {
+            pos: 0,
+            message: format!(
+                "expression is {printed} characters when written out in full, more than the limit {MAX_EXPR_CHARS}"
+            ),
+            help: Some("split it into `let`s".into()),
+        });
+    }
     Ok(e)
 }
 
@@ -1027,6 +1039,19 @@ mod tests {
 
     fn p(s: &str) -> Expr {
         parse(s).unwrap_or_else(|e| unreachable!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn what_parses_prints_within_the_limit() {
+        // `1%+1%` prints as `0.01 + 0.01`: a text within the limit whose
+        // printed form would not be is refused
+        let many = vec!["1%"; 30_000].join("+");
+        assert!(many.len() < MAX_EXPR_CHARS);
+        let e = parse(&many).unwrap_err();
+        assert!(e.message.contains("written out in full"), "{}", e.message);
+        let some = vec!["1%"; 10].join("+");
+        let tree = parse(&some).unwrap();
+        assert_eq!(parse(&tree.to_string()).unwrap(), tree);
     }
 
     #[test]
