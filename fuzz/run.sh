@@ -17,7 +17,7 @@ SECONDS_PER_TARGET="${1:-20}"
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(expr_roundtrip load_pack evaluate_json scenario c_abi differential load_and_evaluate)
+    TARGETS=(expr_roundtrip load_pack evaluate_json scenario c_abi differential load_and_evaluate http_request table_and_calendar)
 fi
 export RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
 
@@ -36,7 +36,7 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "$SCRATCH/$t" "corpus/$t"
     case "$t" in
         differential) extra=(-max_len=256) ;;
-        c_abi | evaluate_json | load_and_evaluate) extra=(-max_len=4096) ;;
+        c_abi | evaluate_json | load_and_evaluate | http_request) extra=(-max_len=4096) ;;
         *) extra=(-max_len=65536) ;;
     esac
     echo "== $t (${SECONDS_PER_TARGET} s)"

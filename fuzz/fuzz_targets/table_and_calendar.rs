@@ -55,6 +55,9 @@ fn calendar_pack(runs: &[(u16, u8)], first: Date) -> String {
     let mut t = String::from(
         "format: 1\npack: cal\ntitle: t\nsource: {document: d, title: t, issued_by: x, date: 2024-01-01}\nvalid: {from: 2024-01-01, until: 2026-12-31}\ncalendar:\n  covers: {from: 2024-01-01, until: 2026-12-31}\n  cite: {clause: \"1\", quote: q}\n  holidays:\n",
     );
+    if runs.is_empty() {
+        t.push_str("    []\n");
+    }
     for (a, n) in runs {
         let a = first.add_days(i64::from(*a % 1000)).expect("inside");
         let z = a.add_days(i64::from(*n % 60)).expect("inside");
