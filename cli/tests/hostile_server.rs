@@ -382,3 +382,17 @@ fn a_request_past_its_time_is_408_counted_and_its_work_stops() {
     let m = String::from_utf8_lossy(&m).to_string();
     assert!(m.contains("route=\"/v1/rules/{id}/evaluate\",status=\"408\"} 1"), "{m}");
 }
+
+#[test]
+fn a_failed_reload_shows_the_pack_not_the_hosts_folder() {
+    let svc = serve("healthz", &[]);
+    std::fs::write(svc.dir.join("rules/broken.yaml"), "format: 1\npack: broken\nrules: {x: }\n").unwrap();
+    let (s, b) = post_json(svc.addr, "/v1/reload", "");
+    assert_eq!(s, 422, "{b}");
+    let (_, h) = request(svc.addr, "GET", "/healthz", &[], b"");
+    let h = String::from_utf8_lossy(&h).to_string();
+    assert!(h.contains("\"degraded\"") && h.contains("broken.yaml"), "{h}");
+    let folder = svc.dir.to_str().unwrap();
+    assert!(!h.contains(folder) && !b.contains(folder), "{h}\n{b}");
+    alive(&svc);
+}

@@ -809,7 +809,10 @@ async fn reload(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let state = s.clone();
     match tokio::task::spawn_blocking(move || do_reload(&state)).await {
         Ok(Ok(report)) => json(StatusCode::OK, report.to_string()),
-        Ok(Err(e)) => error_response(&Error::Load(e)),
+        Ok(Err(e)) => {
+            let e = Error::Load(e);
+            json(status_of(&e), hide_folder(&s, e.to_json()).to_string())
+        }
         Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the reload stopped unexpectedly"),
     }
 }
