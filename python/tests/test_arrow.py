@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import struct
 import subprocess
 import sys
 from decimal import Decimal
@@ -241,9 +242,9 @@ def test_importing_ordinance_imports_no_arrow_library() -> None:
 
 
 def test_lying_producers_and_duplicate_columns_raise_typed_errors(engine: ordinance.Engine) -> None:
-    # a text column claiming 1,000 values over offsets for one: the
-    # producer's buffers contradict its lengths
-    lying = pa.Array.from_buffers(pa.string(), 1000, [None, pa.py_buffer(b"\0" * 8), pa.py_buffer(b"AB")])
+    # a text column whose second value would end at byte 5 of a 2-byte
+    # buffer: it passes Arrow's cheap checks, not the full ones
+    lying = pa.Array.from_buffers(pa.string(), 2, [None, pa.py_buffer(struct.pack("<3i", 0, 5, 2)), pa.py_buffer(b"AB")])
     with pytest.raises(ordinance.InputError, match="not valid"):
         engine.evaluate_many(FREQ, Producer(pa.table({"class": lying})), as_of="2024-06-30")
     twice = pa.Table.from_arrays([pa.array(["A"]), pa.array(["B"])], names=["class", "class"])
