@@ -17,39 +17,49 @@
 //! # Ok::<(), ordinance_core::Error>(())
 //! ```
 //!
-//! The modules follow the life of a rule: [`yaml`] and [`model`] read the
-//! files, [`loader`] validates them and compiles them to slots
-//! ([`expr::compile`]) into a [`ruleset::Ruleset`] ([`expr::syntax`] parses
-//! the expression language), [`eval`] runs them on exact [`number`]s within
-//! budgets, [`reference`] is the plain interpreter the tests hold [`eval`]
-//! equal to, [`engine`] is the public entry point, [`facade`] the JSON
-//! surface the bindings use, and [`scenario`] with [`report`] run and print
-//! whole scenarios.
+//! The core is laid out by phase, each folder a layer that uses only the
+//! layers below it (`core/tests/house.rs` holds it so; the picture is
+//! `docs/architecture.md`):
+//!
+//! - `values/` — exact [`number`]s, [`date`]s, [`value`]s and strict [`json`];
+//! - [`error`] — the errors every phase reports;
+//! - `source/` — [`files`] opened confined, [`yaml`] with positions, the
+//!   file [`model`], the [`sourcetext`]s quotes are checked against;
+//! - `lang/` — the expression language: [`expr::syntax`], [`expr::compile`],
+//!   [`expr::fuse`], [`date_pattern`];
+//! - [`ruleset`] — the compiled rule set, what loading makes and running
+//!   reads;
+//! - `run/` — the evaluator ([`eval`]) with its budgets, the plain
+//!   interpreter the tests hold it equal to ([`reference`]), test outcomes
+//!   and [`properties`];
+//! - `pack/` — the load phases ([`loader`]), the table proofs
+//!   ([`overlap`]), [`bundle`]s, the file format's [`schema`];
+//! - [`engine`] — the public entry point, and the JSON [`facade`] the
+//!   bindings use;
+//! - `reports/` — [`scenario`]s, their [`report`]s, the workbench's
+//!   [`view`].
+//!
+//! The modules keep the paths they have always had (`ordinance_core::loader`,
+//! `ordinance_core::eval`, …): each is re-exported here.
 
-pub mod bundle;
-pub mod date;
-pub mod date_pattern;
+mod lang;
+mod pack;
+mod reports;
+mod run;
+mod source;
+mod values;
+
 pub mod engine;
 pub mod error;
-pub mod eval;
-pub mod expr;
-pub mod facade;
-pub mod files;
-pub mod json;
-pub mod loader;
-pub mod model;
-pub mod number;
-pub mod overlap;
-pub mod properties;
-pub mod reference;
-pub mod report;
 pub mod ruleset;
-pub mod scenario;
-pub mod schema;
-pub mod sourcetext;
-pub mod value;
-pub mod view;
-pub mod yaml;
+
+pub use engine::facade;
+pub use lang::{date_pattern, expr};
+pub use pack::{bundle, loader, overlap, schema};
+pub use reports::{report, scenario, view};
+pub use run::{eval, outcome, properties, reference};
+pub use source::{files, model, sourcetext, yaml};
+pub use values::{date, json, number, value};
 
 pub use date::Date;
 pub use engine::{

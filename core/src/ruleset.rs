@@ -2,10 +2,10 @@
 //! `Ruleset` is immutable once built; the engine swaps whole rulesets on
 //! reload.
 
-use crate::date::Date;
-use crate::expr::compile::CExpr;
-use crate::number::Number;
-use crate::value::{Type, Value};
+use crate::lang::expr::compile::CExpr;
+use crate::values::date::Date;
+use crate::values::number::Number;
+use crate::values::value::{Type, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -79,7 +79,7 @@ pub struct Pack {
     /// The pack's properties.
     pub properties: Vec<Property>,
     /// The source text its citations are checked against.
-    pub source_text: Option<Arc<crate::sourcetext::SourceText>>,
+    pub source_text: Option<Arc<crate::source::sourcetext::SourceText>>,
     /// The document's line range in the source text.
     pub source_range: Option<(u32, u32)>,
     /// Line ranges of further documents the pack cites.
@@ -359,7 +359,7 @@ pub enum Body {
         /// Output expressions, in output order.
         outputs: Vec<CExpr>,
         /// The fused passes the steps' [`CExpr::Fused`] nodes refer to.
-        passes: Vec<crate::expr::fuse::Pass>,
+        passes: Vec<crate::lang::expr::fuse::Pass>,
         /// The steps as compiled, before unrolling and fusing, when those
         /// changed them: what the reference interpreter evaluates.
         original: Option<Arc<FormulaSteps>>,
@@ -391,10 +391,10 @@ pub struct Rule {
     /// Outputs in declaration order.
     pub outputs: Vec<(String, Type)>,
     /// The output names, shared by every record of this rule's outputs.
-    pub output_names: crate::value::FieldNames,
+    pub output_names: crate::values::value::FieldNames,
     /// The outputs that hold decimals (`money`, `decimal(n)`), by position,
     /// with the rounding each is settled by; empty for most rules.
-    pub rounding: Vec<(usize, crate::number::RoundingMode)>,
+    pub rounding: Vec<(usize, crate::values::number::RoundingMode)>,
     /// The body.
     pub body: Body,
 }
@@ -440,7 +440,7 @@ pub struct Claim {
     /// The note in Chinese.
     pub note_zh: Option<String>,
     /// Figure, fact or scenario check.
-    pub kind: crate::model::ClaimKind,
+    pub kind: crate::source::model::ClaimKind,
     /// Further places the text prints the same figure.
     pub also_at: Vec<Arc<Citation>>,
     /// file:line of the claim.
@@ -467,7 +467,7 @@ pub struct Ruleset {
     pub scales: Vec<Scale>,
 }
 
-/// A property of a pack (see [`crate::model::PropertyDef`]).
+/// A property of a pack (see [`crate::source::model::PropertyDef`]).
 #[derive(Clone, Debug)]
 pub struct Property {
     /// Name.
@@ -504,7 +504,7 @@ pub enum Generator {
     /// Lists of `min` to `max` elements, each from the generator.
     List(Box<Generator>, usize, usize),
     /// Records whose fields are drawn from their generators, in order.
-    Record(crate::value::FieldNames, Vec<Generator>),
+    Record(crate::values::value::FieldNames, Vec<Generator>),
 }
 
 impl Generator {
@@ -519,7 +519,7 @@ impl Generator {
     }
 }
 
-/// A rate schedule (see [`crate::model::ScaleDef`]).
+/// A rate schedule (see [`crate::source::model::ScaleDef`]).
 #[derive(Clone, Debug)]
 pub struct Scale {
     /// `pack.name`.
@@ -587,7 +587,7 @@ impl ScaleVersion {
     }
 }
 
-/// A working-day calendar (see [`crate::model::CalendarDef`]).
+/// A working-day calendar (see [`crate::source::model::CalendarDef`]).
 #[derive(Clone, Debug)]
 pub struct Calendar {
     /// The pack that defines it.
@@ -635,7 +635,7 @@ impl Rule {
     /// The declared types of the outputs that hold decimals (`money`,
     /// `decimal(n)`, and lists or records of them), by name: what shows
     /// their places in JSON and in text.
-    pub fn decimal_outputs(&self) -> indexmap::IndexMap<String, crate::value::Type> {
+    pub fn decimal_outputs(&self) -> indexmap::IndexMap<String, crate::values::value::Type> {
         self.rounding.iter().filter_map(|(k, _)| self.outputs.get(*k).cloned()).collect()
     }
 
@@ -645,9 +645,9 @@ impl Rule {
     ///
     /// # Errors
     /// The rounding's own.
-    pub fn settle(&self, i: usize, v: &mut Value) -> Result<(), crate::number::ArithmeticError> {
+    pub fn settle(&self, i: usize, v: &mut Value) -> Result<(), crate::values::number::ArithmeticError> {
         match (self.rounding.iter().find(|(k, _)| *k == i), self.outputs.get(i)) {
-            (Some((_, mode)), Some((_, ty))) => crate::value::settle(v, ty, *mode),
+            (Some((_, mode)), Some((_, ty))) => crate::values::value::settle(v, ty, *mode),
             _ => Ok(()),
         }
     }
@@ -665,9 +665,9 @@ impl Rule {
             t => t,
         };
         if let Some((_, mode)) = self.rounding.iter().find(|(i, _)| *i == k) {
-            crate::value::settle(v, ty, *mode).map_err(|e| format!("output `{name}`: {e}"))?;
+            crate::values::value::settle(v, ty, *mode).map_err(|e| format!("output `{name}`: {e}"))?;
         }
-        crate::value::conform(v, ty, name).map_err(|p| format!("output {}", p.message))
+        crate::values::value::conform(v, ty, name).map_err(|p| format!("output {}", p.message))
     }
 
     /// How many locals an evaluation of the rule holds at most: its inputs,

@@ -7,10 +7,29 @@ from __future__ import annotations
 import datetime
 from fractions import Fraction
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from ._results import Decision
+from ._types import TraceStep
+
+
+class Decision(Protocol):
+    """What the page of a decision reads (``ordinance.Decision`` has it):
+    this module depends on no other of the package but ``_types``."""
+
+    @property
+    def rule(self) -> str: ...
+    @property
+    def outputs(self) -> dict[str, Any]: ...
+    @property
+    def trace(self) -> list[TraceStep]: ...
+    @property
+    def trace_omitted(self) -> int: ...
+    @property
+    def ruleset(self) -> str: ...
+    @property
+    def as_of(self) -> datetime.date: ...
+    @property
+    def as_of_reason(self) -> str: ...
 
 _MAX_VALUE_CHARS = 200
 

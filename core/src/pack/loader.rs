@@ -1,0 +1,836 @@
+//! Loading rule packs: reading YAML strictly, resolving types, parameters and
+//! citations, compiling every expression once, and validating tables
+//! (overlaps under `unique`, uncovered enum values), references and cycles.
+//! Every problem becomes a located diagnostic; loading reports all of them.
+
+use crate::error::{Diagnostic, LoadError};
+use crate::lang::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
+use crate::lang::expr::syntax;
+use crate::ruleset::{
+    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
+    Ruleset, SourceInfo, Table, TestCase,
+};
+use crate::source::files;
+use crate::source::model::{CalendarDef, CalendarUse, CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};
+use crate::source::sourcetext::SourceText;
+use crate::source::yaml::{self, offset_to_pos, Located, Node, NodeKind, Pos};
+use crate::values::date::Date;
+use crate::values::number::{Number, RoundingMode};
+use crate::values::value::{from_json, Type, Value};
+use indexmap::IndexMap;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+mod folder;
+pub use folder::*;
+
+mod types;
+pub use types::*;
+
+mod params;
+use params::*;
+
+mod calendar;
+use calendar::*;
+
+mod tables;
+use tables::*;
+
+mod properties;
+pub(crate) use properties::*;
+
+mod rules;
+use rules::*;
+
+/// The largest source text a pack may cite.
+pub const MAX_SOURCE_TEXT_BYTES: usize = 16 * 1024 * 1024;
+
+/// A file handed to the loader: its name for messages, and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Path or name, used in diagnostics and to resolve relative paths.
+    pub path: PathBuf,
+    /// The YAML text.
+    pub text: String,
+}
+
+/// Collects diagnostics for one file.
+pub(crate) struct Diags<'a> {
+    pub file: String,
+    pub text: &'a str,
+    pub out: Vec<Diagnostic>,
+    /// Byte offsets where the text's lines start, found on first use.
+    pub line_starts: std::cell::OnceCell<Vec<usize>>,
+}
+
+impl<'a> Diags<'a> {
+    /// Diagnostics of one file.
+    pub fn new(file: String, text: &'a str) -> Self {
+        Diags { file, text, out: Vec::new(), line_starts: std::cell::OnceCell::new() }
+    }
+
+    /// The file positions of an expression scalar's characters.
+    pub fn locator(&self, scalar: &Located) -> compile::Locator {
+        let starts = self
+            .line_starts
+            .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
+        yaml::locator(self.text, starts, scalar)
+    }
+}
+
+/// Keeps a message on one line, however much of the author's text it quotes:
+/// line breaks become spaces and a very long message is cut.
+/// The longest diagnostic message, in characters; a longer one (a parser's
+/// message quoting a long line) is cut after its last whole word.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+pub(crate) fn one_line(message: &str) -> String {
+    let flat = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= MAX_MESSAGE_CHARS {
+        return flat;
+    }
+    let mut out = String::new();
+    for word in flat.split(' ') {
+        if out.chars().count() + 1 + word.chars().count() > MAX_MESSAGE_CHARS - 1 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        // one enormous word: cut it, saying so
+        out = flat.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    }
+    out.push('…');
+    out
+}
+
+impl Diags<'_> {
+    pub fn at(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
+        self.out.push(Diagnostic {
+            file: self.file.clone(),
+            line: pos.line,
+            column: pos.column,
+            message: one_line(&message.into()),
+            help: help.map(|h| one_line(&h)),
+        });
+    }
+
+    /// A diagnostic inside an expression scalar, at a character offset.
+    pub fn in_expr(&mut self, scalar: &Located, offset: usize, message: impl Into<String>, help: Option<String>) {
+        let (line, column) = offset_to_pos(self.text, scalar, offset);
+        self.out.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            message: one_line(&message.into()),
+            help: help.map(|h| one_line(&h)),
+        });
+    }
+}
+
+/// Turns a deserializer error into a diagnostic.
+pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let (line, column) = e.location().map(|l| (l.line() as u32, l.column() as u32)).unwrap_or((1, 1));
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("invalid YAML").to_string();
+    // drop the deserializer's own "error: line N column M: " prefix
+    let msg = match first.split_once(": ") {
+        Some((head, rest)) if head.starts_with("error") && rest.starts_with("line ") => {
+            rest.split_once(": ").map(|(_, m)| m.to_string()).unwrap_or(rest.to_string())
+        }
+        Some(("error", rest)) => rest.to_string(),
+        _ => first,
+    };
+    // say it in the author's terms, not the deserializer's
+    let mut msg = msg;
+    let mut null_hint = None;
+    if msg.starts_with("cannot deserialize null") {
+        msg = "a value is missing here".to_string();
+        null_hint = Some(
+            "write a value after the colon; inside `{…}` a comma ends a value, so quote expressions that contain commas"
+                .to_string(),
+        );
+    }
+    if let Some(i) = msg.find("; use Option<") {
+        msg.truncate(i);
+    }
+    let help = if null_hint.is_some() {
+        null_hint
+    } else if msg.contains("unknown field") {
+        Some("check the spelling; docs/rule-format.md lists every key".to_string())
+    } else if msg.contains("duplicate mapping key") {
+        Some("each key may appear once in a mapping; remove or rename one".to_string())
+    } else if msg.contains("missing field") {
+        Some("add the missing key".to_string())
+    } else {
+        None
+    };
+    let mut msg = msg.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let mut help = help;
+    if let Some(budget) = msg.strip_prefix("budget breached: ") {
+        let (what, fix) = yaml::budget_words(budget);
+        msg = what;
+        help = Some(fix);
+    }
+    // the parser's own "at line N, column M (defined at …) (used at …)"
+    // tails: the diagnostic's position says where
+    if let Some(i) = msg.find(" at line ") {
+        if msg.get(i..).is_some_and(|tail| tail.contains("column")) {
+            msg.truncate(i);
+        }
+    }
+    Diagnostic { file: file.to_string(), line, column, message: one_line(&lowercase_first(&msg)), help }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_ascii_uppercase() => f.to_ascii_lowercase().to_string() + c.as_str(),
+        Some(f) => f.to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+fn is_ident(s: &str) -> bool {
+    let mut cs = s.chars();
+    cs.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && cs.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Parses `YYYY-MM-DD` at a position.
+fn date_at(d: &mut Diags, l: &Located) -> Option<Date> {
+    match Date::parse(&l.text) {
+        Ok(x) => Some(x),
+        Err(m) => {
+            d.at(l.pos, m, None);
+            None
+        }
+    }
+}
+
+/// What citations of one pack (or a scenario citing it) are checked against.
+pub(crate) struct PackCtx {
+    pub name: String,
+    pub document: String,
+    pub source: Option<Arc<SourceText>>,
+    pub range: Option<(u32, u32)>,
+    /// Line ranges of the other documents the pack cites.
+    pub documents: Vec<(String, (u32, u32))>,
+    /// How the pack's decimal outputs are rounded unless they say.
+    pub rounding: RoundingMode,
+}
+
+fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
+    let mut line = None;
+    if c.quote.text.trim().is_empty() {
+        d.at(c.quote.pos, "a citation needs a quote of the source's words", None);
+    }
+    let mut range = pc.range;
+    if let Some(doc) = &c.document {
+        match pc.documents.iter().find(|(name, _)| name == doc) {
+            Some((_, r)) => range = Some(*r),
+            None if !pc.documents.is_empty() => {
+                let help = suggest(doc, pc.documents.iter().map(|(n, _)| n.as_str()))
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "list it under `source.documents` with its line range".into());
+                d.at(
+                    c.quote.pos,
+                    format!("the citation names document `{doc}`, which the pack's source does not list"),
+                    Some(help),
+                );
+            }
+            None => {}
+        }
+    }
+    if let Some(src) = &pc.source {
+        match src.find(&c.quote.text, range) {
+            Ok(l) => line = Some(l),
+            Err(m) => d.at(
+                c.quote.pos,
+                m,
+                Some("quote the document exactly (whitespace may differ); join separate parts with `…`".into()),
+            ),
+        }
+    }
+    Arc::new(Citation {
+        document: c.document.clone().unwrap_or_else(|| pc.document.clone()),
+        clause: c.clause.clone(),
+        quote: c.quote.text.clone(),
+        line,
+        note: c.note.clone(),
+    })
+}
+
+fn parse_exprs<'f>(
+    d: &mut Diags,
+    items: &'f IndexMap<String, Located>,
+) -> Vec<(String, &'f Located, Option<syntax::Expr>)> {
+    items
+        .iter()
+        .map(|(n, src)| {
+            let e = match syntax::parse(&src.text) {
+                Ok(e) => Some(e),
+                Err(err) => {
+                    d.in_expr(src, err.pos, err.message, err.help);
+                    None
+                }
+            };
+            (n.clone(), src, e)
+        })
+        .collect()
+}
+
+/// One parsed but not yet compiled rule.
+struct Pending<'f> {
+    pack: usize,
+    file: usize,
+    name: String,
+    def: &'f RuleDef,
+    inputs: Vec<InputDef>,
+    declared_outputs: IndexMap<String, Type>,
+    rounding: Vec<(usize, RoundingMode)>,
+    parsed_lets: Vec<(String, &'f Located, Option<syntax::Expr>)>,
+    parsed_outputs: Vec<(String, &'f Located, Option<syntax::Expr>)>,
+    cite: Arc<Citation>,
+    signature_ok: bool,
+}
+
+/// Loads rule packs from files (already read) into a compiled ruleset.
+///
+/// # Errors
+/// Every problem found, located.
+pub fn load(files: &[SourceFile]) -> Result<Ruleset, LoadError> {
+    load_with(files, &SourceFolders::default())
+}
+
+/// Where a pack's source texts may be read from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceFolders {
+    /// The rules folder: every source text resolves inside it. Without one,
+    /// inside the folder of the pack that names it.
+    pub root: Option<PathBuf>,
+    /// Further folders source texts may resolve into (a folder of texts
+    /// shared by several rule folders). Empty by default.
+    pub shared_sources: Vec<PathBuf>,
+    /// The packs come from a rule-set bundle: source texts are read from it
+    /// and nowhere else.
+    pub bundle: Option<Arc<crate::pack::bundle::BundleFiles>>,
+}
+
+/// Loads packs, reading source texts only inside the folders `options`
+/// allows.
+///
+/// # Errors
+/// Every problem in every pack, located.
+pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Ruleset, LoadError> {
+    // packs citing one source text share it: it is read and prepared once
+    let mut source_texts: HashMap<PathBuf, Arc<SourceText>> = HashMap::new();
+    let mut confinements: HashMap<PathBuf, files::Confinement> = HashMap::new();
+    let mut all_diags: Vec<Diagnostic> = Vec::new();
+    let mut parsed: Vec<(usize, PackFile)> = Vec::new();
+    let mut diag_sets: Vec<Diags> = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        let name = f.path.display().to_string();
+        let mut d = Diags::new(name.clone(), &f.text);
+        if f.text.len() > yaml::MAX_YAML_BYTES {
+            d.at(
+                Pos { line: 0, column: 0, ..Pos::default() },
+                format!("the file has {} bytes, more than the limit of {}", f.text.len(), yaml::MAX_YAML_BYTES),
+                Some("split it into several packs".into()),
+            );
+        } else {
+            match serde_saphyr::from_str_with_options::<PackFile>(&f.text, yaml::options()) {
+                Ok(mut p) => {
+                    restore_numbers(&mut p, &f.text);
+                    parsed.push((fi, p));
+                }
+                Err(e) => d.out.push(yaml_error(&name, &e)),
+            }
+        }
+        diag_sets.push(d);
+    }
+
+    let mut rs = Ruleset::default();
+    let mut g = Globals::default();
+    // packs that use another pack's calendar: (file, pack index, id, the id named)
+    let mut calendar_uses: Vec<(usize, usize, String, Located)> = Vec::new();
+    let mut pack_ctx: Vec<PackCtx> = Vec::new();
+    let mut named_types: Vec<IndexMap<String, Type>> = Vec::new();
+    let mut pack_file: Vec<usize> = Vec::new();
+
+    // packs, types and parameters
+    for (fi, pf) in &parsed {
+        let Some(f) = files.get(*fi) else { continue };
+        let Some(d) = diag_sets.get_mut(*fi) else { continue };
+        if pf.format != 1 {
+            d.at(
+                Pos { line: 1, column: 1, ..Pos::default() },
+                format!("format {} is not supported", pf.format),
+                Some("this version of ordinance reads `format: 1`".into()),
+            );
+        }
+        let pname = pf.pack.text.clone();
+        if !is_ident(&pname) {
+            d.at(
+                pf.pack.pos,
+                format!("pack id `{pname}` is not a valid id"),
+                Some("use lowercase ASCII letters, digits and `_`".into()),
+            );
+        }
+        if g.packs.contains(&pname) {
+            d.at(
+                pf.pack.pos,
+                format!("pack `{pname}` is defined twice"),
+                Some("pack ids must be unique in a rules directory".into()),
+            );
+            continue;
+        }
+        let issue_date = date_at(d, &pf.source.date);
+        let from = date_at(d, &pf.valid.from);
+        let until = pf.valid.until.as_ref().and_then(|u| date_at(d, u));
+        if let (Some(a), Some(b)) = (from, until) {
+            if b < a {
+                if let Some(u) = &pf.valid.until {
+                    d.at(u.pos, format!("the validity ends ({b}) before it starts ({a})"), None);
+                }
+            }
+        }
+        let mut source = None;
+        if let Some(t) = &pf.source.text {
+            let base = f.path.parent().unwrap_or(Path::new("."));
+            let root = options.root.as_deref().unwrap_or(base);
+            let confine = confinements
+                .entry(root.to_path_buf())
+                .or_insert_with(|| files::Confinement::new(root, &options.shared_sources));
+            let from_bundle = options.bundle.as_ref().map(|b| {
+                b.source_text(&t.text).map(|(shown, text)| {
+                    source_texts.entry(shown).or_insert_with(|| Arc::new(SourceText::new(text))).clone()
+                })
+            });
+            let read = if let Some(r) = from_bundle {
+                r
+            } else {
+                confine.resolve(base, &t.text, "source text").and_then(|canon| match source_texts.get(&canon) {
+                    Some(text) => Ok(text.clone()),
+                    None => {
+                        let s = confine.read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
+                        let text = Arc::new(SourceText::new(&s));
+                        source_texts.insert(canon, text.clone());
+                        Ok(text)
+                    }
+                })
+            };
+            match read {
+                Ok(text) => source = Some(text),
+                Err(e) => d.at(t.pos, e.message, e.help),
+            }
+        }
+        let range = pf.source.lines.as_ref().and_then(|l| line_range(d, l));
+        let documents: Vec<(String, (u32, u32))> =
+            pf.source.documents.iter().filter_map(|(doc, l)| Some((doc.clone(), line_range(d, l)?))).collect();
+        let pack_index = rs.packs.len();
+        let rounding = pf.rounding.as_ref().and_then(|l| rounding_mode(d, l)).unwrap_or(RoundingMode::HalfUp);
+        let pc = PackCtx {
+            name: pname.clone(),
+            document: pf.source.document.clone(),
+            source: source.clone(),
+            range,
+            documents,
+            rounding,
+        };
+        // named types, in order
+        let mut types: IndexMap<String, Type> = IndexMap::new();
+        for (tname, node) in &pf.types {
+            if let Some(t) = parse_type(d, node, &types) {
+                types.insert(tname.clone(), t);
+            }
+        }
+        // parameters
+        compile_params(d, &pc, pf, &types, from, &mut rs, &mut g);
+        // rate schedules
+        for (sname, sdef) in &pf.scales {
+            // a broken scale is still known by name, so its uses are not
+            // reported as unknown (the pack does not load either way)
+            let scale =
+                parse_scale(d, &pc, sname, sdef, from.or_else(|| Date::from_ymd(1, 1, 1).ok())).unwrap_or_else(|| {
+                    crate::ruleset::Scale {
+                        qualified: format!("{pname}.{sname}"),
+                        versions: Vec::new(),
+                        cite: Arc::new(Citation::default()),
+                    }
+                });
+            g.scales.insert((pname.clone(), sname.clone()), rs.scales.len());
+            rs.scales.push(scale);
+        }
+        // the working-day calendar: defined here, or another pack's
+        let mut calendar = None;
+        match pf.calendar.as_ref().map(|c| (&c.value, Pos::of(c))) {
+            Some((CalendarUse::Define(def), _)) => {
+                if let Some(cal) = parse_calendar(d, &pc, &pname, def) {
+                    calendar = Some(rs.calendars.len());
+                    g.calendars.insert(pname.clone(), rs.calendars.len());
+                    rs.calendars.push(cal);
+                }
+            }
+            Some((CalendarUse::Of(other), pos)) => {
+                calendar_uses.push((*fi, rs.packs.len(), pname.clone(), Located { text: other.clone(), pos }));
+            }
+            None => {}
+        }
+        g.packs.push(pname.clone());
+        rs.packs.push(Pack {
+            calendar,
+            name: pname.clone(),
+            title: pf.title.clone(),
+            file: f.path.display().to_string(),
+            digest: {
+                let mut bytes = f.text.as_bytes().to_vec();
+                bytes.push(0);
+                bytes.extend_from_slice(source.as_ref().map_or("", |s| s.digest()).as_bytes());
+                hex_digest(&bytes)
+            },
+            source: SourceInfo {
+                document: pf.source.document.clone(),
+                title: pf.source.title.clone(),
+                issued_by: pf.source.issued_by.clone(),
+                date: issue_date.unwrap_or_else(|| from.unwrap_or(Date::today_shanghai())),
+            },
+            valid_from: from.unwrap_or(Date::today_shanghai()),
+            valid_until: until,
+            tests: Vec::new(),
+            claims: Vec::new(),
+            properties: Vec::new(),
+            source_text: source,
+            source_range: range,
+            source_documents: pc.documents.clone(),
+        });
+        pack_ctx.push(pc);
+        named_types.push(types);
+        pack_file.push(*fi);
+        debug_assert_eq!(pack_index + 1, rs.packs.len());
+    }
+
+    let defined = g.calendars.clone();
+    for (fi, pi, pname, other) in &calendar_uses {
+        match defined.get(&other.text) {
+            Some(&c) => {
+                g.calendars.insert(pname.clone(), c);
+                if let Some(p) = rs.packs.get_mut(*pi) {
+                    p.calendar = Some(c);
+                }
+            }
+            None => {
+                if let Some(d) = diag_sets.get_mut(*fi) {
+                    let help = suggest(&other.text, defined.keys().map(String::as_str))
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| "name a pack whose `calendar:` defines holidays and working days".into());
+                    d.at(other.pos, format!("no pack `{}` defines a working-day calendar", other.text), Some(help));
+                }
+            }
+        }
+    }
+
+    // rules: signatures of inputs, parse expressions
+    let mut pending: Vec<Pending> = Vec::new();
+    let parsed_by_pack: Vec<&PackFile> = parsed
+        .iter()
+        .filter(|(fi, pf)| pack_file.contains(fi) && g.packs.contains(&pf.pack.text))
+        .map(|(_, pf)| pf)
+        .collect();
+    for (pi, pf) in parsed_by_pack.iter().enumerate() {
+        let (Some(&fi), Some(pc), Some(types)) = (pack_file.get(pi), pack_ctx.get(pi), named_types.get(pi)) else {
+            continue;
+        };
+        let Some(d) = diag_sets.get_mut(fi) else { continue };
+        for (rname, rdef) in &pf.rules {
+            let qualified = format!("{}.{rname}", pc.name);
+            let p = rule_signature(d, pc, &g, types, (pi, fi), rname, rdef);
+            g.rules.insert(qualified, pending.len());
+            pending.push(p);
+        }
+    }
+    g.sigs = vec![None; pending.len()];
+
+    // dependency order (and cycles)
+    let deps = call_graph(&pending, &pack_ctx, &g);
+    let order = topo_order(&deps);
+    let in_cycle: Vec<bool> = (0..pending.len()).map(|i| !order.contains(&i)).collect();
+    for (i, p) in pending.iter().enumerate() {
+        if in_cycle.get(i).copied().unwrap_or(false) {
+            let pack_name = pack_ctx.get(p.pack).map(|c| c.name.as_str()).unwrap_or("");
+            let others: Vec<String> = deps
+                .get(i)
+                .map(|ds| {
+                    ds.iter()
+                        .filter(|j| in_cycle.get(**j).copied().unwrap_or(false))
+                        .filter_map(|j| pending.get(*j).map(|q| q.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(d) = diag_sets.get_mut(p.file) {
+                d.at(
+                    p.def.cite.quote.pos,
+                    format!("rule `{pack_name}.{}` is part of a cycle (it calls {})", p.name, others.join(", ")),
+                    Some("rules may not call each other in a circle".into()),
+                );
+            }
+        }
+    }
+
+    // compile in dependency order
+    let mut compiled: Vec<Option<Rule>> = vec![None; pending.len()];
+    for i in order {
+        let Some(p) = pending.get(i) else { continue };
+        let Some(pc) = pack_ctx.get(p.pack) else { continue };
+        let Some(d) = diag_sets.get_mut(p.file) else { continue };
+        if !p.signature_ok {
+            continue;
+        }
+        // a rule calling a rule that failed to compile is not compiled either:
+        // its errors would only repeat the callee's
+        if deps.get(i).is_some_and(|ds| ds.iter().any(|j| g.sigs.get(*j).is_some_and(Option::is_none))) {
+            continue;
+        }
+        let qualified = format!("{}.{}", pc.name, p.name);
+        let Some((outputs, body)) = compile_body(d, pc, &g, p, &qualified) else { continue };
+        if let Some(slot) = g.sigs.get_mut(i) {
+            *slot = Some(RuleSig {
+                qualified: qualified.clone(),
+                inputs: p.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+                outputs: outputs.iter().cloned().collect(),
+            });
+        }
+        if let Some(slot) = compiled.get_mut(i) {
+            *slot = Some(Rule {
+                pack: p.pack,
+                qualified,
+                title: p.def.title.clone(),
+                cite: p.cite.clone(),
+                inputs: p.inputs.clone(),
+                output_names: outputs.iter().map(|(n, _)| Arc::from(n.as_str())).collect(),
+                // by position among the outputs as computed (a formula may
+                // compute them in another order than `outputs:` declares)
+                rounding: p
+                    .rounding
+                    .iter()
+                    .filter_map(|(k, mode)| {
+                        let (name, _) = p.declared_outputs.get_index(*k)?;
+                        Some((outputs.iter().position(|(n, _)| n == name)?, *mode))
+                    })
+                    .collect(),
+                outputs,
+                body,
+            });
+        }
+    }
+
+    // tests and claims
+    for (pi, pf) in parsed_by_pack.iter().enumerate() {
+        let (Some(&fi), Some(pc)) = (pack_file.get(pi), pack_ctx.get(pi)) else { continue };
+        let Some(d) = diag_sets.get_mut(fi) else { continue };
+        let default_date = rs.packs.get(pi).map(|p| p.valid_from).unwrap_or(Date::today_shanghai());
+        let mut tests = Vec::new();
+        for (ti, t) in pf.tests.iter().enumerate() {
+            let q =
+                if t.rule.text.contains('.') { t.rule.text.clone() } else { format!("{}.{}", pc.name, t.rule.text) };
+            let Some(&rid) = g.rules.get(&q) else {
+                let help = suggest(&q, g.rules.keys().map(String::as_str)).map(|s| format!("did you mean `{s}`?"));
+                d.at(t.rule.pos, format!("test names unknown rule `{}`", t.rule.text), help);
+                continue;
+            };
+            let as_of = match &t.as_of {
+                Some(a) => match date_at(d, a) {
+                    Some(x) => x,
+                    None => continue,
+                },
+                None => default_date,
+            };
+            if let Some(Some(sig)) = g.sigs.get(rid) {
+                for (k, v) in &t.given {
+                    if !sig.inputs.iter().any(|(n, _, _)| n == k) {
+                        let help = suggest(k, sig.inputs.iter().map(|(n, _, _)| n.as_str()))
+                            .map(|s| format!("did you mean `{s}`?"));
+                        d.at(v.pos, format!("rule `{q}` has no input `{k}`"), help);
+                    }
+                }
+                if let Some(exp) = &t.expect {
+                    for (k, v) in exp {
+                        if !sig.outputs.contains_key(k) {
+                            let help = suggest(k, sig.outputs.keys().map(String::as_str))
+                                .map(|s| format!("did you mean `{s}`?"));
+                            d.at(v.pos, format!("rule `{q}` has no output `{k}`"), help);
+                        }
+                    }
+                }
+            }
+            if t.expect.is_none() == t.error.is_none() {
+                d.at(t.rule.pos, "a test needs exactly one of `expect` and `error`", None);
+            }
+            tests.push(TestCase {
+                name: t.name.clone().unwrap_or_else(|| format!("{} #{}", q, ti + 1)),
+                rule: q,
+                as_of,
+                given: serde_json::Value::Object(t.given.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                expect: t.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+                error: t.error.clone(),
+                location: format!("{}:{}", d.file, t.rule.pos.line),
+            });
+        }
+        let scope = Scope { locals: Vec::new(), pack: Some(pc.name.clone()), locator: Default::default() };
+        let claims = compile_claims(d, pc, &pf.claims, &scope, &g);
+        let properties = compile_properties(d, pc, &pf.properties, default_date, &g);
+        if let Some(p) = rs.packs.get_mut(pi) {
+            p.tests = tests;
+            p.claims = claims;
+            p.properties = properties;
+        }
+    }
+
+    for mut d in diag_sets {
+        // in file order, whatever order the checks ran in
+        d.out.sort_by_key(|x| (x.line, x.column));
+        all_diags.extend(d.out);
+    }
+    if !all_diags.is_empty() {
+        return Err(LoadError { diagnostics: all_diags });
+    }
+    for (i, r) in compiled.into_iter().enumerate() {
+        match r {
+            Some(rule) => {
+                rs.rule_index.insert(rule.qualified.clone(), i);
+                rs.rules.push(Arc::new(rule));
+            }
+            None => {
+                return Err(LoadError::single("<rules>", 0, 0, "a rule failed to compile without a diagnostic", None));
+            }
+        }
+    }
+    rs.hash = content_hash(files);
+    Ok(rs)
+}
+
+fn restore_numbers(p: &mut PackFile, src: &str) {
+    for n in p.types.values_mut() {
+        n.restore_exact_numbers(src);
+    }
+    for prop in &mut p.properties {
+        for n in prop.vars.values_mut() {
+            n.restore_exact_numbers(src);
+        }
+    }
+    for sc in p.scales.values_mut() {
+        let dated = sc.versions.iter_mut().flat_map(|v| v.brackets.iter_mut());
+        for b in sc.brackets.iter_mut().flatten().chain(dated) {
+            let nodes = [b.upto.as_mut(), b.below.as_mut(), Some(&mut b.rate), b.quick_deduction.as_mut()];
+            for n in nodes.into_iter().flatten() {
+                n.restore_exact_numbers(src);
+            }
+        }
+    }
+    for prm in p.parameters.values_mut() {
+        if let Some(v) = &mut prm.value {
+            v.restore_exact_numbers(src);
+        }
+        for v in &mut prm.versions {
+            v.value.restore_exact_numbers(src);
+        }
+    }
+    for prm in p.parameters.values_mut() {
+        if let Some(t) = &mut prm.ty {
+            t.restore_exact_numbers(src);
+        }
+    }
+    for r in p.rules.values_mut() {
+        for n in r.inputs.values_mut().chain(r.outputs.values_mut()) {
+            n.restore_exact_numbers(src);
+        }
+        if let Some(t) = &mut r.table {
+            for row in &mut t.rows {
+                row.when.values_mut().for_each(|n| n.restore_exact_numbers(src));
+                row.then.values_mut().for_each(|n| n.restore_exact_numbers(src));
+            }
+            if let Some(dft) = &mut t.default {
+                dft.values_mut().for_each(|n| n.restore_exact_numbers(src));
+            }
+        }
+    }
+    for t in &mut p.tests {
+        t.given.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        if let Some(e) = &mut t.expect {
+            e.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        }
+    }
+    for c in &mut p.claims {
+        c.printed.restore_exact_numbers(src);
+    }
+}
+
+/// The decimal places a figure was printed with: `253.8` → 1, `"70%"` → 2
+/// (0.70), `"17.2%"` → 3; none for integers and fractions, which are
+/// compared exactly.
+fn printed_places(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (body, extra) = match t.strip_suffix('%') {
+        Some(b) => (b, 2),
+        None => (t, 0),
+    };
+    if body.contains('/') || Number::parse(body).is_err() {
+        return None;
+    }
+    let decimals = body.split_once('.').map(|(_, f)| f.len() as i64).unwrap_or(0);
+    (decimals + extra > 0).then_some(decimals + extra)
+}
+
+/// The rule-set version: the first 8 bytes of a SHA-256 over every file's
+/// name and text, in name order, as hex.
+/// SHA-256 of bytes, as lowercase hex.
+pub(crate) use crate::source::sourcetext::hex_digest;
+
+/// The rule-set hash of pack files: names and texts, in name order.
+pub fn content_hash(files: &[SourceFile]) -> String {
+    let mut h = Sha256::new();
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.file_name().cmp(&b.path.file_name()));
+    for f in sorted {
+        h.update(f.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default().as_bytes());
+        h.update([0u8]);
+        h.update(f.text.as_bytes());
+        h.update([0u8]);
+    }
+    let digest = h.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Context for compiling scenario expressions: the globals of a ruleset.
+pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
+    let mut g = Globals { packs: rs.packs.iter().map(|p| p.name.clone()).collect(), ..Globals::default() };
+    for p in &rs.packs {
+        if let Some(c) = p.calendar {
+            g.calendars.insert(p.name.clone(), c);
+        }
+    }
+    for (i, sc) in rs.scales.iter().enumerate() {
+        if let Some((pack, name)) = sc.qualified.split_once('.') {
+            g.scales.insert((pack.to_string(), name.to_string()), i);
+        }
+    }
+    for (i, p) in rs.params.iter().enumerate() {
+        if let Some((pack, name)) = p.qualified.split_once('.') {
+            g.params.insert((pack.to_string(), name.to_string()), (i, p.ty.clone()));
+        }
+    }
+    for (i, r) in rs.rules.iter().enumerate() {
+        g.rules.insert(r.qualified.clone(), i);
+        g.sigs.push(Some(RuleSig {
+            qualified: r.qualified.clone(),
+            inputs: r.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+            outputs: r.outputs.iter().cloned().collect(),
+        }));
+    }
+    g
+}
