@@ -253,16 +253,24 @@ fn tok_desc(t: &Tok) -> String {
     }
 }
 
+/// The characters of an expression the limit counts: all but white space.
+fn significant_chars(chars: impl Iterator<Item = char>) -> usize {
+    chars.filter(|c| !c.is_whitespace()).count()
+}
+
 fn err(pos: usize, message: impl Into<String>) -> SyntaxError {
     SyntaxError { pos, message: message.into(), help: None }
 }
 
 fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
     let chars: Vec<char> = src.chars().collect();
-    if chars.len() > MAX_EXPR_CHARS {
+    // spaces are not counted: the printed form of an expression adds them
+    // around operators, and what parses must print and parse back
+    let counted = significant_chars(chars.iter().copied());
+    if counted > MAX_EXPR_CHARS {
         return Err(SyntaxError {
             pos: 0,
-            message: format!("expression has {} characters, more than the limit {MAX_EXPR_CHARS}", chars.len()),
+            message: format!("expression has {counted} characters, more than the limit {MAX_EXPR_CHARS}"),
             help: Some("split it into `let` steps or smaller rules".into()),
         });
     }
@@ -914,7 +922,7 @@ pub fn parse(src: &str) -> Result<Expr, SyntaxError> {
     }
     // what is accepted must print within the limit too, so that its
     // printed form (spaces, parentheses, numbers written out) parses back
-    let printed = e.to_string().chars().count();
+    let printed = significant_chars(e.to_string().chars());
     if printed > MAX_EXPR_CHARS {
         return Err(SyntaxError {
             pos: 0,
@@ -1034,6 +1042,7 @@ impl fmt::Display for Expr {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::useless_vec)]
 mod tests {
     use super::*;
 
@@ -1044,7 +1053,7 @@ mod tests {
     #[test]
     fn what_parses_prints_within_the_limit() {
         // `1%+1%` prints as `0.01 + 0.01`: a text within the limit whose
-        // printed form would not be is refused
+        // printed form would not be is refused (spaces are not counted)
         let many = vec!["1%"; 30_000].join("+");
         assert!(many.len() < MAX_EXPR_CHARS);
         let e = parse(&many).unwrap_err();
