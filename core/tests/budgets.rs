@@ -163,11 +163,26 @@ fn a_flat_formula_of_5000_terms_loads_and_evaluates_on_a_small_stack() {
 
 #[test]
 fn the_largest_accepted_formula_evaluates_on_a_small_stack() {
-    // 100,000 characters (the limit): alternating + and * over one name
-    let mut terms = String::from("x");
-    while terms.len() + 4 <= ordinance_core::expr::syntax::MAX_EXPR_CHARS {
-        terms.push_str(if terms.len() % 8 == 1 { "*x+x" } else { "+x-x" });
+    // alternating + and * over one name, as long as the parser accepts:
+    // the limit (100,000 characters) holds for the text and for its printed
+    // form, which puts each product in parentheses
+    let mut full = String::from("x");
+    while full.len() + 4 <= ordinance_core::expr::syntax::MAX_EXPR_CHARS {
+        full.push_str(if full.len() % 8 == 1 { "*x+x" } else { "+x-x" });
     }
+    // the longest prefix of whole terms that parses, found by halving
+    let accepted = |groups: usize| ordinance_core::expr::syntax::parse(&full[..1 + 4 * groups]).is_ok();
+    let (mut lo, mut hi) = (0usize, (full.len() - 1) / 4);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if accepted(mid) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let terms = full[..1 + 4 * lo].to_string();
+    assert!(terms.len() > 70_000, "{}", terms.len());
     let (e, _) = engine("largest", &format!("rules:\n  r:\n    cite: {{clause: c, quote: q}}\n    inputs: {{x: integer}}\n    formula: {{y: \"{terms}\"}}\n"));
     let got = on_small_stack(move || {
         e.evaluate("t.r", &serde_json::json!({"x": 1}), &at("2024-06-30")).map(|d| d.outputs["y"].clone())

@@ -90,7 +90,10 @@ fn every_arrow_runs_down_the_layers() {
     let units: BTreeMap<String, usize> =
         files.iter().filter(|(p, _)| p != Path::new("lib.rs")).map(|(p, _)| (unit_of(p), 0)).collect();
     for u in units.keys() {
-        assert!(LAYERS.contains(&u.as_str()), "`core/src/{u}` is in no layer: add it to LAYERS and docs/architecture.md");
+        assert!(
+            LAYERS.contains(&u.as_str()),
+            "`core/src/{u}` is in no layer: add it to LAYERS and docs/architecture.md"
+        );
     }
     let found = arrows(&files);
     assert!(found.len() > 50, "the arrows were not read: {found:?}");

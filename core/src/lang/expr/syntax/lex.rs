@@ -28,16 +28,24 @@ pub(super) fn tok_desc(t: &Tok) -> String {
     }
 }
 
+/// The characters of an expression the limit counts: all but white space.
+pub(super) fn significant_chars(chars: impl Iterator<Item = char>) -> usize {
+    chars.filter(|c| !c.is_whitespace()).count()
+}
+
 pub(super) fn err(pos: usize, message: impl Into<String>) -> SyntaxError {
     SyntaxError { pos, message: message.into(), help: None }
 }
 
 pub(super) fn lex(src: &str) -> Result<Vec<(Tok, usize)>, SyntaxError> {
     let chars: Vec<char> = src.chars().collect();
-    if chars.len() > MAX_EXPR_CHARS {
+    // spaces are not counted: the printed form of an expression adds them
+    // around operators, and what parses must print and parse back
+    let counted = significant_chars(chars.iter().copied());
+    if counted > MAX_EXPR_CHARS {
         return Err(SyntaxError {
             pos: 0,
-            message: format!("expression has {} characters, more than the limit {MAX_EXPR_CHARS}", chars.len()),
+            message: format!("expression has {counted} characters, more than the limit {MAX_EXPR_CHARS}"),
             help: Some("split it into `let` steps or smaller rules".into()),
         });
     }
