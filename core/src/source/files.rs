@@ -228,18 +228,12 @@ pub fn read_text(path: &Path, written: &str, what: &str, limit: usize) -> Result
     regular_file(path, written, what)?;
     let file = open_no_block(path)
         .map_err(|e| FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None))?;
-    // the file opened is the one checked: a swap for a pipe or device after
-    // the check is caught here
-    let meta = file
-        .metadata()
-        .map_err(|e| FileError::new(format!("cannot read the {what} `{written}`: {}", io_reason(&e)), None))?;
-    if !meta.is_file() {
-        return Err(FileError::new(format!("the {what} `{written}` is {}, not a regular file", kind_of(&meta)), None));
-    }
     read_open(file, written, what, limit)
 }
 
-/// Reads an open file: a regular file, at most `limit` bytes, UTF-8.
+/// Reads an open file: a regular file, at most `limit` bytes, UTF-8. The
+/// file opened is the one checked: a swap for a pipe or device after an
+/// earlier check by path is caught here.
 fn read_open(file: File, written: &str, what: &str, limit: usize) -> Result<String, FileError> {
     let meta = file
         .metadata()
