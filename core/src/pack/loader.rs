@@ -4,7 +4,8 @@
 //! Every problem becomes a located diagnostic; loading reports all of them.
 
 use crate::error::{Diagnostic, LoadError};
-use crate::lang::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope, BUILTIN_NAMES};
+use crate::lang::expr::compile::Builtins;
+use crate::lang::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope};
 use crate::lang::expr::syntax;
 use crate::ruleset::{
     Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
@@ -356,7 +357,7 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
     }
 
     let mut rs = Ruleset::default();
-    let mut g = Globals::default();
+    let mut g = Globals { builtins: Builtins(crate::run::builtins::lookup), ..Globals::default() };
     // packs that use another pack's calendar: (file, pack index, id, the id named)
     let mut calendar_uses: Vec<(usize, usize, String, Located)> = Vec::new();
     let mut pack_ctx: Vec<PackCtx> = Vec::new();
@@ -808,7 +809,11 @@ pub fn content_hash(files: &[SourceFile]) -> String {
 
 /// Context for compiling scenario expressions: the globals of a ruleset.
 pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
-    let mut g = Globals { packs: rs.packs.iter().map(|p| p.name.clone()).collect(), ..Globals::default() };
+    let mut g = Globals {
+        packs: rs.packs.iter().map(|p| p.name.clone()).collect(),
+        builtins: Builtins(crate::run::builtins::lookup),
+        ..Globals::default()
+    };
     for p in &rs.packs {
         if let Some(c) = p.calendar {
             g.calendars.insert(p.name.clone(), c);

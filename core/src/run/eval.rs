@@ -24,7 +24,7 @@
 //!   (`stacker`, as rustc does for deep recursion), so no accepted input can
 //!   overflow a host thread's stack, however small.
 
-use crate::lang::expr::compile::{Builtin, CExpr, Loc};
+use crate::lang::expr::compile::{CExpr, Loc};
 use crate::lang::expr::syntax::{AggKind, BinOp};
 use crate::ruleset::{Aggregate, Body, Citation, HitPolicy, Rule, Ruleset, Table};
 use crate::values::date::Date;
@@ -41,8 +41,6 @@ pub use budget::*;
 mod lists;
 
 mod tables;
-
-mod builtins;
 
 /// The default budget of evaluation steps for one call, before the
 /// allowance for the size of its inputs ([`STEPS_PER_INPUT_ITEM`]).
@@ -72,7 +70,7 @@ pub const MAX_POW_EXPONENT: u64 = 1_000_000;
 
 /// What evaluation returns inside this module: the fault is boxed, so that
 /// a result is no larger than a value.
-type Res<T> = Result<T, Box<Fault>>;
+pub(in crate::run) type Res<T> = Result<T, Box<Fault>>;
 
 impl Default for Budget {
     fn default() -> Self {
@@ -84,19 +82,19 @@ impl Default for Budget {
     }
 }
 
-const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
+pub(in crate::run) const VALUE_BYTES: u64 = std::mem::size_of::<Value>() as u64;
 
 /// The evaluation of one call: date, budgets and trace.
 pub struct Evaluator<'a> {
-    rs: &'a Ruleset,
+    pub(in crate::run) rs: &'a Ruleset,
     /// The as-of date.
     pub as_of: Date,
     steps: u64,
     max_steps: u64,
     bytes: u64,
     max_bytes: u64,
-    max_bits: u64,
-    max_digits: u64,
+    pub(in crate::run) max_bits: u64,
+    pub(in crate::run) max_digits: u64,
     nesting: u32,
     trace: Option<Trace>,
     depth: u32,
@@ -198,7 +196,7 @@ impl Acc {
     }
 }
 
-fn arith(e: ArithmeticError) -> String {
+pub(in crate::run) fn arith_message(e: ArithmeticError) -> String {
     e.to_string()
 }
 
@@ -285,7 +283,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn fail(&self, message: impl Into<String>) -> Box<Fault> {
+    pub(in crate::run) fn fail(&self, message: impl Into<String>) -> Box<Fault> {
         Box::new(Fault::Failed { rule: self.current_rule(), message: message.into() })
     }
 
@@ -302,12 +300,12 @@ impl<'a> Evaluator<'a> {
         fault
     }
 
-    fn limit(&self, message: impl Into<String>) -> Box<Fault> {
+    pub(in crate::run) fn limit(&self, message: impl Into<String>) -> Box<Fault> {
         Box::new(Fault::Limit { rule: self.current_rule(), message: message.into() })
     }
 
     /// Counts `n` steps of work.
-    fn tick_n(&mut self, n: u64) -> Res<()> {
+    pub(in crate::run) fn tick_n(&mut self, n: u64) -> Res<()> {
         self.steps = self.steps.saturating_add(n);
         if self.steps > self.checkpoint {
             self.checkpoint_reached()
@@ -334,7 +332,12 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn tick(&mut self) -> Res<()> {
+    /// Whether a trace is being kept.
+    pub(in crate::run) fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    pub(in crate::run) fn tick(&mut self) -> Res<()> {
         self.tick_n(1)
     }
 
@@ -345,7 +348,7 @@ impl<'a> Evaluator<'a> {
 
     /// The weight of `v` (see [`weight`]) within the steps left: more than
     /// the steps left when it is heavier, so that charging it fails.
-    fn weigh(&self, v: &Value) -> u64 {
+    pub(in crate::run) fn weigh(&self, v: &Value) -> u64 {
         match v {
             Value::List(_) | Value::Record(_) => weight_within(v, self.steps_left()),
             _ => 1,
@@ -354,13 +357,13 @@ impl<'a> Evaluator<'a> {
 
     /// Counts the steps of reading `v` whole (comparing, hashing or writing
     /// it out): its weight, bounded by the budget while it is measured.
-    fn tick_weight(&mut self, v: &Value) -> Res<()> {
+    pub(in crate::run) fn tick_weight(&mut self, v: &Value) -> Res<()> {
         let w = self.weigh(v);
         self.tick_n(w)
     }
 
     /// Counts `n` bytes of values created.
-    fn alloc(&mut self, n: u64) -> Res<()> {
+    pub(in crate::run) fn alloc(&mut self, n: u64) -> Res<()> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.max_bytes {
             Err(self.limit(format!("evaluation would create more than {} bytes of values", self.max_bytes)))
@@ -371,7 +374,7 @@ impl<'a> Evaluator<'a> {
 
     /// Checks a computed number against the size budget and counts its
     /// memory.
-    fn sized(&mut self, n: Number, what: &str, at: Loc) -> Res<Number> {
+    pub(in crate::run) fn sized(&mut self, n: Number, what: &str, at: Loc) -> Res<Number> {
         let bits = n.bits();
         if bits > self.max_bits {
             return Err(self.limit(format!(
@@ -387,7 +390,7 @@ impl<'a> Evaluator<'a> {
         Ok(n)
     }
 
-    fn arith_fault(&self, e: ArithmeticError, what: String, at: Loc) -> Box<Fault> {
+    pub(in crate::run) fn arith_fault(&self, e: ArithmeticError, what: String, at: Loc) -> Box<Fault> {
         match e {
             ArithmeticError::TooLarge { .. } => self.limit(format!("{what}: {e}{}", self.at(at))),
             _ => self.fail(format!("{e} in {what}{}", self.at(at))),
@@ -562,7 +565,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn calendar(&self, c: usize) -> Res<&'a crate::ruleset::Calendar> {
+    pub(in crate::run) fn calendar(&self, c: usize) -> Res<&'a crate::ruleset::Calendar> {
         let rs: &'a Ruleset = self.rs;
         rs.calendars.get(c).ok_or_else(|| self.fail(format!("no working-day calendar with index {c}")))
     }
@@ -730,7 +733,9 @@ impl<'a> Evaluator<'a> {
                 for a in args {
                     vals.push(self.eval_expr(a, frame)?);
                 }
-                self.builtin(*b, vals, *at).map_err(|f| self.located(f, *at))
+                let call = crate::run::builtins::Call { b: *b, args: &vals, at: *at, rule: "" };
+                let def = crate::run::builtins::def(*b).ok_or_else(|| self.fail("no such built-in function"))?;
+                (def.fast)(self, &call).map_err(|f| self.located(f, *at))
             }
             CExpr::Aggregate { kind, slot, list, filter, body, init: Some(init), .. } => {
                 self.eval_fold(*kind == AggKind::Scan, *slot, init, list, filter.as_deref(), body.as_deref(), frame)
@@ -749,7 +754,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// One exact operation, checked against the size budget.
-    fn arith(&mut self, op: BinOp, x: &Number, y: &Number, at: Loc) -> Res<Number> {
+    pub(in crate::run) fn arith(&mut self, op: BinOp, x: &Number, y: &Number, at: Loc) -> Res<Number> {
         let r = match op {
             BinOp::Add => x.add(y),
             BinOp::Sub => x.sub(y),

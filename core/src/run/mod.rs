@@ -6,6 +6,7 @@
 //! May use: `values`, `lang`, `ruleset`. It knows nothing of files or of
 //! how a rule set was loaded.
 
+pub mod builtins;
 pub mod eval;
 pub mod outcome;
 pub mod properties;

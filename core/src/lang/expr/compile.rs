@@ -3,246 +3,15 @@
 //! evaluation never looks anything up by name or re-parses text.
 
 use super::syntax::{AggKind, BinOp, Expr, ExprKind};
-use crate::values::number::RoundingMode;
 use crate::values::value::{Type, Value};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// A built-in function.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Builtin {
-    /// Least of the arguments, or of a list.
-    Min,
-    /// Greatest of the arguments, or of a list.
-    Max,
-    /// Sum of a list of numbers.
-    SumList,
-    /// Length of a list.
-    CountList,
-    /// Absolute value.
-    Abs,
-    /// Rounding with a mode; the second argument is the number of places.
-    Round(RoundingMode),
-    /// `days_between(a, b)` = b − a in days.
-    DaysBetween,
-    /// `add_days(d, n)`.
-    AddDays,
-    /// `add_months(d, n)`.
-    AddMonths,
-    /// `add_years(d, n)`.
-    AddYears,
-    /// `year(d)`.
-    Year,
-    /// `month(d)`.
-    Month,
-    /// `day(d)`.
-    Day,
-    /// `weekday(d)`: Monday = 1 … Sunday = 7.
-    Weekday,
-    /// `date(y, m, d)`.
-    MakeDate,
-    /// `dates(a, b)`: every date from a to b inclusive.
-    Dates,
-    /// `last_day_of_month(d)`.
-    LastDayOfMonth,
-    /// `concat(a, b, …)`: the lists one after another.
-    Concat,
-    /// `pow(x, n)`: x to an integer power (exact).
-    Pow,
-    /// `minutes_between(a, b)`: whole minutes from datetime a to b (floor).
-    MinutesBetween,
-    /// `hours_between(a, b)`: exact hours from datetime a to b.
-    HoursBetween,
-    /// `add_minutes(t, n)`.
-    AddMinutes,
-    /// `date_of(t)`: the calendar date of a datetime.
-    DateOf,
-    /// `datetime(d, h, m)`.
-    MakeDateTime,
-    /// `range(a, b)`: the integers from a to b inclusive.
-    Range,
-    /// `contains(text, part)`.
-    Contains,
-    /// `length(text)`: the number of characters.
-    Length,
-    /// `as_of()`: the evaluation's as-of date.
-    AsOf,
-    /// `concat_text(a, b, …)`: the texts one after another.
-    ConcatText,
-    /// `text_of(x)`: a number, date, bool or text as text.
-    TextOf,
-    /// `format_number(x, places, separator)`: rounded half up, fixed places,
-    /// thousands grouped.
-    FormatNumber,
-    /// `format_date(x, pattern)`: a date, date-time or time of day written by
-    /// a pattern of parts in braces (`{year}年{month}月{day}日`).
-    FormatDate,
-    /// `upper(t)`.
-    Upper,
-    /// `lower(t)`.
-    Lower,
-    /// `starts_with(t, p)`.
-    StartsWith,
-    /// `ends_with(t, p)`.
-    EndsWith,
-    /// `replace(t, from, to)`: every occurrence.
-    Replace,
-    /// `substring(t, start, length)`: characters, from 1.
-    Substring,
-    /// `split(t, separator)`.
-    Split,
-    /// `join(list of text, separator)`.
-    Join,
-    /// `sort(list)`: ascending.
-    Sort,
-    /// `reverse(list)`.
-    Reverse,
-    /// `distinct(list)`: first occurrences, in order.
-    Distinct,
-    /// `index_of(list, x)`: the position of the first x, from 1; 0 if none.
-    IndexOf,
-    /// `sublist(list, start, length)`: from position start (from 1).
-    Sublist,
-    /// `flatten(list of lists)`.
-    Flatten,
-    /// `progressive(scale, x)`: the tax on x, each part at its bracket's rate.
-    Progressive(usize),
-    /// `scale_rate(scale, x)`: the rate of the bracket x falls in.
-    ScaleRate(usize),
-    /// `quick_deduction(scale, x)`: the quick deduction of that bracket.
-    QuickDeduction(usize),
-    /// `is_workday(d)`, by the calendar (an index into the ruleset's).
-    IsWorkday(usize),
-    /// `workdays_between(a, b)`: working days from a to b, both included.
-    WorkdaysBetween(usize),
-    /// `add_workdays(d, n)`: the n-th working day after d (before, for n < 0;
-    /// d itself for 0).
-    AddWorkdays(usize),
-    /// `time(h, m)`: a time of day.
-    MakeTime,
-    /// `time_of(t)`: the time of day of a datetime.
-    TimeOf,
-    /// `at_time(d, t)`: a date at a time of day.
-    AtTime,
-    /// `days(n)`, `hours(n)`, `minutes(n)`: a duration of n units of so
-    /// many seconds.
-    DurationOf(i64),
-    /// `duration_between(a, b)`: from datetime (or time of day) a to b.
-    DurationBetween,
-    /// `add_duration(x, d)`: a datetime d later, or two durations added.
-    AddDuration,
-    /// `in_days(d)`, `in_hours(d)`, `in_minutes(d)`: a duration as an exact
-    /// number of units of so many seconds.
-    DurationIn(i64),
-}
-
-impl Builtin {
-    /// The scale a schedule function reads.
-    pub fn scale(self) -> Option<usize> {
-        match self {
-            Builtin::Progressive(c) | Builtin::ScaleRate(c) | Builtin::QuickDeduction(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// The calendar a working-day function reads.
-    pub fn calendar(self) -> Option<usize> {
-        match self {
-            Builtin::IsWorkday(c) | Builtin::WorkdaysBetween(c) | Builtin::AddWorkdays(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    /// The same function, reading the calendar or scale with index `c`.
-    fn with_index(self, c: usize) -> Builtin {
-        match self {
-            Builtin::IsWorkday(_) => Builtin::IsWorkday(c),
-            Builtin::Progressive(_) => Builtin::Progressive(c),
-            Builtin::ScaleRate(_) => Builtin::ScaleRate(c),
-            Builtin::QuickDeduction(_) => Builtin::QuickDeduction(c),
-            Builtin::WorkdaysBetween(_) => Builtin::WorkdaysBetween(c),
-            Builtin::AddWorkdays(_) => Builtin::AddWorkdays(c),
-            other => other,
-        }
-    }
-}
-
-/// The names of the built-in functions and aggregates, which rules may not
-/// take as ids.
-pub const BUILTIN_NAMES: &[&str] = &[
-    "min",
-    "max",
-    "sum",
-    "count",
-    "any",
-    "all",
-    "abs",
-    "ceil",
-    "floor",
-    "round_half_up",
-    "round_half_even",
-    "days_between",
-    "add_days",
-    "add_months",
-    "add_years",
-    "year",
-    "month",
-    "day",
-    "weekday",
-    "date",
-    "dates",
-    "last_day_of_month",
-    "concat",
-    "pow",
-    "minutes_between",
-    "hours_between",
-    "add_minutes",
-    "date_of",
-    "datetime",
-    "range",
-    "contains",
-    "length",
-    "as_of",
-    "concat_text",
-    "text_of",
-    "format_number",
-    "format_date",
-    "upper",
-    "lower",
-    "starts_with",
-    "ends_with",
-    "replace",
-    "substring",
-    "split",
-    "join",
-    "sort",
-    "reverse",
-    "distinct",
-    "index_of",
-    "sublist",
-    "flatten",
-    "progressive",
-    "scale_rate",
-    "quick_deduction",
-    "is_workday",
-    "workdays_between",
-    "add_workdays",
-    "is_missing",
-    "time",
-    "time_of",
-    "at_time",
-    "days",
-    "hours",
-    "minutes",
-    "duration_between",
-    "add_duration",
-    "in_days",
-    "in_hours",
-    "in_minutes",
-];
-
 pub use crate::source::yaml::{Loc, Locator};
+
+mod builtin;
+pub use builtin::*;
 
 mod calls;
 #[allow(unused_imports)]
@@ -364,6 +133,8 @@ pub struct Globals {
     pub calendars: HashMap<String, usize>,
     /// Rate schedules by (pack, name) → index.
     pub scales: HashMap<(String, String), usize>,
+    /// The built-in functions, by name.
+    pub builtins: Builtins,
 }
 
 /// A type or name error, at a character offset of the expression.
@@ -730,43 +501,43 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
 
 /// The rules an expression calls (dotted names as written), for ordering
 /// compilation and finding cycles before type checking.
-pub fn called_rules(e: &Expr, out: &mut Vec<(Vec<String>, usize)>) {
+pub fn called_rules(e: &Expr, builtins: Builtins, out: &mut Vec<(Vec<String>, usize)>) {
     match &e.kind {
         ExprKind::Call { name, args, named } => {
-            if !(name.len() == 1 && name.first().is_some_and(|n| builtin(n).is_some() || n == "is_missing")) {
+            if !(name.len() == 1 && name.first().is_some_and(|n| (builtins.0)(n).is_some() || n == "is_missing")) {
                 out.push((name.clone(), e.pos));
             }
-            args.iter().for_each(|a| called_rules(a, out));
-            named.iter().for_each(|(_, a)| called_rules(a, out));
+            args.iter().for_each(|a| called_rules(a, builtins, out));
+            named.iter().for_each(|(_, a)| called_rules(a, builtins, out));
         }
-        ExprKind::Field(a, _) | ExprKind::Neg(a) | ExprKind::Not(a) => called_rules(a, out),
+        ExprKind::Field(a, _) | ExprKind::Neg(a) | ExprKind::Not(a) => called_rules(a, builtins, out),
         ExprKind::Binary(_, a, b) => {
-            called_rules(a, out);
-            called_rules(b, out);
+            called_rules(a, builtins, out);
+            called_rules(b, builtins, out);
         }
         ExprKind::Chain(first, rest) => {
-            called_rules(first, out);
-            rest.iter().for_each(|(_, e)| called_rules(e, out));
+            called_rules(first, builtins, out);
+            rest.iter().for_each(|(_, e)| called_rules(e, builtins, out));
         }
         ExprKind::If(a, b, c) => {
-            called_rules(a, out);
-            called_rules(b, out);
-            called_rules(c, out);
+            called_rules(a, builtins, out);
+            called_rules(b, builtins, out);
+            called_rules(c, builtins, out);
         }
         ExprKind::Aggregate { body, list, filter, init, .. } => {
             if let Some((_, i)) = init {
-                called_rules(i, out);
+                called_rules(i, builtins, out);
             }
-            called_rules(list, out);
+            called_rules(list, builtins, out);
             if let Some(b) = body {
-                called_rules(b, out);
+                called_rules(b, builtins, out);
             }
             if let Some(f) = filter {
-                called_rules(f, out);
+                called_rules(f, builtins, out);
             }
         }
-        ExprKind::List(items) => items.iter().for_each(|a| called_rules(a, out)),
-        ExprKind::Record(fields) => fields.iter().for_each(|(_, a)| called_rules(a, out)),
+        ExprKind::List(items) => items.iter().for_each(|a| called_rules(a, builtins, out)),
+        ExprKind::Record(fields) => fields.iter().for_each(|(_, a)| called_rules(a, builtins, out)),
         ExprKind::Number(_)
         | ExprKind::Text(_)
         | ExprKind::Date(_)

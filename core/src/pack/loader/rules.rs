@@ -22,7 +22,7 @@ pub(super) fn rule_signature<'a>(
             Some("use lowercase ASCII letters, digits and `_`".into()),
         );
     }
-    if BUILTIN_NAMES.contains(&rname) {
+    if crate::run::builtins::is_reserved(rname) {
         d.at(
             rdef.cite.quote.pos,
             format!("rule id `{rname}` is the name of a built-in function"),
@@ -337,12 +337,12 @@ pub(super) fn call_graph(pending: &[Pending], pack_ctx: &[PackCtx], g: &Globals)
         let mut calls = Vec::new();
         for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
             if let Some(e) = e {
-                called_rules(e, &mut calls);
+                called_rules(e, Builtins(crate::run::builtins::lookup), &mut calls);
             }
         }
         for src in p.def.table.iter().flat_map(table_sources) {
             if let Ok(e) = syntax::parse(&src.text) {
-                called_rules(&e, &mut calls);
+                called_rules(&e, Builtins(crate::run::builtins::lookup), &mut calls);
             }
         }
         let mut ds: Vec<usize> = calls

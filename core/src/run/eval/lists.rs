@@ -291,7 +291,7 @@ impl<'a> Evaluator<'a> {
 
     /// The list `item(0) … item(span)` that `dates` and `range` produce,
     /// bounded in length and counted against the budgets.
-    pub(super) fn generated_list(
+    pub(in crate::run) fn generated_list(
         &mut self,
         function: &str,
         unit: &str,

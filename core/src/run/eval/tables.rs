@@ -6,7 +6,7 @@ use super::*;
 impl<'a> Evaluator<'a> {
     /// The parts of a progressive computation, bracket by bracket, for the
     /// trace: `36000 × 3% = 1080`, each with its bracket's citation.
-    pub(super) fn trace_brackets(
+    pub(in crate::run) fn trace_brackets(
         &mut self,
         scale: &crate::ruleset::Scale,
         version: &crate::ruleset::ScaleVersion,
@@ -161,7 +161,7 @@ impl<'a> Evaluator<'a> {
                     for (t, v) in totals.iter_mut().zip(outs) {
                         if let Value::Number(x) = v {
                             self.tick()?;
-                            *t = t.add(x).map_err(|e| self.fail(arith(e)))?;
+                            *t = t.add(x).map_err(|e| self.fail(arith_message(e)))?;
                         }
                     }
                 }
