@@ -256,7 +256,7 @@ pub(crate) fn compile_claims(d: &mut Diags, pc: &PackCtx, defs: &[ClaimDef], sco
             };
             // a claim on a rule that failed to compile would only repeat its error
             let mut calls = Vec::new();
-            called_rules(&e, Builtins(crate::run::builtins::lookup), &mut calls);
+            called_rules(&e, g.builtins, &mut calls);
             let callee_failed = calls.iter().any(|(name, _)| {
                 let q = match (name.as_slice(), &scope.pack) {
                     ([single], Some(p)) => format!("{p}.{single}"),

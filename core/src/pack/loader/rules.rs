@@ -330,19 +330,19 @@ pub(super) fn compile_body(
 }
 
 /// For each pending rule, the rules it calls (indices, sorted, once each).
-pub(super) fn call_graph(pending: &[Pending], pack_ctx: &[PackCtx], g: &Globals) -> Vec<Vec<usize>> {
+pub(super) fn call_graph(pending: &[Pending], pack_names: &[&str], g: &Globals) -> Vec<Vec<usize>> {
     let mut deps: Vec<Vec<usize>> = Vec::with_capacity(pending.len());
     for p in pending {
-        let pack_name = pack_ctx.get(p.pack).map(|c| c.name.clone()).unwrap_or_default();
+        let pack_name = pack_names.get(p.pack).copied().unwrap_or_default();
         let mut calls = Vec::new();
         for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
             if let Some(e) = e {
-                called_rules(e, Builtins(crate::run::builtins::lookup), &mut calls);
+                called_rules(e, g.builtins, &mut calls);
             }
         }
         for src in p.def.table.iter().flat_map(table_sources) {
             if let Ok(e) = syntax::parse(&src.text) {
-                called_rules(&e, Builtins(crate::run::builtins::lookup), &mut calls);
+                called_rules(&e, g.builtins, &mut calls);
             }
         }
         let mut ds: Vec<usize> = calls
