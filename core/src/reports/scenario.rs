@@ -2,7 +2,7 @@
 //! source text's claims to reconcile. `ordinance run` executes one and prints
 //! the report; a claim that disagrees is reported, never fatal.
 
-use crate::engine::{bind_inputs, Engine};
+use crate::engine::Engine;
 use crate::error::{Error, EvalError, LoadError};
 use crate::lang::expr::compile::{self, suggest, CExpr, Scope};
 use crate::lang::expr::syntax;
@@ -375,98 +375,10 @@ impl Run {
             }
         };
         let g = loader::globals_of(rs);
-        let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
-        let mut frame: Vec<Value> = Vec::new();
-        let mut data = Vec::new();
-        for (dname, node) in &sf.data {
-            let j = node.to_json();
-            let t = infer_type(&j);
-            match from_json(&j, &t, dname) {
-                Ok(v) => {
-                    scope.locals.push((dname.clone(), t));
-                    data.push((dname.clone(), v.clone()));
-                    frame.push(v);
-                }
-                Err(p) => d.at(node.pos, p.message, None),
-            }
-        }
-        // compile the steps
-        struct Step {
-            id: String,
-            title: Option<String>,
-            rule: usize,
-            args: Vec<Option<CExpr>>,
-        }
+        let (mut scope, mut frame, data) = scenario_data(&mut d, sf);
         let mut steps = Vec::new();
         for s in &sf.evaluate {
-            let Some((rid, r)) = rs.rule(&s.rule.text) else {
-                let help = suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str))
-                    .map(|x| format!("did you mean `{x}`?"));
-                d.at(
-                    s.rule.pos,
-                    format!("unknown rule `{}`", s.rule.text),
-                    help.or(Some("name rules as `pack.rule`".into())),
-                );
-                continue;
-            };
-            for (k, v) in &s.with_inputs {
-                if !r.inputs.iter().any(|i| i.name == *k) {
-                    let help =
-                        suggest(k, r.inputs.iter().map(|i| i.name.as_str())).map(|x| format!("did you mean `{x}`?"));
-                    d.at(v.pos, format!("rule `{}` has no input `{k}`", r.qualified), help);
-                }
-            }
-            let mut args = Vec::new();
-            let mut ok = true;
-            for input in &r.inputs {
-                match s.with_inputs.get(&input.name) {
-                    Some(src) => match syntax::parse(&src.text) {
-                        Ok(e) => match compile::compile(&e, &mut scope, &g) {
-                            Ok((c, t)) => {
-                                if !t.fits(&input.ty) {
-                                    d.at(
-                                        src.pos,
-                                        format!(
-                                            "input `{}` of `{}` is {}, found {t}",
-                                            input.name, r.qualified, input.ty
-                                        ),
-                                        None,
-                                    );
-                                    ok = false;
-                                }
-                                args.push(Some(c));
-                            }
-                            Err(err) => {
-                                d.in_expr(src, err.pos, err.message, err.help);
-                                ok = false;
-                            }
-                        },
-                        Err(err) => {
-                            d.in_expr(src, err.pos, err.message, err.help);
-                            ok = false;
-                        }
-                    },
-                    None if input.default.is_some() => args.push(None),
-                    None => {
-                        d.at(
-                            s.rule.pos,
-                            format!("missing input `{}` for `{}`", input.name, r.qualified),
-                            Some(format!("add `with: {{{}: …}}`", input.name)),
-                        );
-                        ok = false;
-                    }
-                }
-            }
-            if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
-                d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
-            }
-            scope.locals.push((
-                s.id.text.clone(),
-                crate::values::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect())),
-            ));
-            if ok {
-                steps.push(Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args });
-            }
+            steps.extend(compile_step(&mut d, s, rs, &mut scope, &g));
         }
         // the scenario's citations are checked against the source text of the
         // first pack it lists
@@ -493,47 +405,9 @@ impl Run {
         if steps.len() != sf.evaluate.len() {
             return Err(LoadError::single(&name, 0, 0, "a step failed to compile", None).into());
         }
+        let reports = run_steps(rs, as_of, &steps, &mut frame)?;
 
-        // run the steps
-        let mut reports = Vec::new();
-        for s in &steps {
-            let Some(r) = rs.rules.get(s.rule) else { continue };
-            if let Some(pack) = rs.pack_of(r) {
-                Engine::resolve_as_of(pack, &r.qualified, Some(as_of))?;
-            }
-            let mut ev = Evaluator::new(rs, as_of, false);
-            let mut values = Vec::new();
-            for (a, input) in s.args.iter().zip(&r.inputs) {
-                let v = match a {
-                    Some(c) => ev.eval(c, &mut frame).map_err(fault_error)?,
-                    None => input.default.clone().unwrap_or(Value::Bool(false)),
-                };
-                conform(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
-                    rule: r.qualified.clone(),
-                    field: p.field,
-                    message: p.message,
-                    allowed: p.allowed,
-                })?;
-                values.push(v);
-            }
-            let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
-            let outputs = match &out {
-                Value::Record(rec) => rec.to_map(),
-                _ => IndexMap::new(),
-            };
-            frame.push(out);
-            reports.push(StepReport {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                rule: r.qualified.clone(),
-                cite: r.cite.clone(),
-                outputs,
-                decimals: r.decimal_outputs(),
-            });
-        }
-        let _ = bind_inputs;
-
-        // reconcile claims
+        // reconcile claims: the packs' own, then the scenario's
         let mut claim_reports = Vec::new();
         for (doc, c) in pack_claims {
             let mut pack_frame = Vec::new();
@@ -561,6 +435,156 @@ impl Run {
             run: None,
         })
     }
+}
+
+/// A step of a scenario, compiled: the rule it evaluates and its arguments.
+struct Step {
+    id: String,
+    title: Option<String>,
+    rule: usize,
+    args: Vec<Option<CExpr>>,
+}
+
+/// A scenario's data, each item typed by what it holds: the scope its
+/// expressions see, the values in it, and the data as named.
+fn scenario_data(d: &mut Diags, sf: &ScenarioFile) -> (Scope, Vec<Value>, Vec<(String, Value)>) {
+    let mut scope = Scope { locals: Vec::new(), pack: None, locator: Default::default() };
+    let mut frame: Vec<Value> = Vec::new();
+    let mut data = Vec::new();
+    for (dname, node) in &sf.data {
+        let j = node.to_json();
+        let t = infer_type(&j);
+        match from_json(&j, &t, dname) {
+            Ok(v) => {
+                scope.locals.push((dname.clone(), t));
+                data.push((dname.clone(), v.clone()));
+                frame.push(v);
+            }
+            Err(p) => d.at(node.pos, p.message, None),
+        }
+    }
+    (scope, frame, data)
+}
+
+/// One step compiled against the rule it names (each input given, or a
+/// default), its result named in the scope for the steps after it; `None`
+/// when it has errors (reported).
+fn compile_step(
+    d: &mut Diags,
+    s: &crate::source::model::StepDef,
+    rs: &Ruleset,
+    scope: &mut Scope,
+    g: &compile::Globals,
+) -> Option<Step> {
+    let Some((rid, r)) = rs.rule(&s.rule.text) else {
+        let help =
+            suggest(&s.rule.text, rs.rule_index.keys().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
+        d.at(s.rule.pos, format!("unknown rule `{}`", s.rule.text), help.or(Some("name rules as `pack.rule`".into())));
+        return None;
+    };
+    for (k, v) in &s.with_inputs {
+        if !r.inputs.iter().any(|i| i.name == *k) {
+            let help = suggest(k, r.inputs.iter().map(|i| i.name.as_str())).map(|x| format!("did you mean `{x}`?"));
+            d.at(v.pos, format!("rule `{}` has no input `{k}`", r.qualified), help);
+        }
+    }
+    let mut args = Vec::new();
+    let mut ok = true;
+    for input in &r.inputs {
+        match s.with_inputs.get(&input.name) {
+            Some(src) => match step_argument(d, src, input, &r.qualified, scope, g) {
+                Some(c) => args.push(Some(c)),
+                None => ok = false,
+            },
+            None if input.default.is_some() => args.push(None),
+            None => {
+                d.at(
+                    s.rule.pos,
+                    format!("missing input `{}` for `{}`", input.name, r.qualified),
+                    Some(format!("add `with: {{{}: …}}`", input.name)),
+                );
+                ok = false;
+            }
+        }
+    }
+    if scope.locals.iter().any(|(n, _)| *n == s.id.text) {
+        d.at(s.id.pos, format!("`{}` is already the name of data or of an earlier step", s.id.text), None);
+    }
+    scope
+        .locals
+        .push((s.id.text.clone(), crate::values::value::Type::Record(Arc::new(r.outputs.iter().cloned().collect()))));
+    ok.then(|| Step { id: s.id.text.clone(), title: s.title.clone(), rule: rid, args })
+}
+
+/// A step's argument for an input, compiled and checked against its type.
+fn step_argument(
+    d: &mut Diags,
+    src: &yaml::Located,
+    input: &crate::ruleset::InputDef,
+    rule: &str,
+    scope: &mut Scope,
+    g: &compile::Globals,
+) -> Option<CExpr> {
+    let e = match syntax::parse(&src.text) {
+        Ok(e) => e,
+        Err(err) => {
+            d.in_expr(src, err.pos, err.message, err.help);
+            return None;
+        }
+    };
+    match compile::compile(&e, scope, g) {
+        Ok((c, t)) if t.fits(&input.ty) => Some(c),
+        Ok((_, t)) => {
+            d.at(src.pos, format!("input `{}` of `{rule}` is {}, found {t}", input.name, input.ty), None);
+            None
+        }
+        Err(err) => {
+            d.in_expr(src, err.pos, err.message, err.help);
+            None
+        }
+    }
+}
+
+/// The steps run in order, each result added to the frame the later steps
+/// and the claims read.
+fn run_steps(rs: &Arc<Ruleset>, as_of: Date, steps: &[Step], frame: &mut Vec<Value>) -> Result<Vec<StepReport>, Error> {
+    let mut reports = Vec::new();
+    for s in steps {
+        let Some(r) = rs.rules.get(s.rule) else { continue };
+        if let Some(pack) = rs.pack_of(r) {
+            Engine::resolve_as_of(pack, &r.qualified, Some(as_of))?;
+        }
+        let mut ev = Evaluator::new(rs, as_of, false);
+        let mut values = Vec::new();
+        for (a, input) in s.args.iter().zip(&r.inputs) {
+            let v = match a {
+                Some(c) => ev.eval(c, frame).map_err(fault_error)?,
+                None => input.default.clone().unwrap_or(Value::Bool(false)),
+            };
+            conform(&v, &input.ty, &input.name).map_err(|p| EvalError::Input {
+                rule: r.qualified.clone(),
+                field: p.field,
+                message: p.message,
+                allowed: p.allowed,
+            })?;
+            values.push(v);
+        }
+        let out = ev.call_rule(s.rule, values).map_err(fault_error)?;
+        let outputs = match &out {
+            Value::Record(rec) => rec.to_map(),
+            _ => IndexMap::new(),
+        };
+        frame.push(out);
+        reports.push(StepReport {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            rule: r.qualified.clone(),
+            cite: r.cite.clone(),
+            outputs,
+            decimals: r.decimal_outputs(),
+        });
+    }
+    Ok(reports)
 }
 
 fn fault_error(f: Fault) -> Error {

@@ -418,128 +418,12 @@ impl Reference<'_> {
                 Value::record(out)
             }
             CExpr::Fused { .. } => return Err(failed(q, "the reference interpreter reads the steps before fusing")),
-            CExpr::CallRule { rule, args, check, output } => {
-                let target = self.rule(*rule)?;
-                let mut values = Vec::new();
-                for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
-                    let v = match a {
-                        Some(a) => self.eval(q, a, env)?,
-                        None => input.default.clone().ok_or_else(|| failed(q, "no default"))?,
-                    };
-                    if *needs_check {
-                        conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
-                            rule: target.qualified.clone(),
-                            field: p.field,
-                            message: p.message,
-                            allowed: p.allowed,
-                        })?;
-                    }
-                    values.push(v);
-                }
-                let outputs = self.call(*rule, values)?;
-                match output {
-                    // `rule(…).field`: the output by its position
-                    Some(i) => match &outputs {
-                        Value::Record(r) => {
-                            r.get_index(*i).map(|(_, v)| v.clone()).ok_or_else(|| failed(q, "no such output"))?
-                        }
-                        _ => return Err(failed(q, "a rule gave no record")),
-                    },
-                    None => outputs,
-                }
-            }
+            CExpr::CallRule { rule, args, check, output } => self.call_rule(q, *rule, args, check, *output, env)?,
             CExpr::Aggregate { kind, slot, list, filter, body, init: Some(init), .. } => {
-                let Value::List(items) = self.eval(q, list, env)? else {
-                    return Err(failed(q, "`fold` needs a list"));
-                };
-                let Some(body) = body else { return Err(failed(q, "`fold` without its step")) };
-                let start = self.eval(q, init, env)?;
-                // by definition: the fold of the first k elements; `scan` is
-                // the fold of every prefix that ends with a taken element
-                let fold_prefix = |k: usize| -> Result<(Value, bool), Fault> {
-                    let mut acc = start.clone();
-                    let mut last_taken = false;
-                    for item in items.iter().take(k) {
-                        let mut inner: Vec<Value> = env.iter().take(*slot).cloned().collect();
-                        inner.push(acc.clone());
-                        inner.push(item.clone());
-                        last_taken = match filter {
-                            Some(f) => self.truth(q, f, &inner)?,
-                            None => true,
-                        };
-                        if last_taken {
-                            acc = self.eval(q, body, &inner)?;
-                        }
-                    }
-                    Ok((acc, last_taken))
-                };
-                if *kind == AggKind::Scan {
-                    let mut steps = Vec::new();
-                    for k in 1..=items.len() {
-                        let (v, taken) = fold_prefix(k)?;
-                        if taken {
-                            steps.push(v);
-                        }
-                    }
-                    Value::List(Arc::new(steps))
-                } else {
-                    fold_prefix(items.len())?.0
-                }
+                self.fold(q, *kind == AggKind::Scan, *slot, (list, init), filter.as_deref(), body.as_deref(), env)?
             }
             CExpr::Aggregate { kind, slot, list, filter, body, .. } => {
-                let Value::List(items) = self.eval(q, list, env)? else {
-                    return Err(failed(q, "an aggregate needs a list"));
-                };
-                // the elements that pass the filter, each with its body value
-                // (evaluated lazily, so `any` and `all` stop where they decide)
-                let mut values = Vec::new();
-                let mut taken = Vec::new();
-                let mut decided = None;
-                for item in items.iter() {
-                    let mut inner: Vec<Value> = env.iter().take(*slot).cloned().collect();
-                    inner.push(item.clone());
-                    if let Some(f) = filter {
-                        if !self.truth(q, f, &inner)? {
-                            continue;
-                        }
-                    }
-                    let Some(b) = body else {
-                        values.push(Value::Bool(true));
-                        continue;
-                    };
-                    let v = self.eval(q, b, &inner)?;
-                    taken.push(item.clone());
-                    if (*kind == AggKind::Any && v == Value::Bool(true))
-                        || (*kind == AggKind::All && v == Value::Bool(false))
-                    {
-                        decided = Some(v);
-                        break;
-                    }
-                    values.push(v);
-                }
-                match kind {
-                    AggKind::Count => Value::int(values.len() as i64),
-                    AggKind::Sum => {
-                        let mut total = Number::zero();
-                        for v in &values {
-                            let Value::Number(n) = v else { return Err(failed(q, "`sum` of a non-number")) };
-                            total = self.fits(q, total.add(n))?;
-                        }
-                        Value::Number(total)
-                    }
-                    AggKind::Min => values.iter().min().cloned().ok_or_else(|| failed(q, "`min` of nothing"))?,
-                    AggKind::Max => values.iter().max().cloned().ok_or_else(|| failed(q, "`max` of nothing"))?,
-                    AggKind::Any => decided.unwrap_or(Value::Bool(false)),
-                    AggKind::All => decided.unwrap_or(Value::Bool(true)),
-                    AggKind::List => Value::List(Arc::new(values)),
-                    AggKind::SortBy => {
-                        // by key, then by position: a stable order by definition
-                        let mut order: Vec<usize> = (0..values.len()).collect();
-                        order.sort_by(|&a, &b| values.get(a).cmp(&values.get(b)).then(a.cmp(&b)));
-                        Value::List(Arc::new(order.iter().filter_map(|&i| taken.get(i).cloned()).collect()))
-                    }
-                    AggKind::Fold | AggKind::Scan => return Err(failed(q, "`fold` without its running value")),
-                }
+                self.aggregate(q, *kind, *slot, list, filter.as_deref(), body.as_deref(), env)?
             }
             CExpr::Builtin(b, args, _) => {
                 let mut vals = Vec::new();
@@ -549,6 +433,172 @@ impl Reference<'_> {
                 let call = crate::run::builtins::Call { b: *b, args: &vals, at: Loc::default(), rule: q };
                 let def = crate::run::builtins::def(*b).ok_or_else(|| failed(q, "no such built-in function"))?;
                 (def.reference)(self, &call)?
+            }
+        })
+    }
+
+    /// A call of a rule: each argument evaluated (or its default), checked
+    /// against the input's type where the compiler could not prove it, and
+    /// the callee's outputs (or the one output read).
+    fn call_rule(
+        &self,
+        q: &str,
+        rule: usize,
+        args: &[Option<CExpr>],
+        check: &[bool],
+        output: Option<usize>,
+        env: &[Value],
+    ) -> Result<Value, Fault> {
+        Ok({
+            let target = self.rule(rule)?;
+            let mut values = Vec::new();
+            for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
+                let v = match a {
+                    Some(a) => self.eval(q, a, env)?,
+                    None => input.default.clone().ok_or_else(|| failed(q, "no default"))?,
+                };
+                if *needs_check {
+                    conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {
+                        rule: target.qualified.clone(),
+                        field: p.field,
+                        message: p.message,
+                        allowed: p.allowed,
+                    })?;
+                }
+                values.push(v);
+            }
+            let outputs = self.call(rule, values)?;
+            match output {
+                // `rule(…).field`: the output by its position
+                Some(i) => match &outputs {
+                    Value::Record(r) => {
+                        r.get_index(i).map(|(_, v)| v.clone()).ok_or_else(|| failed(q, "no such output"))?
+                    }
+                    _ => return Err(failed(q, "a rule gave no record")),
+                },
+                None => outputs,
+            }
+        })
+    }
+
+    /// `fold` and `scan`, by definition: the fold of the first k elements;
+    /// `scan` is the fold of every prefix that ends with a taken element.
+    #[allow(clippy::too_many_arguments)]
+    fn fold(
+        &self,
+        q: &str,
+        scan: bool,
+        slot: usize,
+        (list, init): (&CExpr, &CExpr),
+        filter: Option<&CExpr>,
+        body: Option<&CExpr>,
+        env: &[Value],
+    ) -> Result<Value, Fault> {
+        Ok({
+            let Value::List(items) = self.eval(q, list, env)? else {
+                return Err(failed(q, "`fold` needs a list"));
+            };
+            let Some(body) = body else { return Err(failed(q, "`fold` without its step")) };
+            let start = self.eval(q, init, env)?;
+            // by definition: the fold of the first k elements; `scan` is
+            // the fold of every prefix that ends with a taken element
+            let fold_prefix = |k: usize| -> Result<(Value, bool), Fault> {
+                let mut acc = start.clone();
+                let mut last_taken = false;
+                for item in items.iter().take(k) {
+                    let mut inner: Vec<Value> = env.iter().take(slot).cloned().collect();
+                    inner.push(acc.clone());
+                    inner.push(item.clone());
+                    last_taken = match filter {
+                        Some(f) => self.truth(q, f, &inner)?,
+                        None => true,
+                    };
+                    if last_taken {
+                        acc = self.eval(q, body, &inner)?;
+                    }
+                }
+                Ok((acc, last_taken))
+            };
+            if scan {
+                let mut steps = Vec::new();
+                for k in 1..=items.len() {
+                    let (v, taken) = fold_prefix(k)?;
+                    if taken {
+                        steps.push(v);
+                    }
+                }
+                Value::List(Arc::new(steps))
+            } else {
+                fold_prefix(items.len())?.0
+            }
+        })
+    }
+
+    /// An aggregate (`count`, `sum`, `min`, `max`, `any`, `all`, a list, a
+    /// sort) over the elements that pass the filter.
+    #[allow(clippy::too_many_arguments)]
+    fn aggregate(
+        &self,
+        q: &str,
+        kind: AggKind,
+        slot: usize,
+        list: &CExpr,
+        filter: Option<&CExpr>,
+        body: Option<&CExpr>,
+        env: &[Value],
+    ) -> Result<Value, Fault> {
+        Ok({
+            let Value::List(items) = self.eval(q, list, env)? else {
+                return Err(failed(q, "an aggregate needs a list"));
+            };
+            // the elements that pass the filter, each with its body value
+            // (evaluated lazily, so `any` and `all` stop where they decide)
+            let mut values = Vec::new();
+            let mut taken = Vec::new();
+            let mut decided = None;
+            for item in items.iter() {
+                let mut inner: Vec<Value> = env.iter().take(slot).cloned().collect();
+                inner.push(item.clone());
+                if let Some(f) = filter {
+                    if !self.truth(q, f, &inner)? {
+                        continue;
+                    }
+                }
+                let Some(b) = body else {
+                    values.push(Value::Bool(true));
+                    continue;
+                };
+                let v = self.eval(q, b, &inner)?;
+                taken.push(item.clone());
+                if (kind == AggKind::Any && v == Value::Bool(true)) || (kind == AggKind::All && v == Value::Bool(false))
+                {
+                    decided = Some(v);
+                    break;
+                }
+                values.push(v);
+            }
+            match kind {
+                AggKind::Count => Value::int(values.len() as i64),
+                AggKind::Sum => {
+                    let mut total = Number::zero();
+                    for v in &values {
+                        let Value::Number(n) = v else { return Err(failed(q, "`sum` of a non-number")) };
+                        total = self.fits(q, total.add(n))?;
+                    }
+                    Value::Number(total)
+                }
+                AggKind::Min => values.iter().min().cloned().ok_or_else(|| failed(q, "`min` of nothing"))?,
+                AggKind::Max => values.iter().max().cloned().ok_or_else(|| failed(q, "`max` of nothing"))?,
+                AggKind::Any => decided.unwrap_or(Value::Bool(false)),
+                AggKind::All => decided.unwrap_or(Value::Bool(true)),
+                AggKind::List => Value::List(Arc::new(values)),
+                AggKind::SortBy => {
+                    // by key, then by position: a stable order by definition
+                    let mut order: Vec<usize> = (0..values.len()).collect();
+                    order.sort_by(|&a, &b| values.get(a).cmp(&values.get(b)).then(a.cmp(&b)));
+                    Value::List(Arc::new(order.iter().filter_map(|&i| taken.get(i).cloned()).collect()))
+                }
+                AggKind::Fold | AggKind::Scan => return Err(failed(q, "`fold` without its running value")),
             }
         })
     }

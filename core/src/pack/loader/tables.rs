@@ -18,6 +18,50 @@ pub(super) fn compile_table(
     inputs: &[InputDef],
     outputs: &[(String, Type)],
 ) -> Option<Table> {
+    let (hit, aggregate, priority) = table_policy(d, qualified, t, outputs)?;
+    let before = d.out.len();
+    let mut rows = Vec::new();
+    for row in &t.rows {
+        if let Some(r) = compile_row(d, pc, g, row, inputs, outputs) {
+            rows.push(r);
+        }
+    }
+    let default = t.default.as_ref().and_then(|dm| table_default(d, t, dm, outputs));
+    if let Some((k, _)) = &priority {
+        check_ranking_output(d, hit, &rows, *k, outputs);
+    }
+    if d.out.len() > before {
+        return None;
+    }
+    check_rows_can_match(d, qualified, &rows, inputs);
+    if d.out.len() > before {
+        return None;
+    }
+    if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
+        check_overlaps(d, qualified, hit, &rows, inputs);
+    }
+    let must_cover = !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
+    if t.default.is_none() && must_cover {
+        check_coverage(d, qualified, t, &rows, inputs);
+    }
+    let mut table = Table::new(hit, rows, default, inputs);
+    table.aggregate = aggregate;
+    table.priority = priority;
+    Some(table)
+}
+
+/// The output that ranks rows (for `priority` and `output_order`): its
+/// index and its enum values, highest first.
+type Ranking = Option<(usize, Vec<Value>)>;
+
+/// A table's hit policy, its aggregator (and what it can combine), whether
+/// a `default:` means anything under them, and the output that ranks rows.
+fn table_policy(
+    d: &mut Diags,
+    qualified: &str,
+    t: &TableDef,
+    outputs: &[(String, Type)],
+) -> Option<(HitPolicy, Option<Aggregate>, Ranking)> {
     let names: Vec<&str> = HitPolicy::ALL.iter().map(|h| h.name()).collect();
     let Some(hit) = HitPolicy::ALL.iter().copied().find(|h| h.name() == t.hit.text) else {
         let help = suggest(&t.hit.text, names.iter().copied())
@@ -95,46 +139,49 @@ pub(super) fn compile_table(
     } else {
         None
     };
-    let before = d.out.len();
-    let mut rows = Vec::new();
-    for row in &t.rows {
-        if let Some(r) = compile_row(d, pc, g, row, inputs, outputs) {
-            rows.push(r);
-        }
-    }
-    let default = t.default.as_ref().and_then(|dm| {
-        let mut vals = Vec::new();
-        for (name, ty) in outputs {
-            match dm.get(name) {
-                Some(n) => vals.push(literal(d, n, ty, name)?),
-                None => {
-                    d.at(t.hit.pos, format!("the table's `default` lacks output `{name}`"), None);
-                    return None;
-                }
+    Some((hit, aggregate, priority))
+}
+
+/// A table's `default:`: a value for every output, and no other.
+fn table_default(
+    d: &mut Diags,
+    t: &TableDef,
+    dm: &IndexMap<String, Node>,
+    outputs: &[(String, Type)],
+) -> Option<Vec<Value>> {
+    let mut vals = Vec::new();
+    for (name, ty) in outputs {
+        match dm.get(name) {
+            Some(n) => vals.push(literal(d, n, ty, name)?),
+            None => {
+                d.at(t.hit.pos, format!("the table's `default` lacks output `{name}`"), None);
+                return None;
             }
         }
-        for (k, n) in dm {
-            if !outputs.iter().any(|(o, _)| o == k) {
-                d.at(n.pos, format!("`default` names unknown output `{k}`"), None);
-            }
-        }
-        Some(vals)
-    });
-    // the output that ranks rows is read before any row's cells are
-    // computed, so it is a value in every row
-    if let Some((k, _)) = &priority {
-        if let Some(row) = rows.iter().find(|r| r.computed.iter().any(|(c, _)| c == k)) {
-            let name = outputs.get(*k).map(|(n, _)| n.as_str()).unwrap_or("?");
-            d.at(
-                Pos { line: row.line, column: 1, ..Pos::default() },
-                format!("output `{name}` ranks the rows of `hit: {}`, so it cannot be computed", hit.name()),
-                Some(format!("give `{name}` a value in every row; compute the other outputs")),
-            );
+    }
+    for (k, n) in dm {
+        if !outputs.iter().any(|(o, _)| o == k) {
+            d.at(n.pos, format!("`default` names unknown output `{k}`"), None);
         }
     }
-    if d.out.len() > before {
-        return None;
+    Some(vals)
+}
+
+/// The output that ranks rows is read before any row's cells are computed,
+/// so it is a value in every row.
+fn check_ranking_output(d: &mut Diags, hit: HitPolicy, rows: &[Row], k: usize, outputs: &[(String, Type)]) {
+    if let Some(row) = rows.iter().find(|r| r.computed.iter().any(|(c, _)| *c == k)) {
+        let name = outputs.get(k).map(|(n, _)| n.as_str()).unwrap_or("?");
+        d.at(
+            Pos { line: row.line, column: 1, ..Pos::default() },
+            format!("output `{name}` ranks the rows of `hit: {}`, so it cannot be computed", hit.name()),
+            Some(format!("give `{name}` a value in every row; compute the other outputs")),
+        );
     }
+}
+
+/// A row whose own conditions leave no value can never match.
+fn check_rows_can_match(d: &mut Diags, qualified: &str, rows: &[Row], inputs: &[InputDef]) {
     for (i, row) in rows.iter().enumerate() {
         for (k, c) in &row.conds {
             let Some(input) = inputs.get(*k) else { continue };
@@ -152,58 +199,53 @@ pub(super) fn compile_table(
             }
         }
     }
-    if d.out.len() > before {
-        return None;
+}
+
+/// Under `unique`, rows may not overlap; under `any`, overlapping rows
+/// must give the same outputs.
+fn check_overlaps(d: &mut Diags, qualified: &str, hit: HitPolicy, rows: &[Row], inputs: &[InputDef]) {
+    // computed outputs are compared when the rows match
+    let keep = |i: usize, j: usize| {
+        let (Some(a), Some(b)) = (rows.get(i), rows.get(j)) else { return false };
+        let computed = !a.computed.is_empty() || !b.computed.is_empty();
+        !(hit == HitPolicy::Any && (a.outputs == b.outputs || computed))
+    };
+    for (i, j) in crate::pack::overlap::overlapping_pairs(rows, inputs, keep, MAX_OVERLAP_REPORTS) {
+        let line = rows.get(j).map_or(0, |r| r.line);
+        let pos = Pos { line, column: 1, ..Pos::default() };
+        if hit == HitPolicy::Any {
+            d.at(
+                pos,
+                format!(
+                    "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
+                    i + 1,
+                    j + 1
+                ),
+                Some("give overlapping rows the same outputs, or narrow one row's conditions".into()),
+            );
+        } else {
+            d.at(
+                pos,
+                format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
+                Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
+            );
+        }
     }
-    if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
-        // computed outputs are compared when the rows match
-        let keep = |i: usize, j: usize| {
-            let (Some(a), Some(b)) = (rows.get(i), rows.get(j)) else { return false };
-            let computed = !a.computed.is_empty() || !b.computed.is_empty();
-            !(hit == HitPolicy::Any && (a.outputs == b.outputs || computed))
+}
+
+/// Every combination of inputs is covered by a row without `if:`.
+fn check_coverage(d: &mut Diags, qualified: &str, t: &TableDef, rows: &[Row], inputs: &[InputDef]) {
+    // a row with `if:` may not match where its `when` does: only rows
+    // without one count towards covering every input
+    let plain: Vec<Row> = rows.iter().filter(|r| r.guard.is_none()).cloned().collect();
+    if let Some(missing) = uncovered(&plain, inputs) {
+        let help = if plain.len() < rows.len() {
+            "add a row for it, or a `default:` (rows with `if:` do not count: their condition is not known at load)"
+        } else {
+            "add a row for it, or a `default:`"
         };
-        for (i, j) in crate::pack::overlap::overlapping_pairs(&rows, inputs, keep, MAX_OVERLAP_REPORTS) {
-            let line = rows.get(j).map_or(0, |r| r.line);
-            let pos = Pos { line, column: 1, ..Pos::default() };
-            if hit == HitPolicy::Any {
-                d.at(
-                    pos,
-                    format!(
-                        "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
-                        i + 1,
-                        j + 1
-                    ),
-                    Some("give overlapping rows the same outputs, or narrow one row's conditions".into()),
-                );
-            } else {
-                d.at(
-                    pos,
-                    format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
-                    Some(
-                        "narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into(),
-                    ),
-                );
-            }
-        }
+        d.at(t.hit.pos, format!("no row of `{qualified}` covers {missing}"), Some(help.into()));
     }
-    let must_cover = !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
-    if t.default.is_none() && must_cover {
-        // a row with `if:` may not match where its `when` does: only rows
-        // without one count towards covering every input
-        let plain: Vec<Row> = rows.iter().filter(|r| r.guard.is_none()).cloned().collect();
-        if let Some(missing) = uncovered(&plain, inputs) {
-            let help = if plain.len() < rows.len() {
-                "add a row for it, or a `default:` (rows with `if:` do not count: their condition is not known at load)"
-            } else {
-                "add a row for it, or a `default:`"
-            };
-            d.at(t.hit.pos, format!("no row of `{qualified}` covers {missing}"), Some(help.into()));
-        }
-    }
-    let mut table = Table::new(hit, rows, default, inputs);
-    table.aggregate = aggregate;
-    table.priority = priority;
-    Some(table)
 }
 
 /// The text of a computed table cell, `{expr: "…"}`, if the node is one.
