@@ -1,7 +1,7 @@
 //! The core's house: its folders are layers, and every `crate::…` path in
 //! `core/src` runs down the layers, never back up (so no two modules import
 //! each other, directly or round a circle). Each file of `core/src` also
-//! stays under 1,000 lines (its tests aside). `docs/architecture.md` draws
+//! stays under 1,000 lines (its tests aside), and each function under 150. `docs/architecture.md` draws
 //! the picture this test holds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
@@ -13,6 +13,10 @@ const LAYERS: [&str; 9] = ["values", "error", "source", "lang", "ruleset", "run"
 
 /// The most lines a file of `core/src` may hold before its tests.
 const MAX_FILE_LINES: usize = 1000;
+
+/// The most lines a function of `core/src` may take, from `fn` to its
+/// closing brace.
+const MAX_FN_LINES: usize = 150;
 
 /// An arrow from one unit to another, and where it is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,4 +139,60 @@ fn no_file_is_too_big_to_read() {
         .map(|(p, n)| format!("core/src/{} ({n} lines)", p.display()))
         .collect();
     assert!(big.is_empty(), "split by meaning: {big:?}");
+}
+
+/// The name of the function a line declares (`fn name`, with any
+/// visibility and qualifiers before it), unless it is only a signature.
+fn declared_fn(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    if t.trim_end().ends_with(';') || t.starts_with("//") {
+        return None;
+    }
+    let at = t.find("fn ")?;
+    let before = &t[..at];
+    let qualifiers_only = before.split_whitespace().all(|w| {
+        w.starts_with("pub") || matches!(w, "const" | "async" | "unsafe" | "extern" | "\"C\"") || w.ends_with(')')
+    });
+    if !qualifiers_only {
+        return None;
+    }
+    let name = t[at + 3..].split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?;
+    (!name.is_empty()).then_some(name)
+}
+
+/// Every function longer than `max` lines: file, line, name and length.
+/// A function ends at the first `}` written at its own indentation.
+fn long_functions(files: &[(PathBuf, String)], max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        let code = code_lines(text);
+        for (i, line) in code.iter().enumerate() {
+            let Some(name) = declared_fn(line) else { continue };
+            let indent = &line[..line.len() - line.trim_start().len()];
+            let closing = format!("{indent}}}");
+            if let Some(len) = code[i + 1..].iter().position(|l| *l == closing).map(|k| k + 2) {
+                if len > max {
+                    out.push(format!("core/src/{}:{} `{name}` ({len} lines)", rel.display(), i + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_function_is_too_long_to_read() {
+    let files = core_files();
+    let long = long_functions(&files, MAX_FN_LINES);
+    assert!(long.is_empty(), "split by meaning: {long:?}");
+    // the measure itself: every function is found and measured, and one
+    // made long on purpose is caught
+    let all = long_functions(&files, 0);
+    assert!(all.len() > 500, "only {} functions were measured", all.len());
+    let body = "    let x = 1;\n".repeat(MAX_FN_LINES);
+    let made = vec![(PathBuf::from("run/made.rs"), format!("/// doc\npub(crate) fn made() {{\n{body}}}\n"))];
+    assert_eq!(
+        long_functions(&made, MAX_FN_LINES),
+        vec![format!("core/src/run/made.rs:2 `made` ({} lines)", MAX_FN_LINES + 2)]
+    );
 }

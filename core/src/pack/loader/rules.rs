@@ -40,92 +40,12 @@ pub(super) fn rule_signature<'a>(
     let mut inputs = Vec::new();
     let before_inputs = d.out.len();
     for (iname, spec) in &rdef.inputs {
-        let (tnode, dnode, onode) = match &spec.kind {
-            NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
-                for (k, v) in m {
-                    if !matches!(k.as_str(), "type" | "default" | "description" | "optional") {
-                        d.at(
-                            v.pos,
-                            format!("unknown key `{k}` in the input `{iname}`"),
-                            Some("an input is `{type, default, optional, description}`".into()),
-                        );
-                    }
-                }
-                (
-                    m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
-                    m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
-                    m.iter().find(|(k, _)| k == "optional").map(|(_, v)| v),
-                )
-            }
-            _ => (Some(spec), None, None),
-        };
-        let Some(mut ty) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
-        match onode.map(|o| &o.kind) {
-            None | Some(NodeKind::Bool(false)) => {}
-            Some(NodeKind::Bool(true)) => {
-                if let Some(dn) = dnode {
-                    d.at(
-                        dn.pos,
-                        format!("the input `{iname}` is optional and has a default"),
-                        Some(
-                            "a default fills in a value left out; `optional: true` lets it be absent. Keep one".into(),
-                        ),
-                    );
-                }
-                if !matches!(ty, Type::Optional(_)) {
-                    ty = Type::Optional(Box::new(ty));
-                }
-            }
-            Some(_) => {
-                if let Some(o) = onode {
-                    d.at(o.pos, "`optional` is `true` or `false`", None);
-                }
-            }
-        }
-        // an optional input left out is absent
-        let default = match dnode {
-            Some(dn) => literal(d, dn, &ty, iname),
-            None if matches!(ty, Type::Optional(_)) => Some(Value::Absent),
-            None => None,
-        };
-        inputs.push(InputDef { name: iname.clone(), ty, default });
+        inputs.extend(input_def(d, types, iname, spec));
     }
     let mut declared_outputs = IndexMap::new();
     let mut rounding = Vec::new();
     for (oname, spec) in &rdef.outputs {
-        let (tnode, rnode) = match &spec.kind {
-            NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
-                for (k, v) in m {
-                    if !matches!(k.as_str(), "type" | "rounding" | "description") {
-                        d.at(
-                            v.pos,
-                            format!("unknown key `{k}` in the output `{oname}`"),
-                            Some("an output is a type, or `{type, rounding, description}`".into()),
-                        );
-                    }
-                }
-                (
-                    m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
-                    m.iter().find(|(k, _)| k == "rounding").map(|(_, v)| v),
-                )
-            }
-            _ => (Some(spec), None),
-        };
-        let Some(t) = tnode.and_then(|t| parse_type(d, t, types)) else { continue };
-        let mode = match rnode {
-            Some(r) => {
-                let l = Located { text: r.scalar_text().unwrap_or_default(), pos: r.pos };
-                if !t.has_decimal() {
-                    d.at(
-                        r.pos,
-                        format!("output `{oname}` is {t}, so `rounding` has nothing to round"),
-                        Some("`rounding` belongs to `money` and `decimal(n)` outputs; round a number with round_half_up(x, n)".into()),
-                    );
-                }
-                rounding_mode(d, &l).unwrap_or(pc.rounding)
-            }
-            None => pc.rounding,
-        };
+        let Some((t, mode)) = output_def(d, pc, types, oname, spec) else { continue };
         if t.has_decimal() {
             rounding.push((declared_outputs.len(), mode));
         }
@@ -169,6 +89,103 @@ pub(super) fn rule_signature<'a>(
         cite: rcite,
         signature_ok,
     }
+}
+
+/// An input of a rule: a type, or `{type, default, optional,
+/// description}`; an optional input left out is absent.
+fn input_def(d: &mut Diags, types: &IndexMap<String, Type>, iname: &String, spec: &Node) -> Option<InputDef> {
+    let (tnode, dnode, onode) = match &spec.kind {
+        NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
+            for (k, v) in m {
+                if !matches!(k.as_str(), "type" | "default" | "description" | "optional") {
+                    d.at(
+                        v.pos,
+                        format!("unknown key `{k}` in the input `{iname}`"),
+                        Some("an input is `{type, default, optional, description}`".into()),
+                    );
+                }
+            }
+            (
+                m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
+                m.iter().find(|(k, _)| k == "default").map(|(_, v)| v),
+                m.iter().find(|(k, _)| k == "optional").map(|(_, v)| v),
+            )
+        }
+        _ => (Some(spec), None, None),
+    };
+    let mut ty = tnode.and_then(|t| parse_type(d, t, types))?;
+    match onode.map(|o| &o.kind) {
+        None | Some(NodeKind::Bool(false)) => {}
+        Some(NodeKind::Bool(true)) => {
+            if let Some(dn) = dnode {
+                d.at(
+                    dn.pos,
+                    format!("the input `{iname}` is optional and has a default"),
+                    Some("a default fills in a value left out; `optional: true` lets it be absent. Keep one".into()),
+                );
+            }
+            if !matches!(ty, Type::Optional(_)) {
+                ty = Type::Optional(Box::new(ty));
+            }
+        }
+        Some(_) => {
+            if let Some(o) = onode {
+                d.at(o.pos, "`optional` is `true` or `false`", None);
+            }
+        }
+    }
+    // an optional input left out is absent
+    let default = match dnode {
+        Some(dn) => literal(d, dn, &ty, iname),
+        None if matches!(ty, Type::Optional(_)) => Some(Value::Absent),
+        None => None,
+    };
+    Some(InputDef { name: iname.clone(), ty, default })
+}
+
+/// An output of a rule: a type, or `{type, rounding, description}`; its
+/// type and how its decimals are rounded (the pack's way unless it says).
+fn output_def(
+    d: &mut Diags,
+    pc: &PackCtx,
+    types: &IndexMap<String, Type>,
+    oname: &str,
+    spec: &Node,
+) -> Option<(Type, RoundingMode)> {
+    let (tnode, rnode) = match &spec.kind {
+        NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
+            for (k, v) in m {
+                if !matches!(k.as_str(), "type" | "rounding" | "description") {
+                    d.at(
+                        v.pos,
+                        format!("unknown key `{k}` in the output `{oname}`"),
+                        Some("an output is a type, or `{type, rounding, description}`".into()),
+                    );
+                }
+            }
+            (
+                m.iter().find(|(k, _)| k == "type").map(|(_, v)| v),
+                m.iter().find(|(k, _)| k == "rounding").map(|(_, v)| v),
+            )
+        }
+        _ => (Some(spec), None),
+    };
+    let t = tnode.and_then(|t| parse_type(d, t, types))?;
+    let mode = match rnode {
+        Some(r) => {
+            let l = Located { text: r.scalar_text().unwrap_or_default(), pos: r.pos };
+            if !t.has_decimal() {
+                d.at(
+                    r.pos,
+                    format!("output `{oname}` is {t}, so `rounding` has nothing to round"),
+                    Some("`rounding` belongs to `money` and `decimal(n)` outputs; round a number with round_half_up(x, n)".into()),
+                );
+            }
+            rounding_mode(d, &l).unwrap_or(pc.rounding)
+        }
+        None => pc.rounding,
+    };
+    Some((t, mode))
 }
 
 /// Whether an expression uses one of the names (as a bare or dotted name's

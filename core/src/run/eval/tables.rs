@@ -119,24 +119,7 @@ impl<'a> Evaluator<'a> {
         }
         let many = table.hit.lists(table.aggregate) || table.aggregate.is_some();
         if self.trace.is_some() {
-            for &ri in &matched {
-                let (Some(row), Some((name, detail))) = (table.rows.get(ri), table.trace_text.get(ri)) else {
-                    continue;
-                };
-                self.record(TraceEntry {
-                    kind: TraceKind::Row,
-                    depth,
-                    rule: rule.qualified.clone(),
-                    name: Some(name.clone()),
-                    detail: detail.clone(),
-                    value: None,
-                    cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
-                    count: 1,
-                });
-                if !many {
-                    break;
-                }
-            }
+            self.trace_rows(rule, table, &matched, depth, many);
         }
         if table.hit.lists(table.aggregate) {
             let mut cols: Vec<Vec<Value>> = vec![Vec::with_capacity(matched.len()); rule.outputs.len()];
@@ -150,36 +133,8 @@ impl<'a> Evaluator<'a> {
             self.alloc((matched.len() * rule.outputs.len()) as u64 * VALUE_BYTES)?;
             return Ok(cols.into_iter().map(|c| Value::List(Arc::new(c))).collect());
         }
-        match table.aggregate {
-            Some(Aggregate::Count) => {
-                return Ok(vec![Value::Number(Number::from_int(matched.len() as i64)); rule.outputs.len()]);
-            }
-            Some(Aggregate::Sum) => {
-                let mut totals = vec![Number::from_int(0); rule.outputs.len()];
-                for &ri in &matched {
-                    let Some(outs) = outputs_of(ri) else { continue };
-                    for (t, v) in totals.iter_mut().zip(outs) {
-                        if let Value::Number(x) = v {
-                            self.tick()?;
-                            *t = t.add(x).map_err(|e| self.fail(arith_message(e)))?;
-                        }
-                    }
-                }
-                return Ok(totals.into_iter().map(Value::Number).collect());
-            }
-            Some(agg @ (Aggregate::Min | Aggregate::Max)) if !matched.is_empty() => {
-                let mut best: Vec<Value> = matched.first().and_then(|&ri| outputs_of(ri)).cloned().unwrap_or_default();
-                for &ri in matched.iter().skip(1) {
-                    let Some(outs) = outputs_of(ri) else { continue };
-                    for (b, v) in best.iter_mut().zip(outs) {
-                        if (agg == Aggregate::Min && v < b) || (agg == Aggregate::Max && v > b) {
-                            *b = v.clone();
-                        }
-                    }
-                }
-                return Ok(best);
-            }
-            _ => {}
+        if let Some(outs) = self.aggregate_rows(table, rule.outputs.len(), &matched, &outputs_of)? {
+            return Ok(outs);
         }
         match first.and_then(outputs_of) {
             Some(outs) => Ok(outs.clone()),
@@ -196,6 +151,70 @@ impl<'a> Evaluator<'a> {
                     Err(self.fail(format!("no row of the table matches {given}")))
                 }
             },
+        }
+    }
+
+    /// The matched rows in the trace, each with its citation: all of them
+    /// when the table gives every match, else the one that decides.
+    fn trace_rows(&mut self, rule: &Rule, table: &Table, matched: &[usize], depth: u32, many: bool) {
+        for &ri in matched {
+            let (Some(row), Some((name, detail))) = (table.rows.get(ri), table.trace_text.get(ri)) else {
+                continue;
+            };
+            self.record(TraceEntry {
+                kind: TraceKind::Row,
+                depth,
+                rule: rule.qualified.clone(),
+                name: Some(name.clone()),
+                detail: detail.clone(),
+                value: None,
+                cite: row.cite.clone().or_else(|| Some(rule.cite.clone())),
+                count: 1,
+            });
+            if !many {
+                break;
+            }
+        }
+    }
+
+    /// The outputs of `collect` with an aggregator (`count`, `sum`, `min`,
+    /// `max`) over the matched rows; `None` when the table has none (or
+    /// `min`/`max` has no row to take).
+    fn aggregate_rows<'t>(
+        &mut self,
+        table: &'t Table,
+        n: usize,
+        matched: &[usize],
+        outputs_of: &dyn Fn(usize) -> Option<&'t Vec<Value>>,
+    ) -> Res<Option<Vec<Value>>> {
+        match table.aggregate {
+            Some(Aggregate::Count) => Ok(Some(vec![Value::Number(Number::from_int(matched.len() as i64)); n])),
+            Some(Aggregate::Sum) => {
+                let mut totals = vec![Number::from_int(0); n];
+                for &ri in matched {
+                    let Some(outs) = outputs_of(ri) else { continue };
+                    for (t, v) in totals.iter_mut().zip(outs) {
+                        if let Value::Number(x) = v {
+                            self.tick()?;
+                            *t = t.add(x).map_err(|e| self.fail(arith_message(e)))?;
+                        }
+                    }
+                }
+                Ok(Some(totals.into_iter().map(Value::Number).collect()))
+            }
+            Some(agg @ (Aggregate::Min | Aggregate::Max)) if !matched.is_empty() => {
+                let mut best: Vec<Value> = matched.first().and_then(|&ri| outputs_of(ri)).cloned().unwrap_or_default();
+                for &ri in matched.iter().skip(1) {
+                    let Some(outs) = outputs_of(ri) else { continue };
+                    for (b, v) in best.iter_mut().zip(outs) {
+                        if (agg == Aggregate::Min && v < b) || (agg == Aggregate::Max && v > b) {
+                            *b = v.clone();
+                        }
+                    }
+                }
+                Ok(Some(best))
+            }
+            _ => Ok(None),
         }
     }
 
