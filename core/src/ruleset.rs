@@ -352,6 +352,10 @@ impl Table {
 pub enum Body {
     /// A decision table.
     Table(Table),
+    /// Dated versions, each with its own body (a table or a formula, never
+    /// versions again), in order of their first day: the one in force on
+    /// the as-of date applies.
+    Versions(Vec<Version>),
     /// Formulas: intermediate values, then one expression per output.
     Formula {
         /// `let` steps.
@@ -364,6 +368,63 @@ pub enum Body {
         /// changed them: what the reference interpreter evaluates.
         original: Option<Arc<FormulaSteps>>,
     },
+}
+
+/// One dated version of a rule.
+#[derive(Clone, Debug)]
+pub struct Version {
+    /// Its first day.
+    pub from: Date,
+    /// Its last day (inclusive); `None`: until the next version's first
+    /// day, or for good.
+    pub until: Option<Date>,
+    /// The text that brought it in (the rule's citation when it names none).
+    pub cite: Arc<Citation>,
+    /// Its body.
+    pub body: Body,
+}
+
+impl Version {
+    /// `from 2024-07-01` or `2024-01-01 to 2024-06-30`, for the trace.
+    pub fn describe(&self) -> String {
+        match self.until {
+            Some(u) => format!("the version in force from {} to {u}", self.from),
+            None => format!("the version in force from {}", self.from),
+        }
+    }
+}
+
+impl Body {
+    /// The body in force on `day`, and the version it belongs to (none for
+    /// a rule without versions).
+    ///
+    /// # Errors
+    /// No version is in force on that day: the message names the versions'
+    /// periods.
+    pub fn in_force(&self, day: Date) -> Result<(&Body, Option<&Version>), String> {
+        let Body::Versions(versions) = self else { return Ok((self, None)) };
+        let mut found = None;
+        for (k, v) in versions.iter().enumerate() {
+            let next = versions.get(k + 1).map(|n| n.from);
+            let ends_before = |d: Date| v.until.is_some_and(|u| d > u) || next.is_some_and(|n| d >= n);
+            if v.from <= day && !ends_before(day) {
+                found = Some(v);
+            }
+        }
+        match found {
+            Some(v) => Ok((&v.body, Some(v))),
+            None => {
+                let periods: Vec<String> = versions
+                    .iter()
+                    .map(|v| match v.until {
+                        Some(u) => format!("{} to {u}", v.from),
+                        None => format!("from {}", v.from),
+                    })
+                    .collect();
+                Err(format!("no version of the rule is in force on {day} (its versions: {})", periods.join("; ")))
+            }
+        }
+    }
 }
 
 /// The `let` steps and output expressions of a formula.
@@ -673,11 +734,14 @@ impl Rule {
     /// How many locals an evaluation of the rule holds at most: its inputs,
     /// `let` steps and outputs.
     pub fn frame_size(&self) -> usize {
-        self.inputs.len()
-            + match &self.body {
+        fn steps(b: &Body) -> usize {
+            match b {
                 Body::Formula { lets, outputs, .. } => lets.len() + outputs.len(),
                 Body::Table(_) => 0,
+                Body::Versions(vs) => vs.iter().map(|v| steps(&v.body)).max().unwrap_or(0),
             }
+        }
+        self.inputs.len() + steps(&self.body)
     }
 }
 

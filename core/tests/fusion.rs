@@ -21,7 +21,7 @@ fn passes(rs: &Ruleset, rule: &str) -> Vec<(usize, Vec<AggKind>)> {
         Body::Formula { passes, .. } => {
             passes.iter().map(|p| (p.list, p.members.iter().map(|m| m.kind).collect())).collect()
         }
-        Body::Table(_) => Vec::new(),
+        Body::Table(_) | Body::Versions(_) => Vec::new(),
     }
 }
 

@@ -769,6 +769,7 @@ impl RuleInfo {
             kind: match r.body {
                 Body::Table(_) => "table",
                 Body::Formula { .. } => "formula",
+                Body::Versions(_) => "versions",
             },
             inputs: r.inputs.iter().map(|i| (i.name.clone(), i.ty.clone(), i.default.clone())).collect(),
             outputs: r.outputs.clone(),

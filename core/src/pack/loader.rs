@@ -289,6 +289,21 @@ fn parse_exprs<'f>(
         .collect()
 }
 
+/// Parsed expressions: name, source and syntax tree (none when it did not
+/// parse).
+type Parsed<'f> = Vec<(String, &'f Located, Option<syntax::Expr>)>;
+
+/// A rule's body as written, parsed but not compiled: a table, or a
+/// formula's steps; for a dated version, its period and citation.
+struct BodySrc<'f> {
+    dated: Option<(Date, Option<Date>, Arc<Citation>)>,
+    /// Where errors about the body as a whole are reported.
+    at: Pos,
+    table: Option<&'f TableDef>,
+    parsed_lets: Parsed<'f>,
+    parsed_outputs: Parsed<'f>,
+}
+
 /// One parsed but not yet compiled rule.
 struct Pending<'f> {
     pack: usize,
@@ -298,8 +313,8 @@ struct Pending<'f> {
     inputs: Vec<InputDef>,
     declared_outputs: IndexMap<String, Type>,
     rounding: Vec<(usize, RoundingMode)>,
-    parsed_lets: Vec<(String, &'f Located, Option<syntax::Expr>)>,
-    parsed_outputs: Vec<(String, &'f Located, Option<syntax::Expr>)>,
+    /// Its body, or the body of each of its dated versions.
+    bodies: Vec<BodySrc<'f>>,
     cite: Arc<Citation>,
     signature_ok: bool,
 }

@@ -95,18 +95,51 @@ fn table_json(pack: &Pack, r: &Rule, t: &crate::ruleset::Table) -> Json {
     })
 }
 
-fn rule_json(pack: &Pack, r: &Rule) -> Json {
-    let (table, formula) = match &r.body {
+/// A body as the rule view shows it: its table, or the names of its
+/// formula's steps.
+fn body_json(pack: &Pack, r: &Rule, body: &Body) -> (Json, Json) {
+    match body {
         Body::Table(t) => (table_json(pack, r, t), Json::Null),
         Body::Formula { lets, .. } => {
             (Json::Null, json!({"lets": lets.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()}))
         }
+        Body::Versions(_) => (Json::Null, Json::Null),
+    }
+}
+
+/// What kind of body: `table`, `formula`, or `versions`.
+fn kind_of(body: &Body) -> &'static str {
+    match body {
+        Body::Table(_) => "table",
+        Body::Formula { .. } => "formula",
+        Body::Versions(_) => "versions",
+    }
+}
+
+fn rule_json(pack: &Pack, r: &Rule) -> Json {
+    let (table, formula) = body_json(pack, r, &r.body);
+    let versions: Vec<Json> = match &r.body {
+        Body::Versions(vs) => vs
+            .iter()
+            .map(|v| {
+                let (table, formula) = body_json(pack, r, &v.body);
+                json!({
+                    "from": v.from.to_string(),
+                    "until": v.until.map(|u| u.to_string()),
+                    "kind": kind_of(&v.body),
+                    "cite": cite_json(pack, &v.cite),
+                    "table": table,
+                    "formula": formula,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
     };
     json!({
         "id": r.qualified,
         "name": r.qualified.split_once('.').map_or(r.qualified.as_str(), |(_, n)| n),
         "title": r.title,
-        "kind": match r.body { Body::Table(_) => "table", Body::Formula { .. } => "formula" },
+        "kind": kind_of(&r.body),
         "inputs": r.inputs.iter().map(|i| json!({
             "name": i.name, "type": i.ty.to_json(), "default": i.default.as_ref().map(Value::to_json)
         })).collect::<Vec<_>>(),
@@ -114,6 +147,7 @@ fn rule_json(pack: &Pack, r: &Rule) -> Json {
         "cite": cite_json(pack, &r.cite),
         "table": table,
         "formula": formula,
+        "versions": versions,
     })
 }
 

@@ -503,7 +503,21 @@ impl<'a> Evaluator<'a> {
                 count: 1,
             });
         }
-        let out = match &rule.body {
+        let (body, version) = rule.body.in_force(self.as_of).map_err(|m| self.fail(m))?;
+        if let (Some(v), true) = (version, self.trace.is_some()) {
+            self.record(TraceEntry {
+                kind: TraceKind::Rule,
+                depth,
+                rule: rule.qualified.clone(),
+                name: rule.title.clone(),
+                detail: v.describe(),
+                value: None,
+                cite: Some(v.cite.clone()),
+                count: 1,
+            });
+        }
+        let out = match body {
+            Body::Versions(_) => return Err(self.fail("a version of a rule has versions of its own")),
             Body::Table(table) => self.eval_table(rule, table, &args, depth)?,
             Body::Formula { lets, outputs, passes, .. } => {
                 if !passes.is_empty() {

@@ -204,7 +204,9 @@ impl Reference<'_> {
         let rule = self.rule(rid)?;
         let q = rule.qualified.as_str();
         let mut out = IndexMap::new();
-        match &rule.body {
+        let (body, _) = rule.body.in_force(self.as_of).map_err(|m| failed(q, m))?;
+        match body {
+            Body::Versions(_) => return Err(failed(q, "a version with versions")),
             Body::Table(table) => {
                 // rows are tried in order; `first` stops at the first that
                 // matches and `unique` at the second, so a later row's `if:`

@@ -418,6 +418,39 @@ pub struct RuleDef {
     /// Decision-table body.
     #[serde(default)]
     pub table: Option<TableDef>,
+    /// Dated versions, each with its own body (`formula` with its `let`
+    /// steps, or `table`): the one in force on the as-of date applies. A
+    /// rule has either a body or versions; every version gives the same
+    /// outputs from the same inputs.
+    #[serde(default)]
+    pub versions: Vec<RuleVersionDef>,
+}
+
+/// One dated version of a rule.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleVersionDef {
+    /// First day this version applies, `YYYY-MM-DD`.
+    #[schemars(schema_with = "date_schema")]
+    pub from: Located,
+    /// Last day it applies (inclusive); without it, until the next
+    /// version starts (or for good, for the last).
+    #[serde(default)]
+    #[schemars(schema_with = "date_or_null_schema")]
+    pub until: Option<Located>,
+    /// Citation of this version (the text that brought it in), when it
+    /// differs from the rule's.
+    #[serde(default)]
+    pub cite: Option<CiteDef>,
+    /// Named intermediate values of a formula version.
+    #[serde(default, rename = "let")]
+    pub lets: IndexMap<String, Located>,
+    /// Formula body: output name → expression.
+    #[serde(default)]
+    pub formula: Option<IndexMap<String, Located>>,
+    /// Decision-table body.
+    #[serde(default)]
+    pub table: Option<TableDef>,
 }
 
 /// A decision table.

@@ -54,27 +54,11 @@ pub(super) fn rule_signature<'a>(
     // a rule whose signature is broken is not compiled: its body would
     // only repeat the same mistake as unknown names
     let signature_ok = d.out.len() == before_inputs;
-    let parsed_lets = parse_exprs(d, &rdef.lets);
-    let parsed_outputs = match (&rdef.formula, &rdef.table) {
-        (Some(f), None) => parse_exprs(d, f),
-        (None, Some(_)) => {
-            if !rdef.lets.is_empty() {
-                d.at(rdef.cite.quote.pos, format!("rule `{rname}` is a table and cannot have `let` steps"), None);
-            }
-            Vec::new()
-        }
-        (Some(_), Some(_)) => {
-            d.at(
-                rdef.cite.quote.pos,
-                format!("rule `{rname}` has both `formula` and `table`"),
-                Some("a rule has one body".into()),
-            );
-            Vec::new()
-        }
-        (None, None) => {
-            d.at(rdef.cite.quote.pos, format!("rule `{rname}` has no body"), Some("add `formula:` or `table:`".into()));
-            Vec::new()
-        }
+    let bodies = if rdef.versions.is_empty() {
+        let body = (&rdef.lets, &rdef.formula, &rdef.table);
+        body_src(d, rname, rdef.cite.quote.pos, body, None).into_iter().collect()
+    } else {
+        versions_src(d, pc, rname, rdef)
     };
     Pending {
         pack: pi,
@@ -84,11 +68,86 @@ pub(super) fn rule_signature<'a>(
         inputs,
         declared_outputs,
         rounding,
-        parsed_lets,
-        parsed_outputs,
+        bodies,
         cite: rcite,
         signature_ok,
     }
+}
+
+/// The parts a body is written in: `let`, `formula`, `table`.
+type BodyParts<'f> = (&'f IndexMap<String, Located>, &'f Option<IndexMap<String, Located>>, &'f Option<TableDef>);
+
+/// A body as written: `formula` (with its `let` steps) or `table`, parsed.
+fn body_src<'f>(
+    d: &mut Diags,
+    rname: &str,
+    at: Pos,
+    (lets, formula, table): BodyParts<'f>,
+    dated: Option<(Date, Option<Date>, Arc<Citation>)>,
+) -> Option<BodySrc<'f>> {
+    let parsed_lets = parse_exprs(d, lets);
+    let parsed_outputs = match (formula, table) {
+        (Some(f), None) => parse_exprs(d, f),
+        (None, Some(_)) => {
+            if !lets.is_empty() {
+                d.at(at, format!("rule `{rname}` is a table and cannot have `let` steps"), None);
+            }
+            Vec::new()
+        }
+        (Some(_), Some(_)) => {
+            d.at(at, format!("rule `{rname}` has both `formula` and `table`"), Some("a rule has one body".into()));
+            return None;
+        }
+        (None, None) => {
+            d.at(at, format!("rule `{rname}` has no body"), Some("add `formula:` or `table:`".into()));
+            return None;
+        }
+    };
+    Some(BodySrc { dated, at, table: table.as_ref(), parsed_lets, parsed_outputs })
+}
+
+/// The dated versions of a rule, each with its body: they start one after
+/// another, and a version that ends (`until`) ends before the next starts.
+fn versions_src<'f>(d: &mut Diags, pc: &PackCtx, rname: &str, rdef: &'f RuleDef) -> Vec<BodySrc<'f>> {
+    if rdef.formula.is_some() || rdef.table.is_some() || !rdef.lets.is_empty() {
+        d.at(
+            rdef.cite.quote.pos,
+            format!("rule `{rname}` has `versions` and a body of its own"),
+            Some("put every body in a version: `versions: [{from: …, table: …}, …]`".into()),
+        );
+    }
+    let mut out: Vec<BodySrc<'f>> = Vec::new();
+    let mut previous: Option<(Date, Option<Date>)> = None;
+    for v in &rdef.versions {
+        let Some(from) = date_at(d, &v.from) else { continue };
+        let until = v.until.as_ref().and_then(|u| date_at(d, u));
+        if let (Some(u), Some(l)) = (until, &v.until) {
+            if u < from {
+                d.at(l.pos, format!("the version ends ({u}) before it starts ({from})"), None);
+            }
+        }
+        match previous {
+            Some((p, _)) if from <= p => d.at(
+                v.from.pos,
+                format!("this version starts on {from}, not after the one before it ({p})"),
+                Some("list versions in the order they start".into()),
+            ),
+            Some((_, Some(pu))) if from <= pu => d.at(
+                v.from.pos,
+                format!("this version starts on {from}, while the one before it runs until {pu}"),
+                Some("end the earlier version before this one starts".into()),
+            ),
+            _ => {}
+        }
+        previous = Some((from, until));
+        let cite = match &v.cite {
+            Some(c) => cite(d, pc, c),
+            None => cite(d, pc, &rdef.cite),
+        };
+        let body = (&v.lets, &v.formula, &v.table);
+        out.extend(body_src(d, rname, v.from.pos, body, Some((from, until, cite))));
+    }
+    out
 }
 
 /// An input of a rule: a type, or `{type, default, optional,
@@ -226,8 +285,65 @@ pub(super) fn compile_body(
     p: &Pending,
     qualified: &str,
 ) -> Option<(Vec<(String, Type)>, Body)> {
-    match (&p.def.table, &p.def.formula) {
-        (Some(t), None) => {
+    match p.bodies.as_slice() {
+        [single] if single.dated.is_none() => compile_one_body(d, pc, g, p, single, qualified),
+        _ => compile_versions(d, pc, g, p, qualified),
+    }
+}
+
+/// The versions of a rule compiled, each to the same outputs.
+fn compile_versions(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    p: &Pending,
+    qualified: &str,
+) -> Option<(Vec<(String, Type)>, Body)> {
+    let mut versions = Vec::new();
+    let mut outputs: Option<Vec<(String, Type)>> = None;
+    let mut ok = true;
+    for b in &p.bodies {
+        let (Some((from, until, cite)), Some((outs, body))) =
+            (b.dated.clone(), compile_one_body(d, pc, g, p, b, qualified))
+        else {
+            ok = false;
+            continue;
+        };
+        match &outputs {
+            Some(first) if *first != outs => {
+                let show =
+                    |o: &[(String, Type)]| o.iter().map(|(n, t)| format!("{n}: {t}")).collect::<Vec<_>>().join(", ");
+                d.at(
+                    b.at,
+                    format!("this version gives {{{}}}, the first gives {{{}}}", show(&outs), show(first)),
+                    Some("every version of a rule gives the same outputs".into()),
+                );
+                ok = false;
+            }
+            Some(_) => {}
+            None => outputs = Some(outs),
+        }
+        versions.push(crate::ruleset::Version { from, until, cite, body });
+    }
+    // no body at all was reported where it was parsed
+    match (ok, outputs) {
+        (true, Some(outputs)) => Some((outputs, Body::Versions(versions))),
+        _ => None,
+    }
+}
+
+/// One body compiled against the rule's signature: its outputs as typed and
+/// the compiled body.
+fn compile_one_body(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    p: &Pending,
+    b: &BodySrc,
+    qualified: &str,
+) -> Option<(Vec<(String, Type)>, Body)> {
+    match (b.table, b.parsed_outputs.is_empty()) {
+        (Some(t), _) => {
             if p.declared_outputs.is_empty() {
                 d.at(
                     t.hit.pos,
@@ -247,7 +363,7 @@ pub(super) fn compile_body(
             };
             Some((outputs, Body::Table(table)))
         }
-        (None, Some(_)) => {
+        (None, _) => {
             let mut scope = Scope {
                 locals: p.inputs.iter().map(|i| (i.name.clone(), i.ty.clone())).collect(),
                 pack: Some(pc.name.clone()),
@@ -259,7 +375,7 @@ pub(super) fn compile_body(
             // checked (it would only report the name as unknown), but
             // independent steps still are
             let mut failed: Vec<String> = Vec::new();
-            for (name, src, e) in &p.parsed_lets {
+            for (name, src, e) in &b.parsed_lets {
                 let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
                     failed.push(name.clone());
                     ok = false;
@@ -282,7 +398,7 @@ pub(super) fn compile_body(
             }
             let mut outs = Vec::new();
             let mut out_exprs = Vec::new();
-            for (name, src, e) in &p.parsed_outputs {
+            for (name, src, e) in &b.parsed_outputs {
                 let Some(e) = e.as_ref().filter(|e| !mentions(e, &failed)) else {
                     failed.push(name.clone());
                     ok = false;
@@ -332,8 +448,8 @@ pub(super) fn compile_body(
                 }
             }
             for name in p.declared_outputs.keys() {
-                if !p.parsed_outputs.iter().any(|(n, _, _)| n == name) {
-                    d.at(p.def.cite.quote.pos, format!("output `{name}` of `{}` has no formula", p.name), None);
+                if !b.parsed_outputs.iter().any(|(n, _, _)| n == name) {
+                    d.at(b.at, format!("output `{name}` of `{}` has no formula", p.name), None);
                     ok = false;
                 }
             }
@@ -342,7 +458,6 @@ pub(super) fn compile_body(
             }
             Some((outs, formula_body(p.inputs.len(), lets, out_exprs)))
         }
-        _ => None,
     }
 }
 
@@ -352,12 +467,14 @@ pub(super) fn call_graph(pending: &[Pending], pack_names: &[&str], g: &Globals) 
     for p in pending {
         let pack_name = pack_names.get(p.pack).copied().unwrap_or_default();
         let mut calls = Vec::new();
-        for (_, _, e) in p.parsed_lets.iter().chain(p.parsed_outputs.iter()) {
-            if let Some(e) = e {
-                called_rules(e, g.builtins, &mut calls);
+        for b in &p.bodies {
+            for (_, _, e) in b.parsed_lets.iter().chain(b.parsed_outputs.iter()) {
+                if let Some(e) = e {
+                    called_rules(e, g.builtins, &mut calls);
+                }
             }
         }
-        for src in p.def.table.iter().flat_map(table_sources) {
+        for src in p.bodies.iter().filter_map(|b| b.table).flat_map(table_sources) {
             if let Ok(e) = syntax::parse(&src.text) {
                 called_rules(&e, g.builtins, &mut calls);
             }

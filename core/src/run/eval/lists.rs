@@ -24,7 +24,8 @@ impl<'a> Evaluator<'a> {
         }
         let rs = self.rs;
         let rule = self.current.and_then(|r| rs.rules.get(r));
-        let Some(Body::Formula { passes, .. }) = rule.map(|r| &r.body) else {
+        let body = rule.and_then(|r| r.body.in_force(self.as_of).ok()).map(|(b, _)| b);
+        let Some(Body::Formula { passes, .. }) = body else {
             return Err(self.fail("a fused value outside its rule"));
         };
         let Some(p) = passes.get(pass) else { return Err(self.fail("no such fused pass")) };
