@@ -34,6 +34,10 @@ struct Cli {
     /// default a pack reads only inside the rules directory)
     #[arg(long = "sources", global = true, value_name = "DIR")]
     sources: Vec<PathBuf>,
+    /// A reform laid over the rules (repeatable; applied in order): the
+    /// command answers by the rule set it makes (docs/rule-format.md §19)
+    #[arg(long = "reform", global = true, value_name = "FILE")]
+    reform: Vec<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -200,7 +204,7 @@ fn main() -> ExitCode {
 const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 
 fn load_options(cli: &Cli) -> LoadOptions {
-    LoadOptions { shared_sources: cli.sources.clone(), forbid_removal: false }
+    LoadOptions { shared_sources: cli.sources.clone(), forbid_removal: false, reforms: cli.reform.clone() }
 }
 
 fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {

@@ -235,7 +235,7 @@ impl PyEngine {
     #[pyo3(signature = (rules_dir, *, shared_sources = Vec::new(), forbid_removal = false))]
     fn new(py: Python<'_>, rules_dir: PathBuf, shared_sources: Vec<PathBuf>, forbid_removal: bool) -> PyResult<Self> {
         let dir = rules_dir.clone();
-        let options = LoadOptions { shared_sources, forbid_removal };
+        let options = LoadOptions { shared_sources, forbid_removal, ..LoadOptions::default() };
         match py.detach(move || Engine::load_dir_with(dir, options)) {
             Ok(inner) => Ok(PyEngine { inner, rules_dir }),
             Err(e) => Err(load_error(py, &e)),

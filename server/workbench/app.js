@@ -13,7 +13,7 @@ const I18N = {
     run_scenario: '运行情景', only_disagree: '只看不一致', save: '保存', revert: '撤销修改',
     source_text: '原文', citation: '依据', inputs: '输入', outputs: '输出', name: '名称', type: '类型',
     default: '默认值', table: '决策表', hit: '命中策略', row: '行', condition_if: '附加条件',
-    any: '任意', computed: '（公式）', formula: '公式', steps: '中间步骤', yaml: '规则定义（YAML）',
+    any: '任意', version: '版本', computed: '（公式）', formula: '公式', steps: '中间步骤', yaml: '规则定义（YAML）',
     as_of: '基准日', evaluate: '计算', result: '结果', trace: '推理过程', value: '值',
     no_source: '此规则包未附原文。', line: '第{n}行', lines: '第{a}–{b}行', note: '说明',
     passed: '通过', failed: '未通过', test: '测试', rule: '规则', location: '位置', message: '信息',
@@ -38,7 +38,7 @@ const I18N = {
     run_scenario: 'Run scenario', only_disagree: 'Disagreements only', save: 'Save', revert: 'Revert',
     source_text: 'Source text', citation: 'Citation', inputs: 'Inputs', outputs: 'Outputs', name: 'Name', type: 'Type',
     default: 'Default', table: 'Decision table', hit: 'Hit policy', row: 'Row', condition_if: 'Condition',
-    any: 'any', computed: '(formula)', formula: 'Formula', steps: 'Steps', yaml: 'Definition (YAML)',
+    any: 'any', version: 'Version', computed: '(formula)', formula: 'Formula', steps: 'Steps', yaml: 'Definition (YAML)',
     as_of: 'As of', evaluate: 'Evaluate', result: 'Result', trace: 'Trace', value: 'Value',
     no_source: 'This pack has no source text.', line: 'line {n}', lines: 'lines {a}–{b}', note: 'Note',
     passed: 'passed', failed: 'failed', test: 'Test', rule: 'Rule', location: 'Location', message: 'Message',
@@ -264,20 +264,10 @@ function yamlOf(pack, rule) {
   return { from: start + 1, text: lines.slice(start, end).join('\n').replace(/\s+$/, '') };
 }
 
-function renderView() {
-  const { rule, pack } = state;
-  const pane = $('#pane-view');
-  pane.replaceChildren();
-  pane.append(el('h3', {}, t('citation')), citeBox(rule.cite, pack.pack));
-  pane.append(el('p', { class: 'meta' }, t('valid'), '：', pack.valid.from, ' – ', pack.valid.until || '…'));
-  pane.append(el('h3', {}, t('inputs')), el('table', {},
-    el('thead', {}, el('tr', {}, el('th', {}, t('name')), el('th', {}, t('type')), el('th', {}, t('default')))),
-    el('tbody', {}, rule.inputs.map((i) => el('tr', {}, el('td', {}, el('code', {}, i.name)), el('td', {}, typeText(i.type)), el('td', {}, valueText(i.default)))))));
-  pane.append(el('h3', {}, t('outputs')), el('table', {},
-    el('thead', {}, el('tr', {}, el('th', {}, t('name')), el('th', {}, t('type')))),
-    el('tbody', {}, rule.outputs.map((o) => el('tr', {}, el('td', {}, el('code', {}, o.name)), el('td', {}, typeText(o.type)))))));
-  if (rule.table) {
-    const tb = rule.table;
+// A rule's body (or one version's): its table as a grid, or its formula's steps.
+function renderBody(pane, rule, b, pack) {
+  if (b.table) {
+    const tb = b.table;
     pane.append(el('h3', {}, t('table'), ' ', el('span', { class: 'pill' }, t('hit'), ': ', tb.hit, tb.aggregate ? ' ' + tb.aggregate : '')));
     const head = el('tr', {}, el('th', {}, '#'), tb.inputs.map((n) => el('th', {}, n)), tb.guarded ? el('th', {}, t('condition_if')) : null,
       tb.outputs.map((n) => el('th', { class: 'out' }, n)), el('th', {}, t('citation')));
@@ -299,8 +289,31 @@ function renderView() {
     }
     pane.append(el('table', { class: 'grid' }, el('thead', {}, head), el('tbody', {}, body)));
   }
-  if (rule.formula && rule.formula.lets.length) {
-    pane.append(el('h3', {}, t('formula')), el('p', {}, t('steps'), '：', rule.formula.lets.map((n) => el('code', {}, n, ' '))));
+  if (b.formula && b.formula.lets.length) {
+    pane.append(el('h3', {}, t('formula')), el('p', {}, t('steps'), '：', b.formula.lets.map((n) => el('code', {}, n, ' '))));
+  }
+}
+
+function renderView() {
+  const { rule, pack } = state;
+  const pane = $('#pane-view');
+  pane.replaceChildren();
+  pane.append(el('h3', {}, t('citation')), citeBox(rule.cite, pack.pack));
+  pane.append(el('p', { class: 'meta' }, t('valid'), '：', pack.valid.from, ' – ', pack.valid.until || '…'));
+  pane.append(el('h3', {}, t('inputs')), el('table', {},
+    el('thead', {}, el('tr', {}, el('th', {}, t('name')), el('th', {}, t('type')), el('th', {}, t('default')))),
+    el('tbody', {}, rule.inputs.map((i) => el('tr', {}, el('td', {}, el('code', {}, i.name)), el('td', {}, typeText(i.type)), el('td', {}, valueText(i.default)))))));
+  pane.append(el('h3', {}, t('outputs')), el('table', {},
+    el('thead', {}, el('tr', {}, el('th', {}, t('name')), el('th', {}, t('type')))),
+    el('tbody', {}, rule.outputs.map((o) => el('tr', {}, el('td', {}, el('code', {}, o.name)), el('td', {}, typeText(o.type)))))));
+  if (rule.versions && rule.versions.length) {
+    for (const v of rule.versions) {
+      pane.append(el('h3', { class: 'version' }, t('version'), ' ', v.from, ' – ', v.until || '…', ' ',
+        el('button', { class: 'link', onclick: () => showCite(v.cite, pack.pack) }, v.cite.clause)));
+      renderBody(pane, rule, v, pack);
+    }
+  } else {
+    renderBody(pane, rule, rule, pack);
   }
   const y = yamlOf(pack, rule);
   if (y) pane.append(el('h3', {}, t('yaml'), ' ', el('small', { class: 'meta' }, pack.file, ':', y.from)), el('pre', { class: 'yaml' }, y.text));

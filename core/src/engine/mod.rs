@@ -92,6 +92,10 @@ pub struct LoadOptions {
     /// its packs and the reload fails with a located error). By default a
     /// removal is allowed and reported in [`ReloadReport::removed`].
     pub forbid_removal: bool,
+    /// Reforms laid over the packs, in order (`docs/rule-format.md` §19):
+    /// the engine answers by the rule set they make, and reloads them with
+    /// the packs.
+    pub reforms: Vec<PathBuf>,
 }
 
 /// What a reload changed, pack by pack (ids in file order).
@@ -225,8 +229,12 @@ impl Engine {
 
     fn load_origin(origin: &Origin, options: &LoadOptions) -> Result<Ruleset, LoadError> {
         let mut lo = loader::SourceFolders { root: None, shared_sources: options.shared_sources.clone(), bundle: None };
+        let mut reforms = Vec::new();
+        for p in &options.reforms {
+            reforms.push(SourceFile { path: p.clone(), text: loader::read_limited(p)? });
+        }
         let files = match origin {
-            Origin::Bundle(path) => return crate::pack::bundle::load(path),
+            Origin::Bundle(path) => return crate::pack::bundle::load_reformed(path, &reforms),
             Origin::Dir(d) => {
                 lo.root = Some(d.clone());
                 loader::pack_files(d)?
@@ -239,7 +247,19 @@ impl Engine {
                 files
             }
         };
-        loader::load_with(&files, &lo)
+        loader::load_reformed(&files, &reforms, &lo)
+    }
+
+    /// The same packs with reforms laid over them (after any it has
+    /// already): a new engine, answering by the rule set they make.
+    ///
+    /// # Errors
+    /// Every problem in the packs and the reforms, located.
+    pub fn with_reforms(&self, reforms: &[PathBuf]) -> Result<Engine, LoadError> {
+        let mut options = self.options.clone();
+        options.reforms.extend(reforms.iter().cloned());
+        let rs = Self::load_origin(&self.origin, &options)?;
+        Ok(Engine { origin: self.origin.clone(), options, current: RwLock::new(Arc::new(rs)) })
     }
 
     /// The options the engine loads with.

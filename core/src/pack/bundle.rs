@@ -239,11 +239,23 @@ impl BundleFiles {
 /// What [`Bundle::read`] refuses, every load error of its packs (located
 /// in `<bundle>/<pack>.yaml`), or a hash that differs.
 pub fn load(path: &Path) -> Result<crate::ruleset::Ruleset, LoadError> {
+    load_reformed(path, &[])
+}
+
+/// Loads a rule-set bundle with reforms laid over it (the bundle's own
+/// hash is checked before they apply).
+///
+/// # Errors
+/// As [`load`], and every problem the reforms make, located in them.
+pub fn load_reformed(path: &Path, reforms: &[loader::SourceFile]) -> Result<crate::ruleset::Ruleset, LoadError> {
     let bundle = Bundle::read(path)?;
     let files = BundleFiles { origin: path.to_path_buf(), files: bundle.files };
     let packs = files.pack_files()?;
     let folders = SourceFolders { root: None, shared_sources: Vec::new(), bundle: Some(std::sync::Arc::new(files)) };
     let rs = loader::load_with(&packs, &folders)?;
+    if !reforms.is_empty() && rs.hash == bundle.ruleset {
+        return loader::load_reformed(&packs, reforms, &folders);
+    }
     if rs.hash != bundle.ruleset {
         let name = path.display().to_string();
         return Err(LoadError::single(

@@ -45,8 +45,11 @@ pub(crate) use properties::*;
 mod rules;
 use rules::*;
 
+mod reform;
+use reform::*;
+
 mod phases;
-pub use phases::load_with;
+pub use phases::{load_reformed, load_with};
 
 /// The largest source text a pack may cite.
 pub const MAX_SOURCE_TEXT_BYTES: usize = 16 * 1024 * 1024;
@@ -60,6 +63,15 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// A document laid over the packs (a reform): its name and text, for the
+/// diagnostics of what it wrote, and what its citations are checked
+/// against.
+pub(crate) struct Overlay<'a> {
+    pub name: String,
+    pub text: &'a str,
+    pub ctx: PackCtx,
+}
+
 /// Collects diagnostics for one file.
 pub(crate) struct Diags<'a> {
     pub file: String,
@@ -67,16 +79,37 @@ pub(crate) struct Diags<'a> {
     pub out: Vec<Diagnostic>,
     /// Byte offsets where the text's lines start, found on first use.
     pub line_starts: std::cell::OnceCell<Vec<usize>>,
+    /// The documents laid over the packs: a position stamped with file k
+    /// (see [`Pos::file`]) is in the k-th.
+    pub overlays: std::rc::Rc<[Overlay<'a>]>,
 }
 
 impl<'a> Diags<'a> {
     /// Diagnostics of one file.
     pub fn new(file: String, text: &'a str) -> Self {
-        Diags { file, text, out: Vec::new(), line_starts: std::cell::OnceCell::new() }
+        Diags { file, text, out: Vec::new(), line_starts: std::cell::OnceCell::new(), overlays: std::rc::Rc::new([]) }
+    }
+
+    /// The overlay a position lies in, if it is not in this file.
+    pub fn overlay(&self, pos: Pos) -> Option<&Overlay<'a>> {
+        let k = usize::from(pos.file).checked_sub(1)?;
+        self.overlays.get(k)
+    }
+
+    /// The name and text of the file a position lies in.
+    fn file_of(&self, pos: Pos) -> (&str, &'a str) {
+        match self.overlay(pos) {
+            Some(o) => (&o.name, o.text),
+            None => (&self.file, self.text),
+        }
     }
 
     /// The file positions of an expression scalar's characters.
     pub fn locator(&self, scalar: &Located) -> compile::Locator {
+        if let Some(o) = self.overlay(scalar.pos) {
+            let starts: Vec<usize> = std::iter::once(0).chain(o.text.match_indices('\n').map(|(i, _)| i + 1)).collect();
+            return yaml::locator(o.text, &starts, scalar);
+        }
         let starts = self
             .line_starts
             .get_or_init(|| std::iter::once(0).chain(self.text.match_indices('\n').map(|(i, _)| i + 1)).collect());
@@ -115,8 +148,9 @@ pub(crate) fn one_line(message: &str) -> String {
 
 impl Diags<'_> {
     pub fn at(&mut self, pos: Pos, message: impl Into<String>, help: Option<String>) {
+        let file = self.file_of(pos).0.to_string();
         self.out.push(Diagnostic {
-            file: self.file.clone(),
+            file,
             line: pos.line,
             column: pos.column,
             message: one_line(&message.into()),
@@ -126,9 +160,11 @@ impl Diags<'_> {
 
     /// A diagnostic inside an expression scalar, at a character offset.
     pub fn in_expr(&mut self, scalar: &Located, offset: usize, message: impl Into<String>, help: Option<String>) {
-        let (line, column) = offset_to_pos(self.text, scalar, offset);
+        let (file, text) = self.file_of(scalar.pos);
+        let (line, column) = offset_to_pos(text, scalar, offset);
+        let file = file.to_string();
         self.out.push(Diagnostic {
-            file: self.file.clone(),
+            file,
             line,
             column,
             message: one_line(&message.into()),
@@ -230,6 +266,9 @@ pub(crate) struct PackCtx {
 }
 
 fn cite(d: &mut Diags, pc: &PackCtx, c: &CiteDef) -> Arc<Citation> {
+    // a citation a reform wrote is checked against the reform's own source
+    let overlays = d.overlays.clone();
+    let pc = usize::from(c.quote.pos.file).checked_sub(1).and_then(|k| overlays.get(k)).map_or(pc, |o| &o.ctx);
     let mut line = None;
     if c.quote.text.trim().is_empty() {
         d.at(c.quote.pos, "a citation needs a quote of the source's words", None);

@@ -9,7 +9,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// One rule pack: the computable rules of one source document.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ordinance rule pack, format 1")]
 pub struct PackFile {
@@ -65,7 +65,7 @@ pub struct PackFile {
 }
 
 /// A property: for every value of the generated inputs, `holds` is true.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PropertyDef {
     /// A name for reports.
@@ -93,7 +93,7 @@ pub struct PropertyDef {
 
 /// A rate schedule: brackets in ascending order, each up to a bound (the
 /// next starts where it ends), the last one open.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScaleDef {
     /// A title for people.
@@ -111,7 +111,7 @@ pub struct ScaleDef {
 }
 
 /// One dated version of a schedule.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScaleVersionDef {
     /// The first day it is in force.
@@ -129,7 +129,7 @@ pub struct ScaleVersionDef {
 /// or neither for the open top (超过960000元的); its rate; and the quick
 /// deduction the text prints, if it prints one (checked against the one the
 /// brackets imply).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BracketDef {
     /// The upper bound, included.
@@ -149,7 +149,7 @@ pub struct BracketDef {
 }
 
 /// A pack's working-day calendar: its own, or another pack's by id.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[allow(clippy::large_enum_variant)] // one per pack file
 pub enum CalendarUse {
     /// The id of the pack whose calendar to use.
@@ -277,7 +277,7 @@ enum CalendarUseSchema {
 /// A working-day calendar: Monday to Friday work, Saturday and Sunday rest,
 /// except the listed holidays (rest on a weekday) and make-up working days
 /// (work on a weekend, 调休上班), within the period it covers.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarDef {
     /// The period the calendar speaks for: a date outside it is an
@@ -294,7 +294,7 @@ pub struct CalendarDef {
 }
 
 /// The source document of a pack.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceDef {
     /// Document number, e.g. `东政发〔2024〕2号`.
@@ -325,7 +325,7 @@ pub struct SourceDef {
 }
 
 /// A validity period, both ends inclusive.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidityDef {
     /// First day in force, `YYYY-MM-DD`.
@@ -338,7 +338,7 @@ pub struct ValidityDef {
 }
 
 /// A citation: where in the source document a rule, row or figure comes from.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CiteDef {
     /// The document number, when it is not the pack's own (scenarios cite
@@ -357,7 +357,7 @@ pub struct CiteDef {
 }
 
 /// A parameter: one value, or dated versions of it.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterDef {
     /// The type; inferred from the value when omitted (integer, number, bool).
@@ -377,7 +377,7 @@ pub struct ParameterDef {
 }
 
 /// One dated version of a parameter.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterVersionDef {
     /// First day this value applies, `YYYY-MM-DD`.
@@ -392,7 +392,7 @@ pub struct ParameterVersionDef {
 
 /// A rule: typed inputs and outputs, a citation, and a body (a decision table
 /// or formulas).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDef {
     /// A short title for people.
@@ -427,7 +427,7 @@ pub struct RuleDef {
 }
 
 /// One dated version of a rule.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleVersionDef {
     /// First day this version applies, `YYYY-MM-DD`.
@@ -454,7 +454,7 @@ pub struct RuleVersionDef {
 }
 
 /// A decision table.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableDef {
     /// `unique` (rows may not overlap; checked at load), `first` (the first
@@ -479,7 +479,7 @@ pub struct TableDef {
 }
 
 /// One row: conditions on inputs → output values.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RowDef {
     /// Conditions: input → value, list of values, or range
@@ -500,7 +500,7 @@ pub struct RowDef {
 }
 
 /// A test case.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestDef {
     /// A name for reports.
@@ -524,7 +524,7 @@ pub struct TestDef {
 }
 
 /// A figure the source text states, reconciled against the engine.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimDef {
     /// An id, unique in the file.
@@ -584,7 +584,7 @@ impl ClaimKind {
 }
 
 /// A scenario: data, rules to evaluate on it, and claims to reconcile.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ordinance scenario, format 1")]
 pub struct ScenarioFile {
@@ -623,7 +623,7 @@ pub struct ScenarioFile {
 }
 
 /// One evaluation in a scenario.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     /// The name the result is known by.
@@ -651,6 +651,115 @@ fn scalar_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 
 fn format_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"const": 1})
+}
+
+/// A reform: changes to a rule set written apart from its packs (a draft
+/// notice, a proposal), applied in order to the packs as loaded. Every load
+/// check runs on the result; what the reform wrote is reported in the
+/// reform.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReformFile {
+    /// The format version of reforms; `1`.
+    #[schemars(schema_with = "format_schema")]
+    pub format: u32,
+    /// The reform's id: lowercase ASCII, digits and `_`.
+    pub reform: Located,
+    /// A short title for people.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The document that proposes the change; every citation the reform
+    /// writes is checked against its text, as a pack's are.
+    pub source: SourceDef,
+    /// The changes, applied in order.
+    pub changes: Vec<ChangeDef>,
+}
+
+/// One change of a reform: what it changes (exactly one of `parameter`,
+/// `scale` and `rule`), how, from when, and why.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeDef {
+    /// A parameter, `pack.name`: its value is set (from `from` on, or
+    /// throughout).
+    #[serde(default)]
+    pub parameter: Option<Located>,
+    /// A rate schedule, `pack.name`: its brackets are set.
+    #[serde(default)]
+    pub scale: Option<Located>,
+    /// A rule, `pack.rule`: its rows, cells, formula or outputs are changed,
+    /// it is added (`define`) or neutralised.
+    #[serde(default)]
+    pub rule: Option<Located>,
+    /// The first day the change applies, `YYYY-MM-DD`; without it the
+    /// change applies throughout. A rule changed from a date keeps its
+    /// body until the day before, as a dated version.
+    #[serde(default)]
+    #[schemars(schema_with = "date_or_null_schema")]
+    pub from: Option<Located>,
+    /// The parameter's new value.
+    #[serde(default)]
+    pub value: Option<Node>,
+    /// The schedule's new brackets, lowest first.
+    #[serde(default)]
+    pub brackets: Option<Vec<BracketDef>>,
+    /// Table rows: `replace` (row number from 1 → the new row), `remove`
+    /// (row numbers) and `add` (rows appended), applied in that order.
+    #[serde(default)]
+    pub rows: Option<RowsChangeDef>,
+    /// One cell of a table row: `{row: 2, output: visits, value: 3}`.
+    #[serde(default)]
+    pub cell: Option<CellChangeDef>,
+    /// A new formula (output → expression) and its `let` steps.
+    #[serde(default)]
+    pub formula: Option<IndexMap<String, Located>>,
+    /// `let` steps of the new formula.
+    #[serde(default, rename = "let")]
+    pub lets: Option<IndexMap<String, Located>>,
+    /// A new table.
+    #[serde(default)]
+    pub table: Option<TableDef>,
+    /// New declared outputs.
+    #[serde(default)]
+    pub outputs: Option<IndexMap<String, Node>>,
+    /// A rule the reform adds, whole.
+    #[serde(default)]
+    pub define: Option<Box<RuleDef>>,
+    /// `true`: the rule gives zero for every number, `false` for every bool,
+    /// an empty list for every list and nothing for an optional output; a
+    /// rule with an output of another type cannot be neutralised.
+    #[serde(default)]
+    pub neutralise: Option<bool>,
+    /// Where the change stands in the reform's source.
+    pub cite: CiteDef,
+}
+
+/// Changes to a table's rows.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowsChangeDef {
+    /// Row number (from 1, as the table prints them) → the row that
+    /// replaces it.
+    #[serde(default)]
+    pub replace: IndexMap<String, RowDef>,
+    /// Row numbers to remove.
+    #[serde(default)]
+    pub remove: Vec<Node>,
+    /// Rows appended after the others.
+    #[serde(default)]
+    pub add: Vec<RowDef>,
+}
+
+/// A change of one cell.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CellChangeDef {
+    /// The row number, from 1.
+    pub row: Node,
+    /// The output whose cell changes.
+    pub output: Located,
+    /// Its new value.
+    pub value: Node,
 }
 
 /// `YYYY-MM-DD`, as the loader reads dates (the day itself is checked there).

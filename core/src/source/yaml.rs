@@ -67,6 +67,23 @@ pub struct Pos {
     pub byte: Option<usize>,
     /// Length in bytes of the node's text, when known.
     pub byte_len: Option<usize>,
+    /// Which file: 0 for the file being loaded, k for the k-th document laid
+    /// over it (a reform), so that what came from a reform is reported in
+    /// the reform.
+    pub file: u16,
+}
+
+thread_local! {
+    /// The file id positions read now are stamped with (see [`Pos::file`]).
+    static READING: std::cell::Cell<u16> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f` with every position it reads stamped as file `id`.
+pub fn reading_file<T>(id: u16, f: impl FnOnce() -> T) -> T {
+    let before = READING.with(|r| r.replace(id));
+    let out = f();
+    READING.with(|r| r.set(before));
+    out
 }
 
 impl Pos {
@@ -78,6 +95,7 @@ impl Pos {
             column: loc.column() as u32,
             byte: loc.span().byte_offset().map(|b| b as usize),
             byte_len: loc.span().byte_len().map(|b| b as usize),
+            file: READING.with(std::cell::Cell::get),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 #[allow(unused_imports)]
 use super::*;
+use crate::source::model::ReformFile;
 
 /// Loads packs, reading source texts only inside the folders `options`
 /// allows.
@@ -14,7 +15,49 @@ use super::*;
 /// # Errors
 /// Every problem in every pack, located.
 pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Ruleset, LoadError> {
-    let (parsed, diags) = parse_files(files);
+    load_reformed(files, &[], options)
+}
+
+/// Loads packs with reforms laid over them, in order (see
+/// [`super::reform`]): the rule set the reforms make, checked as a whole,
+/// or every problem, those in what a reform wrote reported in the reform.
+///
+/// # Errors
+/// Every problem in every pack and reform, located.
+pub fn load_reformed(
+    files: &[SourceFile],
+    reforms: &[SourceFile],
+    options: &SourceFolders,
+) -> Result<Ruleset, LoadError> {
+    let (mut parsed, mut diags) = parse_files(files);
+    let mut reform_diags = Vec::new();
+    let mut neutralised = Neutralised::new();
+    // the reforms that change something: an empty one leaves the rule set
+    // as it was, hash included
+    let mut effective: Vec<SourceFile> = Vec::new();
+    if !reforms.is_empty() {
+        let read = parse_reforms(reforms);
+        let overlays: Vec<Overlay> = reforms
+            .iter()
+            .zip(&read)
+            .map(|(f, (_, r))| Overlay { name: f.path.display().to_string(), text: &f.text, ctx: reform_ctx(f, r.as_ref()) })
+            .collect();
+        let overlays: std::rc::Rc<[Overlay]> = overlays.into();
+        for d in &mut diags {
+            d.overlays = overlays.clone();
+        }
+        for (f, (mut d, r)) in reforms.iter().zip(read) {
+            d.overlays = overlays.clone();
+            if let Some(r) = &r {
+                reform_source_errors(&mut d, f, r);
+                apply(&mut d, r, &mut parsed, &mut neutralised);
+                if !r.changes.is_empty() {
+                    effective.push(f.clone());
+                }
+            }
+            reform_diags.push(d);
+        }
+    }
     let mut l = Load {
         files,
         options,
@@ -25,6 +68,8 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
         packs: Vec::new(),
         source_texts: HashMap::new(),
         confinements: HashMap::new(),
+        reform_diags,
+        neutralised,
     };
     for (fi, pf) in &parsed {
         l.declare_pack(*fi, pf);
@@ -44,7 +89,39 @@ pub fn load_with(files: &[SourceFile], options: &SourceFolders) -> Result<Rulese
     for (pi, pf) in declared.iter().enumerate() {
         l.compile_checks(pi, pf);
     }
-    l.finish(compiled)
+    l.finish(compiled, &effective)
+}
+
+/// What a reform's citations are checked against: its own source text,
+/// read beside it (none when it names none, or it cannot be read: that is
+/// reported by [`reform_source_errors`]).
+fn reform_ctx(f: &SourceFile, r: Option<&ReformFile>) -> PackCtx {
+    let source = r.and_then(|r| read_reform_source(f, r).ok().flatten());
+    PackCtx {
+        name: r.map(|r| r.reform.text.clone()).unwrap_or_default(),
+        document: r.map(|r| r.source.document.clone()).unwrap_or_default(),
+        source,
+        range: None,
+        documents: Vec::new(),
+        rounding: RoundingMode::HalfUp,
+    }
+}
+
+/// A reform's source text, read beneath the reform's own folder.
+fn read_reform_source(f: &SourceFile, r: &ReformFile) -> Result<Option<Arc<SourceText>>, files::FileError> {
+    let Some(t) = &r.source.text else { return Ok(None) };
+    let base = f.path.parent().unwrap_or(Path::new("."));
+    let confine = files::Confinement::new(base, &[]);
+    let canon = confine.resolve(base, &t.text, "source text")?;
+    let s = confine.read_text(&canon, &t.text, "source text", MAX_SOURCE_TEXT_BYTES)?;
+    Ok(Some(Arc::new(SourceText::new(&s))))
+}
+
+/// The error of a reform's source text that cannot be read, at its `text:`.
+fn reform_source_errors(d: &mut Diags, f: &SourceFile, r: &ReformFile) {
+    if let (Err(e), Some(t)) = (read_reform_source(f, r), &r.source.text) {
+        d.at(t.pos, e.message, e.help);
+    }
 }
 
 /// A pack declared: its file, what its citations are checked against, and
@@ -70,6 +147,10 @@ struct Load<'f> {
     /// Packs citing one source text share it: it is read and prepared once.
     source_texts: HashMap<PathBuf, Arc<SourceText>>,
     confinements: HashMap<PathBuf, files::Confinement>,
+    /// Per reform, its diagnostics.
+    reform_diags: Vec<Diags<'f>>,
+    /// The rules reforms neutralised.
+    neutralised: Neutralised,
 }
 
 /// Every file parsed into the file model (those within the size limit and
@@ -353,7 +434,11 @@ impl<'f> Load<'f> {
                 continue;
             }
             let qualified = format!("{}.{}", pc.name, p.name);
-            let Some((outputs, body)) = compile_body(d, pc, &self.g, p, &qualified) else { continue };
+            let Some((outputs, mut body)) = compile_body(d, pc, &self.g, p, &qualified) else { continue };
+            if let Some(&at) = self.neutralised.get(&qualified) {
+                let Some(neutral) = neutral_body(d, at, &qualified, p.inputs.len(), &outputs) else { continue };
+                body = neutral;
+            }
             if let Some(slot) = self.g.sigs.get_mut(i) {
                 *slot = Some(RuleSig {
                     qualified: qualified.clone(),
@@ -406,9 +491,9 @@ impl<'f> Load<'f> {
     }
 
     /// The rule set, or every diagnostic in file order.
-    fn finish(mut self, compiled: Vec<Option<Rule>>) -> Result<Ruleset, LoadError> {
+    fn finish(mut self, compiled: Vec<Option<Rule>>, reforms: &[SourceFile]) -> Result<Ruleset, LoadError> {
         let mut all = Vec::new();
-        for mut d in self.diags {
+        for mut d in self.diags.into_iter().chain(self.reform_diags) {
             // in file order, whatever order the checks ran in
             d.out.sort_by_key(|x| (x.line, x.column));
             all.extend(d.out);
@@ -424,6 +509,16 @@ impl<'f> Load<'f> {
             self.rs.rules.push(Arc::new(rule));
         }
         self.rs.hash = content_hash(self.files);
+        if !reforms.is_empty() {
+            // a reformed rule set is another rule set: its hash says which
+            // packs and which reforms, in order
+            let mut bytes = self.rs.hash.clone().into_bytes();
+            for r in reforms {
+                bytes.push(0);
+                bytes.extend_from_slice(r.text.as_bytes());
+            }
+            self.rs.hash = hex_digest(&bytes).chars().take(self.rs.hash.len()).collect();
+        }
         Ok(self.rs)
     }
 }
@@ -476,4 +571,28 @@ fn compile_tests(d: &mut Diags, pc: &PackCtx, pf: &PackFile, g: &Globals, defaul
         });
     }
     tests
+}
+
+/// The body of a neutralised rule: zero for every number, `false` for every
+/// bool, an empty list for every list, nothing for an optional output.
+fn neutral_body(d: &mut Diags, at: Pos, rule: &str, n_inputs: usize, outputs: &[(String, Type)]) -> Option<Body> {
+    let mut values = Vec::new();
+    for (name, t) in outputs {
+        let v = match t {
+            Type::Optional(_) => Value::Absent,
+            Type::List(_) => Value::List(Arc::new(Vec::new())),
+            Type::Bool => Value::Bool(false),
+            t if t.is_numeric() => Value::int(0),
+            other => {
+                d.at(
+                    at,
+                    format!("rule `{rule}` cannot be neutralised: its output `{name}` is {other}, which has no zero"),
+                    Some("change the rule's formula or rows instead".into()),
+                );
+                return None;
+            }
+        };
+        values.push(CExpr::Const(v));
+    }
+    Some(formula_body(n_inputs, Vec::new(), values))
 }
