@@ -94,6 +94,22 @@ enum Command {
         #[arg(long)]
         only_findings: bool,
     },
+    /// The effect of a change on a scenario: every figure before → after,
+    /// the claims that flip, the pack tests that now fail (exit 1 when a
+    /// test breaks). The change is `--reform FILE` or `--against RULES`
+    Compare {
+        /// The scenario to run before and after
+        scenario: PathBuf,
+        /// Another rules folder or bundle to compare with, instead of a reform
+        #[arg(long, value_name = "RULES")]
+        against: Option<PathBuf>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Language of the text: zh (default) or en
+        #[arg(long, value_name = "zh|en", default_value = "zh")]
+        lang: String,
+    },
     /// List the rules: id, kind, inputs, outputs and citation
     Rules {
         /// Output format
@@ -168,6 +184,7 @@ fn wants_json(c: &Command) -> bool {
             | Command::Eval { format: Format::Json, .. }
             | Command::Run { format: Format::Json, .. }
             | Command::Rules { format: Format::Json }
+            | Command::Compare { format: Format::Json, .. }
     )
 }
 
@@ -313,6 +330,39 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 out!("{}", render_text_with(&report, &RenderOptions { lang, only_findings: *only_findings }));
             }
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Compare { scenario: path, against, format, lang } => {
+            let lang = match Lang::parse(lang) {
+                Ok(l) => l,
+                Err(m) => {
+                    eprintln!("error: {m}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            if cli.reform.is_empty() && against.is_none() {
+                eprintln!("error: compare needs the change: `--reform FILE` or `--against RULES`");
+                return Ok(ExitCode::from(2));
+            }
+            let found;
+            let dir = if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
+                found = scenario::find_rules_dir(path).unwrap_or_else(|| dir.to_path_buf());
+                found.as_path()
+            } else {
+                dir
+            };
+            let before_opts = LoadOptions { reforms: Vec::new(), ..load_options(cli) };
+            let after_dir = against.as_deref().unwrap_or(dir);
+            let before = scenario::run_file_with(path, dir, &before_opts)?;
+            let after = scenario::run_file_with(path, after_dir, &load_options(cli))?;
+            let tests_before = Engine::load_dir_with(dir, before_opts)?.run_tests();
+            let tests_after = Engine::load_dir_with(after_dir, load_options(cli))?.run_tests();
+            let cmp = ordinance_core::compare::compare_scenario(&before, &after, &tests_before, &tests_after);
+            if *format == Format::Json {
+                outln!("{}", serde_json::to_string_pretty(&cmp.to_json()).unwrap_or_default());
+            } else {
+                out!("{}", cmp.to_text(lang));
+            }
+            Ok(if cmp.broken_tests.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Rules { format } => {
             let engine = load()?;

@@ -433,3 +433,52 @@ fn scenario_steps_show_money_with_its_places() {
     assert_eq!(tax["outputs"]["rate"], "0.1");
     assert_eq!((v["summary"]["checks"].as_u64(), v["summary"]["checks_fail"].as_u64()), (Some(2), Some(0)));
 }
+
+#[test]
+fn compare_shows_the_plan_before_and_after_a_reform_and_the_test_it_breaks() {
+    let o = ordinance(&[
+        "--reform",
+        "examples/reforms/class_b_all_year.yaml",
+        "compare",
+        "examples/energy_safety_2024.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "a broken test makes the exit status 1");
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let total =
+        j["figures"].as_array().unwrap().iter().find(|f| f["step"] == "plan" && f["output"] == "total").unwrap();
+    assert_ne!(total["before"], total["after"]);
+    assert_eq!(j["broken_tests"].as_array().unwrap().len(), 1);
+    assert!(j["claims"].as_array().unwrap().iter().any(|c| c["id"] == "planned_total" && c["after"] == "disagrees"));
+    // the text says the same, in Chinese by default
+    let o = ordinance(&[
+        "--reform",
+        "examples/reforms/class_b_all_year.yaml",
+        "compare",
+        "examples/energy_safety_2024.yaml",
+    ]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("plan.total: ") && text.contains("改动后不再通过的测试"), "{text}");
+    // without a change to compare, it says what it needs
+    let o = ordinance(&["compare", "examples/energy_safety_2024.yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--reform FILE"));
+}
+
+#[test]
+fn eval_answers_by_the_reformed_rules_and_names_the_version() {
+    let o = ordinance(&[
+        "--reform",
+        "examples/reforms/class_b_three_a_quarter.yaml",
+        "eval",
+        "energy_safety.inspection_frequency",
+        "--input",
+        r#"{"class": "B"}"#,
+        "--as-of",
+        "2024-08-01",
+    ]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(o.status.success(), "{text}");
+    assert!(text.contains("the version in force from 2024-07-01") && text.contains("示例征求意见稿"), "{text}");
+}

@@ -56,7 +56,7 @@ pub mod ruleset;
 pub use engine::facade;
 pub use lang::{date_pattern, expr};
 pub use pack::{bundle, loader, overlap, schema};
-pub use reports::{report, scenario, view};
+pub use reports::{compare, report, scenario, view};
 pub use run::{builtins, eval, outcome, properties, reference};
 pub use source::{files, model, sourcetext, yaml};
 pub use values::{date, json, number, value};

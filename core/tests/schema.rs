@@ -2,7 +2,7 @@
 //! Regenerate with `ORDINANCE_BLESS=1 cargo test -p ordinance-core --test schema`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use ordinance_core::schema::{pack_schema, scenario_schema};
+use ordinance_core::schema::{pack_schema, reform_schema, scenario_schema};
 
 fn check(path: &str, generated: String) {
     let full = format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"));
@@ -28,4 +28,12 @@ fn pack_schema_is_current() {
 #[test]
 fn scenario_schema_is_current() {
     check("rules/scenario.schema.json", scenario_schema());
+}
+
+#[test]
+fn reform_schema_is_current() {
+    let s = reform_schema();
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(v["additionalProperties"], false, "unknown keys of a reform are refused by the schema too");
+    check("rules/reform.schema.json", s);
 }

@@ -74,7 +74,8 @@ fn the_trace_names_the_version_and_its_citation() {
     let rs = ruleset();
     let opts = EvalOptions { as_of: Some(Date::parse("2024-08-01").unwrap()), trace: true, ..EvalOptions::default() };
     let d = ordinance_core::engine::evaluate_in(&rs, "t.probe", &serde_json::json!({"a": 1}), &opts).unwrap();
-    let entry = d.trace.iter().find(|e| e.detail.contains("version in force from 2024-07-01")).expect("a version entry");
+    let entry =
+        d.trace.iter().find(|e| e.detail.contains("version in force from 2024-07-01")).expect("a version entry");
     assert_eq!(entry.detail, "the version in force from 2024-07-01 to 2024-12-31");
     assert_eq!(entry.cite.as_ref().map(|c| c.quote.as_str()), Some("每季度检查3次"));
 }
@@ -101,7 +102,10 @@ fn versions_that_overlap_go_backwards_or_disagree_are_refused_where_written() {
     let overlap = load_error(
         "      - {from: 2024-01-01, until: 2024-08-01, formula: {visits: \"1\"}}\n      - {from: 2024-07-01, formula: {visits: \"2\"}}\n",
     );
-    assert!(overlap.contains("t.yaml:13:") && overlap.contains("while the one before it runs until 2024-08-01"), "{overlap}");
+    assert!(
+        overlap.contains("t.yaml:13:") && overlap.contains("while the one before it runs until 2024-08-01"),
+        "{overlap}"
+    );
     let backwards = load_error(
         "      - {from: 2024-07-01, formula: {visits: \"1\"}}\n      - {from: 2024-01-01, formula: {visits: \"2\"}}\n",
     );

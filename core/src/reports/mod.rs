@@ -5,6 +5,7 @@
 //! May use: everything below it, the façade (`engine`) included. Nothing
 //! uses it but the bindings.
 
+pub mod compare;
 pub mod report;
 pub mod scenario;
 pub mod view;

@@ -213,7 +213,12 @@ pub fn run_file(path: &Path, rules_dir: &Path) -> Result<Report, Error> {
 /// As [`run_file`].
 pub fn run_file_with(path: &Path, rules_dir: &Path, options: &crate::engine::LoadOptions) -> Result<Report, Error> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut reforms = Vec::new();
+    for p in &options.reforms {
+        reforms.push(loader::SourceFile { path: p.clone(), text: loader::read_limited(p)? });
+    }
     let mut run = Run {
+        reforms,
         scenarios: files::Confinement::new(folder, &[]),
         rules: files::Confinement::new(folder, &[rules_dir.to_path_buf()]),
         loaded: HashMap::new(),
@@ -239,13 +244,15 @@ struct Run {
     chain: Vec<PathBuf>,
     /// Folders of shared source texts.
     shared_sources: Vec<PathBuf>,
+    /// Reforms laid over every rule set the run loads.
+    reforms: Vec<loader::SourceFile>,
 }
 
 impl Run {
     /// The rules of a folder, loaded once per run.
     fn rules_of(&mut self, dir: &Path) -> Result<Arc<Ruleset>, Error> {
         if crate::pack::bundle::is_bundle_path(dir) {
-            let rs = Arc::new(crate::pack::bundle::load(dir)?);
+            let rs = Arc::new(crate::pack::bundle::load_reformed(dir, &self.reforms)?);
             let canon = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
             let key = (canon, rs.hash.clone());
             if let Some(known) = self.loaded.get(&key) {
@@ -261,8 +268,9 @@ impl Run {
         if let Some(rs) = self.loaded.get(&key) {
             return Ok(rs.clone());
         }
-        let rs = Arc::new(loader::load_with(
+        let rs = Arc::new(loader::load_reformed(
             &files,
+            &self.reforms,
             &loader::SourceFolders {
                 root: Some(dir.to_path_buf()),
                 shared_sources: self.shared_sources.clone(),

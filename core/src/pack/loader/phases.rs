@@ -40,7 +40,11 @@ pub fn load_reformed(
         let overlays: Vec<Overlay> = reforms
             .iter()
             .zip(&read)
-            .map(|(f, (_, r))| Overlay { name: f.path.display().to_string(), text: &f.text, ctx: reform_ctx(f, r.as_ref()) })
+            .map(|(f, (_, r))| Overlay {
+                name: f.path.display().to_string(),
+                text: &f.text,
+                ctx: reform_ctx(f, r.as_ref()),
+            })
             .collect();
         let overlays: std::rc::Rc<[Overlay]> = overlays.into();
         for d in &mut diags {

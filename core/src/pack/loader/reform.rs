@@ -6,9 +6,7 @@
 
 #[allow(unused_imports)]
 use super::*;
-use crate::source::model::{
-    ChangeDef, ParameterVersionDef, ReformFile, RuleVersionDef, ScaleVersionDef,
-};
+use crate::source::model::{ChangeDef, ParameterVersionDef, ReformFile, RuleVersionDef, ScaleVersionDef};
 
 /// The reforms read: each one's diagnostics and, when it parsed, its model.
 pub(super) fn parse_reforms(reforms: &[SourceFile]) -> Vec<(Diags<'_>, Option<ReformFile>)> {

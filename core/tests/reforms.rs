@@ -1,0 +1,171 @@
+//! Reforms laid over the shipped packs: what they change, what they leave,
+//! where their mistakes are reported, and the comparison of a scenario
+//! before and after.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use ordinance_core::engine::{Engine, LoadOptions};
+use ordinance_core::{Date, EvalOptions, Value};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn base() -> Engine {
+    Engine::load_dir_with(root().join("rules"), LoadOptions::default()).unwrap()
+}
+
+fn reformed(paths: &[PathBuf]) -> Result<Engine, String> {
+    base().with_reforms(paths).map_err(|e| e.diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+}
+
+/// A reform written to a file of its own (in a fresh folder).
+fn reform_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ordinance-reform-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}.yaml"));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const HEAD: &str =
+    "format: 1\nreform: r\nsource: {document: 草案, title: t, issued_by: i, date: 2024-05-20}\nchanges:\n";
+
+fn visits(engine: &Engine, class: &str, day: &str) -> Value {
+    let opts = EvalOptions { as_of: Some(Date::parse(day).unwrap()), ..EvalOptions::default() };
+    let d = engine.evaluate("energy_safety.inspection_frequency", &serde_json::json!({"class": class}), &opts).unwrap();
+    d.outputs["visits_per_year"].clone()
+}
+
+fn example(name: &str) -> PathBuf {
+    root().join("examples/reforms").join(name)
+}
+
+#[test]
+fn a_reform_from_a_date_changes_answers_from_that_date_only() {
+    let before = base();
+    let after = reformed(&[example("class_b_three_a_quarter.yaml")]).unwrap();
+    assert_ne!(before.ruleset_hash(), after.ruleset_hash());
+    for class in ["A", "B", "C", "D"] {
+        assert_eq!(visits(&before, class, "2024-06-30"), visits(&after, class, "2024-06-30"), "{class} before July");
+    }
+    // from July, B a third more visits (3 a quarter instead of 2); the rest as they were
+    let (b, a) = (visits(&before, "B", "2024-07-01"), visits(&after, "B", "2024-07-01"));
+    let (Value::Number(b), Value::Number(a)) = (b, a) else { panic!() };
+    assert_eq!(
+        a.mul(&ordinance_core::Number::from_int(2)).unwrap(),
+        b.mul(&ordinance_core::Number::from_int(3)).unwrap()
+    );
+    for class in ["A", "C", "D"] {
+        assert_eq!(visits(&before, class, "2024-07-01"), visits(&after, class, "2024-07-01"), "{class} after July");
+    }
+}
+
+#[test]
+fn comparing_the_2024_scenario_shows_the_plan_move_and_the_test_it_breaks() {
+    let scenario = root().join("examples/energy_safety_2024.yaml");
+    let rules = root().join("rules");
+    let plain = LoadOptions::default();
+    let with = LoadOptions { reforms: vec![example("class_b_all_year.yaml")], ..LoadOptions::default() };
+    let before = ordinance_core::scenario::run_file_with(&scenario, &rules, &plain).unwrap();
+    let after = ordinance_core::scenario::run_file_with(&scenario, &rules, &with).unwrap();
+    let tb = Engine::load_dir_with(&rules, plain).unwrap().run_tests();
+    let ta = Engine::load_dir_with(&rules, with).unwrap().run_tests();
+    let cmp = ordinance_core::compare::compare_scenario(&before, &after, &tb, &ta);
+    let figure = |out: &str| cmp.figures.iter().find(|f| f.step == "plan" && f.output == out && f.item.is_none());
+    let total = figure("total").expect("the plan total moves");
+    // the total grows by half the class-B visits (2 → 3 a quarter)
+    let by_class = figure("by_class").unwrap();
+    let b_before = by_class.before.field("B").cloned().unwrap();
+    let Value::Number(b_before) = b_before else { panic!() };
+    let half = b_before.div(&ordinance_core::Number::from_int(2)).unwrap();
+    assert_eq!(total.delta.clone().unwrap(), half);
+    assert!(cmp.claims.iter().any(|c| c.id == "planned_total"), "{:?}", cmp.claims);
+    assert_eq!(cmp.broken_tests.len(), 1, "{:?}", cmp.broken_tests);
+    assert!(cmp.broken_tests[0].message.as_deref().unwrap_or("").contains("visits_per_year"));
+    let text = cmp.to_text(ordinance_core::report::Lang::En);
+    assert!(text.contains("plan.total: ") && text.contains("tests that now fail:"), "{text}");
+    assert_eq!(cmp.to_json()["figures"].as_array().unwrap().len(), cmp.figures.len());
+    // a dated reform moves nothing in a scenario dated before it applies
+    let dated = LoadOptions { reforms: vec![example("class_b_three_a_quarter.yaml")], ..LoadOptions::default() };
+    let after = ordinance_core::scenario::run_file_with(&scenario, &rules, &dated).unwrap();
+    assert!(ordinance_core::compare::compare_reports(&before, &after).0.is_empty());
+}
+
+#[test]
+fn an_empty_reform_changes_nothing_not_even_the_hash() {
+    let p = reform_file("empty", &format!("{HEAD}  []\n").replace("changes:\n  []", "changes: []"));
+    assert_eq!(reformed(&[p]).unwrap().ruleset_hash(), base().ruleset_hash());
+}
+
+#[test]
+fn a_reform_then_its_inverse_restores_every_answer() {
+    let to_three = example("class_b_all_year.yaml");
+    let back = reform_file(
+        "back",
+        &format!(
+            "{HEAD}  - rule: energy_safety.supervision_cycle\n    rows:\n      remove: [4]\n      replace:\n        2: {{when: {{class: [B, C]}}, then: {{mode: key, visits_per_period: 2, period: quarter, periods_per_year: 4}}}}\n    cite: {{clause: c, quote: q}}\n"
+        ),
+    );
+    let round = reformed(&[to_three, back]).unwrap();
+    let plain = base();
+    for class in ["A", "B", "C", "D"] {
+        for day in ["2024-01-01", "2024-08-01"] {
+            assert_eq!(visits(&plain, class, day), visits(&round, class, day), "{class} {day}");
+        }
+    }
+}
+
+#[test]
+fn a_neutralised_rule_gives_zero_and_false() {
+    let p = reform_file(
+        "neutral",
+        &format!("{HEAD}  - {{rule: energy_safety.inspection_team_valid, neutralise: true, cite: {{clause: c, quote: q}}}}\n"),
+    );
+    let e = reformed(&[p]).unwrap();
+    let d = e
+        .evaluate(
+            "energy_safety.inspection_team_valid",
+            &serde_json::json!({"inspectors": 1}),
+            &common::at("2024-06-30"),
+        )
+        .unwrap();
+    assert_eq!(d.outputs["valid"], Value::Bool(false));
+    assert_eq!(d.outputs["shortfall"], Value::int(0));
+}
+
+#[test]
+fn mistakes_in_a_reform_are_reported_in_the_reform() {
+    let p = reform_file(
+        "bad",
+        &format!(
+            "{HEAD}  - {{rule: energy_safety.supervison_cycle, rows: {{remove: [1]}}, cite: {{clause: c, quote: q}}}}\n  - rule: energy_safety.inspection_team_valid\n    formula: {{valid: \"inspectors >= \", shortfall: \"0\"}}\n    cite: {{clause: c, quote: q}}\n  - {{parameter: energy_safety.nothing_here, value: 3, cite: {{clause: c, quote: q}}}}\n"
+        ),
+    );
+    let e = reformed(std::slice::from_ref(&p)).unwrap_err();
+    let name = p.display().to_string();
+    assert!(e.contains(&format!("{name}:5:")) && e.contains("did you mean `supervision_cycle`?"), "{e}");
+    assert!(e.contains(&format!("{name}:7:")), "the formula's error is in the reform: {e}");
+    assert!(e.contains("has no parameter `nothing_here`"), "{e}");
+    assert!(!e.contains("energy_safety.yaml:"), "nothing is blamed on the pack: {e}");
+}
+
+#[test]
+fn a_reform_s_quotes_are_checked_against_its_own_source() {
+    let dir = std::env::temp_dir().join(format!("ordinance-reform-{}-quote", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("draft.txt"), "B 类企业每季度检查 3 次。\n").unwrap();
+    let text = |quote: &str| {
+        format!(
+            "format: 1\nreform: r\nsource: {{document: 草案, title: t, issued_by: i, date: 2024-05-20, text: draft.txt}}\nchanges:\n  - rule: energy_safety.supervision_cycle\n    cell: {{row: 2, output: visits_per_period, value: 3}}\n    cite: {{clause: 一, quote: {quote}}}\n"
+        )
+    };
+    std::fs::write(dir.join("good.yaml"), text("每季度检查 3 次")).unwrap();
+    let good = reformed(&[dir.join("good.yaml")]).unwrap();
+    assert_eq!(visits(&good, "C", "2024-03-01"), Value::int(12), "the cell of row 2 (B and C)");
+    std::fs::write(dir.join("bad.yaml"), text("每季度检查 4 次")).unwrap();
+    let e = reformed(&[dir.join("bad.yaml")]).unwrap_err();
+    assert!(e.contains("bad.yaml:7:") && e.contains("每季度检查4次"), "{e}");
+}
