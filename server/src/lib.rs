@@ -552,7 +552,11 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
         );
     };
     let rules = s.config.rules.clone();
-    let options = LoadOptions { shared_sources: s.config.shared_sources.clone(), forbid_removal: false, ..LoadOptions::default() };
+    let options = LoadOptions {
+        shared_sources: s.config.shared_sources.clone(),
+        forbid_removal: false,
+        ..LoadOptions::default()
+    };
     let done = tokio::task::spawn_blocking(move || {
         ordinance_core::scenario::run_file_with(&path, &rules, &options).map(|report| {
             let text = ordinance_core::report::render_text_with(
@@ -1087,7 +1091,8 @@ impl Running {
 /// The service's state: the settings checked, the rules loaded.
 fn shared(config: &Config) -> Result<AppState, String> {
     config.validate()?;
-    let options = LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false, ..LoadOptions::default() };
+    let options =
+        LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false, ..LoadOptions::default() };
     let engine = Engine::load_dir_with(&config.rules, options).map_err(|e| e.to_string())?;
     Ok(Arc::new(Shared {
         engine,
