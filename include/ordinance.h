@@ -184,10 +184,12 @@ OrdStatus ord_engine_reload_json(struct OrdEngine *engine, char **out_json);
 
 /**
  * Loads like `ord_engine_load_dir`, with options: `options_json` is NULL,
- * `""` or a JSON object `{"shared_sources": ["DIR", ...], "forbid_removal":
- * bool}` (both optional). `shared_sources` lists folders, besides the
- * rules folder, that packs' source texts may be read from;
- * `forbid_removal` makes a reload in which a pack has disappeared fail.
+ * `""` or a JSON object `{"shared_sources": ["DIR", ...], "reforms":
+ * ["FILE", ...], "forbid_removal": bool}` (all optional). `shared_sources`
+ * lists folders, besides the rules folder, that packs' source texts may be
+ * read from; `reforms` lays reform files over the packs, in order (the
+ * engine answers by the rule set they make); `forbid_removal` makes a
+ * reload in which a pack has disappeared fail.
  * Bad options are `ORD_STATUS_INVALID_JSON` (malformed) or
  * `ORD_STATUS_INPUT_ERROR` (an unknown key or a wrong type).
  *

@@ -98,8 +98,22 @@ enum Command {
     /// the claims that flip, the pack tests that now fail (exit 1 when a
     /// test breaks). The change is `--reform FILE` or `--against RULES`
     Compare {
-        /// The scenario to run before and after
-        scenario: PathBuf,
+        /// The scenario to run before and after (or give --rule and --data)
+        scenario: Option<PathBuf>,
+        /// Compare one rule over rows instead of a scenario
+        #[arg(long, value_name = "pack.rule", requires = "data")]
+        rule: Option<String>,
+        /// The rows: .json (an array of objects), .ndjson/.jsonl, or .csv
+        /// (a header of input names)
+        #[arg(long, value_name = "FILE", requires = "rule")]
+        data: Option<PathBuf>,
+        /// As-of date of a rule comparison, YYYY-MM-DD
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Write the changed rows as CSV (index, before_*, after_*, cause)
+        /// to this file as well
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
         /// Another rules folder or bundle to compare with, instead of a reform
         #[arg(long, value_name = "RULES")]
         against: Option<PathBuf>,
@@ -331,7 +345,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(if *strict && report.disagreements() > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
-        Command::Compare { scenario: path, against, format, lang } => {
+        Command::Compare { scenario: path, rule, data, as_of, csv, against, format, lang } => {
             let lang = match Lang::parse(lang) {
                 Ok(l) => l,
                 Err(m) => {
@@ -343,6 +357,29 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 eprintln!("error: compare needs the change: `--reform FILE` or `--against RULES`");
                 return Ok(ExitCode::from(2));
             }
+            let before_opts = LoadOptions { reforms: Vec::new(), ..load_options(cli) };
+            if let (Some(rule), Some(data)) = (rule, data) {
+                let after_dir = against.as_deref().unwrap_or(dir);
+                let before = Engine::load_dir_with(dir, before_opts)?;
+                let after = Engine::load_dir_with(after_dir, load_options(cli))?;
+                let rows = read_rows(rule, data)?;
+                let options = serde_json::json!({ "as_of": as_of }).to_string();
+                let opts = facade::parse_options(Some(&options))?;
+                let cmp = ordinance_core::compare::compare_rows(&before, &after, rule, &rows, &opts)?;
+                if let Some(out) = csv {
+                    write_changed_csv(out, &cmp).map_err(|m| io_error(rule, m))?;
+                }
+                if *format == Format::Json {
+                    outln!("{}", serde_json::to_string_pretty(&cmp.to_json()).unwrap_or_default());
+                } else {
+                    out!("{}", cmp.to_text(lang));
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(path) = path else {
+                eprintln!("error: compare needs a scenario, or `--rule RULE --data FILE`");
+                return Ok(ExitCode::from(2));
+            };
             let found;
             let dir = if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
                 found = scenario::find_rules_dir(path).unwrap_or_else(|| dir.to_path_buf());
@@ -350,7 +387,6 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             } else {
                 dir
             };
-            let before_opts = LoadOptions { reforms: Vec::new(), ..load_options(cli) };
             let after_dir = against.as_deref().unwrap_or(dir);
             let before = scenario::run_file_with(path, dir, &before_opts)?;
             let after = scenario::run_file_with(path, after_dir, &load_options(cli))?;
@@ -451,4 +487,93 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// An input problem of a command, as the error every binding reports.
+fn io_error(rule: &str, message: String) -> Error {
+    Error::Eval(ordinance_core::EvalError::Input {
+        rule: rule.to_string(),
+        field: String::new(),
+        message,
+        allowed: None,
+    })
+}
+
+/// The rows of a data file: a JSON array of objects, NDJSON (one object a
+/// line) or CSV (a header of input names; a cell that reads as a JSON number
+/// or bool is one, an empty cell is left out, the rest is text).
+fn read_rows(rule: &str, path: &Path) -> Result<Vec<serde_json::Value>, Error> {
+    let shown = path.display().to_string();
+    let text = ordinance_core::files::read_text(path, &shown, "data file", MAX_INPUT_BYTES)
+        .map_err(|e| io_error(rule, e.message))?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let bad = |m: String| io_error(rule, format!("{shown}: {m}"));
+    match ext.as_str() {
+        "json" => match serde_json::from_str::<serde_json::Value>(&text).map_err(|e| bad(e.to_string()))? {
+            serde_json::Value::Array(rows) => Ok(rows),
+            _ => Err(bad("a JSON data file holds an array of objects".into())),
+        },
+        "ndjson" | "jsonl" => text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(k, l)| serde_json::from_str(l).map_err(|e| bad(format!("line {}: {e}", k + 1))))
+            .collect(),
+        "csv" => {
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> =
+                reader.headers().map_err(|e| bad(e.to_string()))?.iter().map(str::to_string).collect();
+            let mut rows = Vec::new();
+            for record in reader.records() {
+                let record = record.map_err(|e| bad(e.to_string()))?;
+                let mut row = serde_json::Map::new();
+                for (name, cell) in header.iter().zip(record.iter()) {
+                    if cell.is_empty() {
+                        continue;
+                    }
+                    let v = match serde_json::from_str::<serde_json::Value>(cell) {
+                        Ok(v @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => v,
+                        _ => serde_json::Value::String(cell.to_string()),
+                    };
+                    row.insert(name.clone(), v);
+                }
+                rows.push(serde_json::Value::Object(row));
+            }
+            Ok(rows)
+        }
+        _ => Err(bad("the data file is .json, .ndjson, .jsonl or .csv".into())),
+    }
+}
+
+/// The changed rows as CSV: the row's index (from 1), every output before
+/// and after, and the cause.
+fn write_changed_csv(path: &Path, cmp: &ordinance_core::compare::RowsComparison) -> Result<(), String> {
+    let outputs: Vec<String> = cmp
+        .changed
+        .iter()
+        .flat_map(|c| c.before.iter().chain(c.after.iter()).flat_map(|m| m.keys().cloned()))
+        .fold(Vec::new(), |mut acc, k| {
+            if !acc.contains(&k) {
+                acc.push(k);
+            }
+            acc
+        });
+    let mut w = csv::Writer::from_path(path).map_err(|e| e.to_string())?;
+    let mut header = vec!["row".to_string()];
+    header.extend(outputs.iter().map(|o| format!("before_{o}")));
+    header.extend(outputs.iter().map(|o| format!("after_{o}")));
+    header.push("cause".into());
+    w.write_record(&header).map_err(|e| e.to_string())?;
+    for c in &cmp.changed {
+        let cell = |r: &Result<indexmap::IndexMap<String, ordinance_core::Value>, String>, o: &str| match r {
+            Ok(m) => m.get(o).map(ToString::to_string).unwrap_or_default(),
+            Err(e) => format!("error: {e}"),
+        };
+        let mut rec = vec![(c.index + 1).to_string()];
+        rec.extend(outputs.iter().map(|o| cell(&c.before, o)));
+        rec.extend(outputs.iter().map(|o| cell(&c.after, o)));
+        rec.push(c.cause.clone().unwrap_or_default());
+        w.write_record(&rec).map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
 }

@@ -482,3 +482,52 @@ fn eval_answers_by_the_reformed_rules_and_names_the_version() {
     assert!(o.status.success(), "{text}");
     assert!(text.contains("the version in force from 2024-07-01") && text.contains("示例征求意见稿"), "{text}");
 }
+
+#[test]
+fn compare_over_rows_lists_the_changed_rows_with_their_cause_and_writes_them_as_csv() {
+    let dir = std::env::temp_dir().join(format!("ordinance-compare-rows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("rows.csv");
+    std::fs::write(&data, "class\nA\nB\nC\nD\nB\n").unwrap();
+    let out = dir.join("changed.csv");
+    let o = ordinance(&[
+        "--reform",
+        "examples/reforms/class_b_three_a_quarter.yaml",
+        "compare",
+        "--rule",
+        "energy_safety.inspection_frequency",
+        "--data",
+        data.to_str().unwrap(),
+        "--as-of",
+        "2024-08-01",
+        "--csv",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["rows"], 5);
+    let changed: Vec<u64> = j["changed"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+    assert_eq!(changed, [1, 4], "the two class-B rows");
+    assert!(j["changed"][0]["cause"].as_str().unwrap().contains("the version in force from 2024-07-01"));
+    let total = &j["totals"][0];
+    assert_eq!((total["output"].as_str(), total["delta"].as_i64()), (Some("visits_per_year"), Some(8)));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.starts_with("row,before_mode,before_visits_per_year,after_mode,after_visits_per_year,cause"), "{csv}");
+    // a data file of another kind is refused with what it takes
+    let bad = dir.join("rows.txt");
+    std::fs::write(&bad, "x").unwrap();
+    let o = ordinance(&[
+        "--reform",
+        "examples/reforms/class_b_three_a_quarter.yaml",
+        "compare",
+        "--rule",
+        "energy_safety.inspection_frequency",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(".json, .ndjson, .jsonl or .csv"));
+}

@@ -18,6 +18,7 @@ for a value such as 1/3 that has none (``float`` only when asked). Errors are ty
 :class:`OrdinanceError`. See ``docs/python.md``.
 """
 
+from ._compare import Comparison, ScenarioComparison
 from ._engine import ArgumentError, Engine, shipped_rules_dir
 from ._native import (
     ArrowTable,
@@ -37,6 +38,7 @@ from ._types import Citation, Diagnostic, TraceStep
 __all__ = [
     "Citation",
     "Claim",
+    "Comparison",
     "Decision",
     "Diagnostic",
     "Engine",
@@ -50,6 +52,7 @@ __all__ = [
     "RuleField",
     "ScenarioReport",
     "RuleInfo",
+    "ScenarioComparison",
     "TestOutcome",
     "TestReport",
     "ReloadReport",

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from . import _arrow, _frames, _native
+from ._compare import Comparison, ScenarioComparison
 from ._errors import ArgumentError
 from ._native import OrdinanceError, UnknownRuleError
 from ._report import ScenarioReport
@@ -362,6 +363,49 @@ class Engine:
         If they fail to load, raises :class:`LoadError` and keeps serving
         the packs it had."""
         return ReloadReport._from_native(self._native.reload())
+
+    def with_reform(self, *reforms: str | os.PathLike[str]) -> Engine:
+        """The same packs with reforms laid over them, in order
+        (``docs/rule-format.md`` §19): a new engine answering by the rule
+        set they make. A reform that does not apply raises ``LoadError``,
+        located in the reform."""
+        engine = Engine.__new__(Engine)
+        engine._native = self._native.with_reforms([Path(r) for r in reforms])
+        return engine
+
+    def compare(self, other: Engine, rule: str, data: Any, *, as_of: AsOf = None, allow_float: bool = False) -> Comparison:
+        """``rule`` over ``data`` under this engine's rules (before) and
+        ``other``'s (after). ``data`` is a list of dicts, a pandas or polars
+        DataFrame, or a pyarrow Table; the result's ``rows`` are the changed
+        rows as the same kind of object, with the outputs before and after
+        and the cause of each change (see :class:`Comparison`)."""
+        import json
+
+        if not isinstance(other, Engine):
+            raise ArgumentError(f"compare needs another Engine, not {type(other).__name__}")
+        module = type(data).__module__.split(".")[0]
+        if module == "pandas":
+            columns = _frames.columns_from_frame(data, self._rule_info(rule))
+            names = list(columns)
+            records: list[Any] = [dict(zip(names, values)) for values in zip(*columns.values())] if names else [{}] * len(data)
+        elif module == "polars":
+            records = data.to_dicts()
+        elif module == "pyarrow":
+            records = data.to_pylist()
+        else:
+            records = list(data)
+        document = json.loads(self._native.compare_rows_json(other._native, rule, records, as_of=as_of, allow_float=allow_float))
+        return Comparison(document, data)
+
+    def compare_scenario(self, other: Engine, path: str | os.PathLike[str]) -> ScenarioComparison:
+        """A scenario run under this engine's rules (before) and
+        ``other``'s (after), with the pack tests the change breaks."""
+        import json
+
+        if not isinstance(other, Engine):
+            raise ArgumentError(f"compare_scenario needs another Engine, not {type(other).__name__}")
+        document, zh, en = self._native.compare_scenario_json(other._native, Path(path))
+        return ScenarioComparison(json.loads(document), zh, en)
 
     def rules(self) -> list[RuleInfo]:
         """Metadata of every rule: id, title, kind, inputs, outputs,

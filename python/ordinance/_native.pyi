@@ -6,7 +6,7 @@ Users import :mod:`ordinance`, which wraps these plain dicts in typed classes.
 
 import datetime
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal, final
 
@@ -105,6 +105,19 @@ class Engine:
     def run_scenario(self, path: str | os.PathLike[str], *, rules_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]: ...
     def reload(self) -> ReloadReportDict: ...
     def rules(self) -> list[RuleInfoDict]: ...
+    def with_reforms(self, reforms: Sequence[str | os.PathLike[str]]) -> Engine: ...
+    def compare_rows_json(
+        self,
+        other: Engine,
+        rule: str,
+        records: Iterable[Mapping[str, Any]],
+        *,
+        as_of: _AsOf = None,
+        allow_float: bool = False,
+    ) -> str: ...
+    def compare_scenario_json(
+        self, other: Engine, path: str | os.PathLike[str], *, rules_dir: str | os.PathLike[str] | None = None
+    ) -> tuple[str, str, str]: ...
 
 @final
 class ArrowTable:

@@ -628,6 +628,69 @@ impl PyEngine {
         Ok(out)
     }
 
+    /// The same packs with reforms laid over them, in order: a new engine
+    /// answering by the rule set they make. A reform that does not apply
+    /// raises `LoadError`, located in the reform.
+    fn with_reforms(&self, py: Python<'_>, reforms: Vec<PathBuf>) -> PyResult<Self> {
+        match py.detach(|| self.inner.with_reforms(&reforms)) {
+            Ok(inner) => Ok(PyEngine { inner, rules_dir: self.rules_dir.clone() }),
+            Err(e) => Err(load_error(py, &e)),
+        }
+    }
+
+    /// `rule` over `records` under this engine's rules (before) and
+    /// `other`'s (after): the comparison document as JSON (changed rows
+    /// with their index, before, after and cause; transitions; totals).
+    #[pyo3(signature = (other, rule, records, *, as_of = None, allow_float = false))]
+    fn compare_rows_json<'py>(
+        &self,
+        py: Python<'py>,
+        other: &PyEngine,
+        rule: &str,
+        records: &Bound<'py, PyAny>,
+        as_of: Option<&Bound<'py, PyAny>>,
+        allow_float: bool,
+    ) -> PyResult<String> {
+        let as_of = convert::as_of_date(as_of).map_err(|e| convert_error(py, rule, e))?;
+        let mut rows = Vec::new();
+        for record in records.try_iter()? {
+            rows.push(inputs_to_json(Some(&record?), allow_float).map_err(|e| convert_error(py, rule, e))?);
+        }
+        let opts = EvalOptions { as_of, ..EvalOptions::default() };
+        let cmp = py
+            .detach(|| ordinance_core::compare::compare_rows(&self.inner, &other.inner, rule, &rows, &opts))
+            .map_err(|e| eval_error(py, &e))?;
+        Ok(cmp.to_json().to_string())
+    }
+
+    /// A scenario run under this engine's rules (before) and `other`'s
+    /// (after), and both engines' tests: the comparison as JSON, and its
+    /// text in Chinese and English.
+    #[pyo3(signature = (other, path, *, rules_dir = None))]
+    fn compare_scenario_json(
+        &self,
+        py: Python<'_>,
+        other: &PyEngine,
+        path: PathBuf,
+        rules_dir: Option<PathBuf>,
+    ) -> PyResult<(String, String, String)> {
+        use ordinance_core::report::Lang;
+        let before_dir = rules_dir.clone().unwrap_or_else(|| self.rules_dir.clone());
+        let after_dir = rules_dir.unwrap_or_else(|| other.rules_dir.clone());
+        let (bo, ao) = (self.inner.options().clone(), other.inner.options().clone());
+        let run = || -> Result<_, ordinance_core::Error> {
+            let before = ordinance_core::scenario::run_file_with(&path, &before_dir, &bo)?;
+            let after = ordinance_core::scenario::run_file_with(&path, &after_dir, &ao)?;
+            let (tb, ta) = (self.inner.run_tests(), other.inner.run_tests());
+            Ok(ordinance_core::compare::compare_scenario(&before, &after, &tb, &ta))
+        };
+        let cmp = py.detach(run).map_err(|e| match e {
+            ordinance_core::Error::Load(l) => load_error(py, &l),
+            ordinance_core::Error::Eval(e) => eval_error(py, &e),
+        })?;
+        Ok((cmp.to_json().to_string(), cmp.to_text(Lang::Zh), cmp.to_text(Lang::En)))
+    }
+
     /// Metadata of every rule, as a list of `dict`s.
     fn rules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let infos = py.detach(|| self.inner.rules());

@@ -578,6 +578,180 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+/// A document sent with a comparison: a plain file name and its text.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentFile {
+    /// A plain file name, without a folder (`class_b.yaml`, `draft.txt`).
+    #[schema(pattern = r"^[^/\\]+$", example = "class_b.yaml")]
+    pub file: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// The body of `POST /v1/compare`.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    /// The reform (`docs/rule-format.md` §19).
+    pub reform: SentFile,
+    /// The texts the reform cites (its `source.text` names one of them).
+    #[serde(default)]
+    pub sources: Vec<SentFile>,
+    /// A scenario of the service's scenarios folder to run before and after.
+    #[serde(default)]
+    pub scenario: Option<String>,
+    /// Or a rule, `pack.rule`, to evaluate over `rows` before and after.
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// The rows: objects of the rule's inputs.
+    #[serde(default)]
+    pub rows: Option<Vec<serde_json::Value>>,
+    /// The as-of date of a rule comparison, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub as_of: Option<String>,
+    /// The language of a scenario comparison's text: `zh` (default) or `en`.
+    #[serde(default)]
+    #[schema(pattern = "^(zh|en)$")]
+    pub lang: Option<String>,
+}
+
+/// The effect of a reform on the served rules: for `rule` and `rows`, the
+/// changed rows with their cause, the transitions and the totals; for
+/// `scenario`, every figure that moved, the claims that flip and the pack
+/// tests the change breaks (with `text`). Nothing is written to the rules
+/// folder; the reform and its texts live in a private temporary folder for
+/// the request.
+#[utoipa::path(post, path = "/v1/compare", request_body = CompareRequest,
+    responses((status = 200, description = "the comparison", body = Object),
+              (status = 400, description = "the body is not JSON of this shape", body = Object),
+              (status = 403, description = "a scenario was asked of a service started without --scenarios", body = Object),
+              (status = 404, description = "no such scenario or rule", body = Object),
+              (status = 415, description = "the body is not sent as application/json", body = Object),
+              (status = 422, description = "the reform does not apply, or neither a scenario nor a rule and rows was given", body = Object)))]
+async fn compare(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !kind.starts_with("application/json") {
+        return own_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the comparison as `Content-Type: application/json`",
+        );
+    }
+    let req: CompareRequest = match parse_body(&body) {
+        Ok(r) => r,
+        Err(r) => return *r,
+    };
+    let plain = |n: &str| !n.is_empty() && !n.contains(['/', '\\', '\0']) && n != "." && n != "..";
+    if let Some(f) = std::iter::once(&req.reform).chain(&req.sources).find(|f| !plain(&f.file)) {
+        return own_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_argument",
+            &format!(
+                "`{}` is not a plain file name; give a name such as class_b.yaml, without a folder",
+                f.file.replace(|c: char| c.is_control(), " ")
+            ),
+        );
+    }
+    let scenario = match (&req.scenario, &req.rule, &req.rows) {
+        (Some(sc), None, None) => {
+            let Some(folder) = s.config.scenarios.clone() else {
+                return own_error(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "this service was started without --scenarios DIR",
+                );
+            };
+            let confine = ordinance_core::files::Confinement::new(&folder, &[]);
+            let Ok(path) = confine.resolve(&folder, sc, "scenario") else {
+                return own_error(
+                    StatusCode::NOT_FOUND,
+                    "not_found",
+                    "no such scenario in the service's scenarios folder; GET /v1/scenarios lists them",
+                );
+            };
+            Some(path)
+        }
+        (None, Some(_), Some(_)) => None,
+        _ => {
+            return own_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_argument",
+                "give `scenario`, or `rule` and `rows`, to compare",
+            )
+        }
+    };
+    let lang = match req.lang.as_deref().map(ordinance_core::report::Lang::parse).transpose() {
+        Ok(l) => l.unwrap_or(ordinance_core::report::Lang::Zh),
+        Err(m) => return own_error(StatusCode::BAD_REQUEST, "invalid_argument", &m),
+    };
+    let state = s.clone();
+    let done = tokio::task::spawn_blocking(move || -> Result<serde_json::Value, Box<Response>> {
+        // the reform and its texts, in a folder of the request's own
+        let dir = tempfile::tempdir()
+            .map_err(|_| Box::new(own_error(StatusCode::INTERNAL_SERVER_ERROR, "io", "no temporary folder")))?;
+        for f in std::iter::once(&req.reform).chain(&req.sources) {
+            std::fs::write(dir.path().join(&f.file), &f.text).map_err(|_| {
+                Box::new(own_error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_argument",
+                    "a file name of the request cannot be used (too long?); give a short plain name",
+                ))
+            })?;
+        }
+        let shown = |v: serde_json::Value| {
+            let text = v.to_string().replace(&format!("{}/", dir.path().display()), "");
+            serde_json::from_str::<serde_json::Value>(&text).unwrap_or(v)
+        };
+        let after = state.engine.with_reforms(&[dir.path().join(&req.reform.file)]).map_err(|e| {
+            Box::new(json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                shown(serde_json::json!({"ok": false, "diagnostics": diagnostics_json(&state, &e)})).to_string(),
+            ))
+        })?;
+        let fail = |e: Error| Box::new(json(status_of(&e), hide_folder(&state, e.to_json()).to_string()));
+        match (scenario, req.rule, req.rows) {
+            (Some(path), _, _) => {
+                let rules = state.config.rules.clone();
+                let before_opts = state.engine.options().clone();
+                let after_opts = after.options().clone();
+                let before = ordinance_core::scenario::run_file_with(&path, &rules, &before_opts).map_err(fail)?;
+                let after_report = ordinance_core::scenario::run_file_with(&path, &rules, &after_opts).map_err(fail)?;
+                let cmp = ordinance_core::compare::compare_scenario(
+                    &before,
+                    &after_report,
+                    &state.engine.run_tests(),
+                    &after.run_tests(),
+                );
+                let mut doc = cmp.to_json();
+                if let Some(m) = doc.as_object_mut() {
+                    m.insert("text".into(), cmp.to_text(lang).into());
+                }
+                Ok(shown(doc))
+            }
+            (None, Some(rule), Some(rows)) => {
+                let options = serde_json::json!({ "as_of": req.as_of }).to_string();
+                let opts = facade::parse_options(Some(&options)).map_err(fail)?;
+                let cmp = ordinance_core::compare::compare_rows(&state.engine, &after, &rule, &rows, &opts)
+                    .map_err(|e| fail(Error::Eval(e)))?;
+                Ok(shown(cmp.to_json()))
+            }
+            _ => Err(Box::new(own_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_argument",
+                "give `scenario`, or `rule` and `rows`, to compare",
+            ))),
+        }
+    })
+    .await;
+    match done {
+        Ok(Ok(doc)) => json(StatusCode::OK, doc.to_string()),
+        Ok(Err(r)) => *r,
+        Err(_) => own_error(StatusCode::INTERNAL_SERVER_ERROR, "panic", "the comparison stopped unexpectedly"),
+    }
+}
+
 fn diagnostics_json(s: &Shared, e: &ordinance_core::LoadError) -> Vec<serde_json::Value> {
     e.diagnostics
         .iter()
@@ -921,8 +1095,8 @@ async fn metrics(State(s): State<AppState>) -> Response {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "ordinance", description = "Regulations as code: evaluate rule packs over HTTP, with each decision's citation."),
-    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, reload, healthz, metrics, packs, pack, save, scenarios),
-    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest, SaveRequest)),
+    paths(evaluate, evaluate_batch, rules, rule, check, tests, run_scenario, compare, reload, healthz, metrics, packs, pack, save, scenarios),
+    components(schemas(EvaluateRequest, CheckRequest, ScenarioRequest, SaveRequest, CompareRequest, SentFile)),
     modifiers(&TokenScheme)
 )]
 pub struct ApiDoc;
@@ -1010,6 +1184,7 @@ fn router(state: AppState) -> Router {
         .route("/v1/check", post(check))
         .route("/v1/tests", post(tests))
         .route("/v1/scenarios/run", post(run_scenario))
+        .route("/v1/compare", post(compare))
         .route("/v1/reload", post(reload))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))

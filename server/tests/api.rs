@@ -541,3 +541,53 @@ fn the_openapi_document_is_committed_and_current() {
         "server/openapi.json is stale: ORDINANCE_BLESS=1 cargo test -p ordinance-server --test api"
     );
 }
+
+#[test]
+fn compare_sends_a_reform_and_gets_the_changed_rows_or_the_scenario_s_effect() {
+    with_service("compare", |addr, _| {
+        let reform = std::fs::read_to_string(repo().join("examples/reforms/class_b_three_a_quarter.yaml")).unwrap();
+        let draft = std::fs::read_to_string(repo().join("examples/reforms/class_b_draft.txt")).unwrap();
+        let sent = serde_json::json!({
+            "reform": {"file": "class_b_three_a_quarter.yaml", "text": reform},
+            "sources": [{"file": "class_b_draft.txt", "text": draft}],
+            "rule": "energy_safety.inspection_frequency",
+            "rows": [{"class": "A"}, {"class": "B"}, {"class": "C"}],
+            "as_of": "2024-08-01",
+        });
+        let ct = [("Content-Type", "application/json")];
+        let (s, b) = http(addr, "POST", "/v1/compare", &ct, &sent.to_string());
+        assert_eq!(s, 200, "{b}");
+        let doc = json(&b);
+        assert_eq!(doc["rows"], 3);
+        assert_eq!(doc["changed"].as_array().unwrap().len(), 1, "{doc}");
+        assert_eq!(doc["changed"][0]["index"], 1);
+        assert!(doc["changed"][0]["cause"].as_str().unwrap().contains("示例征求意见稿"));
+        // the scenario: the reform throughout breaks the class-B test
+        let all_year = reform.replace("    from: 2024-07-01\n", "");
+        let sent = serde_json::json!({
+            "reform": {"file": "b.yaml", "text": all_year},
+            "sources": [{"file": "class_b_draft.txt", "text": draft}],
+            "scenario": "energy_safety_2024.yaml",
+            "lang": "en",
+        });
+        let (s, b) = http(addr, "POST", "/v1/compare", &ct, &sent.to_string());
+        assert_eq!(s, 200, "{b}");
+        let doc = json(&b);
+        assert_eq!(doc["broken_tests"].as_array().unwrap().len(), 1, "{doc}");
+        assert!(doc["text"].as_str().unwrap().contains("tests that now fail"));
+        // a reform that does not apply: 422 with its diagnostics, in the reform, no folder shown
+        let sent = serde_json::json!({
+            "reform": {"file": "bad.yaml", "text": "format: 1\nreform: r\nsource: {document: d, title: t, issued_by: i, date: 2024-01-01}\nchanges:\n  - {rule: energy_safety.nope, neutralise: true, cite: {clause: c, quote: q}}\n"},
+            "rule": "energy_safety.inspection_frequency", "rows": [],
+        });
+        let (s, b) = http(addr, "POST", "/v1/compare", &ct, &sent.to_string());
+        assert_eq!(s, 422, "{b}");
+        let doc = json(&b);
+        assert_eq!(doc["diagnostics"][0]["file"], "bad.yaml", "{doc}");
+        assert_eq!(doc["diagnostics"][0]["line"], 5);
+        // a file name with a folder is refused; so is text/plain
+        let sent = serde_json::json!({"reform": {"file": "../x.yaml", "text": ""}, "rule": "a.b", "rows": []});
+        assert_eq!(http(addr, "POST", "/v1/compare", &ct, &sent.to_string()).0, 422);
+        assert_eq!(http(addr, "POST", "/v1/compare", &[("Content-Type", "text/plain")], "{}").0, 415);
+    });
+}

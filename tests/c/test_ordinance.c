@@ -785,6 +785,34 @@ static void test_threads(const char *rules) {
     remove_tree(dir);
 }
 
+/* ---- a reform laid over the rules --------------------------------------- */
+
+static void test_reform(const char *rules) {
+    char options[4300];
+    /* the example reform lives beside the rules folder: ../examples/reforms */
+    snprintf(options, sizeof options, "{\"reforms\": [\"%s/../examples/reforms/class_b_three_a_quarter.yaml\"]}", rules);
+    OrdEngine *engine = NULL;
+    OrdStatus st = ord_engine_load_dir_with(rules, options, &engine);
+    CHECK(st == ORD_STATUS_OK && engine != NULL, "load with a reform: %s", ord_last_error_message());
+    if (engine == NULL) return;
+    char *out = NULL;
+    st = ord_evaluate_json(engine, "energy_safety.inspection_frequency", "{\"class\":\"B\"}",
+                           "{\"as_of\":\"2024-08-01\",\"trace\":false}", &out);
+    CHECK(st == ORD_STATUS_OK && out != NULL && strstr(out, "\"visits_per_year\":12") != NULL,
+          "class B after the reform: %s", out ? out : ord_last_error_message());
+    ord_string_free(out);
+    out = NULL;
+    st = ord_evaluate_json(engine, "energy_safety.inspection_frequency", "{\"class\":\"B\"}",
+                           "{\"as_of\":\"2024-06-30\",\"trace\":false}", &out);
+    CHECK(st == ORD_STATUS_OK && out != NULL && strstr(out, "\"visits_per_year\":8") != NULL,
+          "class B before the reform applies: %s", out ? out : ord_last_error_message());
+    ord_string_free(out);
+    ord_engine_free(engine);
+    engine = NULL;
+    st = ord_engine_load_dir_with(rules, "{\"reforms\": [7]}", &engine);
+    expect_error("an ill-typed reform list", st, ORD_STATUS_INPUT_ERROR, NULL, "input", "reforms", NULL);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s RULES_DIR\n", argv[0]);
@@ -810,6 +838,7 @@ int main(int argc, char **argv) {
     ord_engine_free(engine);
 
     test_load_errors(rules);
+    test_reform(rules);
     test_reload(rules);
     test_threads(rules);
 

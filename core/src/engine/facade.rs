@@ -81,10 +81,18 @@ pub fn parse_load_options(options_json: Option<&str>) -> Result<crate::engine::L
                     opts.shared_sources.push(dir.into());
                 }
             }
+            ("reforms", serde_json::Value::Array(items)) => {
+                for item in items {
+                    let serde_json::Value::String(path) = item else {
+                        return Err(options_error(k, "expected a list of reform files (strings)".into()));
+                    };
+                    opts.reforms.push(path.into());
+                }
+            }
             (other, _) => {
                 return Err(options_error(
                     other,
-                    format!("unknown or ill-typed option `{other}`; options are shared_sources (a list of folders) and forbid_removal (bool)"),
+                    format!("unknown or ill-typed option `{other}`; options are shared_sources (a list of folders), reforms (a list of reform files) and forbid_removal (bool)"),
                 ))
             }
         }

@@ -9,6 +9,7 @@ use crate::reports::scenario::{ClaimStatus, Report};
 use crate::run::outcome::TestOutcome;
 use crate::values::number::Number;
 use crate::values::value::Value;
+use indexmap::IndexMap;
 use serde_json::{json, Value as Json};
 
 /// One figure of a scenario that the change moved.
@@ -224,6 +225,236 @@ impl ScenarioComparison {
         }
         if self.is_empty() {
             line(&mut out, if zh { "改动对本情景没有影响。".into() } else { "the change moves nothing here.".into() });
+        }
+        out
+    }
+}
+
+/// One input row whose outputs the change moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowChange {
+    /// The row's position in the input, from 0.
+    pub index: usize,
+    /// The outputs before (or the error).
+    pub before: Result<IndexMap<String, Value>, String>,
+    /// The outputs after (or the error).
+    pub after: Result<IndexMap<String, Value>, String>,
+    /// What decided it differently: the first step of the after-trace that
+    /// the before-trace does not have (a row, a version, a parameter), with
+    /// its citation.
+    pub cause: Option<String>,
+}
+
+/// How many rows went from one value of an output to another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    /// The output.
+    pub output: String,
+    /// Its value before (as printed; `error` for a row that failed).
+    pub before: String,
+    /// Its value after.
+    pub after: String,
+    /// How many rows.
+    pub rows: usize,
+}
+
+/// A rule over many rows before and after a change.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowsComparison {
+    /// The rule.
+    pub rule: String,
+    /// The rule sets compared (hashes).
+    pub before: String,
+    /// After.
+    pub after: String,
+    /// How many rows were evaluated.
+    pub rows: usize,
+    /// The rows whose outputs changed, in input order.
+    pub changed: Vec<RowChange>,
+    /// For every output that is not a number or a list: counts of before ×
+    /// after values over all rows.
+    pub transitions: Vec<Transition>,
+    /// For every number output: its sum over the rows before and after (rows
+    /// that failed left out).
+    pub totals: Vec<(String, Number, Number)>,
+}
+
+/// The decision's outputs, or its error as text.
+fn outcome(d: Result<crate::engine::Decision, crate::error::EvalError>) -> Result<IndexMap<String, Value>, String> {
+    d.map(|d| d.outputs).map_err(|e| e.to_string())
+}
+
+/// What the after-trace did that the before-trace did not: the first such
+/// step, with its citation.
+fn cause_of(before: &[crate::run::eval::TraceEntry], after: &[crate::run::eval::TraceEntry]) -> Option<String> {
+    let key = |e: &crate::run::eval::TraceEntry| {
+        (e.rule.clone(), e.name.clone(), e.detail.clone(), e.cite.as_ref().map(|c| c.quote.clone()))
+    };
+    let seen: std::collections::HashSet<_> = before.iter().map(key).collect();
+    let e = after.iter().find(|e| e.kind != crate::run::eval::TraceKind::Output && !seen.contains(&key(e)))?;
+    let what = match &e.name {
+        Some(n) if e.kind != crate::run::eval::TraceKind::Rule => format!("{n}: {}", e.detail),
+        _ => e.detail.clone(),
+    };
+    let cite = e.cite.as_ref().map(|c| format!(" ({} {})", c.document, c.clause)).unwrap_or_default();
+    Some(format!("{} — {what}{cite}", e.rule))
+}
+
+/// Evaluates `rule` on every row under both rule sets and compares: the
+/// changed rows (with the cause, from the two traces of just those rows),
+/// the transitions of every non-number output, the totals of every number.
+///
+/// # Errors
+/// The rule is not in one of the rule sets, or its as-of date cannot be
+/// resolved there.
+pub fn compare_rows(
+    before: &crate::engine::Engine,
+    after: &crate::engine::Engine,
+    rule: &str,
+    rows: &[serde_json::Value],
+    opts: &crate::engine::EvalOptions,
+) -> Result<RowsComparison, crate::error::EvalError> {
+    let quiet = crate::engine::EvalOptions { trace: false, ..opts.clone() };
+    let pb = before.prepare(rule, &quiet)?;
+    let pa = after.prepare(rule, &quiet)?;
+    let mut changed = Vec::new();
+    let mut counts: IndexMap<(String, String, String), usize> = IndexMap::new();
+    let mut totals: IndexMap<String, (Number, Number)> = IndexMap::new();
+    for (index, row) in rows.iter().enumerate() {
+        let (b, a) = (outcome(pb.evaluate(row)), outcome(pa.evaluate(row)));
+        tally(&b, &a, &mut counts, &mut totals);
+        if b != a {
+            changed.push(RowChange { index, before: b, after: a, cause: None });
+        }
+    }
+    // the cause, from the traces of the changed rows only
+    let traced = crate::engine::EvalOptions { trace: true, ..opts.clone() };
+    let (tb, ta) = (before.prepare(rule, &traced)?, after.prepare(rule, &traced)?);
+    for c in &mut changed {
+        let Some(row) = rows.get(c.index) else { continue };
+        let (Ok(db), Ok(da)) = (tb.evaluate(row), ta.evaluate(row)) else { continue };
+        c.cause = cause_of(&db.trace, &da.trace);
+    }
+    Ok(RowsComparison {
+        rule: rule.to_string(),
+        before: before.ruleset_hash(),
+        after: after.ruleset_hash(),
+        rows: rows.len(),
+        changed,
+        transitions: counts
+            .into_iter()
+            .map(|((output, before, after), rows)| Transition { output, before, after, rows })
+            .collect(),
+        totals: totals.into_iter().map(|(k, (b, a))| (k, b, a)).collect(),
+    })
+}
+
+/// Counts one row's transitions and adds its numbers to the totals.
+fn tally(
+    b: &Result<IndexMap<String, Value>, String>,
+    a: &Result<IndexMap<String, Value>, String>,
+    counts: &mut IndexMap<(String, String, String), usize>,
+    totals: &mut IndexMap<String, (Number, Number)>,
+) {
+    let names: Vec<&String> = b.iter().chain(a.iter()).flat_map(|m| m.keys()).collect();
+    let mut done = std::collections::HashSet::new();
+    for name in names {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        let get = |r: &Result<IndexMap<String, Value>, String>| r.as_ref().ok().and_then(|m| m.get(name)).cloned();
+        let (vb, va) = (get(b), get(a));
+        match (&vb, &va) {
+            (Some(Value::List(_)), _) | (_, Some(Value::List(_))) => {}
+            (Some(Value::Number(_)), _) | (_, Some(Value::Number(_))) => {
+                let t = totals.entry(name.clone()).or_insert_with(|| (Number::zero(), Number::zero()));
+                if let Some(Value::Number(x)) = &vb {
+                    t.0 = t.0.add(x).unwrap_or_else(|_| t.0.clone());
+                }
+                if let Some(Value::Number(y)) = &va {
+                    t.1 = t.1.add(y).unwrap_or_else(|_| t.1.clone());
+                }
+            }
+            _ => {
+                let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "error".to_string(), ToString::to_string);
+                *counts.entry((name.clone(), show(&vb), show(&va))).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+impl RowsComparison {
+    /// The comparison as JSON: the changed rows with their index, before,
+    /// after and cause; the transitions; the totals.
+    pub fn to_json(&self) -> Json {
+        let side = |r: &Result<IndexMap<String, Value>, String>| match r {
+            Ok(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Err(e) => json!({"error": e}),
+        };
+        json!({
+            "rule": self.rule,
+            "ruleset_before": self.before,
+            "ruleset_after": self.after,
+            "rows": self.rows,
+            "changed": self.changed.iter().map(|c| json!({
+                "index": c.index, "before": side(&c.before), "after": side(&c.after), "cause": c.cause,
+            })).collect::<Vec<_>>(),
+            "transitions": self.transitions.iter().map(|t| json!({
+                "output": t.output, "before": t.before, "after": t.after, "rows": t.rows,
+            })).collect::<Vec<_>>(),
+            "totals": self.totals.iter().map(|(k, b, a)| json!({
+                "output": k,
+                "before": Value::Number(b.clone()).to_json(),
+                "after": Value::Number(a.clone()).to_json(),
+                "delta": a.sub(b).ok().map(|d| Value::Number(d).to_json()),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The comparison as text: totals, transitions that moved, then the
+    /// changed rows.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        let mut out = String::new();
+        let mut line = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        line(if zh {
+            format!(
+                "规则 {}：{} 行中有 {} 行结果改变（规则集 {} → {}）",
+                self.rule,
+                self.rows,
+                self.changed.len(),
+                self.before,
+                self.after
+            )
+        } else {
+            format!(
+                "rule {}: {} of {} rows changed (rule set {} → {})",
+                self.rule,
+                self.changed.len(),
+                self.rows,
+                self.before,
+                self.after
+            )
+        });
+        for (k, b, a) in &self.totals {
+            let d = a.sub(b).map(|d| format!("{}{d}", if d.is_negative() { "" } else { "+" })).unwrap_or_default();
+            line(format!("  {}{k}: {b} → {a} ({d})", if zh { "合计 " } else { "total " }));
+        }
+        for t in self.transitions.iter().filter(|t| t.before != t.after) {
+            line(format!("  {}: {} → {}  × {}", t.output, t.before, t.after, t.rows));
+        }
+        for c in &self.changed {
+            let show = |r: &Result<IndexMap<String, Value>, String>| match r {
+                Ok(m) => m.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", "),
+                Err(e) => format!("error: {e}"),
+            };
+            line(format!("  #{}: {} → {}", c.index + 1, show(&c.before), show(&c.after)));
+            if let Some(cause) = &c.cause {
+                line(format!("      {}{cause}", if zh { "原因：" } else { "because: " }));
+            }
         }
         out
     }
