@@ -51,6 +51,15 @@ fn extra_peak_mib(f: impl FnOnce()) -> f64 {
     status_kib("VmHWM:").saturating_sub(before) as f64 / 1024.0
 }
 
+/// Growth of the peak resident set while `f` runs, in MiB, with the peak
+/// reset first (`/proc/self/clear_refs`, Linux), so it can run at any point.
+fn peak_growth_mib(f: impl FnOnce()) -> f64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmRSS:");
+    f();
+    status_kib("VmHWM:").saturating_sub(before) as f64 / 1024.0
+}
+
 // ---- the floors: the same work by hand on parsed inputs ----
 
 #[derive(Clone, Copy)]
@@ -252,6 +261,34 @@ fn main() {
         black_box(prepared.evaluate_columns(&[("class", &column)]).unwrap());
     });
     report("evaluate_columns × 10 000, per row", t, Some(floor));
+
+    // a reform compared over a million rows, beside one plain pass over them
+    let reformed = engine.with_reforms(&[root.join("examples/reforms/class_b_three_a_quarter.yaml")]).unwrap();
+    let mut million: Vec<serde_json::Value> = Vec::new();
+    let input_mib = peak_growth_mib(|| {
+        million = (0..1_000_000).map(|i| serde_json::json!({"class": CLASSES[i % 4]})).collect();
+    });
+    println!("{:<58} {input_mib:>11.1} MiB", "1M rows: the input, as JSON values");
+    let late = EvalOptions { as_of: Some(Date::parse("2024-08-01").unwrap()), ..EvalOptions::default() };
+    let pass = time_per_item(million.len() as u64, budget, || {
+        black_box(engine.evaluate_many(freq, &million, &late));
+    });
+    report("1M rows: one plain pass (evaluate_many), per row", pass, None);
+    let mut changed = 0;
+    let (cmp_ns, cmp_mib) = {
+        let mut t = 0.0;
+        let mib = peak_growth_mib(|| {
+            t = time_per_item(million.len() as u64, budget, || {
+                let c = ordinance_core::compare::compare_rows(&engine, &reformed, freq, &million, &late).unwrap();
+                changed = c.changed.len();
+                black_box(c);
+            });
+        });
+        (t, mib)
+    };
+    report(&format!("1M rows: compare under a reform ({changed} changed), per row"), cmp_ns, None);
+    println!("{:<58} {:>11.2} ×", "  compare / one pass", cmp_ns / pass.max(0.01));
+    println!("{:<58} {cmp_mib:>11.1} MiB", "  compare, extra peak");
 
     // a whole scenario
     let scenario = root.join("examples/energy_safety_2024.yaml");

@@ -169,3 +169,127 @@ fn a_reform_s_quotes_are_checked_against_its_own_source() {
     let e = reformed(&[dir.join("bad.yaml")]).unwrap_err();
     assert!(e.contains("bad.yaml:7:") && e.contains("每季度检查4次"), "{e}");
 }
+
+/// The tax on `taxable` yuan by brackets read from a reform file, in fen,
+/// computed bracket by bracket with plain integers: an oracle that shares
+/// nothing with the engine but the reform's text.
+fn oracle_tax_fen(brackets: &[(Option<i128>, i128)], taxable: i128) -> i128 {
+    let (mut lower, mut fen) = (0i128, 0i128);
+    for (upto, percent) in brackets {
+        let top = upto.map_or(taxable, |u| u.min(taxable));
+        if top > lower {
+            fen += (top - lower) * percent;
+        }
+        match upto {
+            Some(u) if taxable > *u => lower = *u,
+            _ => break,
+        }
+    }
+    fen
+}
+
+/// The brackets of the scale change of a reform file: (upto, rate in %).
+fn reform_brackets(path: &Path) -> Vec<(Option<i128>, i128)> {
+    let doc: serde_json::Value = serde_saphyr::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    doc["changes"][0]["brackets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let upto = b.get("upto").map(|u| u.as_i64().unwrap() as i128);
+            let rate = b["rate"].as_str().unwrap().trim_end_matches('%').parse::<i128>().unwrap();
+            (upto, rate)
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_income_tax_scale_over_100k_generated_earners() {
+    let reform = example("iit_first_bracket_60000.yaml");
+    let after = reformed(std::slice::from_ref(&reform)).unwrap();
+    let before = base();
+    // 100,000 taxable incomes, whole yuan, 0 to 1.5 million, most of them small
+    let mut x: u64 = 0x2024_0701;
+    let incomes: Vec<i128> = (0..100_000)
+        .map(|_| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let u = (x >> 33) as i128 % 1_000_000;
+            u * u / 666_667 // skewed towards 0, up to 1.5 million
+        })
+        .collect();
+    let rows: Vec<serde_json::Value> =
+        incomes.iter().map(|i| serde_json::json!({ "taxable": i.to_string() })).collect();
+    let opts = EvalOptions { as_of: Some(Date::parse("2025-06-30").unwrap()), ..EvalOptions::default() };
+    let cmp = ordinance_core::compare::compare_rows(&before, &after, "individual_income_tax.annual_tax", &rows, &opts)
+        .unwrap();
+    assert_eq!(cmp.rows, 100_000);
+    // every changed row is checked against the oracle, and pays no more
+    let new = reform_brackets(&reform);
+    let fen = |v: &Value| match v {
+        Value::Number(n) => n.mul(&ordinance_core::Number::from_int(100)).unwrap().to_i64().unwrap() as i128,
+        other => panic!("{other:?}"),
+    };
+    let mut delta_fen = 0i128;
+    for c in &cmp.changed {
+        let (b, a) = (c.before.as_ref().unwrap(), c.after.as_ref().unwrap());
+        let (tb, ta) = (fen(&b["tax"]), fen(&a["tax"]));
+        assert_eq!(ta, oracle_tax_fen(&new, incomes[c.index]), "row {}", c.index);
+        assert!(ta <= tb, "row {}: {tb} → {ta}", c.index);
+        delta_fen += ta - tb;
+        assert!(c.cause.as_deref().is_some_and(|s| s.contains("示例税率调整方案")), "{:?}", c.cause);
+    }
+    // the rows left alone are the ones at or under the old first bracket
+    let changed: std::collections::HashSet<usize> = cmp.changed.iter().map(|c| c.index).collect();
+    let pack: serde_json::Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(root().join("rules/individual_income_tax.yaml")).unwrap())
+            .unwrap();
+    let old_first = pack["scales"]["comprehensive"]["brackets"][0]["upto"].as_i64().unwrap() as i128;
+    assert!(incomes.iter().enumerate().all(|(i, x)| changed.contains(&i) == (*x > old_first)));
+    // the total's delta is the sum of the rows' deltas
+    let (_, tb, ta) = cmp.totals.iter().find(|(k, _, _)| k == "tax").unwrap();
+    assert_eq!(fen(&Value::Number(ta.sub(tb).unwrap())), delta_fen);
+    // deciles of tax before and after: none rises
+    let mut taxes_before: Vec<i128> = Vec::new();
+    let mut taxes_after: Vec<i128> = Vec::new();
+    for (i, _) in incomes.iter().enumerate() {
+        match cmp.changed.iter().find(|c| c.index == i) {
+            Some(c) => {
+                taxes_before.push(fen(&c.before.as_ref().unwrap()["tax"]));
+                taxes_after.push(fen(&c.after.as_ref().unwrap()["tax"]));
+            }
+            None => {
+                let t = oracle_tax_fen(&new, incomes[i]);
+                taxes_before.push(t);
+                taxes_after.push(t);
+            }
+        }
+    }
+    taxes_before.sort_unstable();
+    taxes_after.sort_unstable();
+    let deciles = |v: &[i128]| (1..10).map(|k| v[k * v.len() / 10]).collect::<Vec<_>>();
+    let (db, da) = (deciles(&taxes_before), deciles(&taxes_after));
+    println!("deciles of tax (fen), before: {db:?}\nafter: {da:?}");
+    assert!(db.iter().zip(&da).all(|(b, a)| a <= b));
+    assert!(db.iter().zip(&da).any(|(b, a)| a < b), "the change reaches some decile");
+}
+
+#[test]
+fn a_neutralised_withholding_withholds_nothing() {
+    let after = reformed(&[example("neutralise_withholding.yaml")]).unwrap();
+    let d = after
+        .evaluate(
+            "individual_income_tax.monthly_withholding",
+            &serde_json::json!({"cumulative_taxable": 100000, "withheld_before": 0}),
+            &common::at("2025-06-30"),
+        )
+        .unwrap();
+    assert_eq!(d.outputs["this_month"], Value::Number(ordinance_core::Number::zero()));
+    let before = base()
+        .evaluate(
+            "individual_income_tax.monthly_withholding",
+            &serde_json::json!({"cumulative_taxable": 100000, "withheld_before": 0}),
+            &common::at("2025-06-30"),
+        )
+        .unwrap();
+    assert_ne!(before.outputs["this_month"], d.outputs["this_month"]);
+}

@@ -300,8 +300,14 @@ fn cause_of(before: &[crate::run::eval::TraceEntry], after: &[crate::run::eval::
     Some(format!("{} — {what}{cite}", e.rule))
 }
 
+/// The most changed rows whose cause is found (each takes two traced
+/// evaluations); the rest are listed without one, so that a change that
+/// moves every row of a million costs two plain passes and no more.
+pub const MAX_CAUSES: usize = 10_000;
+
 /// Evaluates `rule` on every row under both rule sets and compares: the
-/// changed rows (with the cause, from the two traces of just those rows),
+/// changed rows (with the cause, from the two traces of just those rows, for
+/// the first [`MAX_CAUSES`]),
 /// the transitions of every non-number output, the totals of every number.
 ///
 /// # Errors
@@ -330,7 +336,7 @@ pub fn compare_rows(
     // the cause, from the traces of the changed rows only
     let traced = crate::engine::EvalOptions { trace: true, ..opts.clone() };
     let (tb, ta) = (before.prepare(rule, &traced)?, after.prepare(rule, &traced)?);
-    for c in &mut changed {
+    for c in changed.iter_mut().take(MAX_CAUSES) {
         let Some(row) = rows.get(c.index) else { continue };
         let (Ok(db), Ok(da)) = (tb.evaluate(row), ta.evaluate(row)) else { continue };
         c.cause = cause_of(&db.trace, &da.trace);
