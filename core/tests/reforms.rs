@@ -293,3 +293,113 @@ fn a_neutralised_withholding_withholds_nothing() {
         .unwrap();
     assert_ne!(before.outputs["this_month"], d.outputs["this_month"]);
 }
+
+mod properties {
+    use super::*;
+    use ordinance_core::engine::bind_inputs;
+    use proptest::prelude::*;
+
+    const BANDS: [&str; 3] = ["a", "b", "c"];
+
+    /// A small pack: a fee by band from a table, scaled by a parameter.
+    const PACK: &str = "format: 1\npack: p\nsource: {document: D, title: t, issued_by: i, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nparameters:\n  factor: {value: 2, cite: {clause: c, quote: q}}\nrules:\n  fee:\n    cite: {clause: c, quote: q}\n    inputs: {band: {enum: [a, b, c]}, n: integer}\n    outputs: {base: integer}\n    table:\n      hit: unique\n      rows:\n        - {when: {band: a}, then: {base: 1}}\n        - {when: {band: b}, then: {base: 2}}\n        - {when: {band: c}, then: {base: 3}}\n  total:\n    cite: {clause: c, quote: q}\n    inputs: {band: {enum: [a, b, c]}, n: integer}\n    formula:\n      amount: fee(band = band, n = n).base * n * factor\n";
+
+    fn folder(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ordinance-reform-prop-{}-{tag}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("p.yaml"), PACK).unwrap();
+        dir
+    }
+
+    fn change(row: usize, base: i64, factor: i64, from: Option<u32>) -> String {
+        let from = from.map(|d| format!("    from: 2024-{:02}-01\n", d)).unwrap_or_default();
+        format!(
+            "format: 1\nreform: r\nsource: {{document: d, title: t, issued_by: i, date: 2024-01-01}}\nchanges:\n  - rule: p.fee\n{from}    cell: {{row: {row}, output: base, value: {base}}}\n    cite: {{clause: c, quote: q}}\n  - parameter: p.factor\n{from}    value: {factor}\n    cite: {{clause: c, quote: q}}\n"
+        )
+    }
+
+    /// The outputs of `rule` on `row` by the reference interpreter.
+    fn reference_of(engine: &Engine, rule: &str, row: &serde_json::Value, day: Date) -> String {
+        let rs = engine.snapshot();
+        let (rid, r) = rs.rule(rule).unwrap();
+        let args = bind_inputs(r, row).unwrap();
+        format!("{:?}", ordinance_core::reference::evaluate(&rs, rid, args, day, 1000))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Compare over rows names exactly the rows whose outputs the
+        /// reference interpreter finds different under the two rule sets,
+        /// and the total's delta is the sum of the rows' deltas.
+        #[test]
+        fn compare_over_rows_agrees_with_the_reference_row_by_row(
+            row in 1usize..=3, base in 0i64..5, factor in 1i64..4, from in proptest::option::of(2u32..12),
+            rows in proptest::collection::vec((0usize..3, 0i64..10), 1..30), month in 1u32..13,
+        ) {
+            let dir = folder(&format!("{row}-{base}-{factor}-{from:?}"));
+            let reform = dir.join("reforms").join("r.yaml");
+            std::fs::create_dir_all(dir.join("reforms")).unwrap();
+            std::fs::write(&reform, change(row, base, factor, from)).unwrap();
+            let before = Engine::load_dir(&dir).unwrap();
+            let after = before.with_reforms(std::slice::from_ref(&reform)).unwrap();
+            let day = Date::from_ymd(2024, month, 15).unwrap();
+            let data: Vec<serde_json::Value> =
+                rows.iter().map(|(b, n)| serde_json::json!({"band": BANDS[*b], "n": n})).collect();
+            let opts = EvalOptions { as_of: Some(day), ..EvalOptions::default() };
+            let cmp = ordinance_core::compare::compare_rows(&before, &after, "p.total", &data, &opts).unwrap();
+            let expected: Vec<usize> = data
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| reference_of(&before, "p.total", r, day) != reference_of(&after, "p.total", r, day))
+                .map(|(i, _)| i)
+                .collect();
+            let got: Vec<usize> = cmp.changed.iter().map(|c| c.index).collect();
+            prop_assert_eq!(got, expected);
+            let delta: ordinance_core::Number = cmp.changed.iter().fold(ordinance_core::Number::zero(), |acc, c| {
+                match (&c.before.as_ref().unwrap()["amount"], &c.after.as_ref().unwrap()["amount"]) {
+                    (Value::Number(b), Value::Number(a)) => acc.add(&a.sub(b).unwrap()).unwrap(),
+                    _ => acc,
+                }
+            });
+            let (_, tb, ta) = cmp.totals.iter().find(|(k, _, _)| k == "amount").unwrap();
+            prop_assert_eq!(ta.sub(tb).unwrap(), delta);
+        }
+
+        /// A reform, then one that puts the old values back, restores every
+        /// answer on every day.
+        #[test]
+        fn a_reform_then_its_inverse_restores_every_answer_of_the_small_pack(
+            row in 1usize..=3, base in 0i64..5, factor in 1i64..4,
+            rows in proptest::collection::vec((0usize..3, 0i64..10), 1..10), month in 1u32..13,
+        ) {
+            let dir = folder(&format!("inv-{row}-{base}-{factor}"));
+            std::fs::create_dir_all(dir.join("reforms")).unwrap();
+            let there = dir.join("reforms").join("there.yaml");
+            let back = dir.join("reforms").join("back.yaml");
+            std::fs::write(&there, change(row, base, factor, None)).unwrap();
+            // the pack's own values: base k in row k, factor 2
+            std::fs::write(&back, change(row, row as i64, 2, None)).unwrap();
+            let plain = Engine::load_dir(&dir).unwrap();
+            let round = plain.with_reforms(&[there, back]).unwrap();
+            let opts = EvalOptions { as_of: Some(Date::from_ymd(2024, month, 1).unwrap()), ..EvalOptions::default() };
+            for (b, n) in rows {
+                let input = serde_json::json!({"band": BANDS[b], "n": n});
+                prop_assert_eq!(
+                    plain.evaluate("p.total", &input, &opts).unwrap().outputs,
+                    round.evaluate("p.total", &input, &opts).unwrap().outputs
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_reform_left_in_the_rules_folder_is_named_for_what_it_is() {
+    let dir = std::env::temp_dir().join(format!("ordinance-reform-{}-misplaced", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(example("class_b_all_year.yaml"), dir.join("class_b_all_year.yaml")).unwrap();
+    let e = Engine::load_dir(&dir).unwrap_err();
+    let help = e.diagnostics[0].help.clone().unwrap_or_default();
+    assert!(help.contains("this is a reform, not a pack") && help.contains("--reform FILE"), "{e:?}");
+}

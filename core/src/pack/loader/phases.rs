@@ -177,7 +177,15 @@ fn parse_files(files: &[SourceFile]) -> (Vec<(usize, PackFile)>, Vec<Diags<'_>>)
                     restore_numbers(&mut p, &f.text);
                     parsed.push((fi, p));
                 }
-                Err(e) => d.out.push(yaml_error(&name, &e)),
+                Err(e) => {
+                    let mut diag = yaml_error(&name, &e);
+                    if f.text.lines().any(|l| l.starts_with("reform:")) {
+                        diag.help = Some(
+                            "this is a reform, not a pack: keep it outside the rules folder and lay it over the rules with `--reform FILE`".into(),
+                        );
+                    }
+                    d.out.push(diag);
+                }
             }
         }
         diags.push(d);
