@@ -199,6 +199,44 @@ test('a broken edit of the folder shows on the page with its location; the old r
   assert.equal(await page.$$eval('#health-detail > *', (c) => c.length), 0);
 });
 
+test('a rule with dated versions shows each version with its dates and its own table', async () => {
+  const dated = [
+    'format: 1', 'pack: dated', 'title: dated versions',
+    'source: {document: D, title: t, issued_by: i, date: 2024-01-01}', 'valid: {from: 2024-01-01}',
+    'rules:', '  visits:', '    cite: {clause: 一, quote: 每季度检查}', '    inputs: {cls: {enum: [A, B]}}',
+    '    outputs: {visits: integer}', '    versions:',
+    '      - from: 2024-01-01', '        until: 2024-06-30', '        table:', '          hit: unique', '          rows:',
+    '            - {when: {cls: A}, then: {visits: 1}}', '            - {when: {cls: B}, then: {visits: 2}}',
+    '      - from: 2024-07-01', '        cite: {clause: 草案, quote: 每季度检查3次}', '        table:', '          hit: unique', '          rows:',
+    '            - {when: {cls: A}, then: {visits: 1}}', '            - {when: {cls: B}, then: {visits: 3}}', '',
+  ].join('\n');
+  writeFileSync(join(rules, 'dated.yaml'), dated);
+  // the service reloads the folder by itself (--watch 1)
+  const deadline = Date.now() + 30000;
+  for (;;) {
+    const packs = await page.evaluate(async () => (await fetch('/v1/packs')).json());
+    if (packs.some((p) => p.pack === 'dated')) break;
+    assert.ok(Date.now() < deadline, 'the new pack was not loaded');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await page.goto(base + '/');
+  await page.click('#packs details[data-pack="dated"] summary');
+  await page.click('a[data-rule="dated.visits"]');
+  await page.waitForSelector('#pane-view h3.version');
+  const heads = await page.$$eval('#pane-view h3.version', (hs) => hs.map((h) => h.textContent));
+  assert.equal(heads.length, 2, heads.join(' | '));
+  assert.match(heads[0], /2024-01-01 – 2024-06-30/);
+  assert.match(heads[1], /2024-07-01 – …/);
+  assert.match(heads[1], /草案/);
+  assert.equal(await page.$$eval('#pane-view table.grid', (t) => t.length), 2, 'each version its own table');
+  // the service answers by date
+  const on = async (day) => (await page.evaluate(async (d) => (await fetch('/v1/rules/dated.visits/evaluate', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ inputs: { cls: 'B' }, as_of: d }),
+  })).json(), day)).outputs.visits;
+  assert.equal(await on('2024-06-30'), 2);
+  assert.equal(await on('2024-07-01'), 3);
+});
+
 test('no script errors and no blocked resources on the way', () => {
   assert.deepEqual(problems, []);
 });
