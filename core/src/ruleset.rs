@@ -521,6 +521,9 @@ pub struct Ruleset {
     pub rule_index: HashMap<String, usize>,
     /// Content hash of the loaded files.
     pub hash: String,
+    /// The reform files laid over the packs, in order: a position in the
+    /// k-th (`Loc::file` k) is reported in it.
+    pub reforms: Vec<String>,
     /// Working-day calendars, referred to by index from the rules that use
     /// them.
     pub calendars: Vec<Calendar>,

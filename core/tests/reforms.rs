@@ -403,3 +403,23 @@ fn a_reform_left_in_the_rules_folder_is_named_for_what_it_is() {
     let help = e.diagnostics[0].help.clone().unwrap_or_default();
     assert!(help.contains("this is a reform, not a pack") && help.contains("--reform FILE"), "{e:?}");
 }
+
+#[test]
+fn a_run_time_error_in_a_formula_a_reform_wrote_names_the_reform() {
+    let p = reform_file(
+        "runtime",
+        &format!(
+            "{HEAD}  - rule: energy_safety.inspection_team_valid\n    formula:\n      valid: \"inspectors >= 1\"\n      shortfall: \"1 / (inspectors - inspectors)\"\n    cite: {{clause: c, quote: q}}\n"
+        ),
+    );
+    let e = reformed(std::slice::from_ref(&p)).unwrap();
+    let err = e
+        .evaluate(
+            "energy_safety.inspection_team_valid",
+            &serde_json::json!({"inspectors": 3}),
+            &common::at("2024-06-30"),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("{}:8:", p.display())), "{err}");
+}

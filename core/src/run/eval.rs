@@ -272,11 +272,13 @@ impl<'a> Evaluator<'a> {
         if at.line == 0 {
             return String::new();
         }
-        let file = self
-            .current
-            .and_then(|i| self.rs.rules.get(i))
-            .and_then(|r| self.rs.packs.get(r.pack))
-            .map(|p| p.file.as_str());
+        let reform = usize::from(at.file).checked_sub(1).and_then(|k| self.rs.reforms.get(k)).map(String::as_str);
+        let file = reform.or_else(|| {
+            self.current
+                .and_then(|i| self.rs.rules.get(i))
+                .and_then(|r| self.rs.packs.get(r.pack))
+                .map(|p| p.file.as_str())
+        });
         match file {
             Some(f) => format!(" at {f}:{}:{}", at.line, at.column),
             None => format!(" at line {}, column {}", at.line, at.column),

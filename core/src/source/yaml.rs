@@ -360,7 +360,7 @@ pub fn locator(file_text: &str, line_starts: &[usize], scalar: &Located) -> Loca
     Locator::new(
         align(file_text.get(from..).unwrap_or(""), scalar)
             .into_iter()
-            .map(|(line, column)| Loc { line, column })
+            .map(|(line, column)| Loc { line, column, file: scalar.pos.file })
             .collect(),
     )
 }
@@ -463,6 +463,9 @@ pub struct Loc {
     pub line: u32,
     /// Column, in characters.
     pub column: u32,
+    /// The file: 0 for the rule's own pack, k for the k-th reform laid over
+    /// it (see [`Pos::file`]).
+    pub file: u16,
 }
 
 /// Maps character offsets of one expression to file positions. Built once

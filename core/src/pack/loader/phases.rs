@@ -504,6 +504,7 @@ impl<'f> Load<'f> {
 
     /// The rule set, or every diagnostic in file order.
     fn finish(mut self, compiled: Vec<Option<Rule>>, reforms: &[SourceFile]) -> Result<Ruleset, LoadError> {
+        let reform_names: Vec<String> = self.reform_diags.iter().map(|d| d.file.clone()).collect();
         let mut all = Vec::new();
         for mut d in self.diags.into_iter().chain(self.reform_diags) {
             // in file order, whatever order the checks ran in
@@ -521,6 +522,7 @@ impl<'f> Load<'f> {
             self.rs.rules.push(Arc::new(rule));
         }
         self.rs.hash = content_hash(self.files);
+        self.rs.reforms = reform_names;
         if !reforms.is_empty() {
             // a reformed rule set is another rule set: its hash says which
             // packs and which reforms, in order
