@@ -469,6 +469,7 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 allow_hosts: allow_host.clone(),
                 max_rows: *max_rows,
                 max_answer: *max_answer,
+                reforms: cli.reform.clone(),
             };
             match ordinance_server::serve(config) {
                 Ok(()) => Ok(ExitCode::SUCCESS),

@@ -60,6 +60,9 @@ pub struct Config {
     pub max_rows: u64,
     /// The largest answer one request may get, in bytes.
     pub max_answer: usize,
+    /// Reforms laid over the rules (`--reform`): the service answers by the
+    /// rule set they make, and reapplies them on every reload.
+    pub reforms: Vec<PathBuf>,
 }
 
 impl Default for Config {
@@ -77,6 +80,7 @@ impl Default for Config {
             allow_hosts: Vec::new(),
             max_rows: 1_000_000,
             max_answer: 256 * 1024 * 1024,
+            reforms: Vec::new(),
         }
     }
 }
@@ -552,11 +556,7 @@ async fn run_scenario(State(s): State<AppState>, body: Bytes) -> Response {
         );
     };
     let rules = s.config.rules.clone();
-    let options = LoadOptions {
-        shared_sources: s.config.shared_sources.clone(),
-        forbid_removal: false,
-        ..LoadOptions::default()
-    };
+    let options = s.engine.options().clone();
     let done = tokio::task::spawn_blocking(move || {
         ordinance_core::scenario::run_file_with(&path, &rules, &options).map(|report| {
             let text = ordinance_core::report::render_text_with(
@@ -1266,8 +1266,11 @@ impl Running {
 /// The service's state: the settings checked, the rules loaded.
 fn shared(config: &Config) -> Result<AppState, String> {
     config.validate()?;
-    let options =
-        LoadOptions { shared_sources: config.shared_sources.clone(), forbid_removal: false, ..LoadOptions::default() };
+    let options = LoadOptions {
+        shared_sources: config.shared_sources.clone(),
+        forbid_removal: false,
+        reforms: config.reforms.clone(),
+    };
     let engine = Engine::load_dir_with(&config.rules, options).map_err(|e| e.to_string())?;
     Ok(Arc::new(Shared {
         engine,

@@ -591,3 +591,24 @@ fn compare_sends_a_reform_and_gets_the_changed_rows_or_the_scenario_s_effect() {
         assert_eq!(http(addr, "POST", "/v1/compare", &[("Content-Type", "text/plain")], "{}").0, 415);
     });
 }
+
+#[test]
+fn a_service_started_with_a_reform_answers_by_the_reformed_rules() {
+    let rules = rules_copy("reformed");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let reform = repo().join("examples/reforms/class_b_three_a_quarter.yaml");
+    let running: Running = rt.block_on(start(Config { reforms: vec![reform], ..config(rules.clone()) })).unwrap();
+    let body = |day: &str| format!(r#"{{"inputs": {{"class": "B"}}, "as_of": "{day}", "trace": false}}"#);
+    let path = "/v1/rules/energy_safety.inspection_frequency/evaluate";
+    let (s, b) = http(running.addr, "POST", path, &[], &body("2024-08-01"));
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(json(&b)["outputs"]["visits_per_year"], 12);
+    let (_, b) = http(running.addr, "POST", path, &[], &body("2024-06-30"));
+    assert_eq!(json(&b)["outputs"]["visits_per_year"], 8);
+    // and after a reload the reform still applies
+    let (s, _) = http(running.addr, "POST", "/v1/reload", &[("Authorization", "Bearer s3cret")], "");
+    assert_eq!(s, 200);
+    let (_, b) = http(running.addr, "POST", path, &[], &body("2024-08-01"));
+    assert_eq!(json(&b)["outputs"]["visits_per_year"], 12);
+    rt.block_on(running.stop());
+}
