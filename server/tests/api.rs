@@ -525,6 +525,7 @@ fn the_openapi_document_is_committed_and_current() {
         "/v1/packs",
         "/v1/packs/{pack}",
         "/v1/scenarios",
+        "/v1/compare",
         "/healthz",
         "/metrics",
     ] {
