@@ -36,7 +36,8 @@ start_server() {
     ADDR=""
     local _
     for _ in $(seq 1 300); do
-        ADDR=$(sed -nE 's/.*serving on (http:\/\/[0-9.:]+).*/\1/p' "$log" | head -n 1)
+        # the whole address: the line may be half written, so wait for the text after it
+        ADDR=$(sed -nE 's/.*serving on (http:\/\/[0-9.]+:[0-9]+) \(.*/\1/p' "$log" | head -n 1)
         [ -n "$ADDR" ] && return 0
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
             echo "error: the service stopped before it served:" >&2

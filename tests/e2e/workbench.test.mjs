@@ -35,7 +35,8 @@ before(async () => {
     const timer = setTimeout(() => fail(new Error('the service did not start: ' + err)), 60000);
     server.stderr.on('data', (d) => {
       err += d;
-      const m = /serving on (http:\/\/[0-9.:]+)/.exec(err);
+      // the whole address: stderr may arrive in pieces, so wait for the text after it
+      const m = /serving on (http:\/\/[0-9.]+:[0-9]+) /.exec(err);
       if (m) { clearTimeout(timer); ok(m[1]); }
     });
     server.on('exit', (code) => fail(new Error('the service stopped (' + code + '): ' + err)));
