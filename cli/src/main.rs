@@ -327,16 +327,8 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            // without --rules or $ORDINANCE_RULES, the rules folder is the
-            // one nearest the scenario (its folder or one above it)
-            let found;
-            let dir = if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
-                found = scenario::find_rules_dir(path).unwrap_or_else(|| dir.to_path_buf());
-                found.as_path()
-            } else {
-                dir
-            };
-            let report = scenario::run_file_with(path, dir, &load_options(cli))?;
+            let dir = scenario_rules_dir(cli, path, dir);
+            let report = scenario::run_file_with(path, &dir, &load_options(cli))?;
             if *format == Format::Json {
                 outln!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
             } else {
@@ -380,19 +372,13 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
                 eprintln!("error: compare needs a scenario, or `--rule RULE --data FILE`");
                 return Ok(ExitCode::from(2));
             };
-            let found;
-            let dir = if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
-                found = scenario::find_rules_dir(path).unwrap_or_else(|| dir.to_path_buf());
-                found.as_path()
-            } else {
-                dir
-            };
-            let after_dir = against.as_deref().unwrap_or(dir);
-            let before = scenario::run_file_with(path, dir, &before_opts)?;
-            let after = scenario::run_file_with(path, after_dir, &load_options(cli))?;
-            let tests_before = Engine::load_dir_with(dir, before_opts)?.run_tests();
-            let tests_after = Engine::load_dir_with(after_dir, load_options(cli))?.run_tests();
-            let cmp = ordinance_core::compare::compare_scenario(&before, &after, &tests_before, &tests_after);
+            let dir = scenario_rules_dir(cli, path, dir);
+            let after_dir = against.as_deref().unwrap_or(&dir);
+            let cmp = ordinance_core::compare::compare_scenario_runs(
+                path,
+                (&dir, &before_opts),
+                (after_dir, &load_options(cli)),
+            )?;
             if *format == Format::Json {
                 outln!("{}", serde_json::to_string_pretty(&cmp.to_json()).unwrap_or_default());
             } else {
@@ -487,6 +473,17 @@ fn run(cli: &Cli, dir: &PathBuf) -> Result<ExitCode, Error> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// The rules folder a scenario runs against: `--rules` or
+/// `$ORDINANCE_RULES` when given, else the one nearest the scenario (its
+/// folder or one above it).
+fn scenario_rules_dir(cli: &Cli, scenario: &Path, dir: &Path) -> PathBuf {
+    if cli.rules.is_none() && std::env::var_os("ORDINANCE_RULES").is_none() {
+        scenario::find_rules_dir(scenario).unwrap_or_else(|| dir.to_path_buf())
+    } else {
+        dir.to_path_buf()
     }
 }
 

@@ -678,12 +678,7 @@ impl PyEngine {
         let before_dir = rules_dir.clone().unwrap_or_else(|| self.rules_dir.clone());
         let after_dir = rules_dir.unwrap_or_else(|| other.rules_dir.clone());
         let (bo, ao) = (self.inner.options().clone(), other.inner.options().clone());
-        let run = || -> Result<_, ordinance_core::Error> {
-            let before = ordinance_core::scenario::run_file_with(&path, &before_dir, &bo)?;
-            let after = ordinance_core::scenario::run_file_with(&path, &after_dir, &ao)?;
-            let (tb, ta) = (self.inner.run_tests(), other.inner.run_tests());
-            Ok(ordinance_core::compare::compare_scenario(&before, &after, &tb, &ta))
-        };
+        let run = || ordinance_core::compare::compare_scenario_runs(&path, (&before_dir, &bo), (&after_dir, &ao));
         let cmp = py.detach(run).map_err(|e| match e {
             ordinance_core::Error::Load(l) => load_error(py, &l),
             ordinance_core::Error::Eval(e) => eval_error(py, &e),

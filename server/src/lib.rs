@@ -716,14 +716,12 @@ async fn compare(State(s): State<AppState>, headers: HeaderMap, body: Bytes) -> 
                 let rules = state.config.rules.clone();
                 let before_opts = state.engine.options().clone();
                 let after_opts = after.options().clone();
-                let before = ordinance_core::scenario::run_file_with(&path, &rules, &before_opts).map_err(fail)?;
-                let after_report = ordinance_core::scenario::run_file_with(&path, &rules, &after_opts).map_err(fail)?;
-                let cmp = ordinance_core::compare::compare_scenario(
-                    &before,
-                    &after_report,
-                    &state.engine.run_tests(),
-                    &after.run_tests(),
-                );
+                let cmp = ordinance_core::compare::compare_scenario_runs(
+                    &path,
+                    (&rules, &before_opts),
+                    (&rules, &after_opts),
+                )
+                .map_err(fail)?;
                 let mut doc = cmp.to_json();
                 if let Some(m) = doc.as_object_mut() {
                     m.insert("text".into(), cmp.to_text(lang).into());

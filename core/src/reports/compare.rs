@@ -465,3 +465,23 @@ impl RowsComparison {
         out
     }
 }
+
+/// Runs a scenario under two rule sets — the rules folder `before_dir`
+/// loaded with `before`, and `after_dir` with `after` (the same folder with
+/// reforms, or another) — runs both engines' pack tests, and compares: what
+/// `ordinance compare`, Python's `compare_scenario` and `POST /v1/compare`
+/// all give.
+///
+/// # Errors
+/// A rules folder or the scenario does not load, or a step fails.
+pub fn compare_scenario_runs(
+    path: &std::path::Path,
+    (before_dir, before): (&std::path::Path, &crate::engine::LoadOptions),
+    (after_dir, after): (&std::path::Path, &crate::engine::LoadOptions),
+) -> Result<ScenarioComparison, crate::error::Error> {
+    let report_before = crate::reports::scenario::run_file_with(path, before_dir, before)?;
+    let report_after = crate::reports::scenario::run_file_with(path, after_dir, after)?;
+    let tests_before = crate::engine::Engine::load_dir_with(before_dir, before.clone())?.run_tests();
+    let tests_after = crate::engine::Engine::load_dir_with(after_dir, after.clone())?.run_tests();
+    Ok(compare_scenario(&report_before, &report_after, &tests_before, &tests_after))
+}
