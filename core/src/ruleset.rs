@@ -223,6 +223,56 @@ pub struct Bound {
     pub inclusive: bool,
 }
 
+/// A bound of a row's range that is an expression, computed when the row
+/// is tried: a parameter (`{">": allowance}`), another input, or any
+/// expression of them. Bounds written as values are [`Bound`]s of a
+/// [`Cond::Range`].
+#[derive(Clone, Debug)]
+pub struct ExprBound {
+    /// The input the bound limits, by position.
+    pub input: usize,
+    /// A lower bound (`>=`, `>`) or an upper one (`<=`, `<`).
+    pub lower: bool,
+    /// Whether the bound itself is included (以上/以下) or not (超过/不满).
+    pub inclusive: bool,
+    /// The expression, over the rule's inputs.
+    pub expr: CExpr,
+    /// The expression as written.
+    pub src: String,
+    /// It reads no input and does not call a rule or `as_of()`: its value
+    /// depends only on the parameters in force, so the load-time proofs can
+    /// compute it for every dated version of them.
+    pub at_load: bool,
+}
+
+impl ExprBound {
+    /// The comparison as written: `> allowance`.
+    pub fn describe(&self) -> String {
+        let op = match (self.lower, self.inclusive) {
+            (true, true) => ">=",
+            (true, false) => ">",
+            (false, true) => "<=",
+            (false, false) => "<",
+        };
+        format!("{op} {}", self.src)
+    }
+
+    /// Whether `v` lies on the right side of the bound's value `b`.
+    pub fn holds(&self, v: &Value, b: &Value) -> bool {
+        match (self.lower, self.inclusive) {
+            (true, true) => v >= b,
+            (true, false) => v > b,
+            (false, true) => v <= b,
+            (false, false) => v < b,
+        }
+    }
+
+    /// The bound with its value known, as a [`Cond::Range`] bound.
+    pub fn at(&self, value: Value) -> Bound {
+        Bound { value, inclusive: self.inclusive }
+    }
+}
+
 /// A condition of a table row on one input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cond {
@@ -282,12 +332,38 @@ pub struct Row {
     /// Outputs computed from the inputs and parameters, `{expr: …}`:
     /// (output position, expression over the inputs).
     pub computed: Vec<(usize, CExpr)>,
+    /// Bounds computed when the row is tried (an input tested here has
+    /// either a condition in `conds` or bounds here, never both).
+    pub bounds: Vec<ExprBound>,
     /// The row's `if:` condition and its source text.
     pub guard: Option<(CExpr, String)>,
     /// The row's own citation, if any.
     pub cite: Option<Arc<Citation>>,
     /// Line of the row in the pack file.
     pub line: u32,
+}
+
+impl Row {
+    /// The inputs the row tests, by position, in order.
+    pub fn tested(&self) -> Vec<usize> {
+        let mut ks: Vec<usize> = self.conds.iter().map(|(k, _)| *k).chain(self.bounds.iter().map(|b| b.input)).collect();
+        ks.sort_unstable();
+        ks.dedup();
+        ks
+    }
+
+    /// The row's condition on input `k` as people read it (`>= 3`,
+    /// `> allowance and <= 2 * allowance`), if it tests it.
+    pub fn describe_input(&self, k: usize) -> Option<String> {
+        let parts: Vec<String> = self
+            .conds
+            .iter()
+            .filter(|(j, _)| *j == k)
+            .map(|(_, c)| c.describe())
+            .chain(self.bounds.iter().filter(|b| b.input == k).map(ExprBound::describe))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" and "))
+    }
 }
 
 /// A decision table.
@@ -307,8 +383,8 @@ pub struct Table {
     /// Per row, how the trace names it (`row 2`) and words its conditions
     /// (`class in [B, C]`): spelt out once, at load.
     pub trace_text: Vec<(String, String)>,
-    /// Some row has an `if:` or a computed output: rows are then matched
-    /// and read by evaluating expressions.
+    /// Some row has an `if:`, a computed output or a computed bound: rows
+    /// are then matched and read by evaluating expressions.
     pub dynamic: bool,
 }
 
@@ -331,10 +407,11 @@ impl Table {
             .enumerate()
             .map(|(i, row)| {
                 let detail = row
-                    .conds
-                    .iter()
-                    .map(|(k, c)| {
-                        format!("{} {}", inputs.get(*k).map(|d| d.name.as_str()).unwrap_or("?"), c.describe())
+                    .tested()
+                    .into_iter()
+                    .filter_map(|k| {
+                        let name = inputs.get(k).map(|d| d.name.as_str()).unwrap_or("?");
+                        Some(format!("{name} {}", row.describe_input(k)?))
                     })
                     .chain(row.guard.iter().map(|(_, src)| format!("if {src}")))
                     .collect::<Vec<_>>()
@@ -342,7 +419,7 @@ impl Table {
                 (format!("row {}", i + 1), if detail.is_empty() { "always".into() } else { detail })
             })
             .collect();
-        let dynamic = rows.iter().any(|r| r.guard.is_some() || !r.computed.is_empty());
+        let dynamic = rows.iter().any(|r| r.guard.is_some() || !r.computed.is_empty() || !r.bounds.is_empty());
         Table { hit, aggregate: None, priority: None, rows, default, trace_text, dynamic }
     }
 }
@@ -456,8 +533,52 @@ pub struct Rule {
     /// The outputs that hold decimals (`money`, `decimal(n)`), by position,
     /// with the rounding each is settled by; empty for most rules.
     pub rounding: Vec<(usize, crate::values::number::RoundingMode)>,
+    /// What its inputs must meet (`constraints:`), checked before the body.
+    pub constraints: Vec<Constraint>,
     /// The body.
     pub body: Body,
+}
+
+/// A condition a rule's inputs must meet (`constraints: [lower <= upper]`):
+/// a call whose inputs break it is an error. The comparisons it is made of
+/// also let the load-time proofs of a table set aside orders of its
+/// computed bounds that cannot occur.
+#[derive(Clone, Debug)]
+pub struct Constraint {
+    /// The condition, over the rule's inputs.
+    pub expr: CExpr,
+    /// As written.
+    pub src: String,
+    /// The inputs it reads, by position.
+    pub reads: Vec<usize>,
+    /// When it is a comparison or an `and` of comparisons: each one, its
+    /// sides in canonical form (as a computed bound is keyed) with their
+    /// expressions.
+    pub comparisons: Vec<Comparison>,
+}
+
+/// One comparison of a [`Constraint`]: `left op right`.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// The left side: canonical text and expression.
+    pub left: (String, CExpr),
+    /// `<`, `<=`, `>`, `>=`, `==` or `!=`.
+    pub op: crate::lang::expr::syntax::BinOp,
+    /// The right side.
+    pub right: (String, CExpr),
+}
+
+impl Constraint {
+    /// The message for inputs that break it: the condition and the values
+    /// of the inputs it reads.
+    pub fn broken(&self, inputs: &[InputDef], args: &[Value]) -> String {
+        let values: Vec<String> = self
+            .reads
+            .iter()
+            .filter_map(|k| Some(format!("{} = {}", inputs.get(*k)?.name, args.get(*k)?)))
+            .collect();
+        format!("the inputs break the rule's constraint `{}` ({})", self.src, values.join(", "))
+    }
 }
 
 /// A test case of a pack.

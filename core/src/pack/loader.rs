@@ -8,7 +8,7 @@ use crate::lang::expr::compile::Builtins;
 use crate::lang::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope};
 use crate::lang::expr::syntax;
 use crate::ruleset::{
-    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
+    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, ExprBound, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
     Ruleset, SourceInfo, Table, TestCase,
 };
 use crate::source::files;
@@ -16,7 +16,7 @@ use crate::source::model::{CalendarDef, CalendarUse, CiteDef, ClaimDef, PackFile
 use crate::source::sourcetext::SourceText;
 use crate::source::yaml::{self, offset_to_pos, Located, Node, NodeKind, Pos};
 use crate::values::date::Date;
-use crate::values::number::{Number, RoundingMode};
+use crate::values::number::{Number, RoundingMode, DEFAULT_MAX_DIGITS};
 use crate::values::value::{from_json, Type, Value};
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
@@ -44,6 +44,9 @@ pub(crate) use properties::*;
 
 mod rules;
 use rules::*;
+
+mod bounds;
+use bounds::*;
 
 mod reform;
 use reform::*;

@@ -200,6 +200,7 @@ mod tests {
                     hi: Some(Bound { value: Value::int(hi), inclusive: false }),
                 },
             )],
+            bounds: vec![],
             outputs: vec![],
             computed: vec![],
             guard: None,

@@ -42,7 +42,7 @@ fn value_text(v: &Value) -> String {
 /// output; each row with its conditions as people read them, its outputs,
 /// its citation and its line in the pack file.
 fn table_json(pack: &Pack, r: &Rule, t: &crate::ruleset::Table) -> Json {
-    let mut used: Vec<usize> = t.rows.iter().flat_map(|row| row.conds.iter().map(|(k, _)| *k)).collect();
+    let mut used: Vec<usize> = t.rows.iter().flat_map(|row| row.tested()).collect();
     used.sort_unstable();
     used.dedup();
     let guarded = t.rows.iter().any(|row| row.guard.is_some());
@@ -53,14 +53,7 @@ fn table_json(pack: &Pack, r: &Rule, t: &crate::ruleset::Table) -> Json {
         .map(|(i, row)| {
             let when: Vec<Json> = used
                 .iter()
-                .map(|k| {
-                    let c = row.conds.iter().filter(|(j, _)| j == k).map(|(_, c)| c.describe()).collect::<Vec<_>>();
-                    if c.is_empty() {
-                        Json::Null
-                    } else {
-                        c.join(", ").into()
-                    }
-                })
+                .map(|k| row.describe_input(*k).map_or(Json::Null, Json::from))
                 .collect();
             let outputs: Vec<Json> = row
                 .outputs

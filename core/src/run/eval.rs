@@ -505,6 +505,12 @@ impl<'a> Evaluator<'a> {
                 count: 1,
             });
         }
+        for c in &rule.constraints {
+            let mut frame = args.clone();
+            if !self.eval_bool(&c.expr, &mut frame)? {
+                return Err(self.fail(c.broken(&rule.inputs, &args)));
+            }
+        }
         let (body, version) = rule.body.in_force(self.as_of).map_err(|m| self.fail(m))?;
         if let (Some(v), true) = (version, self.trace.is_some()) {
             self.record(TraceEntry {

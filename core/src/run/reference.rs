@@ -41,6 +41,17 @@ pub fn evaluate(
     }
 }
 
+/// Evaluates one expression over `env` (the values of its locals) as of
+/// `as_of`: what the loader uses to compute, for each dated version of the
+/// parameters, a table's bounds that read only parameters.
+///
+/// # Errors
+/// The first fault.
+pub fn evaluate_expr(rs: &Ruleset, e: &CExpr, env: &[Value], as_of: Date, max_digits: u64) -> Result<Value, Fault> {
+    let r = Reference { rs, as_of, max_bits: digits_to_bits(max_digits) };
+    r.eval("<bound>", e, env)
+}
+
 /// The reference interpreter as of a date (made by [`evaluate`]; the
 /// built-ins' reference evaluations receive it).
 pub struct Reference<'a> {
@@ -204,6 +215,11 @@ impl Reference<'_> {
         let rule = self.rule(rid)?;
         let q = rule.qualified.as_str();
         let mut out = IndexMap::new();
+        for c in &rule.constraints {
+            if !self.truth(q, &c.expr, &args)? {
+                return Err(failed(q, c.broken(&rule.inputs, &args)));
+            }
+        }
         let (body, _) = rule.body.in_force(self.as_of).map_err(|m| failed(q, m))?;
         match body {
             Body::Versions(_) => return Err(failed(q, "a version with versions")),
@@ -219,7 +235,15 @@ impl Reference<'_> {
                     if matches!(table.hit, HitPolicy::Unique) && matching.len() > 1 {
                         break;
                     }
-                    let when = row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
+                    let mut when = row.conds.iter().all(|(i, c)| args.get(*i).is_some_and(|v| c.matches(v)));
+                    // computed bounds, each compared with its input
+                    for b in &row.bounds {
+                        if !when {
+                            break;
+                        }
+                        let value = self.eval(q, &b.expr, &args)?;
+                        when = args.get(b.input).is_some_and(|v| b.holds(v, &value));
+                    }
                     let guard = match (&row.guard, when) {
                         (Some((e, _)), true) => self.truth(q, e, &args)?,
                         _ => when,

@@ -424,6 +424,11 @@ pub struct RuleDef {
     /// outputs from the same inputs.
     #[serde(default)]
     pub versions: Vec<RuleVersionDef>,
+    /// Conditions the inputs must meet (`lower <= upper`): a call whose
+    /// inputs break one is an error, and a table's proofs set aside the
+    /// orders of its computed bounds they exclude.
+    #[serde(default)]
+    pub constraints: Vec<Located>,
 }
 
 /// One dated version of a rule.
@@ -483,7 +488,9 @@ pub struct TableDef {
 #[serde(deny_unknown_fields)]
 pub struct RowDef {
     /// Conditions: input → value, list of values, or range
-    /// `{">=": a, "<": b}`. An input not named matches anything.
+    /// `{">=": a, "<": b}`. A bound of a range may be an expression over
+    /// the parameters and inputs (`{">": allowance}`). An input not named
+    /// matches anything.
     #[serde(default)]
     pub when: IndexMap<String, Node>,
     /// A further condition: an expression over the inputs and parameters

@@ -108,8 +108,17 @@ impl Gen<'_> {
                     "by_count(n = N).score",
                     "progressive(s, N)",
                     "scale_rate(s, N) * N - quick_deduction(s, N)",
-                ][self.pick(11) as usize];
-                call.replace('N', &self.num(d, x, p))
+                    "by_bounds(n = N, m = M).score",
+                    "by_between(n = N, m = M).score",
+                    // on the bounds themselves
+                    "by_between(n = N, m = N).score + by_bounds(n = N, m = N).score",
+                ][self.pick(14) as usize];
+                let call = call.replace('N', &self.num(d, x, p));
+                if call.contains('M') {
+                    call.replace('M', &self.num(d, x, p))
+                } else {
+                    call
+                }
             }
             4 | 5 => {
                 // a flat chain of one precedence level
@@ -325,7 +334,34 @@ fn policies(t: &[i64; 3]) -> String {
 ",
         a + t[2].abs()
     );
+    // bounds computed from a dated parameter and from an input
+    let bounds = format!(
+        "  by_bounds:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number, m: number}}
+    outputs: {{score: number}}
+    table:
+      hit: first
+      rows:
+        - {{when: {{n: {{\"<\": m}}}}, then: {{score: 1}}}}
+        - {{when: {{n: {{\">=\": \"rate * {a}\", \"<=\": \"m + {c}\"}}}}, then: {{score: 2}}}}
+        - {{when: {{n: {{\">\": \"m - {b}\"}}}}, then: {{score: {{expr: \"n - m\"}}}}}}
+      default: {{score: 0}}
+  by_between:
+    cite: {{clause: c, quote: q}}
+    inputs: {{n: number, m: number}}
+    outputs: {{score: number}}
+    constraints: [\"m <= rate * 100\"]
+    table:
+      hit: unique
+      rows:
+        - {{when: {{n: {{\"<\": m}}}}, then: {{score: 1}}}}
+        - {{when: {{n: {{\">=\": m, \"<=\": rate * 100}}}}, then: {{score: 2}}}}
+        - {{when: {{n: {{\">\": rate * 100}}}}, then: {{score: {{expr: \"n - m\"}}}}}}
+"
+    );
     [
+        bounds,
         ranked("first", true),
         ranked("priority", true),
         ranked("rule_order", false),

@@ -107,6 +107,35 @@ pub enum CExpr {
     Record(crate::values::value::FieldNames, Vec<CExpr>),
 }
 
+impl CExpr {
+    /// Whether `f` holds for this expression or any expression within it.
+    pub fn any(&self, f: &mut dyn FnMut(&CExpr) -> bool) -> bool {
+        if f(self) {
+            return true;
+        }
+        match self {
+            CExpr::Const(_) | CExpr::Local(_) | CExpr::Param(_) | CExpr::Fused { .. } => false,
+            CExpr::Field(a, _, _) | CExpr::Neg(a) | CExpr::Not(a) | CExpr::Present(a, _, _) | CExpr::IsMissing(a) => {
+                a.any(f)
+            }
+            CExpr::Binary(_, a, b) => a.any(f) || b.any(f),
+            CExpr::Arith(first, rest) => first.any(f) || rest.iter().any(|(_, e, _)| e.any(f)),
+            CExpr::And(v) | CExpr::Or(v) | CExpr::Coalesce(v) | CExpr::List(v) | CExpr::Record(_, v) => {
+                v.iter().any(|e| e.any(f))
+            }
+            CExpr::Builtin(_, v, _) => v.iter().any(|e| e.any(f)),
+            CExpr::If(a, b, c) => a.any(f) || b.any(f) || c.any(f),
+            CExpr::CallRule { args, .. } => args.iter().flatten().any(|e| e.any(f)),
+            CExpr::Aggregate { list, filter, body, init, .. } => {
+                list.any(f)
+                    || filter.as_ref().is_some_and(|e| e.any(f))
+                    || body.as_ref().is_some_and(|e| e.any(f))
+                    || init.as_ref().is_some_and(|e| e.any(f))
+            }
+        }
+    }
+}
+
 /// The signature of a rule, as its callers see it.
 #[derive(Clone, Debug)]
 pub struct RuleSig {

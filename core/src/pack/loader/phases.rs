@@ -447,6 +447,9 @@ impl<'f> Load<'f> {
             }
             let qualified = format!("{}.{}", pc.name, p.name);
             let Some((outputs, mut body)) = compile_body(d, pc, &self.g, p, &qualified) else { continue };
+            let Some(constraints) = compile_constraints(d, pc, &self.g, &p.def.constraints, &p.inputs) else {
+                continue;
+            };
             if let Some(&at) = self.neutralised.get(&qualified) {
                 let Some(neutral) = neutral_body(d, at, &qualified, p.inputs.len(), &outputs) else { continue };
                 body = neutral;
@@ -477,8 +480,13 @@ impl<'f> Load<'f> {
                         })
                         .collect(),
                     outputs,
+                    constraints,
                     body,
                 });
+            }
+            if let Some(Some(rule)) = compiled.get(i) {
+                let start = self.rs.packs.get(p.pack).map_or(Date::today_shanghai(), |x| x.valid_from);
+                prove_computed_bounds(d, &self.rs, rule, start);
             }
         }
         compiled

@@ -37,17 +37,25 @@ pub(super) fn compile_table(
     if d.out.len() > before {
         return None;
     }
-    if matches!(hit, HitPolicy::Unique | HitPolicy::Any) {
-        check_overlaps(d, qualified, hit, &rows, inputs);
+    // a table with computed bounds is proved once the parameters are known
+    // (`bounds::prove`), for every dated version of them
+    let computed = rows.iter().any(|r| !r.bounds.is_empty());
+    if matches!(hit, HitPolicy::Unique | HitPolicy::Any) && !computed {
+        check_overlaps(d, qualified, hit, &rows, inputs, "");
     }
-    let must_cover = !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count));
-    if t.default.is_none() && must_cover {
-        check_coverage(d, qualified, t, &rows, inputs);
+    if t.default.is_none() && must_cover(hit, aggregate) && !computed {
+        check_coverage(d, qualified, t.hit.pos, &rows, inputs, "");
     }
     let mut table = Table::new(hit, rows, default, inputs);
     table.aggregate = aggregate;
     table.priority = priority;
     Some(table)
+}
+
+/// Whether every combination of inputs must find a row (when the table has
+/// no `default:`): not where no match gives an empty list, a sum or a count.
+pub(super) fn must_cover(hit: HitPolicy, aggregate: Option<Aggregate>) -> bool {
+    !hit.lists(aggregate) && !matches!(aggregate, Some(Aggregate::Sum | Aggregate::Count))
 }
 
 /// The output that ranks rows (for `priority` and `output_order`): its
@@ -203,7 +211,18 @@ fn check_rows_can_match(d: &mut Diags, qualified: &str, rows: &[Row], inputs: &[
 
 /// Under `unique`, rows may not overlap; under `any`, overlapping rows
 /// must give the same outputs.
-fn check_overlaps(d: &mut Diags, qualified: &str, hit: HitPolicy, rows: &[Row], inputs: &[InputDef]) {
+///
+/// `when` words the circumstances the rows were taken in (the parameters
+/// in force, the computed bounds' values), or is empty. Each message names
+/// the rows by their number in the table (`Row::line` locates them).
+pub(super) fn check_overlaps(
+    d: &mut Diags,
+    qualified: &str,
+    hit: HitPolicy,
+    rows: &[Row],
+    inputs: &[InputDef],
+    when: &str,
+) {
     // computed outputs are compared when the rows match
     let keep = |i: usize, j: usize| {
         let (Some(a), Some(b)) = (rows.get(i), rows.get(j)) else { return false };
@@ -217,7 +236,7 @@ fn check_overlaps(d: &mut Diags, qualified: &str, hit: HitPolicy, rows: &[Row], 
             d.at(
                 pos,
                 format!(
-                    "rows {} and {} of `{qualified}` overlap with different outputs, but the hit policy is any",
+                    "rows {} and {} of `{qualified}` overlap with different outputs{when}, but the hit policy is any",
                     i + 1,
                     j + 1
                 ),
@@ -226,7 +245,7 @@ fn check_overlaps(d: &mut Diags, qualified: &str, hit: HitPolicy, rows: &[Row], 
         } else {
             d.at(
                 pos,
-                format!("rows {} and {} of `{qualified}` overlap, but the hit policy is unique", i + 1, j + 1),
+                format!("rows {} and {} of `{qualified}` overlap{when}, but the hit policy is unique", i + 1, j + 1),
                 Some("narrow one row's conditions (check inclusive and exclusive bounds) or use `hit: first`".into()),
             );
         }
@@ -234,7 +253,7 @@ fn check_overlaps(d: &mut Diags, qualified: &str, hit: HitPolicy, rows: &[Row], 
 }
 
 /// Every combination of inputs is covered by a row without `if:`.
-fn check_coverage(d: &mut Diags, qualified: &str, t: &TableDef, rows: &[Row], inputs: &[InputDef]) {
+pub(super) fn check_coverage(d: &mut Diags, qualified: &str, at: Pos, rows: &[Row], inputs: &[InputDef], when: &str) {
     // a row with `if:` may not match where its `when` does: only rows
     // without one count towards covering every input
     let plain: Vec<Row> = rows.iter().filter(|r| r.guard.is_none()).cloned().collect();
@@ -244,7 +263,7 @@ fn check_coverage(d: &mut Diags, qualified: &str, t: &TableDef, rows: &[Row], in
         } else {
             "add a row for it, or a `default:`"
         };
-        d.at(t.hit.pos, format!("no row of `{qualified}` covers {missing}"), Some(help.into()));
+        d.at(at, format!("no row of `{qualified}` covers {missing}{when}"), Some(help.into()));
     }
 }
 
@@ -307,6 +326,7 @@ pub(super) fn compile_row(
     outputs: &[(String, Type)],
 ) -> Option<Row> {
     let mut conds = Vec::new();
+    let mut bounds = Vec::new();
     let mut line = u32::MAX;
     let mut ok = true;
     for (name, node) in &row.when {
@@ -328,6 +348,17 @@ pub(super) fn compile_row(
             );
             ok = false;
             continue;
+        }
+        match computed_range(d, pc, g, node, inputs, idx) {
+            Some(Some(bs)) => {
+                bounds.extend(bs);
+                continue;
+            }
+            Some(None) => {}
+            None => {
+                ok = false;
+                continue;
+            }
         }
         match cond(d, node, &input.ty, name) {
             Some(c) => conds.push((idx, c)),
@@ -417,7 +448,82 @@ pub(super) fn compile_row(
         }
     }
     let cite = row.cite.as_ref().map(|c| cite(d, pc, c));
-    ok.then_some(Row { conds, outputs: vals, computed, guard, cite, line: if line == u32::MAX { 0 } else { line } })
+    ok.then_some(Row { conds, bounds, outputs: vals, computed, guard, cite, line: if line == u32::MAX { 0 } else { line } })
+}
+
+/// A range whose bounds are not all values (`{">": allowance}`,
+/// `{"<=": upper}`): every bound compiled as an expression over the rule's
+/// inputs. `Some(None)` when the node is no such range (a value, a list, or
+/// a range of values: see [`cond`]); `None` after a diagnostic.
+fn computed_range(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    n: &Node,
+    inputs: &[InputDef],
+    idx: usize,
+) -> Option<Option<Vec<ExprBound>>> {
+    let NodeKind::Map(entries) = &n.kind else { return Some(None) };
+    let input = inputs.get(idx)?;
+    let is_value = |v: &Node| from_json(&v.to_json(), &input.ty, &input.name).is_ok();
+    if entries.iter().all(|(_, v)| !matches!(v.kind, NodeKind::Str(_)) || is_value(v)) {
+        return Some(None);
+    }
+    if !(input.ty.is_numeric() || matches!(input.ty, Type::Date | Type::DateTime | Type::Time | Type::Duration)) {
+        return Some(None);
+    }
+    let as_of = g.builtins.0("as_of").map(|(b, _)| b);
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        let (lower, inclusive) = match k.as_str() {
+            ">=" => (true, true),
+            ">" => (true, false),
+            "<=" => (false, true),
+            "<" => (false, false),
+            _ => return Some(None),
+        };
+        let src = match &v.kind {
+            NodeKind::Str(s) | NodeKind::Number(s) => Located { text: s.clone(), pos: v.pos },
+            _ => return Some(None),
+        };
+        let (expr, ty) = match from_json(&v.to_json(), &input.ty, &input.name) {
+            Ok(value) => (CExpr::Const(value), input.ty.clone()),
+            Err(_) => row_expr(d, pc, g, &src, inputs)?,
+        };
+        let fits = match (&ty, &input.ty) {
+            (Type::Optional(_), _) => {
+                d.in_expr(
+                    &src,
+                    0,
+                    format!("the bound `{}` may have no value, so `{}` cannot be compared with it", src.text, input.name),
+                    Some(format!("give it a fallback: `{} ?? …`", src.text)),
+                );
+                return None;
+            }
+            (a, b) if a.is_numeric() && b.is_numeric() => true,
+            (a, b) => a == b,
+        };
+        if !fits {
+            d.in_expr(
+                &src,
+                0,
+                format!("input `{}` is {}, but the bound `{}` is {ty}", input.name, input.ty, src.text),
+                Some("compare an input with a bound of its own kind".into()),
+            );
+            return None;
+        }
+        let at_load = !expr.any(&mut |e| match e {
+            CExpr::Local(_) | CExpr::CallRule { .. } | CExpr::Fused { .. } => true,
+            CExpr::Builtin(b, _, _) => Some(*b) == as_of,
+            _ => false,
+        });
+        if out.iter().any(|b: &ExprBound| b.lower == lower) {
+            d.at(v.pos, "a range has two lower or two upper bounds", None);
+            return None;
+        }
+        out.push(ExprBound { input: idx, lower, inclusive, expr, src: src.text, at_load });
+    }
+    Some(Some(out))
 }
 
 pub(super) fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {

@@ -53,7 +53,7 @@ impl<'a> Evaluator<'a> {
         let mut second_ri = 0;
         for (ri, row) in table.rows.iter().enumerate() {
             self.tick_n(1 + row.conds.len() as u64)?;
-            if row_matches(row) && self.row_guard(row, args)? {
+            if row_matches(row) && self.row_bounds(row, args)? && self.row_guard(row, args)? {
                 if keep_all {
                     matched.push(ri);
                 }
@@ -69,21 +69,27 @@ impl<'a> Evaluator<'a> {
             }
         }
         if table.hit == HitPolicy::Unique && second {
-            let rows: Vec<String> = if keep_all {
-                matched.iter().map(|r| (r + 1).to_string()).collect()
+            let which: Vec<usize> = if keep_all {
+                matched.clone()
             } else if table.dynamic {
                 // the rows after the second are not tried: their `if:` could fail
-                [first.unwrap_or(0), second_ri].iter().map(|r| (r + 1).to_string()).collect()
+                vec![first.unwrap_or(0), second_ri]
             } else {
-                table
-                    .rows
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, row)| row_matches(row))
-                    .map(|(r, _)| (r + 1).to_string())
-                    .collect()
+                (0..table.rows.len()).filter(|r| table.rows.get(*r).is_some_and(row_matches)).collect()
             };
-            return Err(self.fail(format!("rows {} all match, but the table's hit policy is unique", rows.join(", "))));
+            // each row named with its line in the pack
+            let rows: Vec<String> = which
+                .iter()
+                .map(|r| match table.rows.get(*r) {
+                    Some(row) if row.line > 0 => format!("{} (line {})", r + 1, row.line),
+                    _ => (r + 1).to_string(),
+                })
+                .collect();
+            let values = self.bound_values(rule, table, &[first.unwrap_or(0), second_ri], args)?;
+            return Err(self.fail(format!(
+                "rows {} all match{values}, but the table's hit policy is unique",
+                rows.join(", ")
+            )));
         }
         if table.hit.ranks() {
             // a stable sort: rows of equal rank keep their order
@@ -152,6 +158,42 @@ impl<'a> Evaluator<'a> {
                 }
             },
         }
+    }
+
+    /// Whether a row's computed bounds hold (true for a row without any):
+    /// each is evaluated and compared with its input.
+    fn row_bounds(&mut self, row: &crate::ruleset::Row, args: &[Value]) -> Res<bool> {
+        for b in &row.bounds {
+            let mut frame = args.to_vec();
+            let value = self.eval_expr(&b.expr, &mut frame)?;
+            if !args.get(b.input).is_some_and(|v| b.holds(v, &value)) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// For a message about rows that match together: the values of their
+    /// computed bounds (` (allowance = 5000)`), or nothing when they have
+    /// none.
+    fn bound_values(&mut self, rule: &Rule, table: &Table, rows: &[usize], args: &[Value]) -> Res<String> {
+        let mut seen: Vec<String> = Vec::new();
+        for row in rows.iter().filter_map(|r| table.rows.get(*r)) {
+            for b in &row.bounds {
+                let mut frame = args.to_vec();
+                let value = self.eval_expr(&b.expr, &mut frame)?;
+                let input = match (rule.inputs.get(b.input), args.get(b.input)) {
+                    (Some(i), Some(v)) => format!("{} = {v}", i.name),
+                    _ => String::new(),
+                };
+                for text in [input, format!("{} = {value}", b.src)] {
+                    if !text.is_empty() && !seen.contains(&text) {
+                        seen.push(text);
+                    }
+                }
+            }
+        }
+        Ok(if seen.is_empty() { String::new() } else { format!(" ({})", seen.join(", ")) })
     }
 
     /// The matched rows in the trace, each with its citation: all of them
