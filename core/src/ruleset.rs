@@ -346,7 +346,8 @@ pub struct Row {
 impl Row {
     /// The inputs the row tests, by position, in order.
     pub fn tested(&self) -> Vec<usize> {
-        let mut ks: Vec<usize> = self.conds.iter().map(|(k, _)| *k).chain(self.bounds.iter().map(|b| b.input)).collect();
+        let mut ks: Vec<usize> =
+            self.conds.iter().map(|(k, _)| *k).chain(self.bounds.iter().map(|b| b.input)).collect();
         ks.sort_unstable();
         ks.dedup();
         ks
@@ -572,11 +573,8 @@ impl Constraint {
     /// The message for inputs that break it: the condition and the values
     /// of the inputs it reads.
     pub fn broken(&self, inputs: &[InputDef], args: &[Value]) -> String {
-        let values: Vec<String> = self
-            .reads
-            .iter()
-            .filter_map(|k| Some(format!("{} = {}", inputs.get(*k)?.name, args.get(*k)?)))
-            .collect();
+        let values: Vec<String> =
+            self.reads.iter().filter_map(|k| Some(format!("{} = {}", inputs.get(*k)?.name, args.get(*k)?))).collect();
         format!("the inputs break the rule's constraint `{}` ({})", self.src, values.join(", "))
     }
 }

@@ -8,8 +8,8 @@ use crate::lang::expr::compile::Builtins;
 use crate::lang::expr::compile::{self, called_rules, suggest, CExpr, Globals, RuleSig, Scope};
 use crate::lang::expr::syntax;
 use crate::ruleset::{
-    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, ExprBound, HitPolicy, InputDef, Pack, Param, ParamVersion, Row, Rule,
-    Ruleset, SourceInfo, Table, TestCase,
+    Aggregate, Body, Bound, Calendar, Citation, Claim, Cond, ExprBound, HitPolicy, InputDef, Pack, Param, ParamVersion,
+    Row, Rule, Ruleset, SourceInfo, Table, TestCase,
 };
 use crate::source::files;
 use crate::source::model::{CalendarDef, CalendarUse, CiteDef, ClaimDef, PackFile, RowDef, RuleDef, TableDef};

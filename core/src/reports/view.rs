@@ -51,10 +51,7 @@ fn table_json(pack: &Pack, r: &Rule, t: &crate::ruleset::Table) -> Json {
         .iter()
         .enumerate()
         .map(|(i, row)| {
-            let when: Vec<Json> = used
-                .iter()
-                .map(|k| row.describe_input(*k).map_or(Json::Null, Json::from))
-                .collect();
+            let when: Vec<Json> = used.iter().map(|k| row.describe_input(*k).map_or(Json::Null, Json::from)).collect();
             let outputs: Vec<Json> = row
                 .outputs
                 .iter()

@@ -65,10 +65,8 @@ pub(super) fn compile_constraints(
                     false
                 });
                 reads.sort_unstable();
-                let comparisons = syntax::parse(&src.text)
-                    .ok()
-                    .map(|e| comparisons_of(d, pc, g, &e, inputs))
-                    .unwrap_or_default();
+                let comparisons =
+                    syntax::parse(&src.text).ok().map(|e| comparisons_of(d, pc, g, &e, inputs)).unwrap_or_default();
                 out.push(Constraint { expr, src: src.text.clone(), reads, comparisons });
             }
             Some((_, t)) => {

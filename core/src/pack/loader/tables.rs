@@ -448,7 +448,15 @@ pub(super) fn compile_row(
         }
     }
     let cite = row.cite.as_ref().map(|c| cite(d, pc, c));
-    ok.then_some(Row { conds, bounds, outputs: vals, computed, guard, cite, line: if line == u32::MAX { 0 } else { line } })
+    ok.then_some(Row {
+        conds,
+        bounds,
+        outputs: vals,
+        computed,
+        guard,
+        cite,
+        line: if line == u32::MAX { 0 } else { line },
+    })
 }
 
 /// A range whose bounds are not all values (`{">": allowance}`,
@@ -495,7 +503,10 @@ fn computed_range(
                 d.in_expr(
                     &src,
                     0,
-                    format!("the bound `{}` may have no value, so `{}` cannot be compared with it", src.text, input.name),
+                    format!(
+                        "the bound `{}` may have no value, so `{}` cannot be compared with it",
+                        src.text, input.name
+                    ),
                     Some(format!("give it a fallback: `{} ?? …`", src.text)),
                 );
                 return None;

@@ -86,10 +86,9 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect();
             let values = self.bound_values(rule, table, &[first.unwrap_or(0), second_ri], args)?;
-            return Err(self.fail(format!(
-                "rows {} all match{values}, but the table's hit policy is unique",
-                rows.join(", ")
-            )));
+            return Err(
+                self.fail(format!("rows {} all match{values}, but the table's hit policy is unique", rows.join(", ")))
+            );
         }
         if table.hit.ranks() {
             // a stable sort: rows of equal rank keep their order
