@@ -953,7 +953,9 @@ impl<'a> Evaluator<'a> {
 /// The error for an absent value read where a value is needed; `at` is
 /// ` at file:line:col` or empty. Both evaluators give it.
 pub(crate) fn absent_message(name: &str, at: &str) -> String {
-    format!(
-        "`{name}` has no value{at} (it is optional and was left out): test it with `is_missing({name})` or give a fallback, `{name} ?? 0`"
-    )
+    // an input or a field was left out; a computed value (an item past the
+    // end of a list, say) has none to give
+    let named = name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
+    let why = if named { "it is optional and was left out" } else { "it may have none" };
+    format!("`{name}` has no value{at} ({why}): test it with `is_missing({name})` or give a fallback, `{name} ?? 0`")
 }

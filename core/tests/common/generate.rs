@@ -91,7 +91,10 @@ impl Gen<'_> {
                     "length(replace(text_of(N), \"/\", \"//\"))",
                     "length(format_date(add_days(d, a), \"{year}年{month}月{day}日 星期{weekday_zh}\")) + N",
                     "length(format_date(d, concat_text(\"{\", lower(\"DAY\"), \"}\"))) + N",
-                ][self.pick(11) as usize];
+                    // items by position, from either end, absent past them
+                    "(xs[a] ?? N) + (first(xs) ?? 0) - (last(concat(xs, [N])) ?? 1)",
+                    "(concat([N], xs)[-a] ?? 0) + (item(xs, a - 3) ?? N)",
+                ][self.pick(13) as usize];
                 form.replace('N', &self.num(d, x, p))
             }
             22 | 23 => {

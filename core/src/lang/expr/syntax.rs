@@ -437,6 +437,28 @@ impl Parser {
         // each `.field` of a computed value nests one level
         let mut nested = 0;
         let result = loop {
+            // `list[i]`: the item at position i, written as the call
+            // `item(list, i)` it means
+            if self.is_sym("[") {
+                self.bump();
+                if let Err(err) = self.enter() {
+                    break Err(err);
+                }
+                nested += 1;
+                let pos = e.pos;
+                let index = match self.expr() {
+                    Ok(i) => i,
+                    Err(err) => break Err(err),
+                };
+                if let Err(err) = self.expect_sym("]") {
+                    break Err(err);
+                }
+                e = Expr {
+                    kind: ExprKind::Call { name: vec!["item".into()], args: vec![e, index], named: Vec::new() },
+                    pos,
+                };
+                continue;
+            }
             if !self.is_sym(".") {
                 break Ok(e);
             }

@@ -6,6 +6,7 @@ use super::dates::plain_generated;
 use super::{int, Call, Def};
 use crate::lang::expr::compile::{Needs, Signature};
 use crate::run::eval::{Evaluator, Res, VALUE_BYTES};
+use crate::values::number::Number;
 use crate::values::value::{Type, Value, MAX_LIST_LEN};
 use std::sync::Arc;
 
@@ -215,6 +216,69 @@ pub(super) const DEFS: &[Def] = &[
     },
     Def {
         sig: Signature {
+            name: "item",
+            args: (2, 2),
+            needs: Needs::Nothing,
+            type_of: |a| {
+                let t = a.list(0)?;
+                a.int(1)?;
+                Ok(maybe(t))
+            },
+        },
+        fast: |e, c| {
+            let [Value::List(items), Value::Number(k)] = c.args else { return Err(e.bad()) };
+            e.tick()?;
+            Ok(at_position(items, k))
+        },
+        reference: |_, c| {
+            let [Value::List(items), Value::Number(k)] = c.args else { return Err(c.wrong()) };
+            // 1 is the first, -1 the last; 0 and past either end are no item
+            let n = items.len() as i64;
+            let Some(k) = k.to_i64() else { return Ok(Value::Absent) };
+            let index = if k > 0 { k - 1 } else { n + k };
+            if k == 0 || index < 0 || index >= n {
+                return Ok(Value::Absent);
+            }
+            Ok(items.get(index as usize).cloned().unwrap_or(Value::Absent))
+        },
+        examples: &[
+            ("item([\"a\", \"b\", \"c\"], 2)", "b"),
+            ("[\"a\", \"b\", \"c\"][-1]", "c"),
+            ("[\"a\", \"b\", \"c\"][4] ?? \"none\"", "none"),
+        ],
+    },
+    Def {
+        sig: Signature { name: "first", args: (1, 1), needs: Needs::Nothing, type_of: |a| Ok(maybe(a.list(0)?)) },
+        fast: |e, c| {
+            let items = one_list(c).ok_or_else(|| e.bad())?;
+            e.tick()?;
+            Ok(items.first().cloned().unwrap_or(Value::Absent))
+        },
+        reference: |_, c| {
+            let items = one_list(c).ok_or_else(|| c.wrong())?;
+            Ok(if items.is_empty() { Value::Absent } else { items.iter().next().cloned().unwrap_or(Value::Absent) })
+        },
+        examples: &[("first([3, 1, 2])", "3"), ("first(sublist([3], 2, 1)) ?? 0", "0")],
+    },
+    Def {
+        sig: Signature { name: "last", args: (1, 1), needs: Needs::Nothing, type_of: |a| Ok(maybe(a.list(0)?)) },
+        fast: |e, c| {
+            let items = one_list(c).ok_or_else(|| e.bad())?;
+            e.tick()?;
+            Ok(items.last().cloned().unwrap_or(Value::Absent))
+        },
+        reference: |_, c| {
+            let items = one_list(c).ok_or_else(|| c.wrong())?;
+            Ok(if items.is_empty() {
+                Value::Absent
+            } else {
+                items.iter().next_back().cloned().unwrap_or(Value::Absent)
+            })
+        },
+        examples: &[("last([3, 1, 2])", "2")],
+    },
+    Def {
+        sig: Signature {
             name: "sublist",
             args: (3, 3),
             needs: Needs::Nothing,
@@ -312,4 +376,29 @@ fn part<'v>(c: &Call<'v>) -> Option<(&'v [Value], i64, i64)> {
 fn made_list(e: &mut Evaluator<'_>, v: Vec<Value>) -> Res<Value> {
     e.alloc(v.len() as u64 * VALUE_BYTES)?;
     Ok(Value::List(Arc::new(v)))
+}
+
+/// The type of an item that may not be there: optional (once).
+fn maybe(t: Type) -> Type {
+    match t {
+        Type::Optional(_) => t,
+        other => Type::Optional(Box::new(other)),
+    }
+}
+
+/// The item at a position counted from 1 (negative: from the end, -1 the
+/// last); absent at 0 and past either end.
+fn at_position(items: &[Value], k: &Number) -> Value {
+    let Some(k) = k.to_i64() else { return Value::Absent };
+    let n = items.len() as i64;
+    let index = match k {
+        0 => return Value::Absent,
+        k if k > 0 => k - 1,
+        k => n + k,
+    };
+    if (0..n).contains(&index) {
+        items.get(index as usize).cloned().unwrap_or(Value::Absent)
+    } else {
+        Value::Absent
+    }
 }
