@@ -280,3 +280,89 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn none_stands_only_where_a_value_may_be_absent() {
+    // where it may: an `if` whose value may be absent, the left of `??`
+    assert_eq!(y("(if k > 1 then none else 5) ?? 7", None, None), "7");
+    assert_eq!(y("(if k > 5 then none else 5) ?? 7", None, None), "5");
+    // anywhere else it is a load error, located, saying where it may stand
+    for formula in ["none + 1", "if k > 1 then none else 5", "none"] {
+        let e = pack_text(probe(formula)).unwrap_err();
+        assert!(e.contains("t.yaml:14:"), "{formula}: {e}");
+        assert!(e.contains("`none` stands here for a value, and it has none"), "{formula}: {e}");
+        assert!(e.contains("an optional output"), "{formula}: {e}");
+    }
+}
+
+#[test]
+fn and_or_not_over_what_may_be_absent_follow_kleenes_logic() {
+    // an unknown truth value: none when the bonus is left out
+    let u = "(if is_missing(bonus) then none else bonus > 0)";
+    let cases = [
+        (format!("({u} and false) ?? true"), None, "false"),
+        (format!("(false and {u}) ?? true"), None, "false"),
+        (format!("({u} and true) ?? true"), None, "true"),
+        (format!("({u} or true) ?? false"), None, "true"),
+        (format!("({u} or false) ?? true"), None, "true"),
+        (format!("(not {u}) ?? true"), None, "true"),
+        (format!("(not {u}) ?? true"), Some(3), "false"),
+        (format!("({u} and {u}) ?? false"), Some(3), "true"),
+    ];
+    for (formula, bonus, want) in &cases {
+        assert_eq!(&y(formula, *bonus, None), want, "{formula} with bonus {bonus:?}");
+    }
+    // read where a value is needed, an unknown one is an error naming it
+    let e = y(&format!("if {u} and true then 1 else 0"), None, None);
+    assert!(e.contains("has no value") && e.contains("test it with `is_missing("), "{e}");
+    assert!(e.contains("?? false`"), "the fallback offered is a truth value: {e}");
+}
+
+#[test]
+fn the_fallback_offered_is_of_the_values_type() {
+    let e = y("income * 2", None, None);
+    assert!(e.contains("`income ?? 0`"), "{e}");
+    let e = y("count([s.phone for s in staff where s.phone == \"x\"]) + length(staff[2].phone)", None, None);
+    assert!(e.contains("?? \"\"`"), "a text fallback for text: {e}");
+}
+
+proptest! {
+    /// Kleene's `and`, `or` and `not`, with none as unknown, against their
+    /// truth tables, in the evaluator and the reference interpreter alike.
+    #[test]
+    fn the_truth_tables_of_three_valued_logic(a in 0u8..3, b in 0u8..3, op in 0u8..3) {
+        // each operand may be absent by its type; k is 2
+        let lit = |v: u8| match v {
+            0 => "(if k > 0 then false else none)",
+            1 => "(if k > 0 then true else none)",
+            _ => "(if k > 5 then true else none)",
+        };
+        let (x, y_) = (lit(a), lit(b));
+        let text = match op {
+            0 => format!("if is_missing({x} and {y_}) then \"unknown\" else text_of(({x} and {y_}) ?? false)"),
+            1 => format!("if is_missing({x} or {y_}) then \"unknown\" else text_of(({x} or {y_}) ?? false)"),
+            _ => format!("if is_missing(not {x}) then \"unknown\" else text_of((not {x}) ?? false)"),
+        };
+        let kleene = |v: u8| match v { 0 => Some(false), 1 => Some(true), _ => None };
+        let want = match op {
+            0 => match (kleene(a), kleene(b)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            1 => match (kleene(a), kleene(b)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            _ => kleene(a).map(|x| !x),
+        };
+        let want = want.map_or("unknown".to_string(), |b| b.to_string());
+        prop_assert_eq!(y(&text, None, None), want.clone(), "{}", text);
+        let rs = pack_text(probe(&text)).unwrap();
+        let (rid, rule) = rs.rule("t.probe").unwrap();
+        let args = ordinance_core::engine::bind_inputs(rule, &json!({"k": 2, "staff": []})).unwrap();
+        let r = ordinance_core::reference::evaluate(&rs, rid, args, as_of(), ordinance_core::number::DEFAULT_MAX_DIGITS).unwrap();
+        prop_assert_eq!(r["y"].to_string(), want);
+    }
+}

@@ -691,26 +691,16 @@ impl<'a> Evaluator<'a> {
                 Value::Number(n) => Ok(Value::Number(n.neg())),
                 other => Err(self.fail(format!("cannot negate {}", other.kind()))),
             },
+            // over values that may be absent, Kleene's logic: `not` of no
+            // value is none; `and` is false once an operand is false, else
+            // none when one has none; `or` the same with true
             CExpr::Not(inner) => match self.eval_expr(inner, frame)? {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
+                Value::Absent => Ok(Value::Absent),
                 other => Err(self.fail(format!("`not` of {}", other.kind()))),
             },
-            CExpr::And(items) => {
-                for item in items {
-                    if !self.eval_bool(item, frame)? {
-                        return Ok(Value::Bool(false));
-                    }
-                }
-                Ok(Value::Bool(true))
-            }
-            CExpr::Or(items) => {
-                for item in items {
-                    if self.eval_bool(item, frame)? {
-                        return Ok(Value::Bool(true));
-                    }
-                }
-                Ok(Value::Bool(false))
-            }
+            CExpr::And(items) => self.kleene(items, false, frame),
+            CExpr::Or(items) => self.kleene(items, true, frame),
             CExpr::If(c, a, b) => {
                 if self.eval_bool(c, frame)? {
                     self.eval_expr(a, frame)
@@ -908,6 +898,22 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// `and` (`decides` false) or `or` (`decides` true) of the operands, left
+    /// to right: the first operand that decides ends it; else none when an
+    /// operand had no value, else the other truth value.
+    fn kleene(&mut self, items: &[CExpr], decides: bool, frame: &mut Vec<Value>) -> Res<Value> {
+        let mut unknown = false;
+        for item in items {
+            match self.eval_expr(item, frame)? {
+                Value::Bool(b) if b == decides => return Ok(Value::Bool(decides)),
+                Value::Bool(_) => {}
+                Value::Absent => unknown = true,
+                other => return Err(self.fail(format!("expected true or false, found {}", other.kind()))),
+            }
+        }
+        Ok(if unknown { Value::Absent } else { Value::Bool(!decides) })
+    }
+
     fn eval_bool(&mut self, e: &CExpr, frame: &mut Vec<Value>) -> Res<bool> {
         match self.eval_expr(e, frame)? {
             Value::Bool(b) => Ok(b),
@@ -951,11 +957,20 @@ impl<'a> Evaluator<'a> {
 }
 
 /// The error for an absent value read where a value is needed; `at` is
-/// ` at file:line:col` or empty. Both evaluators give it.
-pub(crate) fn absent_message(name: &str, at: &str) -> String {
+/// ` at file:line:col` or empty. Both evaluators give it. The fallback it
+/// offers is of the value's type, or none where no literal has that type.
+pub(crate) fn absent_message(m: &crate::lang::expr::compile::Missing, at: &str) -> String {
+    let name = &m.name;
     // an input or a field was left out; a computed value (an item past the
     // end of a list, say) has none to give
     let named = name.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'));
     let why = if named { "it is optional and was left out" } else { "it may have none" };
-    format!("`{name}` has no value{at} ({why}): test it with `is_missing({name})` or give a fallback, `{name} ?? 0`")
+    match m.fallback {
+        Some(f) => format!(
+            "`{name}` has no value{at} ({why}): test it with `is_missing({name})` or give a fallback, `{name} ?? {f}`"
+        ),
+        None => format!(
+            "`{name}` has no value{at} ({why}): test it with `is_missing({name})` and decide what stands for it"
+        ),
+    }
 }

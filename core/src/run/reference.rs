@@ -369,26 +369,43 @@ impl Reference<'_> {
             }
             CExpr::IsMissing(inner) => Value::Bool(self.eval(q, inner, env)? == Value::Absent),
             CExpr::Neg(inner) => Value::Number(self.number(q, inner, env)?.neg()),
-            CExpr::Not(inner) => Value::Bool(!self.truth(q, inner, env)?),
+            // Kleene's three-valued logic, written out as its truth tables
+            // read: false and anything is false, true or anything is true,
+            // and an operand with no value leaves the rest unknown
+            CExpr::Not(inner) => match self.eval(q, inner, env)? {
+                Value::Absent => Value::Absent,
+                Value::Bool(b) => Value::Bool(!b),
+                other => return Err(failed(q, format!("{} is not true or false", other.kind()))),
+            },
             CExpr::And(items) => {
-                let mut all = true;
+                let mut result = Value::Bool(true);
                 for item in items {
-                    if !self.truth(q, item, env)? {
-                        all = false;
-                        break;
+                    match self.eval(q, item, env)? {
+                        Value::Bool(false) => {
+                            result = Value::Bool(false);
+                            break;
+                        }
+                        Value::Bool(true) => {}
+                        Value::Absent => result = Value::Absent,
+                        other => return Err(failed(q, format!("{} is not true or false", other.kind()))),
                     }
                 }
-                Value::Bool(all)
+                result
             }
             CExpr::Or(items) => {
-                let mut some = false;
+                let mut result = Value::Bool(false);
                 for item in items {
-                    if self.truth(q, item, env)? {
-                        some = true;
-                        break;
+                    match self.eval(q, item, env)? {
+                        Value::Bool(true) => {
+                            result = Value::Bool(true);
+                            break;
+                        }
+                        Value::Bool(false) => {}
+                        Value::Absent => result = Value::Absent,
+                        other => return Err(failed(q, format!("{} is not true or false", other.kind()))),
                     }
                 }
-                Value::Bool(some)
+                result
             }
             CExpr::If(c, a, b) => {
                 if self.truth(q, c, env)? {

@@ -191,6 +191,15 @@ impl Gen<'_> {
                 let op = ["<", "<=", ">", ">=", "==", "!="][self.pick(6) as usize];
                 format!("{} {op} {}", self.num(d, x, p), self.num(d, x, p))
             }
+            4 if self.pick(3) == 0 => {
+                // Kleene's logic over a truth value that may be absent (none
+                // where `o` is left out), and its fallback
+                let maybe = format!("(if is_missing(o) then none else o > {})", self.num(d, x, p));
+                let op = if self.pick(2) == 0 { "and" } else { "or" };
+                let fallback = if self.pick(2) == 0 { "true" } else { "false" };
+                let not = if self.pick(2) == 0 { "not " } else { "" };
+                format!("(({not}({maybe} {op} {})) ?? {fallback})", self.boolean(d, x, p))
+            }
             4 => format!("(not {})", self.boolean(d, x, p)),
             5 | 6 => {
                 let op = if self.pick(2) == 0 { "and" } else { "or" };

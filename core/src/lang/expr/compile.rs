@@ -94,7 +94,7 @@ pub enum CExpr {
     },
     /// A value that may be absent, read where a value is needed: absent is
     /// an evaluation error naming it (as written) at its position.
-    Present(Box<CExpr>, Arc<str>, Loc),
+    Present(Box<CExpr>, Arc<Missing>, Loc),
     /// `a ?? b ?? …`: the first operand that is not absent (the last one
     /// as it is).
     Coalesce(Vec<CExpr>),
@@ -133,6 +133,31 @@ impl CExpr {
                     || init.as_ref().is_some_and(|e| e.any(f))
             }
         }
+    }
+}
+
+/// What the error for an absent value read where a value is needed says:
+/// the value as written, and a fallback of its type to offer (`0`, `false`,
+/// `""`, `[]`), when it has one that can be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// The value as written (`bonus`, `item(xs, i)`).
+    pub name: String,
+    /// A literal of its type to put after `??`.
+    pub fallback: Option<&'static str>,
+}
+
+impl Missing {
+    /// For a value of type `t`.
+    pub fn new(name: String, t: &Type) -> Missing {
+        let fallback = match t {
+            Type::Integer | Type::Number | Type::Decimal(_) => Some("0"),
+            Type::Bool => Some("false"),
+            Type::Text => Some("\"\""),
+            Type::List(_) => Some("[]"),
+            _ => None,
+        };
+        Missing { name, fallback }
     }
 }
 
@@ -242,6 +267,13 @@ impl Scope {
 pub fn compile(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
     // nesting is bounded by the parser; a small host stack is topped up
     let (c, t) = stacker::maybe_grow(32 * 1024, 256 * 1024, || compile_node(e, scope, g))?;
+    if matches!((&c, &t), (CExpr::Const(Value::Absent), Type::Optional(_))) {
+        return Err(cerr_help(
+            e.pos,
+            "`none` stands here for a value, and it has none",
+            "`none` may stand only where a value may be absent: an optional output, a branch of an `if` that gives one, the left of `??`, an optional input of a called rule",
+        ));
+    }
     Ok(present(c, t, e, scope))
 }
 
@@ -293,7 +325,8 @@ fn present(c: CExpr, t: Type, e: &Expr, scope: &Scope) -> (CExpr, Type) {
                 ExprKind::Path(p) => p.join("."),
                 _ => e.to_string(),
             };
-            (CExpr::Present(Box::new(c), Arc::from(name), scope.locator.at(e.pos)), *inner)
+            let missing = Missing::new(name, &inner);
+            (CExpr::Present(Box::new(c), Arc::new(missing), scope.locator.at(e.pos)), *inner)
         }
         t => (c, t),
     }
@@ -323,9 +356,10 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
             (CExpr::Neg(Box::new(c)), t)
         }
         ExprKind::Not(inner) => {
-            let (c, t) = compile(inner, scope, g)?;
-            expect_bool(&t, inner.pos, "`not`")?;
-            (CExpr::Not(Box::new(c)), Type::Bool)
+            let (c, t) = operators::logic_operand(inner, scope, g)?;
+            expect_bool(operators::strip(&t), inner.pos, "`not`")?;
+            let t = if matches!(t, Type::Optional(_)) { t } else { Type::Bool };
+            (CExpr::Not(Box::new(c)), t)
         }
         ExprKind::Binary(BinOp::Coalesce, a, b) => compile_coalesce(&[a, b], scope, g)?,
         ExprKind::Binary(op, a, b) => {
@@ -477,6 +511,10 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
     let Some((first, rest)) = path.split_first() else {
         return Err(cerr(pos, "empty name"));
     };
+    // `none`: no value, of whatever optional type the context gives
+    if first == "none" && rest.is_empty() && scope.lookup(first).is_none() {
+        return Ok((CExpr::Const(Value::Absent), Type::Optional(Box::new(Type::Unknown))));
+    }
     // a local, then field accesses
     if let Some((slot, t)) = scope.lookup(first) {
         let mut c = CExpr::Local(slot);
@@ -484,7 +522,7 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
         for (k, f) in rest.iter().enumerate() {
             if let Type::Optional(inner) = t {
                 let name = path.get(..=k).unwrap_or_default().join(".");
-                c = CExpr::Present(Box::new(c), Arc::from(name), scope.locator.at(pos));
+                c = CExpr::Present(Box::new(c), Arc::new(Missing::new(name, &inner)), scope.locator.at(pos));
                 t = *inner;
             }
             let (c2, t2) = field_of(c, &t, f, pos)?;

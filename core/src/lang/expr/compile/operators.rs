@@ -95,23 +95,28 @@ pub(super) fn compile_chain(
         let operands: Vec<&Expr> = std::iter::once(first).chain(rest.iter().map(|(_, e)| e)).collect();
         return compile_coalesce(&operands, scope, g);
     }
-    let (c0, t0) = compile(first, scope, g)?;
     let logical = rest.first().is_some_and(|(op, _)| matches!(op, BinOp::And | BinOp::Or));
     if logical {
+        // operands that may be absent (optional inputs and fields) follow
+        // Kleene's logic, and the chain may then be absent itself
         let op = rest.first().map(|(op, _)| *op).unwrap_or(BinOp::And);
-        expect_bool(&t0, first.pos, op.symbol())?;
         let mut items = Vec::with_capacity(rest.len() + 1);
-        items.push(c0);
-        for (op2, e) in rest {
-            if *op2 != op {
-                return Err(cerr(e.pos, format!("`{}` mixed with `{}` in one chain", op2.symbol(), op.symbol())));
+        let mut optional = false;
+        for (k, e) in std::iter::once(first).chain(rest.iter().map(|(_, e)| e)).enumerate() {
+            if let Some((op2, _)) = k.checked_sub(1).and_then(|j| rest.get(j)) {
+                if *op2 != op {
+                    return Err(cerr(e.pos, format!("`{}` mixed with `{}` in one chain", op2.symbol(), op.symbol())));
+                }
             }
-            let (c, t) = compile(e, scope, g)?;
-            expect_bool(&t, e.pos, op.symbol())?;
+            let (c, t) = logic_operand(e, scope, g)?;
+            optional |= matches!(t, Type::Optional(_));
+            expect_bool(strip(&t), e.pos, op.symbol())?;
             items.push(c);
         }
-        return Ok((if op == BinOp::And { CExpr::And(items) } else { CExpr::Or(items) }, Type::Bool));
+        let t = if optional { Type::Optional(Box::new(Type::Bool)) } else { Type::Bool };
+        return Ok((if op == BinOp::And { CExpr::And(items) } else { CExpr::Or(items) }, t));
     }
+    let (c0, t0) = compile(first, scope, g)?;
     let mut all_integer = t0 == Type::Integer;
     if !t0.is_numeric() {
         let sym = rest.first().map(|(op, _)| op.symbol()).unwrap_or("+");
@@ -250,4 +255,25 @@ pub(super) fn check_enum_literal(t: &Type, other: &CExpr, pos: usize) -> Result<
         }
     }
     Ok(())
+}
+
+/// An operand of `and`, `or` or `not`: a bool, or one that may be absent
+/// (never the bare `none`, which has no truth value to give).
+pub(super) fn logic_operand(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type), CompileError> {
+    let (c, t) = compile_raw(e, scope, g)?;
+    match (&c, &t) {
+        (CExpr::Const(Value::Absent), _) => compile(e, scope, g),
+        (_, Type::Optional(inner)) if **inner == Type::Bool => Ok((c, t)),
+        // any other value that may be absent is checked where it is read
+        (_, Type::Optional(_)) => compile(e, scope, g),
+        _ => Ok((c, t)),
+    }
+}
+
+/// The type inside `optional`.
+pub(super) fn strip(t: &Type) -> &Type {
+    match t {
+        Type::Optional(inner) => inner,
+        t => t,
+    }
 }
