@@ -259,7 +259,7 @@ fn ranges_over_times_of_day_and_durations_with_their_gaps_found_to_the_second() 
         "  r:\n    cite: {clause: c, quote: q}\n    inputs: {name: text}\n    outputs: {x: integer}\n    table:\n      hit: first\n      rows:\n        - {when: {name: {\">=\": a}}, then: {x: 1}}\n",
     )
     .unwrap_err();
-    assert!(e.contains("time or duration"), "{e}");
+    assert!(e.contains("time, duration or years_months"), "{e}");
 }
 
 /// A table of rows `[lo, hi]` with chosen inclusivity over a number input,

@@ -81,8 +81,8 @@ fn wrong_times_are_clear_errors() {
     // load: types that do not mix
     for (formula, want) in [
         ("open < at", "`<` orders numbers or dates, not time and datetime"),
-        ("add_duration(open, wait)", "adds to a datetime or a duration, found time"),
-        ("add_duration(at, 30)", "adds a duration, found integer"),
+        ("add_duration(open, wait)", "adds to a date, a datetime or a span of the same kind, found time"),
+        ("add_duration(at, 30)", "adds a duration or years and months, found integer"),
         ("duration_between(open, at)", "needs two values of one type: time and datetime"),
         ("in_hours(open)", "needs a duration here, found time"),
     ] {

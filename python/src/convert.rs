@@ -498,6 +498,8 @@ pub fn value_to_py<'py>(py: Python<'py>, v: &Value, mode: NumberMode) -> PyResul
             kwargs.set_item("seconds", d.seconds())?;
             TIMEDELTA.import(py, "datetime", "timedelta")?.call((), Some(&kwargs))?
         }
+        // Python has no span of calendar months: its ISO 8601 text
+        Value::YearsMonths(p) => PyString::new(py, &p.to_string()).into_any(),
         Value::List(items) => {
             let list = PyList::empty(py);
             for item in items.iter() {

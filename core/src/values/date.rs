@@ -236,13 +236,80 @@ fn clock_seconds(text: &str) -> Option<Option<u32>> {
     Some((h <= 23 && m <= 59 && s <= 59).then_some(h * 3600 + m * 60 + s))
 }
 
-/// A local date and time (wall-clock time in the document's jurisdiction,
-/// Asia/Shanghai for the bulletin; no time zone is stored), to the second.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A date and time, to the second: wall-clock time as written, and the
+/// offset from UTC when one was written (`+08:00`, `Z`). Without an offset
+/// it is local time in the document's jurisdiction (Asia/Shanghai for the
+/// bulletin). Date-times are compared as instants: `09:00+08:00` equals
+/// `01:00Z`; one without an offset is taken at UTC for that (give both an
+/// offset, or neither). Each is shown as given.
+#[derive(Clone, Copy, Debug)]
 pub struct DateTime {
     date: Date,
-    /// Seconds since midnight.
+    /// Seconds since midnight, on the clock as written.
     secs: u32,
+    /// Minutes east of UTC, when an offset was written.
+    offset: Option<i16>,
+}
+
+impl DateTime {
+    /// Seconds since 1970-01-01T00:00Z of the instant it names.
+    fn instant(self) -> i64 {
+        self.total_secs() - i64::from(self.offset.unwrap_or(0)) * 60
+    }
+
+    /// The offset from UTC in minutes, when one was written.
+    pub fn offset_minutes(self) -> Option<i16> {
+        self.offset
+    }
+}
+
+impl PartialEq for DateTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.instant() == other.instant()
+    }
+}
+
+impl Eq for DateTime {}
+
+impl std::hash::Hash for DateTime {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.instant().hash(state);
+    }
+}
+
+impl PartialOrd for DateTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DateTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.instant().cmp(&other.instant())
+    }
+}
+
+/// An offset from UTC as written after a time: `Z`, `+08:00`, `-05:30`,
+/// `+0800`, `+08`; its minutes east of UTC and the time before it.
+fn split_offset(time: &str) -> Result<(&str, Option<i16>), String> {
+    if let Some(t) = time.strip_suffix(['Z', 'z']) {
+        return Ok((t, Some(0)));
+    }
+    let Some(k) = time.rfind(['+', '-']) else { return Ok((time, None)) };
+    let (t, off) = time.split_at(k);
+    let sign: i16 = if off.starts_with('-') { -1 } else { 1 };
+    let digits: String = off.chars().skip(1).filter(|c| *c != ':').collect();
+    let bad = || format!("`{off}` is not an offset from UTC; write +08:00, -05:30 or Z");
+    if !digits.chars().all(|c| c.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return Err(bad());
+    }
+    let h: i16 = digits.get(..2).and_then(|x| x.parse().ok()).ok_or_else(bad)?;
+    let m: i16 = digits.get(2..).filter(|x| !x.is_empty()).map_or(Some(0), |x| x.parse().ok()).ok_or_else(bad)?;
+    let colon_ok = !off.contains(':') || (off.len() == 6 && off.find(':') == Some(3));
+    if h > 18 || m > 59 || !colon_ok {
+        return Err(bad());
+    }
+    Ok((t, Some(sign * (h * 60 + m))))
 }
 
 impl DateTime {
@@ -253,11 +320,14 @@ impl DateTime {
     /// A message saying what is wrong.
     pub fn parse(text: &str) -> Result<DateTime, String> {
         let t = text.trim();
-        let bad = || format!("`{t}` is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2024-03-01T09:30");
+        let bad = || {
+            format!("`{t}` is not a date and time; write YYYY-MM-DDTHH:MM, e.g. 2024-03-01T09:30 (with an offset: 2024-03-01T09:30+08:00)")
+        };
         let (d, time) = t.split_once(['T', ' ']).ok_or_else(bad)?;
         let date = Date::parse(d).map_err(|_| bad())?;
+        let (time, offset) = split_offset(time).map_err(|e| format!("`{t}`: {e}"))?;
         let secs = clock_seconds(time).ok_or_else(bad)?.ok_or_else(|| format!("`{t}` has no such time of day"))?;
-        Ok(DateTime { date, secs })
+        Ok(DateTime { date, secs, offset })
     }
 
     /// A date and time from its parts.
@@ -268,7 +338,7 @@ impl DateTime {
         if hour > 23 || minute > 59 {
             return Err(format!("{hour:02}:{minute:02} is not a time of day"));
         }
-        Ok(DateTime { date, secs: hour * 3600 + minute * 60 })
+        Ok(DateTime { date, secs: hour * 3600 + minute * 60, offset: None })
     }
 
     /// The calendar date.
@@ -295,9 +365,9 @@ impl DateTime {
         self.date.days * 86_400 + i64::from(self.secs)
     }
 
-    /// Seconds from `self` to `other`.
+    /// Seconds from `self` to `other`, instant to instant.
     pub fn seconds_until(self, other: DateTime) -> i64 {
-        other.total_secs() - self.total_secs()
+        other.instant() - self.instant()
     }
 
     /// The time `n` minutes later.
@@ -313,9 +383,17 @@ impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (h, m, s) = (self.secs / 3600, self.secs / 60 % 60, self.secs % 60);
         if s == 0 {
-            write!(f, "{}T{h:02}:{m:02}", self.date)
+            write!(f, "{}T{h:02}:{m:02}", self.date)?;
         } else {
-            write!(f, "{}T{h:02}:{m:02}:{s:02}", self.date)
+            write!(f, "{}T{h:02}:{m:02}:{s:02}", self.date)?;
+        }
+        match self.offset {
+            None => Ok(()),
+            Some(0) => f.write_str("Z"),
+            Some(o) => {
+                let a = o.unsigned_abs();
+                write!(f, "{}{:02}:{:02}", if o < 0 { '-' } else { '+' }, a / 60, a % 60)
+            }
         }
     }
 }
@@ -326,9 +404,9 @@ impl DateTime {
         TimeOfDay { secs: self.secs }
     }
 
-    /// The date at a time of day.
+    /// The date at a time of day (local: no offset).
     pub fn at(date: Date, time: TimeOfDay) -> DateTime {
-        DateTime { date, secs: time.secs }
+        DateTime { date, secs: time.secs, offset: None }
     }
 
     /// The time a duration later (earlier, for a negative one).
@@ -340,7 +418,16 @@ impl DateTime {
         let days = total.div_euclid(86_400);
         let secs = total.rem_euclid(86_400) as u32;
         let date = Date { days: 0 }.add_days(days)?;
-        Ok(DateTime { date, secs })
+        Ok(DateTime { date, secs, offset: self.offset })
+    }
+
+    /// The same wall-clock time on the date `n` calendar months later (the
+    /// day kept, or the month's last day where the month is shorter).
+    ///
+    /// # Errors
+    /// When the result leaves years 1–9999.
+    pub fn add_months(self, n: i64) -> Result<DateTime, String> {
+        Ok(DateTime { date: self.date.add_months(n)?, ..self })
     }
 }
 
@@ -537,6 +624,137 @@ impl fmt::Display for Duration {
     }
 }
 
+/// The longest span of years and months: 10,000 years, as for durations.
+pub const MAX_MONTHS: i64 = 10_000 * 12;
+
+/// A span of whole calendar months, written in years and months (`P1Y6M`,
+/// `P2Y`, `P18M`): the law's "满两年", "六个月内". Its length in days
+/// varies, so it is kept apart from [`Duration`]: it is added to a date by
+/// calendar (2024-01-31 plus one month is 2024-02-29), and compared with
+/// another span of months.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct YearsMonths {
+    months: i64,
+}
+
+impl YearsMonths {
+    /// A span of `months` months (negative: back in time).
+    ///
+    /// # Errors
+    /// When it is longer than 10,000 years.
+    pub fn from_months(months: i64) -> Result<YearsMonths, String> {
+        if months.checked_abs().is_none_or(|a| a > MAX_MONTHS) {
+            return Err(format!("a span of {months} months is longer than 10000 years"));
+        }
+        Ok(YearsMonths { months })
+    }
+
+    /// Its length in months.
+    pub fn months(self) -> i64 {
+        self.months
+    }
+
+    /// Parses ISO 8601 years and months: `P1Y6M`, `P2Y`, `P18M`, `-P1Y`.
+    ///
+    /// # Errors
+    /// A message saying what is wrong.
+    pub fn parse(text: &str) -> Result<YearsMonths, String> {
+        let t = text.trim();
+        let bad = || format!("`{t}` is not a span of years and months; write P1Y6M, P2Y or P18M");
+        let (neg, rest) = match t.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, t),
+        };
+        let rest = rest.strip_prefix('P').ok_or_else(bad)?;
+        let (years, rest) = match rest.split_once('Y') {
+            Some((y, r)) => (Some(y), r),
+            None => (None, rest),
+        };
+        let months = match rest {
+            "" => None,
+            r => Some(r.strip_suffix('M').ok_or_else(bad)?),
+        };
+        if years.is_none() && months.is_none() {
+            return Err(bad());
+        }
+        let num = |x: Option<&str>| -> Result<i64, String> {
+            match x {
+                None => Ok(0),
+                Some(d) if !d.is_empty() && d.len() <= 9 && d.chars().all(|c| c.is_ascii_digit()) => {
+                    d.parse().map_err(|_| bad())
+                }
+                Some(_) => Err(bad()),
+            }
+        };
+        let total = num(years)?.checked_mul(12).and_then(|y| y.checked_add(num(months).ok()?)).ok_or_else(bad)?;
+        YearsMonths::from_months(if neg { -total } else { total })
+    }
+
+    /// Whole months from `a` to `b` (negative when `b` is earlier): the
+    /// most months that, added to `a` by calendar, do not pass `b` — so a
+    /// month ends on the corresponding day, or on the month's last day when
+    /// it has none (2024-01-31 to 2024-02-29 is one month: 民法典 第二百零二条).
+    pub fn between(a: Date, b: Date) -> YearsMonths {
+        let (ya, ma, _) = a.ymd();
+        let (yb, mb, _) = b.ymd();
+        let mut months = (yb - ya) * 12 + i64::from(mb) - i64::from(ma);
+        let passes = |n: i64| a.add_months(n).map_or(true, |d| if b >= a { d > b } else { d < b });
+        if passes(months) {
+            months -= months.signum();
+        }
+        YearsMonths { months }
+    }
+}
+
+impl fmt::Display for YearsMonths {
+    /// ISO 8601: `P1Y6M`, `P2Y`, `P6M`, `-P1Y`, `P0M`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = self.months.unsigned_abs();
+        if self.months < 0 {
+            f.write_str("-")?;
+        }
+        f.write_str("P")?;
+        let (y, m) = (a / 12, a % 12);
+        if y > 0 {
+            write!(f, "{y}Y")?;
+        }
+        if m > 0 || y == 0 {
+            write!(f, "{m}M")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod years_months_tests {
+    use super::*;
+
+    #[test]
+    fn years_and_months_read_and_print_back() {
+        for (text, months, shown) in [
+            ("P1Y6M", 18, "P1Y6M"),
+            ("P2Y", 24, "P2Y"),
+            ("P18M", 18, "P1Y6M"),
+            ("-P1Y", -12, "-P1Y"),
+            ("P0M", 0, "P0M"),
+        ] {
+            let p = YearsMonths::parse(text).unwrap_or_else(|e| unreachable!("{e}"));
+            assert_eq!((p.months(), p.to_string().as_str()), (months, shown), "{text}");
+        }
+        for bad in ["P", "P1D", "PT1M", "P1M2Y", "1Y", "P-1Y", "PY", "P1Y6", "P99999999999Y"] {
+            assert!(YearsMonths::parse(bad).is_err(), "{bad}");
+        }
+        let d = |s: &str| Date::parse(s).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(YearsMonths::between(d("2022-03-15"), d("2024-03-14")).months(), 23);
+        assert_eq!(YearsMonths::between(d("2022-03-15"), d("2024-03-15")).months(), 24);
+        assert_eq!(YearsMonths::between(d("2024-03-15"), d("2022-03-16")).months(), -23);
+        // a month from the 31st ends on the last day of a shorter month
+        assert_eq!(YearsMonths::between(d("2024-01-31"), d("2024-02-29")).months(), 1);
+        assert_eq!(YearsMonths::between(d("2024-01-31"), d("2024-02-28")).months(), 0);
+        assert_eq!(YearsMonths::between(d("2024-03-31"), d("2024-02-29")).months(), -1);
+    }
+}
+
 #[cfg(test)]
 mod datetime_tests {
     use super::*;
@@ -549,6 +767,20 @@ mod datetime_tests {
         assert_eq!(a.seconds_until(b), 7200);
         assert!(DateTime::parse("2024-02-28T24:00").is_err());
         assert_eq!(DateTime::parse("2024-02-28 08:05:09").map(|d| d.to_string()), Ok("2024-02-28T08:05:09".into()));
+    }
+
+    #[test]
+    fn offsets_are_kept_as_given_and_compared_as_instants() {
+        let p = |t: &str| DateTime::parse(t).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(p("2024-03-01T09:00:00+08:00").to_string(), "2024-03-01T09:00+08:00");
+        assert_eq!(p("2024-03-01T01:00Z").to_string(), "2024-03-01T01:00Z");
+        assert_eq!(p("2024-03-01T09:00+0800"), p("2024-03-01T01:00Z"));
+        assert!(p("2024-03-01T09:00-05:30") > p("2024-03-01T09:00+08:00"));
+        assert_eq!(p("2024-03-01T09:00+08:00").seconds_until(p("2024-03-01T09:00+09:00")), -3600);
+        for bad in ["2024-03-01T09:00+8", "2024-03-01T09:00+19:00", "2024-03-01T09:00+08:60", "2024-03-01T09:00+0:800"]
+        {
+            assert!(DateTime::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! through binary floating point) or as a string in any of the literal forms
 //! `3`, `0.4`, `40%`, `1/3`.
 
-use crate::values::date::{Date, DateTime, Duration, TimeOfDay};
+use crate::values::date::{Date, DateTime, Duration, TimeOfDay, YearsMonths};
 use crate::values::number::Number;
 use indexmap::IndexMap;
 use std::fmt;
@@ -38,6 +38,8 @@ pub enum Type {
     Time,
     /// A length of time in days, hours, minutes and seconds (`PT2H30M`).
     Duration,
+    /// A span of calendar years and months (`P1Y6M`).
+    YearsMonths,
     /// An exact decimal kept to a fixed number of places (`money` is two:
     /// 元 to 分). Inside a formula it is a number; where a rule outputs it,
     /// it is rounded to its places by the output's rounding mode, and it
@@ -104,7 +106,8 @@ impl Type {
     /// Numbers, dates, datetimes, times of day and durations: what `<`,
     /// `min`, `max` and `sort_by` order (both sides of one type).
     pub fn is_ordered(&self) -> bool {
-        self.is_numeric() || matches!(self, Type::Date | Type::DateTime | Type::Time | Type::Duration)
+        self.is_numeric()
+            || matches!(self, Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::YearsMonths)
     }
 
     /// True when a value of this type holds a decimal somewhere (itself, a
@@ -168,6 +171,7 @@ impl Type {
             Type::DateTime => json!("datetime"),
             Type::Time => json!("time"),
             Type::Duration => json!("duration"),
+            Type::YearsMonths => json!("years_months"),
             Type::Decimal(p) => json!({ "decimal": p }),
             Type::Optional(t) => json!({ "optional": t.to_json() }),
             Type::Unknown => json!("unknown"),
@@ -193,6 +197,7 @@ impl fmt::Display for Type {
             Type::DateTime => f.write_str("datetime"),
             Type::Time => f.write_str("time"),
             Type::Duration => f.write_str("duration"),
+            Type::YearsMonths => f.write_str("years_months"),
             Type::Decimal(2) => f.write_str("money"),
             Type::Decimal(p) => write!(f, "decimal({p})"),
             Type::Optional(t) => write!(f, "optional {t}"),
@@ -231,6 +236,8 @@ pub enum Value {
     Time(TimeOfDay),
     /// A length of time.
     Duration(Duration),
+    /// A span of calendar years and months.
+    YearsMonths(YearsMonths),
     /// A list.
     List(Arc<Vec<Value>>),
     /// A record, fields in declaration order.
@@ -239,159 +246,8 @@ pub enum Value {
     Absent,
 }
 
-/// The names of a record's fields, shared by every record of one shape (the
-/// outputs of a rule, the fields of a record literal, of an input type).
-pub type FieldNames = Arc<[Arc<str>]>;
-
-/// The fields of a record value, in order: names shared by every record of
-/// its shape, and one value per name. Reading a field by its position is
-/// direct; by its name, a short scan (records are small).
-#[derive(Clone, Debug, Default)]
-pub struct Record {
-    names: FieldNames,
-    values: Vec<Value>,
-}
-
-impl Record {
-    /// A record of `values` under `names` (one value per name; extra values
-    /// or names are dropped).
-    pub fn with_names(names: FieldNames, mut values: Vec<Value>) -> Record {
-        let names = if values.len() < names.len() { names.iter().take(values.len()).cloned().collect() } else { names };
-        values.truncate(names.len());
-        Record { names, values }
-    }
-
-    /// A record from (name, value) pairs, in order.
-    pub fn from_pairs<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Record {
-        let (names, values): (Vec<Arc<str>>, Vec<Value>) =
-            pairs.into_iter().map(|(k, v)| (Arc::from(k.as_ref()), v)).unzip();
-        Record { names: names.into(), values }
-    }
-
-    /// The value of a field.
-    pub fn get(&self, name: &str) -> Option<&Value> {
-        self.names.iter().position(|n| &**n == name).and_then(|i| self.values.get(i))
-    }
-
-    /// The value of a field, to change it.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
-        self.names.iter().position(|n| &**n == name).and_then(|i| self.values.get_mut(i))
-    }
-
-    /// The field at a position: name and value.
-    pub fn get_index(&self, i: usize) -> Option<(&str, &Value)> {
-        Some((self.names.get(i)?, self.values.get(i)?))
-    }
-
-    /// The fields in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.names.iter().map(|n| &**n).zip(self.values.iter())
-    }
-
-    /// The field names in order.
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(|n| &**n)
-    }
-
-    /// The values in order.
-    pub fn values(&self) -> impl Iterator<Item = &Value> {
-        self.values.iter()
-    }
-
-    /// The shared names.
-    pub fn names(&self) -> &FieldNames {
-        &self.names
-    }
-
-    /// How many fields.
-    pub fn len(&self) -> usize {
-        self.values.len()
-    }
-
-    /// True with no fields.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    /// The fields as a map, name → value.
-    pub fn to_map(&self) -> IndexMap<String, Value> {
-        self.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
-    }
-
-    /// The fields as a map, taking the values.
-    pub fn into_map(self) -> IndexMap<String, Value> {
-        self.names.iter().map(|k| k.to_string()).zip(self.values).collect()
-    }
-}
-
-impl PartialEq for Record {
-    /// Two records are equal when they have the same fields with equal
-    /// values, in whatever order.
-    fn eq(&self, other: &Self) -> bool {
-        if self.len() != other.len() {
-            return false;
-        }
-        if Arc::ptr_eq(&self.names, &other.names) || self.names == other.names {
-            return self.values == other.values;
-        }
-        self.iter().all(|(k, v)| other.get(k) == Some(v))
-    }
-}
-
-impl Eq for Record {}
-
-impl std::hash::Hash for Record {
-    /// Consistent with equality in any order: the hashes of the fields are
-    /// combined without regard to their order.
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        use std::hash::Hasher;
-        let mut combined: u64 = 0;
-        for (k, v) in self.iter() {
-            // an unkeyed hasher, so that equal records hash alike
-            let mut f = FastHasher::default();
-            k.hash(&mut f);
-            v.hash(&mut f);
-            combined = combined.wrapping_add(f.finish());
-        }
-        state.write_usize(self.len());
-        state.write_u64(combined);
-    }
-}
-
-/// A fast, unkeyed hash (a word at a time, multiply-rotate): for combining
-/// a record's field hashes in any order, and for the trace's index of
-/// steps, where a collision only costs a comparison.
-#[derive(Default)]
-pub(crate) struct FastHasher(u64);
-
-impl std::hash::Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-        for b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-}
-
-impl PartialOrd for Record {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Record {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.iter().cmp(other.iter())
-    }
-}
+pub(crate) use crate::values::record::FastHasher;
+pub use crate::values::record::{FieldNames, Record};
 
 impl Value {
     /// A text value.
@@ -427,6 +283,7 @@ impl Value {
             Value::DateTime(d) => serde_json::Value::String(d.to_string()),
             Value::Time(t) => serde_json::Value::String(t.to_string()),
             Value::Duration(d) => serde_json::Value::String(d.to_string()),
+            Value::YearsMonths(p) => serde_json::Value::String(p.to_string()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Value::to_json).collect()),
             Value::Record(r) => {
                 serde_json::Value::Object(r.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
@@ -450,6 +307,7 @@ impl Value {
             Value::DateTime(d) => write_json_str(out, &d.to_string()),
             Value::Time(t) => write_json_str(out, &t.to_string()),
             Value::Duration(d) => write_json_str(out, &d.to_string()),
+            Value::YearsMonths(p) => write_json_str(out, &p.to_string()),
             Value::List(items) => {
                 out.push(b'[');
                 for (i, v) in items.iter().enumerate() {
@@ -475,6 +333,7 @@ impl Value {
             Value::DateTime(_) => "datetime",
             Value::Time(_) => "time",
             Value::Duration(_) => "duration",
+            Value::YearsMonths(_) => "years_months",
             Value::List(_) => "list",
             Value::Record(_) => "record",
             Value::Absent => "absent",
@@ -523,6 +382,7 @@ impl fmt::Display for Value {
             Value::DateTime(d) => write!(f, "{d}"),
             Value::Time(t) => write!(f, "{t}"),
             Value::Duration(d) => write!(f, "{d}"),
+            Value::YearsMonths(p) => write!(f, "{p}"),
             Value::List(items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -707,6 +567,10 @@ fn convert_json(j: &serde_json::Value, ty: &Type, path: &FieldPath) -> Result<Va
             serde_json::Value::String(s) => Duration::parse(s).map(Value::Duration).map_err(&problem),
             _ => Err(problem(format!("expected a duration (ISO 8601: PT2H30M, P1D), found {}", describe_json(j)))),
         },
+        Type::YearsMonths => match j {
+            serde_json::Value::String(s) => YearsMonths::parse(s).map(Value::YearsMonths).map_err(&problem),
+            _ => Err(problem(format!("expected years and months (ISO 8601: P1Y6M, P2Y), found {}", describe_json(j)))),
+        },
         Type::List(elem) => match j {
             serde_json::Value::Array(items) => {
                 if items.len() > MAX_LIST_LEN {
@@ -886,6 +750,7 @@ fn check_at(v: &Value, ty: &Type, path: &FieldPath) -> Result<(), InputProblem> 
         (Value::DateTime(_), Type::DateTime) => true,
         (Value::Time(_), Type::Time) => true,
         (Value::Duration(_), Type::Duration) => true,
+        (Value::YearsMonths(_), Type::YearsMonths) => true,
         (Value::List(items), Type::List(elem)) => {
             if items.len() > MAX_LIST_LEN {
                 return Err(problem(
@@ -978,6 +843,7 @@ pub fn infer_type(j: &serde_json::Value) -> Type {
         serde_json::Value::String(s) if s.trim_start_matches('-').starts_with('P') && Duration::parse(s).is_ok() => {
             Type::Duration
         }
+        serde_json::Value::String(s) if YearsMonths::parse(s).is_ok() => Type::YearsMonths,
         serde_json::Value::String(_) | serde_json::Value::Null => Type::Text,
         serde_json::Value::Array(items) => {
             let mut t = Type::Unknown;

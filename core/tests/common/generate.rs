@@ -94,7 +94,10 @@ impl Gen<'_> {
                     // items by position, from either end, absent past them
                     "(xs[a] ?? N) + (first(xs) ?? 0) - (last(concat(xs, [N])) ?? 1)",
                     "(concat([N], xs)[-a] ?? 0) + (item(xs, a - 3) ?? N)",
-                ][self.pick(13) as usize];
+                    // spans of years and months, by calendar
+                    "in_months(months_between(d, add_duration(add_days(d, a * 13), months(a)))) + N",
+                    "months_between(add_duration(d, years(a)), d).years * N + months(a * 7).months",
+                ][self.pick(15) as usize];
                 form.replace('N', &self.num(d, x, p))
             }
             22 | 23 => {

@@ -346,7 +346,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
         ExprKind::Path(path) => compile_path(path, pos, scope, g)?,
         ExprKind::Field(inner, name) => {
             let (c, t) = compile(inner, scope, g)?;
-            field_of(c, &t, name, pos)?
+            field_of(c, &t, name, pos, g, scope.locator.at(pos))?
         }
         ExprKind::Neg(inner) => {
             let (c, t) = compile(inner, scope, g)?;
@@ -482,8 +482,16 @@ fn expect_bool(t: &Type, pos: usize, what: &str) -> Result<(), CompileError> {
     }
 }
 
-fn field_of(c: CExpr, t: &Type, name: &str, pos: usize) -> Result<(CExpr, Type), CompileError> {
+fn field_of(c: CExpr, t: &Type, name: &str, pos: usize, g: &Globals, at: Loc) -> Result<(CExpr, Type), CompileError> {
     match t {
+        // the parts of a span of years and months, as DMN reads them
+        Type::YearsMonths if matches!(name, "years" | "months") => {
+            let f = if name == "years" { "years_of" } else { "months_of" };
+            match g.builtins.0(f) {
+                Some((b, _)) => Ok((CExpr::Builtin(b, vec![c], at), Type::Integer)),
+                None => Err(cerr(pos, format!("`.{name}` is not known here"))),
+            }
+        }
         Type::Record(fields) => match fields.get_full(name) {
             Some((i, _, ft)) => Ok((
                 match c {
@@ -503,6 +511,9 @@ fn field_of(c: CExpr, t: &Type, name: &str, pos: usize) -> Result<(CExpr, Type),
                 Err(cerr_help(pos, format!("no field `{name}` in {t}"), help))
             }
         },
+        Type::YearsMonths => {
+            Err(cerr_help(pos, format!("no part `{name}` in years_months"), "its parts are `.years` and `.months`"))
+        }
         other => Err(cerr(pos, format!("`.{name}` needs a record, found {other}"))),
     }
 }
@@ -525,7 +536,7 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
                 c = CExpr::Present(Box::new(c), Arc::new(Missing::new(name, &inner)), scope.locator.at(pos));
                 t = *inner;
             }
-            let (c2, t2) = field_of(c, &t, f, pos)?;
+            let (c2, t2) = field_of(c, &t, f, pos, g, scope.locator.at(pos))?;
             c = c2;
             t = t2;
         }
@@ -543,7 +554,7 @@ fn compile_path(path: &[String], pos: usize, scope: &Scope, g: &Globals) -> Resu
         let mut c = CExpr::Param(*idx);
         let mut t = t.clone();
         for f in fields {
-            let (c2, t2) = field_of(c, &t, f, pos)?;
+            let (c2, t2) = field_of(c, &t, f, pos, g, scope.locator.at(pos))?;
             c = c2;
             t = t2;
         }

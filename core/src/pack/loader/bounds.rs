@@ -220,6 +220,10 @@ fn places(points: &[Value], ty: &Type, n: usize) -> Vec<Value> {
         Some(p) => p.clone(),
         None => match ty {
             Type::Date => Value::Date(Date::from_ymd(2000, 1, 1).unwrap_or(Date::today_shanghai())),
+            Type::YearsMonths => match crate::values::date::YearsMonths::from_months(0) {
+                Ok(p) => Value::YearsMonths(p),
+                Err(_) => return Vec::new(),
+            },
             Type::DateTime | Type::Time | Type::Duration => return Vec::new(),
             _ => Value::Number(Number::zero()),
         },

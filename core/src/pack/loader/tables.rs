@@ -477,7 +477,9 @@ fn computed_range(
     if entries.iter().all(|(_, v)| !matches!(v.kind, NodeKind::Str(_)) || is_value(v)) {
         return Some(None);
     }
-    if !(input.ty.is_numeric() || matches!(input.ty, Type::Date | Type::DateTime | Type::Time | Type::Duration)) {
+    if !(input.ty.is_numeric()
+        || matches!(input.ty, Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::YearsMonths))
+    {
         return Some(None);
     }
     let as_of = g.builtins.0("as_of").map(|(b, _)| b);
@@ -540,10 +542,14 @@ fn computed_range(
 pub(super) fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
     match &n.kind {
         NodeKind::Map(entries) => {
-            if !(ty.is_numeric() || matches!(ty, Type::Date | Type::DateTime | Type::Time | Type::Duration)) {
+            if !(ty.is_numeric()
+                || matches!(ty, Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::YearsMonths))
+            {
                 d.at(
                     n.pos,
-                    format!("a range needs a number, date, datetime, time or duration input; `{input}` is {ty}"),
+                    format!(
+                        "a range needs a number, date, datetime, time, duration or years_months input; `{input}` is {ty}"
+                    ),
                     None,
                 );
                 return None;
@@ -618,7 +624,8 @@ pub(super) fn uncovered(rows: &[Row], inputs: &[InputDef]) -> Option<String> {
             | Type::Date
             | Type::DateTime
             | Type::Time
-            | Type::Duration => Some((i, pieces(rows, i, &inp.ty))),
+            | Type::Duration
+            | Type::YearsMonths => Some((i, pieces(rows, i, &inp.ty))),
             _ => None,
         })
         .collect();
@@ -726,6 +733,12 @@ pub(super) fn step(p: &Value, ty: &Type, up: bool) -> Option<Value> {
         }
         (Value::Duration(d), _) => {
             crate::values::date::Duration::from_secs(d.seconds() + if up { 1 } else { -1 }).ok().map(Value::Duration)
+        }
+        // spans of years and months are to the month
+        (Value::YearsMonths(p), _) => {
+            crate::values::date::YearsMonths::from_months(p.months() + if up { 1 } else { -1 })
+                .ok()
+                .map(Value::YearsMonths)
         }
         _ => None,
     }

@@ -40,6 +40,7 @@ pub(crate) fn parse_type(d: &mut Diags, n: &Node, named: &IndexMap<String, Type>
             "datetime" => Some(Type::DateTime),
             "time" => Some(Type::Time),
             "duration" => Some(Type::Duration),
+            "years_months" => Some(Type::YearsMonths),
             "money" => Some(Type::Decimal(2)),
             other if other.starts_with("decimal") => decimal_type(d, n, other),
             other => match named.get(other) {

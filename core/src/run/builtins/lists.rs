@@ -111,6 +111,7 @@ pub(super) const DEFS: &[Def] = &[
                         | Type::DateTime
                         | Type::Time
                         | Type::Duration
+                        | Type::YearsMonths
                         | Type::Bool
                         | Type::Unknown
                 ) {

@@ -65,7 +65,8 @@ pub(super) const DEFS: &[Def] = &[
                     | Type::Date
                     | Type::DateTime
                     | Type::Time
-                    | Type::Duration,
+                    | Type::Duration
+                    | Type::YearsMonths,
                     _,
                 ) => Ok(Type::Text),
                 (t, p) => Err(a.err(p, format!("`{}` writes a number, date, bool or text, not {t}", a.name))),
@@ -350,7 +351,8 @@ fn written(c: &Call<'_>) -> Option<String> {
         | Value::Date(_)
         | Value::DateTime(_)
         | Value::Time(_)
-        | Value::Duration(_))] => Some(v.to_string()),
+        | Value::Duration(_)
+        | Value::YearsMonths(_))] => Some(v.to_string()),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use super::{date, datetime, int, Call, Def};
 use crate::lang::expr::compile::{ArgTypes, CompileError, Needs, Signature};
 use crate::run::eval::{Evaluator, Fault, Res};
 use crate::run::reference::Reference;
-use crate::values::date::{DateTime, Duration, TimeOfDay};
+use crate::values::date::{DateTime, Duration, TimeOfDay, YearsMonths};
 use crate::values::number::Number;
 use crate::values::value::{Type, Value};
 
@@ -204,22 +204,110 @@ pub(super) const DEFS: &[Def] = &[
             needs: Needs::Nothing,
             type_of: |a| {
                 let ((t, pa), (d, pd)) = (a.arg(0), a.arg(1));
-                if d != Type::Duration {
-                    return Err(a.err_help(
+                match (&t, &d) {
+                    (Type::DateTime | Type::Duration, Type::Duration) => Ok(t),
+                    (Type::Date | Type::DateTime | Type::YearsMonths, Type::YearsMonths) => Ok(t),
+                    (Type::Date, Type::Duration) => Err(a.err_help(
                         pd,
-                        format!("`{}` adds a duration, found {d}", a.name),
-                        "write `hours(2)`, `minutes(30)` or `days(1)`",
-                    ));
-                }
-                match t {
-                    Type::DateTime | Type::Duration => Ok(t),
-                    other => Err(a.err(pa, format!("`{}` adds to a datetime or a duration, found {other}", a.name))),
+                        format!("`{}` adds years and months to a date, found {d}", a.name),
+                        "write `years(2)` or `months(6)`; for days, `add_days(date, n)`",
+                    )),
+                    (_, Type::Duration | Type::YearsMonths) => Err(a.err(
+                        pa,
+                        format!("`{}` adds to a date, a datetime or a span of the same kind, found {t}", a.name),
+                    )),
+                    _ => Err(a.err_help(
+                        pd,
+                        format!("`{}` adds a duration or years and months, found {d}", a.name),
+                        "write `hours(2)`, `days(1)`, `months(6)` or `years(2)`",
+                    )),
                 }
             },
         },
         fast: |e, c| add_duration(c).ok_or_else(|| e.bad())?.map_err(|m| e.fail(m)),
         reference: |_, c| add_duration(c).ok_or_else(|| c.wrong())?.map_err(|m| c.failed(m)),
-        examples: &[("add_duration(2024-05-01T23:30, hours(2))", "2024-05-02T01:30")],
+        examples: &[
+            ("add_duration(2024-05-01T23:30, hours(2))", "2024-05-02T01:30"),
+            ("add_duration(2024-01-31, months(1))", "2024-02-29"),
+            ("add_duration(2022-03-15, years(2)) <= 2024-03-14", "false"),
+        ],
+    },
+    Def {
+        sig: Signature { name: "years", args: (1, 1), needs: Needs::Nothing, type_of: months_of_type },
+        fast: |e, c| span(c, 12).ok_or_else(|| e.bad())?.map_err(|m| e.fail(m)),
+        reference: |_, c| {
+            let [Value::Number(n)] = c.args else { return Err(c.wrong()) };
+            let months = n.to_i64().and_then(|y| y.checked_mul(12)).ok_or_else(|| c.failed("a span too long"))?;
+            YearsMonths::from_months(months).map(Value::YearsMonths).map_err(|m| c.failed(m))
+        },
+        examples: &[("years(2)", "P2Y")],
+    },
+    Def {
+        sig: Signature { name: "months", args: (1, 1), needs: Needs::Nothing, type_of: months_of_type },
+        fast: |e, c| span(c, 1).ok_or_else(|| e.bad())?.map_err(|m| e.fail(m)),
+        reference: |_, c| {
+            let [Value::Number(n)] = c.args else { return Err(c.wrong()) };
+            let months = n.to_i64().ok_or_else(|| c.failed("a span too long"))?;
+            YearsMonths::from_months(months).map(Value::YearsMonths).map_err(|m| c.failed(m))
+        },
+        examples: &[("months(18)", "P1Y6M")],
+    },
+    Def {
+        sig: Signature {
+            name: "months_between",
+            args: (2, 2),
+            needs: Needs::Nothing,
+            type_of: |a| {
+                a.date(0)?;
+                a.date(1)?;
+                Ok(Type::YearsMonths)
+            },
+        },
+        fast: |e, c| match c.args {
+            [Value::Date(x), Value::Date(y)] => Ok(Value::YearsMonths(YearsMonths::between(*x, *y))),
+            _ => Err(e.bad()),
+        },
+        reference: |_, c| {
+            let [Value::Date(x), Value::Date(y)] = c.args else { return Err(c.wrong()) };
+            // count whole months forward (or back) while the date is not passed
+            let (step, mut n) = if y >= x { (1i64, 0i64) } else { (-1, 0) };
+            while x.add_months(n + step).is_ok_and(|d| if step > 0 { d <= *y } else { d >= *y }) {
+                n += step;
+            }
+            YearsMonths::from_months(n).map(Value::YearsMonths).map_err(|m| c.failed(m))
+        },
+        examples: &[
+            ("months_between(2022-03-15, 2024-03-14)", "P1Y11M"),
+            ("months_between(2022-03-15, 2024-03-15) >= years(2)", "true"),
+        ],
+    },
+    Def {
+        sig: Signature { name: "in_months", args: (1, 1), needs: Needs::Nothing, type_of: span_part },
+        fast: |e, c| part(c, Part::Total).ok_or_else(|| e.bad()),
+        reference: |_, c| {
+            let [Value::YearsMonths(p)] = c.args else { return Err(c.wrong()) };
+            Ok(Value::int(p.months()))
+        },
+        examples: &[("in_months(years(2))", "24")],
+    },
+    Def {
+        sig: Signature { name: "years_of", args: (1, 1), needs: Needs::Nothing, type_of: span_part },
+        fast: |e, c| part(c, Part::Years).ok_or_else(|| e.bad()),
+        reference: |_, c| {
+            let [Value::YearsMonths(p)] = c.args else { return Err(c.wrong()) };
+            // whole years, toward zero: -P1Y6M is -1 year and -6 months
+            Ok(Value::int(p.months().signum() * (p.months().abs() / 12)))
+        },
+        examples: &[("years_of(months(30))", "2"), ("months(30).years", "2")],
+    },
+    Def {
+        sig: Signature { name: "months_of", args: (1, 1), needs: Needs::Nothing, type_of: span_part },
+        fast: |e, c| part(c, Part::Months).ok_or_else(|| e.bad()),
+        reference: |_, c| {
+            let [Value::YearsMonths(p)] = c.args else { return Err(c.wrong()) };
+            Ok(Value::int(p.months().signum() * (p.months().abs() % 12)))
+        },
+        examples: &[("months_of(months(30))", "6"), ("months(30).months", "6")],
     },
     Def {
         sig: Signature { name: "in_days", args: (1, 1), needs: Needs::Nothing, type_of: duration_in },
@@ -286,6 +374,14 @@ fn at_time(c: &Call<'_>) -> Option<Value> {
 
 fn add_duration(c: &Call<'_>) -> Option<Result<Value, String>> {
     Some(match c.args {
+        [Value::Date(d), Value::YearsMonths(p)] => d.add_months(p.months()).map(Value::Date),
+        [Value::DateTime(t), Value::YearsMonths(p)] => t.add_months(p.months()).map(Value::DateTime),
+        [Value::YearsMonths(a), Value::YearsMonths(p)] => a
+            .months()
+            .checked_add(p.months())
+            .ok_or_else(|| "a span too long".to_string())
+            .and_then(YearsMonths::from_months)
+            .map(Value::YearsMonths),
         [Value::DateTime(t), Value::Duration(d)] => t.add_duration(*d).map(Value::DateTime),
         [Value::Duration(a), Value::Duration(d)] => a
             .seconds()
@@ -328,4 +424,52 @@ fn fast_duration_in(e: &mut Evaluator<'_>, c: &Call<'_>, unit: i64) -> Res<Value
 fn plain_duration_in(r: &Reference<'_>, c: &Call<'_>, unit: i64) -> Result<Value, Fault> {
     let [Value::Duration(d)] = c.args else { return Err(c.wrong()) };
     Ok(Value::Number(r.fits(c.rule, Number::ratio(i128::from(d.seconds()), i128::from(unit)))?))
+}
+
+/// `years`, `months`: a whole number of them as a span.
+fn months_of_type(a: &ArgTypes<'_>) -> Result<Type, CompileError> {
+    a.int(0)?;
+    Ok(Type::YearsMonths)
+}
+
+/// `n` spans of `unit` months.
+fn span(c: &Call<'_>, unit: i64) -> Option<Result<Value, String>> {
+    let [Value::Number(n)] = c.args else { return None };
+    Some(
+        n.to_i64()
+            .and_then(|k| k.checked_mul(unit))
+            .ok_or_else(|| format!("{n} is too many months"))
+            .and_then(YearsMonths::from_months)
+            .map(Value::YearsMonths),
+    )
+}
+
+/// `in_months`, `years_of`, `months_of`: a span of years and months read
+/// as an integer.
+fn span_part(a: &ArgTypes<'_>) -> Result<Type, CompileError> {
+    match a.arg(0) {
+        (Type::YearsMonths, _) => Ok(Type::Integer),
+        (t, p) => Err(a.err_help(
+            p,
+            format!("`{}` reads years and months, found {t}", a.name),
+            "make one with `years(n)`, `months(n)` or `months_between(a, b)`",
+        )),
+    }
+}
+
+/// Which part of a span of years and months.
+enum Part {
+    Total,
+    Years,
+    Months,
+}
+
+fn part(c: &Call<'_>, which: Part) -> Option<Value> {
+    let [Value::YearsMonths(p)] = c.args else { return None };
+    let m = p.months();
+    Some(Value::int(match which {
+        Part::Total => m,
+        Part::Years => m / 12,
+        Part::Months => m % 12,
+    }))
 }
