@@ -532,3 +532,33 @@ fn compare_over_rows_lists_the_changed_rows_with_their_cause_and_writes_them_as_
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains(".json, .ndjson, .jsonl or .csv"));
 }
+
+/// A pack of its own, leaning on no other, with one test.
+const SMALL: &str = "format: 1\npack: small\nsource: {document: D1, title: t, issued_by: i, date: 2024-01-01}\nvalid: {from: 2024-01-01}\nrules:\n  double:\n    cite: {clause: c, quote: q}\n    inputs: {x: integer}\n    formula:\n      y: x * 2\ntests:\n  - {rule: double, given: {x: 21}, expect: {y: 42}}\n";
+
+#[test]
+fn a_pack_that_does_not_load_is_one_failure_and_the_others_tests_still_run() {
+    let dir = energy_only("test-broken");
+    std::fs::write(dir.join("small.yaml"), SMALL).unwrap();
+    let pack = dir.join("energy_safety.yaml");
+    let original = std::fs::read_to_string(&pack).unwrap();
+    std::fs::write(&pack, original.replacen("hit: unique", "hit: uniqe", 1)).unwrap();
+    let out = ordinance(&["--rules", dir.to_str().unwrap(), "test"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("FAILED the pack loads") && t.contains("energy_safety.yaml"), "{t}");
+    assert!(t.contains("unknown hit policy `uniqe`") && t.contains("its tests were not run"), "{t}");
+    assert!(t.contains("ok     small.double #1"), "{t}");
+    assert!(t.contains("ok     2024 has 251 working days"), "the calendar pack's tests run: {t}");
+    assert!(t.trim_end().ends_with(" passed, 1 failed"), "{t}");
+    // the calendar broken: the pack counting days by it is set aside too
+    std::fs::write(&pack, &original).unwrap();
+    let cal = dir.join("cn_workdays_2024.yaml");
+    let cal_text = std::fs::read_to_string(&cal).unwrap();
+    std::fs::write(&cal, cal_text.replacen("holidays:", "holidayz:", 1)).unwrap();
+    let t = text(&ordinance(&["--rules", dir.to_str().unwrap(), "test"]));
+    assert_eq!(t.matches("FAILED the pack loads").count(), 2, "{t}");
+    assert!(t.contains("ok     small.double #1"), "{t}");
+    assert!(t.trim_end().ends_with("1 passed, 2 failed"), "{t}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -80,7 +80,7 @@ fn wrong_times_are_clear_errors() {
     assert!(e.contains("25:00 is not a time of day"), "{e}");
     // load: types that do not mix
     for (formula, want) in [
-        ("open < at", "`<` orders numbers or dates, not time and datetime"),
+        ("open < at", "`<` orders numbers, dates or texts, not time and datetime"),
         ("add_duration(open, wait)", "adds to a date, a datetime or a span of the same kind, found time"),
         ("add_duration(at, 30)", "adds a duration or years and months, found integer"),
         ("duration_between(open, at)", "needs two values of one type: time and datetime"),

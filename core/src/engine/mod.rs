@@ -189,6 +189,7 @@ pub use decision::*;
 
 mod bundle_write;
 pub mod facade;
+mod testing;
 
 impl Engine {
     /// Loads every `.yaml` pack in a directory. Source texts are read

@@ -185,7 +185,10 @@ impl Gen<'_> {
                     format!("text_of(round_half_up({n}, 0)) == format_number({n}, 0, \"\")"),
                     "format_date(d, \"{year:4}-{month:2}-{day:2}\") == text_of(d)".to_string(),
                     "format_date(at_time(d, time(9, 5)), \"{hour}:{minute:2}\") == \"9:05\"".to_string(),
-                ][self.pick(5) as usize]
+                    // texts ordered by code point
+                    format!("text_of({n}) < \"5\""),
+                    "upper(cls) >= \"B\" and lower(cls) > \"B\"".to_string(),
+                ][self.pick(7) as usize]
                     .clone()
             }
             0 => "flag".to_string(),

@@ -350,7 +350,7 @@ fn compile_node(e: &Expr, scope: &mut Scope, g: &Globals) -> Result<(CExpr, Type
         }
         ExprKind::Neg(inner) => {
             let (c, t) = compile(inner, scope, g)?;
-            if !t.is_numeric() {
+            if !(t.is_numeric() || t == Type::Unknown) {
                 return Err(cerr(pos, format!("`-` needs a number, found {t}")));
             }
             (CExpr::Neg(Box::new(c)), t)

@@ -52,14 +52,25 @@ pub(super) fn compile_params(
                     let vcite = ver.cite.as_ref().map(|c| cite(d, pc, c)).unwrap_or_else(|| base_cite.clone());
                     if let (Some(t), Some(vf)) = (&ty, vfrom) {
                         if let Some(val) = literal(d, &ver.value, t, &qualified) {
-                            if versions.iter().any(|x: &ParamVersion| x.from == vf) {
-                                d.at(ver.from.pos, format!("two versions of `{qualified}` start on {vf}"), None);
+                            // as for scales and rules: earliest first, each later
+                            match versions.last() {
+                                Some(prev) if prev.from == vf => {
+                                    d.at(ver.from.pos, format!("two versions of `{qualified}` start on {vf}"), None)
+                                }
+                                Some(prev) if prev.from > vf => d.at(
+                                    ver.from.pos,
+                                    format!(
+                                        "the version of `{qualified}` from {vf} does not start after the one before ({})",
+                                        prev.from
+                                    ),
+                                    Some("list versions from the earliest, each starting later".into()),
+                                ),
+                                _ => {}
                             }
                             versions.push(ParamVersion { from: vf, value: val, cite: vcite });
                         }
                     }
                 }
-                versions.sort_by_key(|v| v.from);
             }
             (Some(v), false) => {
                 d.at(v.pos, format!("parameter `{pname2}` has both `value` and `versions`"), Some("keep one".into()))

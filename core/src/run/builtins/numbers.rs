@@ -143,13 +143,16 @@ fn fast_extreme(e: &mut Evaluator<'_>, c: &Call<'_>, least: bool) -> Res<Value> 
     let items = items(c);
     e.tick_n(items.len() as u64)?;
     let best = if least { items.iter().min() } else { items.iter().max() };
-    best.cloned().ok_or_else(|| e.fail("`min`/`max` of an empty list has no value"))
+    // the message the aggregate form gives too (§15.5)
+    let name = if least { "min" } else { "max" };
+    best.cloned().ok_or_else(|| e.fail(format!("`{name}` over an empty list has no value")))
 }
 
 fn plain_extreme(c: &Call<'_>, least: bool) -> Result<Value, Fault> {
     let items: Vec<Value> = items(c).to_vec();
     let best = if least { items.into_iter().min() } else { items.into_iter().max() };
-    best.ok_or_else(|| c.failed("`min`/`max` of nothing"))
+    let name = if least { "min" } else { "max" };
+    best.ok_or_else(|| c.failed(format!("`{name}` over an empty list has no value")))
 }
 
 /// `ceil`, `floor` and the half rounding: a whole number, or a number with

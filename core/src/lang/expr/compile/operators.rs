@@ -118,7 +118,9 @@ pub(super) fn compile_chain(
     }
     let (c0, t0) = compile(first, scope, g)?;
     let mut all_integer = t0 == Type::Integer;
-    if !t0.is_numeric() {
+    // an element of an empty list (`x for x in []`) is never read: any type
+    let numeric = |t: &Type| t.is_numeric() || *t == Type::Unknown;
+    if !numeric(&t0) {
         let sym = rest.first().map(|(op, _)| op.symbol()).unwrap_or("+");
         return Err(cerr(first.pos, format!("`{sym}` needs numbers, found {t0}")));
     }
@@ -128,7 +130,7 @@ pub(super) fn compile_chain(
             return Err(cerr(e.pos, format!("`{}` cannot be chained with arithmetic", op.symbol())));
         }
         let (c, t) = compile(e, scope, g)?;
-        if !t.is_numeric() {
+        if !numeric(&t) {
             return Err(cerr(e.pos, format!("`{}` needs numbers, found {t}", op.symbol())));
         }
         all_integer &= t == Type::Integer && *op != BinOp::Div;
@@ -197,10 +199,10 @@ pub(super) fn compile_binary(
                 let items = vec![ca, cb];
                 return Ok((if op == BinOp::And { CExpr::And(items) } else { CExpr::Or(items) }, Type::Bool));
             }
-            if !ta.is_numeric() {
+            if !(ta.is_numeric() || ta == Type::Unknown) {
                 return Err(cerr(pa, format!("`{want}` needs numbers, found {ta}")));
             }
-            if !tb.is_numeric() {
+            if !(tb.is_numeric() || tb == Type::Unknown) {
                 return Err(cerr(pb, format!("`{want}` needs numbers, found {tb}")));
             }
             let t = if op != BinOp::Div && ta == Type::Integer && tb == Type::Integer {
@@ -219,9 +221,12 @@ pub(super) fn compile_binary(
             Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
         }
         BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-            let ok = (ta.is_numeric() && tb.is_numeric()) || (ta.is_ordered() && ta == tb);
+            // text is ordered by code point, character by character
+            let text = matches!((&ta, &tb), (Type::Text, Type::Text));
+            let unknown = ta == Type::Unknown || tb == Type::Unknown;
+            let ok = (ta.is_numeric() && tb.is_numeric()) || (ta.is_ordered() && ta == tb) || text || unknown;
             if !ok {
-                return Err(cerr(pb, format!("`{}` orders numbers or dates, not {ta} and {tb}", op.symbol())));
+                return Err(cerr(pb, format!("`{}` orders numbers, dates or texts, not {ta} and {tb}", op.symbol())));
             }
             Ok((CExpr::Binary(op, Box::new(ca), Box::new(cb)), Type::Bool))
         }
