@@ -592,6 +592,11 @@ pub struct TestCase {
     pub given: serde_json::Value,
     /// Expected outputs.
     pub expect: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Expected outputs computed over the inputs and parameters
+    /// (`{expr: …}`): output name, expression, and the text as written.
+    pub computed: Vec<(String, CExpr, String)>,
+    /// How far a number may be from the one expected (inclusive).
+    pub within: Option<Number>,
     /// Expected error text.
     pub error: Option<String>,
     /// file:line of the test.

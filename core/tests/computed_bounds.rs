@@ -179,3 +179,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_reform_written_with_decimals_keeps_them_exact() {
+    let dir = std::env::temp_dir().join(format!("ordinance-bounds-reform-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("rules/sources")).unwrap();
+    std::fs::write(dir.join("rules/sources/language_examples.txt"), source()).unwrap();
+    std::fs::write(dir.join("rules/bounds.yaml"), example()).unwrap();
+    // the standard raised by a fraction of a yuan, and a row's bound by a fen
+    let reform = "format: 1\nreform: r\ntitle: t\nsource: {document: D, title: t, issued_by: i, date: 2024-05-01}\nchanges:\n  - parameter: bounds.minimum_living\n    from: 2024-07-01\n    value: 1100.55\n    cite: {clause: c, quote: q}\n";
+    std::fs::write(dir.join("r.yaml"), reform).unwrap();
+    let engine = ordinance_core::Engine::load_dir_with(
+        dir.join("rules"),
+        ordinance_core::LoadOptions { reforms: vec![dir.join("r.yaml")], ..Default::default() },
+    )
+    .unwrap();
+    let opts = EvalOptions { as_of: Some(Date::parse("2024-07-01").unwrap()), ..EvalOptions::default() };
+    let share = |income: &str| {
+        engine.evaluate("bounds.subsidy", &serde_json::json!({"income": income}), &opts).unwrap().outputs["share"]
+            .to_string()
+    };
+    assert_eq!(share("1100.55"), "1");
+    assert_eq!(share("1100.56"), "0.5");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -398,7 +398,7 @@ impl Engine {
                 let opts = EvalOptions { as_of: Some(t.as_of), ..EvalOptions::default() };
                 let result = evaluate_in(&rs, &t.rule, &t.given, &opts);
                 let (passed, message) = match (&t.expect, &t.error, result) {
-                    (Some(expect), _, Ok(d)) => compare_outputs(&rs, &t.rule, expect, &d),
+                    (Some(expect), _, Ok(d)) => compare_outputs(&rs, t, expect, &d),
                     (Some(_), _, Err(e)) => (false, Some(format!("expected outputs, got error: {e}"))),
                     (None, Some(want), Err(e)) => {
                         let msg = e.to_string();
@@ -820,11 +820,17 @@ impl RuleInfo {
 
 fn compare_outputs(
     rs: &Ruleset,
-    rule: &str,
+    t: &crate::ruleset::TestCase,
     expect: &serde_json::Map<String, serde_json::Value>,
     d: &Decision,
 ) -> (bool, Option<String>) {
+    let rule = t.rule.as_str();
     let Some((_, r)) = rs.rule(rule) else { return (false, Some(format!("unknown rule `{rule}`"))) };
+    // a number passes within the tolerance, when the test gives one
+    let close = |w: &Value, got: &Value| match (w, got, &t.within) {
+        (Value::Number(a), Value::Number(b), Some(tol)) => a.sub(b).is_ok_and(|x| x.abs() <= *tol),
+        _ => w == got,
+    };
     let mut problems = Vec::new();
     for (name, want) in expect {
         let Some((_, ty)) = r.outputs.iter().find(|(n, _)| n == name) else {
@@ -832,10 +838,31 @@ fn compare_outputs(
             continue;
         };
         match (from_json(want, ty, name), d.outputs.get(name)) {
-            (Ok(w), Some(got)) if w == *got => {}
+            (Ok(w), Some(got)) if close(&w, got) => {}
             (Ok(w), Some(got)) => problems.push(format!("{name}: expected {w}, got {got}")),
             (Err(p), _) => problems.push(format!("{name}: the expected value is invalid: {}", p.message)),
             (_, None) => problems.push(format!("{name}: missing")),
+        }
+    }
+    // expectations computed from the test's inputs (by the reference
+    // interpreter, so a test does not check the evaluator by itself)
+    if !t.computed.is_empty() {
+        match bind_inputs(r, &t.given) {
+            Ok(args) => {
+                for (name, e, src) in &t.computed {
+                    let digits = crate::values::number::DEFAULT_MAX_DIGITS;
+                    match (crate::run::reference::evaluate_expr(rs, e, &args, t.as_of, digits), d.outputs.get(name)) {
+                        (Ok(w), Some(got)) if close(&w, got) => {}
+                        (Ok(w), Some(got)) => problems.push(format!("{name}: expected {w} (`{src}`), got {got}")),
+                        (Err(f), _) => problems.push(format!(
+                            "{name}: the expectation `{src}` fails: {}",
+                            crate::run::outcome::fault_message(f)
+                        )),
+                        (_, None) => problems.push(format!("{name}: missing")),
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("the inputs do not bind: {e}")),
         }
     }
     if problems.is_empty() {

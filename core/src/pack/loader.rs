@@ -415,23 +415,15 @@ fn restore_numbers(p: &mut PackFile, src: &str) {
         }
     }
     for r in p.rules.values_mut() {
-        for n in r.inputs.values_mut().chain(r.outputs.values_mut()) {
-            n.restore_exact_numbers(src);
-        }
-        if let Some(t) = &mut r.table {
-            for row in &mut t.rows {
-                row.when.values_mut().for_each(|n| n.restore_exact_numbers(src));
-                row.then.values_mut().for_each(|n| n.restore_exact_numbers(src));
-            }
-            if let Some(dft) = &mut t.default {
-                dft.values_mut().for_each(|n| n.restore_exact_numbers(src));
-            }
-        }
+        restore_rule_numbers(r, src);
     }
     for t in &mut p.tests {
         t.given.values_mut().for_each(|n| n.restore_exact_numbers(src));
         if let Some(e) = &mut t.expect {
             e.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        }
+        if let Some(w) = &mut t.within {
+            w.restore_exact_numbers(src);
         }
     }
     for c in &mut p.claims {
@@ -442,6 +434,65 @@ fn restore_numbers(p: &mut PackFile, src: &str) {
 /// The decimal places a figure was printed with: `253.8` → 1, `"70%"` → 2
 /// (0.70), `"17.2%"` → 3; none for integers and fractions, which are
 /// compared exactly.
+/// A rule's numbers as written: its inputs' and outputs' declarations, and
+/// every table's (its versions' too) conditions, cells and default.
+fn restore_rule_numbers(r: &mut RuleDef, src: &str) {
+    for n in r.inputs.values_mut().chain(r.outputs.values_mut()) {
+        n.restore_exact_numbers(src);
+    }
+    let versions = r.versions.iter_mut().filter_map(|v| v.table.as_mut());
+    for t in r.table.iter_mut().chain(versions) {
+        restore_table_numbers(t, src);
+    }
+}
+
+fn restore_table_numbers(t: &mut TableDef, src: &str) {
+    restore_row_numbers(t.rows.iter_mut(), src);
+    if let Some(dft) = &mut t.default {
+        dft.values_mut().for_each(|n| n.restore_exact_numbers(src));
+    }
+}
+
+fn restore_row_numbers<'r>(rows: impl Iterator<Item = &'r mut RowDef>, src: &str) {
+    for row in rows {
+        row.when.values_mut().for_each(|n| n.restore_exact_numbers(src));
+        row.then.values_mut().for_each(|n| n.restore_exact_numbers(src));
+    }
+}
+
+/// A reform's numbers as written (see [`restore_numbers`]).
+fn restore_reform_numbers(r: &mut crate::source::model::ReformFile, src: &str) {
+    for c in &mut r.changes {
+        let mut nodes: Vec<&mut Node> = Vec::new();
+        nodes.extend(c.value.as_mut());
+        for b in c.brackets.iter_mut().flatten() {
+            nodes.extend(
+                [b.upto.as_mut(), b.below.as_mut(), Some(&mut b.rate), b.quick_deduction.as_mut()]
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        if let Some(cell) = &mut c.cell {
+            nodes.push(&mut cell.row);
+            nodes.push(&mut cell.value);
+        }
+        nodes.extend(c.outputs.iter_mut().flat_map(|o| o.values_mut()));
+        for n in nodes {
+            n.restore_exact_numbers(src);
+        }
+        if let Some(rows) = &mut c.rows {
+            rows.remove.iter_mut().for_each(|n| n.restore_exact_numbers(src));
+            restore_row_numbers(rows.replace.values_mut().chain(rows.add.iter_mut()), src);
+        }
+        if let Some(t) = &mut c.table {
+            restore_table_numbers(t, src);
+        }
+        if let Some(def) = &mut c.define {
+            restore_rule_numbers(def, src);
+        }
+    }
+}
+
 fn printed_places(text: &str) -> Option<i64> {
     let t = text.trim();
     let (body, extra) = match t.strip_suffix('%') {

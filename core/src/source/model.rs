@@ -522,9 +522,14 @@ pub struct TestDef {
     /// The inputs.
     #[serde(default)]
     pub given: IndexMap<String, Node>,
-    /// Expected outputs (only those named are compared).
+    /// Expected outputs (only those named are compared): a value, or
+    /// `{expr: …}` computed over the test's inputs and the parameters.
     #[serde(default)]
     pub expect: Option<IndexMap<String, Node>>,
+    /// How far a number may be from the one expected and still pass
+    /// (inclusive): `within: 0.01`.
+    #[serde(default)]
+    pub within: Option<Node>,
     /// An expected error: a piece of its message.
     #[serde(default)]
     pub error: Option<String>,

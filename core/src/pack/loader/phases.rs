@@ -582,17 +582,58 @@ fn compile_tests(d: &mut Diags, pc: &PackCtx, pf: &PackFile, g: &Globals, defaul
         if t.expect.is_none() == t.error.is_none() {
             d.at(t.rule.pos, "a test needs exactly one of `expect` and `error`", None);
         }
+        let computed = expected_by_expression(d, pc, g, t, rid);
+        let within = t.within.as_ref().and_then(|w| match literal(d, w, &Type::Number, "within")? {
+            Value::Number(n) if !n.is_negative() => Some(n),
+            _ => {
+                d.at(w.pos, "`within` is how far a number may be from the one expected: 0 or more", None);
+                None
+            }
+        });
         tests.push(TestCase {
             name: t.name.clone().unwrap_or_else(|| format!("{} #{}", q, ti + 1)),
             rule: q,
             as_of,
             given: serde_json::Value::Object(t.given.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
-            expect: t.expect.as_ref().map(|e| e.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            expect: t.expect.as_ref().map(|e| {
+                e.iter().filter(|(_, v)| cell_expr(v).is_none()).map(|(k, v)| (k.clone(), v.to_json())).collect()
+            }),
+            computed,
+            within,
             error: t.error.clone(),
             location: format!("{}:{}", d.file, t.rule.pos.line),
         });
     }
     tests
+}
+
+/// A test's expected outputs written `{expr: …}`: each compiled over the
+/// rule's inputs (the test's `given`) and the parameters, of the output's
+/// type.
+fn expected_by_expression(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    t: &crate::source::model::TestDef,
+    rid: usize,
+) -> Vec<(String, CExpr, String)> {
+    let Some(Some(sig)) = g.sigs.get(rid) else { return Vec::new() };
+    let inputs: Vec<InputDef> =
+        sig.inputs.iter().map(|(n, ty, _)| InputDef { name: n.clone(), ty: ty.clone(), default: None }).collect();
+    let mut out = Vec::new();
+    for (k, v) in t.expect.iter().flatten() {
+        let (Some(src), Some(want)) = (cell_expr(v), sig.outputs.get(k)) else { continue };
+        match row_expr(d, pc, g, &src, &inputs) {
+            Some((c, ty)) if ty.fits(want) || (ty.is_numeric() && want.is_numeric()) => {
+                out.push((k.clone(), c, src.text.clone()))
+            }
+            Some((_, ty)) => {
+                d.in_expr(&src, 0, format!("output `{k}` is {want}, but the expectation computes {ty}"), None)
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// The body of a neutralised rule: zero for every number, `false` for every

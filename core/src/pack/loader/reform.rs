@@ -24,6 +24,11 @@ pub(super) fn parse_reforms(reforms: &[SourceFile]) -> Vec<(Diags<'_>, Option<Re
                 yaml::reading_file(id, || serde_saphyr::from_str_with_options::<ReformFile>(&f.text, yaml::options()))
                     .map_err(|e| d.out.push(yaml_error(&name, &e)))
                     .ok()
+                    .map(|mut r| {
+                        // decimals as written, never through binary floating point
+                        super::restore_reform_numbers(&mut r, &f.text);
+                        r
+                    })
             };
             if let Some(r) = &parsed {
                 if r.format != 1 {
@@ -101,10 +106,12 @@ fn set_parameter(d: &mut Diags, c: &ChangeDef, pf: &mut PackFile, name: &str, ta
             p.versions.clear();
             p.cite = c.cite.clone();
         }
-        Some((from, _)) => {
+        Some((from, day)) => {
             if let Some(old) = p.value.take() {
                 p.versions.push(ParameterVersionDef { from: valid_from, value: old, cite: None });
             }
+            // from that day on, the new value: the versions it overtakes go
+            p.versions.retain(|v| Date::parse(&v.from.text).is_ok_and(|f| f < day));
             p.versions.push(ParameterVersionDef { from, value: value.clone(), cite: Some(c.cite.clone()) });
         }
     }
@@ -127,10 +134,12 @@ fn set_scale(d: &mut Diags, c: &ChangeDef, pf: &mut PackFile, name: &str, target
             s.versions.clear();
             s.cite = c.cite.clone();
         }
-        Some((from, _)) => {
+        Some((from, day)) => {
             if let Some(old) = s.brackets.take() {
                 s.versions.push(ScaleVersionDef { from: valid_from, brackets: old, cite: None });
             }
+            // from that day on, the new brackets: the versions they overtake go
+            s.versions.retain(|v| Date::parse(&v.from.text).is_ok_and(|f| f < day));
             s.versions.push(ScaleVersionDef { from, brackets: brackets.clone(), cite: Some(c.cite.clone()) });
         }
     }
