@@ -195,7 +195,7 @@ pub fn evaluate(
     for input in &rule.inputs {
         if let Some((k, _)) = schema.fields().find(&input.name) {
             read.push((k, input.name.clone(), input.ty.clone()));
-        } else if input.default.is_none() {
+        } else if !input.has_default() {
             return Err(Error::Eval(input_error(
                 rule,
                 &input.name,

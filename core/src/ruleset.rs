@@ -122,6 +122,28 @@ pub struct InputDef {
     pub ty: Type,
     /// Value used when the caller gives none.
     pub default: Option<Value>,
+    /// A parameter whose value, as of the date, is used when the caller
+    /// gives none (`default: {parameter: allowance}`).
+    pub default_param: Option<usize>,
+}
+
+impl InputDef {
+    /// Whether a caller may leave it out (a default value, a parameter, or
+    /// an optional input that is then absent).
+    pub fn has_default(&self) -> bool {
+        self.default.is_some() || self.default_param.is_some()
+    }
+
+    /// What a caller that leaves it out passes: its default, or — for a
+    /// default that is a parameter — no value yet, which the evaluation
+    /// replaces by the parameter as of its date before the rule runs.
+    pub fn default_value(&self) -> Option<Value> {
+        match (&self.default, self.default_param) {
+            (Some(v), _) => Some(v.clone()),
+            (None, Some(_)) => Some(Value::Absent),
+            (None, None) => None,
+        }
+    }
 }
 
 /// A decision-table hit policy.

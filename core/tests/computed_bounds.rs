@@ -203,3 +203,20 @@ fn a_reform_written_with_decimals_keeps_them_exact() {
     assert_eq!(share("1100.56"), "0.5");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_input_left_out_takes_its_parameter_default_in_both_evaluators() {
+    let rs = load_edited(|s| s).unwrap();
+    let (rid, rule) = rs.rule("bounds.intake").unwrap();
+    for (amount, want) in [("5000", "accept"), ("5000.01", "review")] {
+        let input = serde_json::json!({"amount": amount, "lower": 300});
+        assert_eq!(eval(&rs, "bounds.intake", "2024-03-01", input.clone()).unwrap(), want);
+        let args = ordinance_core::engine::bind_inputs(rule, &input).unwrap();
+        let r = ordinance_core::reference::evaluate(&rs, rid, args, Date::parse("2024-03-01").unwrap(), 30).unwrap();
+        assert_eq!(r["decision"].to_string(), want);
+    }
+    // a default that names no parameter, or one of another type, is located
+    let e = load_edited(|s| s.replace("default: {parameter: standard_upper}", "default: {parameter: standard_uper}"))
+        .unwrap_err();
+    assert!(e.contains("the default of `upper` names no parameter `standard_uper`"), "{e}");
+}

@@ -642,7 +642,7 @@ impl Prepared {
                     })?;
                     v
                 }
-                None => input.default.clone().ok_or_else(|| missing_input(r, input))?,
+                None => input.default_value().ok_or_else(|| missing_input(r, input))?,
             };
             values.push(v);
         }
@@ -716,7 +716,7 @@ impl Prepared {
             return Err(input_error(name, format!("column `{name}` has {n} rows, the first has {rows}")));
         }
         let by_input: Vec<Option<usize>> = r.inputs.iter().map(|i| names.iter().position(|n| *n == i.name)).collect();
-        if let Some(i) = r.inputs.iter().zip(&by_input).find(|(i, c)| c.is_none() && i.default.is_none()) {
+        if let Some(i) = r.inputs.iter().zip(&by_input).find(|(i, c)| c.is_none() && !i.has_default()) {
             return Err(input_error(&i.0.name, format!("no column for input `{}`, which has no default", i.0.name)));
         }
         // Evaluation is a pure function of the inputs (the as-of date and
@@ -907,7 +907,7 @@ fn missing_input(r: &Rule, input: &crate::ruleset::InputDef) -> EvalError {
 pub fn bind_inputs(r: &Rule, inputs: &serde_json::Value) -> Result<Vec<Value>, EvalError> {
     let obj = match inputs {
         serde_json::Value::Object(m) => m,
-        serde_json::Value::Null if r.inputs.iter().all(|i| i.default.is_some()) => &serde_json::Map::new(),
+        serde_json::Value::Null if r.inputs.iter().all(|i| i.has_default()) => &serde_json::Map::new(),
         _ => {
             return Err(EvalError::Input {
                 rule: r.qualified.clone(),
@@ -943,8 +943,8 @@ pub fn bind_inputs(r: &Rule, inputs: &serde_json::Value) -> Result<Vec<Value>, E
                 message: p.message,
                 allowed: p.allowed,
             })?),
-            None => match &input.default {
-                Some(d) => args.push(d.clone()),
+            None => match input.default_value() {
+                Some(d) => args.push(d),
                 None => return Err(missing_input(r, input)),
             },
         }

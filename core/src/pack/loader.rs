@@ -552,7 +552,7 @@ pub(crate) fn globals_of(rs: &Ruleset) -> Globals {
         g.rules.insert(r.qualified.clone(), i);
         g.sigs.push(Some(RuleSig {
             qualified: r.qualified.clone(),
-            inputs: r.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+            inputs: r.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.has_default())).collect(),
             outputs: r.outputs.iter().cloned().collect(),
         }));
     }

@@ -210,7 +210,7 @@ mod tests {
     }
 
     fn input() -> Vec<InputDef> {
-        vec![InputDef { name: "x".into(), ty: Type::Integer, default: None }]
+        vec![InputDef { name: "x".into(), ty: Type::Integer, default: None, default_param: None }]
     }
 
     fn pairwise(rows: &[Row], inputs: &[InputDef]) -> Vec<(usize, usize)> {

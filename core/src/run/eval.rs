@@ -505,6 +505,16 @@ impl<'a> Evaluator<'a> {
                 count: 1,
             });
         }
+        // inputs left out whose default is a parameter: its value as of the date
+        let mut args = args;
+        for (k, input) in rule.inputs.iter().enumerate() {
+            if let (Some(p), Some(Value::Absent)) = (input.default_param, args.get(k)) {
+                let v = self.param(p)?;
+                if let Some(slot) = args.get_mut(k) {
+                    *slot = v;
+                }
+            }
+        }
         for c in &rule.constraints {
             let mut frame = args.clone();
             if !self.eval_bool(&c.expr, &mut frame)? {
@@ -829,7 +839,7 @@ impl<'a> Evaluator<'a> {
             let v = match a {
                 Some(a) => self.eval_expr(a, frame)?,
                 None => {
-                    input.default.clone().ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?
+                    input.default_value().ok_or_else(|| self.fail(format!("input `{}` has no default", input.name)))?
                 }
             };
             if *needs_check {

@@ -215,6 +215,15 @@ impl Reference<'_> {
         let rule = self.rule(rid)?;
         let q = rule.qualified.as_str();
         let mut out = IndexMap::new();
+        // an input left out whose default is a parameter takes its value
+        let args: Vec<Value> = args
+            .into_iter()
+            .zip(rule.inputs.iter().map(|i| i.default_param).chain(std::iter::repeat(None)))
+            .map(|(v, p)| match (v, p) {
+                (Value::Absent, Some(p)) => self.eval(q, &CExpr::Param(p), &[]),
+                (v, _) => Ok(v),
+            })
+            .collect::<Result<_, _>>()?;
         for c in &rule.constraints {
             if !self.truth(q, &c.expr, &args)? {
                 return Err(failed(q, c.broken(&rule.inputs, &args)));
@@ -498,7 +507,7 @@ impl Reference<'_> {
             for ((a, input), needs_check) in args.iter().zip(&target.inputs).zip(check) {
                 let v = match a {
                     Some(a) => self.eval(q, a, env)?,
-                    None => input.default.clone().ok_or_else(|| failed(q, "no default"))?,
+                    None => input.default_value().ok_or_else(|| failed(q, "no default"))?,
                 };
                 if *needs_check {
                     conform(&v, &input.ty, &input.name).map_err(|p| Fault::Input {

@@ -457,7 +457,7 @@ impl<'f> Load<'f> {
             if let Some(slot) = self.g.sigs.get_mut(i) {
                 *slot = Some(RuleSig {
                     qualified: qualified.clone(),
-                    inputs: p.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.default.is_some())).collect(),
+                    inputs: p.inputs.iter().map(|x| (x.name.clone(), x.ty.clone(), x.has_default())).collect(),
                     outputs: outputs.iter().cloned().collect(),
                 });
             }
@@ -618,8 +618,11 @@ fn expected_by_expression(
     rid: usize,
 ) -> Vec<(String, CExpr, String)> {
     let Some(Some(sig)) = g.sigs.get(rid) else { return Vec::new() };
-    let inputs: Vec<InputDef> =
-        sig.inputs.iter().map(|(n, ty, _)| InputDef { name: n.clone(), ty: ty.clone(), default: None }).collect();
+    let inputs: Vec<InputDef> = sig
+        .inputs
+        .iter()
+        .map(|(n, ty, _)| InputDef { name: n.clone(), ty: ty.clone(), default: None, default_param: None })
+        .collect();
     let mut out = Vec::new();
     for (k, v) in t.expect.iter().flatten() {
         let (Some(src), Some(want)) = (cell_expr(v), sig.outputs.get(k)) else { continue };

@@ -40,7 +40,7 @@ pub(super) fn rule_signature<'a>(
     let mut inputs = Vec::new();
     let before_inputs = d.out.len();
     for (iname, spec) in &rdef.inputs {
-        inputs.extend(input_def(d, types, iname, spec));
+        inputs.extend(input_def(d, (pc, g), types, iname, spec));
     }
     let mut declared_outputs = IndexMap::new();
     let mut rounding = Vec::new();
@@ -152,7 +152,13 @@ fn versions_src<'f>(d: &mut Diags, pc: &PackCtx, rname: &str, rdef: &'f RuleDef)
 
 /// An input of a rule: a type, or `{type, default, optional,
 /// description}`; an optional input left out is absent.
-fn input_def(d: &mut Diags, types: &IndexMap<String, Type>, iname: &String, spec: &Node) -> Option<InputDef> {
+fn input_def(
+    d: &mut Diags,
+    (pc, g): (&PackCtx, &Globals),
+    types: &IndexMap<String, Type>,
+    iname: &String,
+    spec: &Node,
+) -> Option<InputDef> {
     let (tnode, dnode, onode) = match &spec.kind {
         NodeKind::Map(m) if m.iter().any(|(k, _)| k == "type") => {
             for (k, v) in m {
@@ -193,13 +199,34 @@ fn input_def(d: &mut Diags, types: &IndexMap<String, Type>, iname: &String, spec
             }
         }
     }
+    // a default that is a parameter, as of the date: `{parameter: name}`
+    if let Some(NodeKind::Map(m)) = dnode.map(|n| &n.kind) {
+        if let [(k, v)] = m.as_slice() {
+            if k == "parameter" {
+                let name = v.scalar_text().unwrap_or_default();
+                let (pack, pname) = match name.split_once('.') {
+                    Some((p, n)) => (p.to_string(), n.to_string()),
+                    None => (pc.name.clone(), name.clone()),
+                };
+                let Some((idx, pty)) = g.params.get(&(pack, pname)) else {
+                    d.at(v.pos, format!("the default of `{iname}` names no parameter `{name}`"), None);
+                    return None;
+                };
+                if !(pty.fits(&ty) || (pty.is_numeric() && ty.is_numeric())) {
+                    d.at(v.pos, format!("the input `{iname}` is {ty}, but parameter `{name}` is {pty}"), None);
+                    return None;
+                }
+                return Some(InputDef { name: iname.clone(), ty, default: None, default_param: Some(*idx) });
+            }
+        }
+    }
     // an optional input left out is absent
     let default = match dnode {
         Some(dn) => literal(d, dn, &ty, iname),
         None if matches!(ty, Type::Optional(_)) => Some(Value::Absent),
         None => None,
     };
-    Some(InputDef { name: iname.clone(), ty, default })
+    Some(InputDef { name: iname.clone(), ty, default, default_param: None })
 }
 
 /// An output of a rule: a type, or `{type, rounding, description}`; its
