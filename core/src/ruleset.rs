@@ -359,6 +359,11 @@ pub struct Row {
     pub bounds: Vec<ExprBound>,
     /// The row's `if:` condition and its source text.
     pub guard: Option<(CExpr, String)>,
+    /// The row's `if:` as bounds, when it is nothing but comparisons of an
+    /// input with a value or an expression (`income > allowance and age >=
+    /// 60`): what the load-time proofs read of it. It is evaluated as the
+    /// `if:` it is.
+    pub guard_bounds: Option<Vec<ExprBound>>,
     /// The row's own citation, if any.
     pub cite: Option<Arc<Citation>>,
     /// Line of the row in the pack file.
@@ -366,6 +371,12 @@ pub struct Row {
 }
 
 impl Row {
+    /// The bounds the load-time proofs read: the row's computed bounds, then
+    /// its `if:` as bounds.
+    pub fn proof_bounds(&self) -> impl Iterator<Item = &ExprBound> {
+        self.bounds.iter().chain(self.guard_bounds.iter().flatten())
+    }
+
     /// The inputs the row tests, by position, in order.
     pub fn tested(&self) -> Vec<usize> {
         let mut ks: Vec<usize> =

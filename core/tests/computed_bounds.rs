@@ -220,3 +220,37 @@ fn an_input_left_out_takes_its_parameter_default_in_both_evaluators() {
         .unwrap_err();
     assert!(e.contains("the default of `upper` names no parameter `standard_uper`"), "{e}");
 }
+
+fn small(rows: &str) -> Result<Ruleset, String> {
+    let text = format!(
+        "format: 1\npack: t\nsource: {{document: D1, title: t, issued_by: i, date: 2024-01-01}}\nvalid: {{from: 2024-01-01}}\nrules:\n  r:\n    cite: {{clause: c, quote: q}}\n    inputs: {{income: money, allowance: money}}\n    outputs: {{x: integer}}\n    table:\n      hit: unique\n      rows:\n{rows}"
+    );
+    load(&[SourceFile { path: "t.yaml".into(), text }]).map_err(|e| e.to_string())
+}
+
+#[test]
+fn rows_told_apart_by_if_comparisons_take_part_in_the_proof() {
+    // told apart only by `if:`: proved unique and complete (it used to be
+    // refused as overlapping, and to need a default)
+    let rs = small(
+        "        - {if: 'income <= allowance', then: {x: 1}}\n        - {if: 'allowance < income', then: {x: 2}}\n",
+    )
+    .unwrap();
+    let on = "2024-03-01";
+    assert_eq!(eval(&rs, "t.r", on, serde_json::json!({"income": 5000, "allowance": 5000})).unwrap(), "1");
+    assert_eq!(eval(&rs, "t.r", on, serde_json::json!({"income": "5000.01", "allowance": 5000})).unwrap(), "2");
+    // both inclusive: they meet at the allowance whatever it is
+    let e = small(
+        "        - {if: 'income <= allowance', then: {x: 1}}\n        - {if: 'income >= allowance', then: {x: 2}}\n",
+    )
+    .unwrap_err();
+    assert!(e.contains("rows 1 and 2 of `t.r` overlap") && e.contains("in every order"), "{e}");
+    // an `if:` with a constant bound and a `when` on the same input narrows it
+    let rs = small("        - {when: {income: {\">=\": 0}}, if: 'income < 100', then: {x: 1}}\n        - {when: {income: {\">=\": 100}}, then: {x: 2}}\n        - {when: {income: {\"<\": 0}}, then: {x: 3}}\n");
+    assert!(rs.is_ok(), "{:?}", rs.err());
+    // an `if:` that is not only comparisons keeps the old reading: its row
+    // does not cover, so a gap is reported
+    let e = small("        - {if: 'income <= allowance or income == 0', then: {x: 1}}\n        - {if: 'income > allowance', then: {x: 2}}\n")
+        .unwrap_err();
+    assert!(e.contains("overlap") || e.contains("covers"), "{e}");
+}

@@ -99,7 +99,10 @@ fn normalize_rows(rows: &[Row], inputs: &[InputDef]) -> Vec<NormRow> {
 fn norm_overlap(a: &NormRow, b: &NormRow) -> bool {
     a.iter().zip(b).all(|(x, y)| match (x, y) {
         (Some(x), Some(y)) => normalized_intersect(x, y),
-        _ => true,
+        // a condition no value meets (a row the proofs set aside) meets
+        // nothing, even where the other row asks nothing
+        (Some(c), None) | (None, Some(c)) => normalized_intersect(c, c),
+        (None, None) => true,
     })
 }
 
@@ -204,6 +207,7 @@ mod tests {
             outputs: vec![],
             computed: vec![],
             guard: None,
+            guard_bounds: None,
             cite: None,
             line,
         }

@@ -127,6 +127,7 @@ fn valued_rows(rows: &[Row], value_of: &dyn Fn(usize, usize) -> Option<Value>, p
         outputs: Vec::new(),
         computed: Vec::new(),
         guard: None,
+        guard_bounds: None,
         cite: None,
         line,
     };
@@ -142,7 +143,7 @@ fn valued_rows(rows: &[Row], value_of: &dyn Fn(usize, usize) -> Option<Value>, p
                     None => conds.push((*k, c.clone())),
                 }
             }
-            for (bi, b) in r.bounds.iter().enumerate() {
+            for (bi, b) in r.proof_bounds().enumerate() {
                 let Some(value) = value_of(ri, bi) else { return never(r.line) };
                 if let Some(v) = pin(b.input) {
                     if !b.holds(v, &value) {
@@ -150,16 +151,22 @@ fn valued_rows(rows: &[Row], value_of: &dyn Fn(usize, usize) -> Option<Value>, p
                     }
                     continue;
                 }
-                let bound = b.at(value);
+                // each bound narrows what the row already asks of the input
                 match conds.iter_mut().find(|(k, _)| *k == b.input) {
+                    Some((_, Cond::OneOf(vs))) => vs.retain(|v| b.holds(v, &value)),
                     Some((_, Cond::Range { lo, hi })) => {
-                        if b.lower {
-                            *lo = Some(bound);
-                        } else {
-                            *hi = Some(bound);
+                        let slot = if b.lower { lo } else { hi };
+                        let tighter = match slot.as_ref() {
+                            None => true,
+                            Some(old) if b.lower => value > old.value || (value == old.value && !b.inclusive),
+                            Some(old) => value < old.value || (value == old.value && !b.inclusive),
+                        };
+                        if tighter {
+                            *slot = Some(b.at(value));
                         }
                     }
-                    _ => {
+                    None => {
+                        let bound = b.at(value);
                         let (lo, hi) = if b.lower { (Some(bound), None) } else { (None, Some(bound)) };
                         conds.push((b.input, Cond::Range { lo, hi }));
                     }
@@ -171,7 +178,12 @@ fn valued_rows(rows: &[Row], value_of: &dyn Fn(usize, usize) -> Option<Value>, p
                 outputs: r.outputs.clone(),
                 // what the checks read of these: whether there are any
                 computed: if r.computed.is_empty() { Vec::new() } else { vec![(0, CExpr::Const(Value::Absent))] },
-                guard: r.guard.as_ref().map(|(_, s)| (CExpr::Const(Value::Bool(true)), s.clone())),
+                // an `if:` read as bounds is proved as them
+                guard: match &r.guard_bounds {
+                    Some(_) => None,
+                    None => r.guard.as_ref().map(|(_, s)| (CExpr::Const(Value::Bool(true)), s.clone())),
+                },
+                guard_bounds: None,
                 cite: None,
                 line: r.line,
             }
@@ -291,7 +303,7 @@ impl Proof<'_> {
         let rows = &table.rows;
         // the days the values of the bounds that read parameters change
         let mut params: Vec<usize> = Vec::new();
-        for b in rows.iter().flat_map(|r| &r.bounds).filter(|b| b.at_load) {
+        for b in rows.iter().flat_map(Row::proof_bounds).filter(|b| b.at_load) {
             b.expr.any(&mut |e| {
                 if let CExpr::Param(i) = e {
                     params.push(*i);
@@ -324,7 +336,7 @@ impl Proof<'_> {
     fn symbols(&self, rows: &[Row]) -> Vec<Symbol> {
         let inputs = &self.rule.inputs;
         let mut out: Vec<Symbol> = Vec::new();
-        for b in rows.iter().flat_map(|r| &r.bounds).filter(|b| !b.at_load) {
+        for b in rows.iter().flat_map(Row::proof_bounds).filter(|b| !b.at_load) {
             let key = canonical(&b.src);
             let pins = match &b.expr {
                 CExpr::Local(k) if *k < inputs.len() => Some(*k),
@@ -358,7 +370,7 @@ impl Proof<'_> {
         // the bounds that read only parameters, valued as of the day
         let mut fixed: HashMap<(usize, usize), Value> = HashMap::new();
         for (ri, r) in rows.iter().enumerate() {
-            for (bi, b) in r.bounds.iter().enumerate().filter(|(_, b)| b.at_load) {
+            for (bi, b) in r.proof_bounds().enumerate().filter(|(_, b)| b.at_load) {
                 match crate::run::reference::evaluate_expr(rs, &b.expr, &[], day, DEFAULT_MAX_DIGITS) {
                     Ok(v) => {
                         fixed.insert((ri, bi), v);
@@ -378,7 +390,7 @@ impl Proof<'_> {
                     Cond::Range { lo, hi } => e.extend(lo.iter().chain(hi.iter()).map(|b| b.value.clone())),
                 }
             }
-            for (bi, b) in r.bounds.iter().enumerate() {
+            for (bi, b) in r.proof_bounds().enumerate() {
                 if let Some(v) = fixed.get(&(ri, bi)) {
                     points.entry(b.input).or_default().push(v.clone());
                 }
@@ -402,7 +414,7 @@ impl Proof<'_> {
         let keys: HashMap<(usize, usize), usize> = rows
             .iter()
             .enumerate()
-            .flat_map(|(ri, r)| r.bounds.iter().enumerate().map(move |(bi, b)| (ri, bi, b)))
+            .flat_map(|(ri, r)| r.proof_bounds().enumerate().map(move |(bi, b)| (ri, bi, b)))
             .filter(|(_, _, b)| !b.at_load)
             .filter_map(|(ri, bi, b)| {
                 let key = canonical(&b.src);
@@ -501,7 +513,7 @@ impl Proof<'_> {
         if !no_params {
             let mut vals: Vec<String> = Vec::new();
             for (ri, r) in rows.iter().enumerate() {
-                for (bi, b) in r.bounds.iter().enumerate() {
+                for (bi, b) in r.proof_bounds().enumerate() {
                     if let Some(v) = fixed.get(&(ri, bi)) {
                         let t = format!("{} = {v}", b.src);
                         if !vals.contains(&t) {
@@ -532,7 +544,7 @@ pub(super) fn prove_computed_bounds(d: &mut Diags, rs: &Ruleset, rule: &Rule, st
         Body::Formula { .. } => {}
     }
     for (t, from) in tables {
-        if t.rows.iter().all(|r| r.bounds.is_empty()) {
+        if t.rows.iter().all(|r| r.bounds.is_empty() && r.guard_bounds.is_none()) {
             continue;
         }
         let line = t.rows.first().map_or(0, |r| r.line);

@@ -39,7 +39,7 @@ pub(super) fn compile_table(
     }
     // a table with computed bounds is proved once the parameters are known
     // (`bounds::prove`), for every dated version of them
-    let computed = rows.iter().any(|r| !r.bounds.is_empty());
+    let computed = rows.iter().any(|r| !r.bounds.is_empty() || r.guard_bounds.is_some());
     if matches!(hit, HitPolicy::Unique | HitPolicy::Any) && !computed {
         check_overlaps(d, qualified, hit, &rows, inputs, "");
     }
@@ -376,11 +376,15 @@ pub(super) fn compile_row(
             ok = false;
         }
     }
+    let mut guard_bounds = None;
     let guard = match &row.guard {
         Some(src) => {
             line = line.min(src.pos.line);
             match row_expr(d, pc, g, src, inputs) {
-                Some((c, Type::Bool)) => Some((c, src.text.clone())),
+                Some((c, Type::Bool)) => {
+                    guard_bounds = guard_as_bounds(d, pc, g, src, inputs);
+                    Some((c, src.text.clone()))
+                }
                 Some((_, t)) => {
                     d.at(src.pos, format!("a row's `if:` needs true or false, found {t}"), None);
                     ok = false;
@@ -454,6 +458,7 @@ pub(super) fn compile_row(
         outputs: vals,
         computed,
         guard,
+        guard_bounds,
         cite,
         line: if line == u32::MAX { 0 } else { line },
     })
@@ -525,11 +530,7 @@ fn computed_range(
             );
             return None;
         }
-        let at_load = !expr.any(&mut |e| match e {
-            CExpr::Local(_) | CExpr::CallRule { .. } | CExpr::Fused { .. } => true,
-            CExpr::Builtin(b, _, _) => Some(*b) == as_of,
-            _ => false,
-        });
+        let at_load = reads_only_parameters(&expr, as_of);
         if out.iter().any(|b: &ExprBound| b.lower == lower) {
             d.at(v.pos, "a range has two lower or two upper bounds", None);
             return None;
@@ -537,6 +538,89 @@ fn computed_range(
         out.push(ExprBound { input: idx, lower, inclusive, expr, src: src.text, at_load });
     }
     Some(Some(out))
+}
+
+/// Whether an expression's value depends only on the parameters in force:
+/// it reads no input, calls no rule and not `as_of()`.
+fn reads_only_parameters(expr: &CExpr, as_of: Option<crate::lang::expr::compile::Builtin>) -> bool {
+    !expr.any(&mut |e| match e {
+        CExpr::Local(_) | CExpr::CallRule { .. } | CExpr::Fused { .. } => true,
+        CExpr::Builtin(b, _, _) => Some(*b) == as_of,
+        _ => false,
+    })
+}
+
+/// A row's `if:` as bounds, when it is nothing but comparisons (joined by
+/// `and`) of an input of an ordered type with a value or an expression:
+/// `income > allowance`, `3 <= age`, `class_count == 2`. `None` otherwise.
+fn guard_as_bounds(
+    d: &mut Diags,
+    pc: &PackCtx,
+    g: &Globals,
+    src: &Located,
+    inputs: &[InputDef],
+) -> Option<Vec<ExprBound>> {
+    use syntax::{BinOp, ExprKind as K};
+    let e = syntax::parse(&src.text).ok()?;
+    let parts: Vec<&syntax::Expr> = match &e.kind {
+        K::Chain(first, rest) if rest.iter().all(|(op, _)| *op == BinOp::And) => {
+            std::iter::once(&**first).chain(rest.iter().map(|(_, x)| x)).collect()
+        }
+        _ => vec![&e],
+    };
+    let as_of = g.builtins.0("as_of").map(|(b, _)| b);
+    let input_of = |x: &syntax::Expr| match &x.kind {
+        K::Path(p) if p.len() == 1 => inputs.iter().position(|i| Some(&i.name) == p.first()).filter(|k| {
+            inputs.get(*k).is_some_and(|i| {
+                i.ty.is_numeric()
+                    || matches!(i.ty, Type::Date | Type::DateTime | Type::Time | Type::Duration | Type::YearsMonths)
+            })
+        }),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for part in parts {
+        let K::Binary(op, a, b) = &part.kind else { return None };
+        // the input on the left, the bound on the right (the comparison
+        // turned round when written the other way)
+        let (k, bound, op) = match (input_of(a), input_of(b)) {
+            (Some(k), _) => (k, b, *op),
+            (None, Some(k)) => (
+                k,
+                a,
+                match op {
+                    BinOp::Lt => BinOp::Gt,
+                    BinOp::Le => BinOp::Ge,
+                    BinOp::Gt => BinOp::Lt,
+                    BinOp::Ge => BinOp::Le,
+                    other => *other,
+                },
+            ),
+            _ => return None,
+        };
+        let sides: &[(bool, bool)] = match op {
+            BinOp::Gt => &[(true, false)],
+            BinOp::Ge => &[(true, true)],
+            BinOp::Lt => &[(false, false)],
+            BinOp::Le => &[(false, true)],
+            BinOp::Eq => &[(true, true), (false, true)],
+            _ => return None,
+        };
+        let text = bound.to_string();
+        let (expr, _) = row_expr(d, pc, g, &Located { text: text.clone(), pos: src.pos }, inputs)?;
+        let at_load = reads_only_parameters(&expr, as_of);
+        for (lower, inclusive) in sides {
+            out.push(ExprBound {
+                input: k,
+                lower: *lower,
+                inclusive: *inclusive,
+                expr: expr.clone(),
+                src: text.clone(),
+                at_load,
+            });
+        }
+    }
+    Some(out)
 }
 
 pub(super) fn cond(d: &mut Diags, n: &Node, ty: &Type, input: &str) -> Option<Cond> {
