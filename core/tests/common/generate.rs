@@ -97,7 +97,9 @@ impl Gen<'_> {
                     // spans of years and months, by calendar
                     "in_months(months_between(d, add_duration(add_days(d, a * 13), months(a)))) + N",
                     "months_between(add_duration(d, years(a)), d).years * N + months(a * 7).months",
-                ][self.pick(15) as usize];
+                    // the parts of a duration, with its sign
+                    "minutes(a * 97 - 500).hours + seconds_of(minutes(N)) + minutes(a * -61).minutes + hours(a * 7).days",
+                ][self.pick(16) as usize];
                 form.replace('N', &self.num(d, x, p))
             }
             22 | 23 => {

@@ -511,6 +511,17 @@ fn field_of(c: CExpr, t: &Type, name: &str, pos: usize, g: &Globals, at: Loc) ->
                 Err(cerr_help(pos, format!("no field `{name}` in {t}"), help))
             }
         },
+        Type::Duration if matches!(name, "days" | "hours" | "minutes" | "seconds") => {
+            match g.builtins.0(&format!("{name}_of")) {
+                Some((b, _)) => Ok((CExpr::Builtin(b, vec![c], at), Type::Integer)),
+                None => Err(cerr(pos, format!("`.{name}` is not known here"))),
+            }
+        }
+        Type::Duration => Err(cerr_help(
+            pos,
+            format!("no part `{name}` in a duration"),
+            "its parts are `.days`, `.hours`, `.minutes` and `.seconds`",
+        )),
         Type::YearsMonths => {
             Err(cerr_help(pos, format!("no part `{name}` in years_months"), "its parts are `.years` and `.months`"))
         }

@@ -233,6 +233,30 @@ pub(super) const DEFS: &[Def] = &[
         ],
     },
     Def {
+        sig: Signature { name: "days_of", args: (1, 1), needs: Needs::Nothing, type_of: duration_part },
+        fast: |e, c| duration_part_of(c, 86_400, i64::MAX).ok_or_else(|| e.bad()),
+        reference: |_, c| plain_duration_part(c, 0),
+        examples: &[("days_of(hours(50))", "2"), ("hours(50).days", "2")],
+    },
+    Def {
+        sig: Signature { name: "hours_of", args: (1, 1), needs: Needs::Nothing, type_of: duration_part },
+        fast: |e, c| duration_part_of(c, 3_600, 24).ok_or_else(|| e.bad()),
+        reference: |_, c| plain_duration_part(c, 1),
+        examples: &[("hours_of(hours(50))", "2"), ("minutes(150).hours", "2")],
+    },
+    Def {
+        sig: Signature { name: "minutes_of", args: (1, 1), needs: Needs::Nothing, type_of: duration_part },
+        fast: |e, c| duration_part_of(c, 60, 60).ok_or_else(|| e.bad()),
+        reference: |_, c| plain_duration_part(c, 2),
+        examples: &[("minutes_of(minutes(150))", "30"), ("minutes(150).minutes", "30")],
+    },
+    Def {
+        sig: Signature { name: "seconds_of", args: (1, 1), needs: Needs::Nothing, type_of: duration_part },
+        fast: |e, c| duration_part_of(c, 1, 60).ok_or_else(|| e.bad()),
+        reference: |_, c| plain_duration_part(c, 3),
+        examples: &[("seconds_of(minutes(1.5))", "30"), ("minutes(1.5).seconds", "30")],
+    },
+    Def {
         sig: Signature { name: "years", args: (1, 1), needs: Needs::Nothing, type_of: months_of_type },
         fast: |e, c| span(c, 12).ok_or_else(|| e.bad())?.map_err(|m| e.fail(m)),
         reference: |_, c| {
@@ -472,4 +496,35 @@ fn part(c: &Call<'_>, which: Part) -> Option<Value> {
         Part::Years => m / 12,
         Part::Months => m % 12,
     }))
+}
+
+/// `days_of`, `hours_of`, `minutes_of`, `seconds_of`: a part of a duration.
+fn duration_part(a: &ArgTypes<'_>) -> Result<Type, CompileError> {
+    match a.arg(0) {
+        (Type::Duration, _) => Ok(Type::Integer),
+        (t, p) => Err(a.err(p, format!("`{}` reads a duration, found {t}", a.name))),
+    }
+}
+
+/// The whole `unit`s of a duration, less those that make a larger part
+/// (`modulo` of them), with the duration's sign: `-PT90M` is -1 hour and
+/// -30 minutes.
+fn duration_part_of(c: &Call<'_>, unit: i64, modulo: i64) -> Option<Value> {
+    let [Value::Duration(d)] = c.args else { return None };
+    let s = d.seconds();
+    Some(Value::int(s.signum() * ((s.abs() / unit) % modulo)))
+}
+
+/// The parts of a duration counted out one by one: days, hours, minutes,
+/// seconds; `which` picks one.
+fn plain_duration_part(c: &Call<'_>, which: usize) -> Result<Value, Fault> {
+    let [Value::Duration(d)] = c.args else { return Err(c.wrong()) };
+    let mut rest = d.seconds().abs();
+    let mut parts = Vec::new();
+    for unit in [86_400, 3_600, 60, 1] {
+        parts.push(rest / unit);
+        rest %= unit;
+    }
+    let sign = d.seconds().signum();
+    parts.get(which).map(|p| Value::int(sign * p)).ok_or_else(|| c.wrong())
 }
