@@ -34,6 +34,7 @@
 //! | `text` | `utf8` |
 //! | an enum | `dictionary<int32, utf8>` over the enum's values, in declared order |
 //! | `date`, `datetime`, `time`, `duration` | `date32`, `timestamp[s]`, `time32[s]`, `duration[s]` |
+//! | `years_months` | `utf8` holding its ISO 8601 form (`P1Y6M`): pyarrow, pandas and polars have no year-month interval to read it as; an `interval[year_month]` column is read as input |
 //! | lists and records | `utf8` holding the value's JSON form |
 
 use arrow_array::builder::StringBuilder;
@@ -41,16 +42,16 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Date64Type, Decimal128Type, Decimal256Type, DurationMicrosecondType, DurationMillisecondType,
     DurationNanosecondType, DurationSecondType, Float16Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type,
-    UInt32Type, UInt64Type, UInt8Type,
+    Int8Type, IntervalYearMonthType, Time32MillisecondType, Time32SecondType, Time64MicrosecondType,
+    Time64NanosecondType, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
     Array, ArrayRef, BooleanArray, Date32Array, Decimal128Array, DictionaryArray, DurationSecondArray, Int32Array,
     Int64Array, RecordBatch, RecordBatchOptions, StringArray, Time32SecondArray, TimestampSecondArray,
 };
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
-use ordinance_core::date::{DateTime, Duration, TimeOfDay};
+use arrow_schema::{ArrowError, DataType, Field, IntervalUnit, Schema, SchemaRef, TimeUnit};
+use ordinance_core::date::{DateTime, Duration, TimeOfDay, YearsMonths};
 use ordinance_core::engine::Prepared;
 use ordinance_core::value::{from_json, record_names, to_json_typed, Record};
 use ordinance_core::{Date, EvalError, Number, Type, Value};
@@ -384,6 +385,7 @@ fn readable(dt: &DataType, ty: &Type) -> Result<(), String> {
         }
         DataType::Time32(_) | DataType::Time64(_) => matches!(ty, Type::Time),
         DataType::Duration(_) => matches!(ty, Type::Duration),
+        DataType::Interval(IntervalUnit::YearMonth) => matches!(ty, Type::YearsMonths),
         DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => match ty {
             Type::List(elem) => return readable(f.data_type(), elem),
             _ => false,
@@ -640,6 +642,14 @@ fn column(array: &dyn Array, ty: &Type, allow_float: bool) -> Result<Cells, Stri
                 TimeUnit::Microsecond => seconds_cells(array.as_primitive::<DurationMicrosecondType>(), 1_000_000, f),
                 TimeUnit::Nanosecond => seconds_cells(array.as_primitive::<DurationNanosecondType>(), 1_000_000_000, f),
             }
+        }
+        DataType::Interval(IntervalUnit::YearMonth) => {
+            let a = array.as_primitive::<IntervalYearMonthType>();
+            let mut cells = Cells::with_capacity(n);
+            for v in each(a, |i| YearsMonths::from_months(i64::from(a.value(i))).map(Value::YearsMonths)) {
+                cells.push(v.transpose());
+            }
+            cells
         }
         DataType::List(_) | DataType::LargeList(_) | DataType::FixedSizeList(..) => {
             let elem = match want {
@@ -911,6 +921,12 @@ fn output_array(distinct: &[Option<&Value>], rows: &[usize], ty: &Type) -> (Arra
             Value::Duration(d) => Some(d.seconds()),
             _ => None,
         }),
+
+        // its ISO 8601 text, as every frame library can read it
+        Type::YearsMonths => {
+            let d: Vec<Option<String>> = present.iter().map(|v| v.map(ToString::to_string)).collect();
+            strings(&d, rows)
+        }
         Type::Text => {
             let d: Vec<Option<String>> = present
                 .iter()

@@ -248,3 +248,38 @@ fn a_fixed_number_scale_gives_one_decimal_type_and_fails_the_rows_it_cannot_hold
     assert!(matches!(evaluate(&p, &schema, input(), &wide), Err(Error::Option(_))));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Spans of years and months are read from an `interval[year_month]` column
+/// (or text), and written as their ISO 8601 text, which every frame library
+/// reads.
+#[test]
+fn spans_of_years_and_months_are_year_month_intervals() {
+    use arrow_array::{Date32Array, IntervalYearMonthArray};
+    use arrow_schema::IntervalUnit;
+    let e = Engine::load_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/language")).unwrap();
+    let on = EvalOptions { as_of: Date::parse("2024-03-15").ok(), ..EvalOptions::default() };
+    // out: months since the last inspection
+    let p = e.prepare("times.due_for_inspection", &on).unwrap();
+    let days = |s: &str| i32::try_from(Date::parse(s).unwrap().epoch_days()).unwrap();
+    let last = Date32Array::from(vec![days("2022-03-15"), days("2022-03-16")]);
+    let (schema, batch) = one(Field::new("last_inspected", DataType::Date32, false), Arc::new(last));
+    let out = evaluate(&p, &schema, vec![Ok(batch)], &Options::default()).unwrap();
+    let b = &out.batches[0];
+    let since = b.column_by_name("since").unwrap().as_string::<i32>();
+    assert_eq!((since.value(0), since.value(1)), ("P2Y", "P1Y11M"));
+    // in: a span column read by a table
+    let p = e.prepare("times.overdue_band", &on).unwrap();
+    let spans = IntervalYearMonthArray::from(vec![Some(23), Some(24), None]);
+    let (schema, batch) = one(Field::new("since", DataType::Interval(IntervalUnit::YearMonth), true), Arc::new(spans));
+    let o = Options { error_column: Some("error".into()), ..Options::default() };
+    let out = evaluate(&p, &schema, vec![Ok(batch)], &o).unwrap();
+    let b = &out.batches[0];
+    let band = b.column_by_name("band").unwrap().as_dictionary::<Int8Type>();
+    let names = band.values().as_string::<i32>();
+    let at = |i: usize| names.value(band.keys().value(i) as usize).to_string();
+    assert_eq!((at(0), at(1)), ("not_yet".to_string(), "due".to_string()));
+    assert!(
+        b.column_by_name("error").unwrap().as_string::<i32>().value(2).contains("since"),
+        "a missing span is an error of its row"
+    );
+}
