@@ -192,11 +192,17 @@ fn date_to_json(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
 /// rather than silently shifted; sub-second parts are refused too.
 fn datetime_to_json(obj: &Bound<'_, PyAny>, field: &str) -> Result<serde_json::Value, ConvertError> {
     let py = obj.py();
-    if !obj.getattr(pyo3::intern!(py, "tzinfo"))?.is_none() {
-        return Err(problem(
-            field,
-            format!("{} has a time zone; give a naive local datetime (times are wall clock)", short_repr(obj)),
-        ));
+    // an aware datetime keeps its offset from UTC (whole minutes), which the
+    // core stores as given and compares as an instant
+    let offset = obj.call_method0(pyo3::intern!(py, "utcoffset"))?;
+    if !offset.is_none() {
+        let secs: f64 = offset.call_method0(pyo3::intern!(py, "total_seconds"))?.extract()?;
+        if secs % 60.0 != 0.0 {
+            return Err(problem(
+                field,
+                format!("{} has an offset from UTC that is not whole minutes", short_repr(obj)),
+            ));
+        }
     }
     let micro: u32 = obj.getattr(pyo3::intern!(py, "microsecond"))?.extract()?;
     if micro != 0 {
@@ -472,7 +478,13 @@ pub fn date_to_py(py: Python<'_>, d: Date) -> PyResult<Bound<'_, PyAny>> {
 pub fn datetime_to_py(py: Python<'_>, dt: DateTime) -> PyResult<Bound<'_, PyAny>> {
     // The core's display form is ISO 8601 (`YYYY-MM-DDTHH:MM[:SS]`), which
     // `fromisoformat` reads on every supported Python.
-    DATETIME.import(py, "datetime", "datetime")?.call_method1(pyo3::intern!(py, "fromisoformat"), (dt.to_string(),))
+    // `Z` (UTC) is written `+00:00`, which every supported Python reads
+    let text = dt.to_string();
+    let text = match text.strip_suffix('Z') {
+        Some(t) => format!("{t}+00:00"),
+        None => text,
+    };
+    DATETIME.import(py, "datetime", "datetime")?.call_method1(pyo3::intern!(py, "fromisoformat"), (text,))
 }
 
 /// Any value of the core back in Python: numbers as [`number_to_py`], text

@@ -129,10 +129,18 @@ def test_dates_and_datetimes(exact: ordinance.Engine) -> None:
     assert same.outputs == d.outputs
 
 
-def test_aware_datetimes_are_refused(exact: ordinance.Engine) -> None:
-    aware = datetime.datetime(2024, 3, 1, 9, 30, tzinfo=datetime.timezone.utc)
-    with pytest.raises(ordinance.InputError, match="time zone") as info:
-        exact.evaluate("exact.deadline", {"at": aware, "on": "2024-02-28"}, as_of=MARCH)
+def test_aware_datetimes_keep_their_offset(exact: ordinance.Engine) -> None:
+    # an offset from UTC is kept as given and compared as an instant
+    beijing = datetime.timezone(datetime.timedelta(hours=8))
+    aware = datetime.datetime(2024, 3, 1, 9, 30, tzinfo=beijing)
+    d = exact.evaluate("exact.deadline", {"at": aware, "on": "2024-02-28"}, as_of=MARCH)
+    assert d["later"] == datetime.datetime(2024, 3, 1, 11, 0, tzinfo=beijing)
+    assert d["later"].utcoffset() == datetime.timedelta(hours=8)
+    utc = exact.evaluate("exact.deadline", {"at": aware.astimezone(datetime.timezone.utc), "on": "2024-02-28"}, as_of=MARCH)
+    assert utc["later"] == d["later"] and utc["later"].utcoffset() == datetime.timedelta(0)
+    odd = datetime.datetime(2024, 3, 1, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(seconds=30)))
+    with pytest.raises(ordinance.InputError, match="not whole minutes") as info:
+        exact.evaluate("exact.deadline", {"at": odd, "on": "2024-02-28"}, as_of=MARCH)
     assert info.value.field == "at"
 
 
