@@ -1216,10 +1216,27 @@ fn router(state: AppState) -> Router {
     router.with_state(state)
 }
 
-/// A fingerprint of the rules folder (each file's name, length and
-/// modification time), to notice edits without reading every file.
-fn fingerprint(path: &FsPath) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    fn walk(dir: &FsPath, out: &mut Vec<(PathBuf, u64, Option<SystemTime>)>, depth: usize) {
+/// One file's part of a [`fingerprint`]: its name, length, modification
+/// time and, for a file of at most [`HASHED_BYTES`], a hash of its content.
+type FilePrint = (PathBuf, u64, Option<SystemTime>, Option<u64>);
+
+/// Files up to this size (packs, most source texts) are hashed whole on each
+/// look: an edit that keeps the length within one tick of the file system's
+/// clock leaves length and time as they were.
+const HASHED_BYTES: u64 = 1 << 20;
+
+/// A fingerprint of the rules folder, to notice edits.
+fn fingerprint(path: &FsPath) -> Vec<FilePrint> {
+    fn print(p: PathBuf, meta: &std::fs::Metadata) -> FilePrint {
+        let hash = (meta.len() <= HASHED_BYTES).then(|| std::fs::read(&p).ok()).flatten().map(|bytes| {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut h);
+            h.finish()
+        });
+        (p, meta.len(), meta.modified().ok(), hash)
+    }
+    fn walk(dir: &FsPath, out: &mut Vec<FilePrint>, depth: usize) {
         let Ok(entries) = std::fs::read_dir(dir) else { return };
         for e in entries.flatten() {
             let p = e.path();
@@ -1227,14 +1244,14 @@ fn fingerprint(path: &FsPath) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
             if meta.is_dir() && depth < 4 {
                 walk(&p, out, depth + 1);
             } else if meta.is_file() {
-                out.push((p, meta.len(), meta.modified().ok()));
+                out.push(print(p, &meta));
             }
         }
     }
     let mut out = Vec::new();
     if path.is_file() {
         if let Ok(meta) = std::fs::metadata(path) {
-            out.push((path.to_path_buf(), meta.len(), meta.modified().ok()));
+            out.push(print(path.to_path_buf(), &meta));
         }
     } else {
         walk(path, &mut out, 0);
@@ -1296,15 +1313,19 @@ pub fn app(config: &Config) -> Result<Router, String> {
 /// # Errors
 /// The rules do not load, or the address cannot be bound.
 pub async fn start(config: Config) -> Result<Running, String> {
+    // the folder as it was before the rules were read: an edit made at any
+    // time after is noticed (taken later, in the watcher's own task, an edit
+    // made before the task first ran would pass unseen)
+    let first = config.watch.map(|_| fingerprint(&config.rules));
     let state = shared(&config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    if let Some(every) = config.watch {
+    if let (Some(every), Some(first)) = (config.watch, first) {
         let watched = state.clone();
         tokio::spawn(async move {
-            let mut last = fingerprint(&watched.config.rules);
+            let mut last = first;
             loop {
                 tokio::time::sleep(every).await;
                 let now = fingerprint(&watched.config.rules);
